@@ -1,0 +1,25 @@
+//! The CLI subcommands. Each returns an [`ExitCode`]-worthy result and prints for humans.
+
+mod audit_verify;
+mod check;
+mod serve;
+
+pub use audit_verify::audit_verify;
+pub use check::check;
+pub use serve::{serve, shutdown_signal};
+
+/// A command failed; the message is for the operator.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    #[error("the configuration has {n} problem(s):\n{0}", n = .0.len())]
+    Config(crate::config::Diagnostics),
+    #[error(transparent)]
+    Store(#[from] crate::audit::StoreError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Failed(String),
+}

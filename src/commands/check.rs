@@ -1,0 +1,45 @@
+//! `dxgate check`: validate the whole catalogue without starting anything or writing files.
+
+use std::path::Path;
+
+use super::CommandError;
+
+/// Load everything; on success print a summary, else every problem.
+pub async fn check(dir: &Path) -> Result<(), CommandError> {
+    let loaded = crate::config::load(dir, false).await.map_err(CommandError::Config)?;
+    let c = &loaded.catalog;
+    let secrets: usize = c.secrets.values().map(|m| m.len()).sum();
+    println!(
+        "ok: {} agencies, {} datasets, {} schemas, {} consumers, {} state-secret entries; store {}",
+        c.agencies.len(),
+        c.dataset_count(),
+        c.schemas.len(),
+        c.consumers.len(),
+        secrets,
+        redact(&loaded.store_url)
+    );
+    Ok(())
+}
+
+/// Hide a password in a store URL before printing it.
+pub(crate) fn redact(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}://{user}:***@{}", &url[..s], &url[at + 1..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(super::redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(super::redact("sqlite:///x.db"), "sqlite:///x.db");
+    }
+}

@@ -1,0 +1,115 @@
+//! The loaded catalogue: agencies, their datasets, consumers and the state-secret list.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::identity::{Consumer, KeyRing};
+use crate::ids::Ident;
+use crate::policy::RefusalRule;
+use crate::source::{Source, SourceSpec};
+use crate::validate::Schema;
+
+/// The unit that is ranked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AgencyKind {
+    Ministry,
+    Sector,
+    Province,
+}
+
+impl AgencyKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AgencyKind::Ministry => "ministry",
+            AgencyKind::Sector => "sector",
+            AgencyKind::Province => "province",
+        }
+    }
+}
+
+/// What to do with a source answer that breaks the response schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InvalidResponseAction {
+    /// Block it: the consumer gets 502 (`invalid_response`). The default.
+    #[default]
+    Block,
+    /// Pass it through; the audit record marks the response schema `invalid`.
+    Flag,
+}
+
+/// A mandated dataset must be connected and served by `deadline`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Mandate {
+    pub deadline: String,
+    pub official: String,
+}
+
+/// One shareable dataset.
+#[derive(Debug)]
+pub struct Dataset {
+    pub agency: Ident,
+    pub id: Ident,
+    pub title: String,
+    pub description: String,
+    pub request_schema: Arc<Schema>,
+    pub response_schema: Arc<Schema>,
+    pub on_invalid_response: InvalidResponseAction,
+    pub subject_field: Option<String>,
+    pub refresh_period: Option<Duration>,
+    pub mandate: Option<Mandate>,
+    pub source_spec: SourceSpec,
+    pub source: Source,
+    pub refusals: Vec<RefusalRule>,
+}
+
+/// A ministry, sector or province.
+#[derive(Debug)]
+pub struct Agency {
+    pub id: Ident,
+    pub name: String,
+    pub kind: AgencyKind,
+    /// Routable datasets by id (state-secret ones are not here).
+    pub datasets: BTreeMap<String, Arc<Dataset>>,
+}
+
+/// An entry of the state-secret list.
+#[derive(Debug, Clone)]
+pub struct SecretEntry {
+    pub agency: String,
+    pub dataset: String,
+    pub listed_by: String,
+}
+
+/// Everything `policies/` and `schemas/` declare, validated and ready to serve.
+#[derive(Debug, Default)]
+pub struct Catalog {
+    pub agencies: BTreeMap<String, Agency>,
+    pub consumers: BTreeMap<String, Arc<Consumer>>,
+    pub keys: KeyRing,
+    /// agency → dataset → entry.
+    pub secrets: HashMap<String, HashMap<String, SecretEntry>>,
+    /// Every schema by its path under `schemas/`.
+    pub schemas: BTreeMap<String, Arc<Schema>>,
+}
+
+impl Catalog {
+    /// The dataset `agency/dataset`, if declared and routable.
+    pub fn dataset(&self, agency: &str, dataset: &str) -> Option<&Arc<Dataset>> {
+        self.agencies.get(agency)?.datasets.get(dataset)
+    }
+
+    /// The state-secret entry for `agency/dataset`, if listed.
+    pub fn secret(&self, agency: &str, dataset: &str) -> Option<&SecretEntry> {
+        self.secrets.get(agency)?.get(dataset)
+    }
+
+    /// Number of routable datasets.
+    pub fn dataset_count(&self) -> usize {
+        self.agencies.values().map(|a| a.datasets.len()).sum()
+    }
+}

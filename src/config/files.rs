@@ -1,0 +1,119 @@
+//! The raw shapes of the files under `policies/`, exactly as written (serde).
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::identity::Role;
+use crate::ids::Ident;
+use crate::source::SourceSpec;
+
+/// `policies/agencies/<id>.toml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgencyFile {
+    pub id: Spanned<Ident>,
+    pub name: String,
+    pub kind: super::AgencyKind,
+    #[serde(default)]
+    pub datasets: Vec<Spanned<DatasetDecl>>,
+}
+
+/// One `[[datasets]]` entry.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatasetDecl {
+    pub id: Ident,
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    pub request_schema: Spanned<String>,
+    pub response_schema: Spanned<String>,
+    #[serde(default)]
+    pub on_invalid_response: super::InvalidResponseAction,
+    #[serde(default)]
+    pub subject_field: Option<String>,
+    #[serde(default, with = "humantime_serde")]
+    pub refresh_period: Option<std::time::Duration>,
+    #[serde(default)]
+    pub mandate: Option<MandateDecl>,
+    pub source: Spanned<SourceSpec>,
+    #[serde(default)]
+    pub refusals: Vec<Spanned<RefusalDecl>>,
+}
+
+/// `[datasets.mandate]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MandateDecl {
+    /// `YYYY-MM-DD`.
+    pub deadline: String,
+    pub official: String,
+}
+
+/// One `[[datasets.refusals]]` rule. `legal_basis` and `reason` are required.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RefusalDecl {
+    #[serde(default)]
+    pub consumers: Option<Vec<String>>,
+    #[serde(default)]
+    pub except_consumers: Option<Vec<String>>,
+    #[serde(default)]
+    pub purposes_not_in: Option<Vec<String>>,
+    pub legal_basis: String,
+    pub reason: String,
+}
+
+/// `policies/consumers.toml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsumersFile {
+    #[serde(default)]
+    pub consumers: Vec<Spanned<ConsumerDecl>>,
+}
+
+/// One `[[consumers]]` entry.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsumerDecl {
+    pub id: String,
+    pub name: String,
+    #[serde(default = "default_roles")]
+    pub roles: Vec<Role>,
+    #[serde(default)]
+    pub agency: Option<Ident>,
+    /// Hex SHA-256 of the API key.
+    pub api_key_sha256: String,
+    /// Requests per second allowed. Default 100; 0 disables the limit.
+    #[serde(default = "default_rate")]
+    pub rate_per_second: u32,
+    /// Requests allowed in a burst. Default: twice `rate_per_second`.
+    #[serde(default)]
+    pub burst: Option<u32>,
+}
+
+fn default_rate() -> u32 {
+    100
+}
+
+fn default_roles() -> Vec<Role> {
+    vec![Role::Consumer]
+}
+
+/// `policies/state-secrets.toml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecretsFile {
+    #[serde(default)]
+    pub entries: Vec<Spanned<SecretDecl>>,
+}
+
+/// One `[[entries]]` of the state-secret list.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecretDecl {
+    /// `agency/dataset`.
+    pub dataset: String,
+    /// The instrument that put it on the list.
+    pub listed_by: String,
+}

@@ -1,0 +1,83 @@
+//! The `dxgate` binary: parse the command line, start the runtime, run a subcommand.
+#![forbid(unsafe_code)]
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// dxgate — the data-sharing compliance gateway.
+#[derive(Parser)]
+#[command(name = "dxgate", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the gateway on DIR's dxgate.toml, policies/ and schemas/.
+    Serve {
+        /// Configuration directory.
+        #[arg(long, default_value = ".")]
+        config: PathBuf,
+    },
+    /// Validate the whole catalogue; exit 1 listing every problem.
+    Check {
+        #[arg(long, default_value = ".")]
+        config: PathBuf,
+    },
+    /// Audit log tools.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Verify every hash chain; exit 1 naming the first bad record.
+    Verify {
+        #[arg(long, default_value = ".")]
+        config: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("dxgate: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Serve { config } => dxgate::commands::serve(&config).await,
+            Command::Check { config } => dxgate::commands::check(&config).await,
+            Command::Audit {
+                command: AuditCommand::Verify { config },
+            } => dxgate::commands::audit_verify(&config).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("dxgate: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// JSON logs to stderr; `RUST_LOG` filters (default `info`).
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let _ = tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

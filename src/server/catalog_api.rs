@@ -1,0 +1,75 @@
+//! `GET /v1/catalog` (datasets a caller may request; state-secret ones are never listed) and
+//! `GET /v1/schemas/{path}` (the published JSON Schemas).
+
+use bytes::Bytes;
+use http::{header, HeaderValue, Request, Response, StatusCode};
+use http_body_util::Full;
+use hyper::body::Incoming;
+use serde_json::{json, Value};
+
+use super::health::json as json_response;
+use super::problem::{Problem, ProblemKind};
+use crate::config::Catalog;
+use crate::gateway::Gateway;
+use crate::identity::authenticate;
+use crate::source::SourceSpec;
+
+/// Render the catalogue once; it is the same for every authenticated caller.
+pub fn render(catalog: &Catalog) -> Bytes {
+    let agencies: Vec<Value> = catalog
+        .agencies
+        .values()
+        .map(|a| {
+            let datasets: Vec<Value> = a
+                .datasets
+                .values()
+                .map(|d| {
+                    json!({
+                        "id": d.id.as_str(),
+                        "title": d.title,
+                        "description": d.description,
+                        "href": format!("/v1/data/{}/{}", a.id, d.id),
+                        "methods": ["GET", "POST"],
+                        "request_schema": format!("/v1/schemas/{}", d.request_schema.path),
+                        "response_schema": format!("/v1/schemas/{}", d.response_schema.path),
+                        "subject_field": d.subject_field,
+                        "source_kind": match d.source_spec { SourceSpec::Http(_) => "http", SourceSpec::Sql(_) => "sql" },
+                        "mandate": d.mandate,
+                        "refresh_period": d.refresh_period.map(|p| humantime::format_duration(p).to_string()),
+                        "has_refusal_rules": !d.refusals.is_empty(),
+                    })
+                })
+                .collect();
+            json!({"id": a.id.as_str(), "name": a.name, "kind": a.kind.as_str(), "datasets": datasets})
+        })
+        .collect();
+    Bytes::from(serde_json::to_vec(&json!({ "agencies": agencies })).unwrap_or_default())
+}
+
+/// `GET /v1/catalog`: any authenticated consumer.
+pub fn handle(gw: &Gateway, req: &Request<Incoming>) -> Response<Full<Bytes>> {
+    let auth = req.headers().get(header::AUTHORIZATION).map(HeaderValue::as_bytes);
+    if let Err(e) = authenticate(&gw.catalog.keys, auth) {
+        return Problem::new(ProblemKind::Unauthenticated, e.to_string())
+            .with_header(header::WWW_AUTHENTICATE, "Bearer")
+            .render(None);
+    }
+    let mut r = Response::new(Full::new(gw.catalog_json.clone()));
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r
+}
+
+/// `GET /v1/schemas/{path}`: public, so anyone can check what a dataset promises.
+pub fn schema(gw: &Gateway, path: &str) -> Response<Full<Bytes>> {
+    match gw.catalog.schemas.get(path) {
+        Some(s) => {
+            let mut r = json_response(StatusCode::OK, serde_json::to_vec_pretty(&s.document).unwrap_or_default());
+            r.headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/schema+json"));
+            r
+        }
+        None => Problem::new(ProblemKind::NotFound, "no such schema; schema links are listed in GET /v1/catalog")
+            .render(None),
+    }
+}

@@ -1,0 +1,200 @@
+//! RFC 9457 problem+json: every "no" the gateway gives, rendered in one place.
+//!
+//! A problem never carries internals (no SQL, no upstream addresses, no stack): the `detail` is
+//! written for the person reading it, and the `request_id` points at the audit record.
+
+use bytes::Bytes;
+use http::{header, HeaderValue, Response, StatusCode};
+use http_body_util::Full;
+use serde::Serialize;
+
+use crate::audit::Outcome;
+use crate::validate::FieldError;
+
+/// The kinds of "no". Each has a stable `type` URI, a title and a status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProblemKind {
+    Unauthenticated,
+    Forbidden,
+    RateLimited,
+    MissingPurpose,
+    NotFound,
+    MethodNotAllowed,
+    Exempt,
+    Refused,
+    InvalidRequest,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    NotFoundAtSource,
+    SourceError,
+    SourceTimeout,
+    InvalidResponse,
+    AuditUnavailable,
+    Internal,
+}
+
+impl ProblemKind {
+    /// (slug, title, status)
+    fn meta(self) -> (&'static str, &'static str, StatusCode) {
+        use ProblemKind::*;
+        match self {
+            Unauthenticated => ("unauthenticated", "Authentication required", StatusCode::UNAUTHORIZED),
+            Forbidden => ("forbidden", "Not allowed for your role", StatusCode::FORBIDDEN),
+            RateLimited => ("rate-limited", "Too many requests", StatusCode::TOO_MANY_REQUESTS),
+            MissingPurpose => ("missing-purpose", "Data-Purpose header required", StatusCode::BAD_REQUEST),
+            NotFound => ("not-found", "No such resource", StatusCode::NOT_FOUND),
+            MethodNotAllowed => ("method-not-allowed", "Method not allowed", StatusCode::METHOD_NOT_ALLOWED),
+            Exempt => ("exempt", "Exempt from sharing (state-secret list)", StatusCode::FORBIDDEN),
+            Refused => ("refused", "Sharing refused", StatusCode::FORBIDDEN),
+            InvalidRequest => ("invalid-request", "The request does not match the dataset's request schema", StatusCode::BAD_REQUEST),
+            PayloadTooLarge => ("payload-too-large", "Request body too large", StatusCode::PAYLOAD_TOO_LARGE),
+            UnsupportedMediaType => ("unsupported-media-type", "Send the request body as application/json", StatusCode::UNSUPPORTED_MEDIA_TYPE),
+            NotFoundAtSource => ("not-found-at-source", "No matching record at the source", StatusCode::NOT_FOUND),
+            SourceError => ("source-error", "The agency's source failed", StatusCode::BAD_GATEWAY),
+            SourceTimeout => ("source-timeout", "The agency's source did not answer in time", StatusCode::GATEWAY_TIMEOUT),
+            InvalidResponse => ("invalid-response", "The source's answer broke the dataset's published schema", StatusCode::BAD_GATEWAY),
+            AuditUnavailable => ("audit-unavailable", "The audit log cannot record this request, so nothing is served", StatusCode::SERVICE_UNAVAILABLE),
+            Internal => ("internal", "Internal error", StatusCode::INTERNAL_SERVER_ERROR),
+        }
+    }
+
+    pub fn status(self) -> StatusCode {
+        self.meta().2
+    }
+
+    pub fn slug(self) -> &'static str {
+        self.meta().0
+    }
+}
+
+/// A justification as shown to the consumer.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ShownJustification {
+    pub legal_basis: Option<String>,
+    pub reason: Option<String>,
+    pub decided_by: String,
+    /// `justified`, or `unjustified` when a source refused without giving grounds.
+    pub status: &'static str,
+}
+
+/// One problem, ready to render.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    pub kind: ProblemKind,
+    pub detail: String,
+    /// Overrides the kind's status (a source's 451 stays 451).
+    pub status: Option<StatusCode>,
+    pub justification: Option<Box<ShownJustification>>,
+    pub errors: Vec<FieldError>,
+    /// Extra headers, e.g. `WWW-Authenticate`, `Allow`.
+    pub headers: Vec<(header::HeaderName, HeaderValue)>,
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    #[serde(rename = "type")]
+    type_: String,
+    title: &'a str,
+    status: u16,
+    detail: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    justification: Option<&'a ShownJustification>,
+    #[serde(skip_serializing_if = "<[FieldError]>::is_empty")]
+    errors: &'a [FieldError],
+}
+
+impl Problem {
+    pub fn new(kind: ProblemKind, detail: impl Into<String>) -> Problem {
+        Problem {
+            kind,
+            detail: detail.into(),
+            status: None,
+            justification: None,
+            errors: Vec::new(),
+            headers: Vec::new(),
+        }
+    }
+
+    pub fn with_errors(mut self, errors: Vec<FieldError>) -> Problem {
+        self.errors = errors;
+        self
+    }
+
+    pub fn with_header(mut self, name: header::HeaderName, value: &'static str) -> Problem {
+        self.headers.push((name, HeaderValue::from_static(value)));
+        self
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.status.unwrap_or(self.kind.status())
+    }
+
+    /// The `type` URI: documented in docs/problems.md.
+    pub fn type_uri(&self) -> String {
+        format!("https://dxgate.dev/problems/{}", self.kind.slug())
+    }
+
+    /// Render as `application/problem+json`.
+    pub fn render(&self, request_id: Option<&str>) -> Response<Full<Bytes>> {
+        let (_, title, _) = self.kind.meta();
+        let status = self.status();
+        let body = Body {
+            type_: self.type_uri(),
+            title,
+            status: status.as_u16(),
+            detail: &self.detail,
+            request_id,
+            justification: self.justification.as_deref(),
+            errors: &self.errors,
+        };
+        let bytes = serde_json::to_vec(&body).unwrap_or_else(|_| b"{}".to_vec());
+        let mut resp = Response::new(Full::new(Bytes::from(bytes)));
+        *resp.status_mut() = status;
+        let h = resp.headers_mut();
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        for (k, v) in &self.headers {
+            h.insert(k.clone(), v.clone());
+        }
+        if let Some(id) = request_id.and_then(|id| HeaderValue::from_str(id).ok()) {
+            h.insert("request-id", id);
+        }
+        resp
+    }
+}
+
+/// Which outcome a problem kind stands for in the audit log (data requests only).
+pub fn outcome_of(kind: ProblemKind) -> Outcome {
+    use ProblemKind::*;
+    match kind {
+        Unauthenticated => Outcome::Unauthenticated,
+        RateLimited => Outcome::RateLimited,
+        Exempt => Outcome::Exempt,
+        Refused => Outcome::Refused,
+        NotFoundAtSource => Outcome::Served,
+        SourceError | SourceTimeout => Outcome::SourceError,
+        InvalidResponse => Outcome::InvalidResponse,
+        Forbidden | MissingPurpose | NotFound | MethodNotAllowed | InvalidRequest | PayloadTooLarge
+        | UnsupportedMediaType => Outcome::RejectedRequest,
+        AuditUnavailable | Internal => Outcome::SourceError,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_rfc9457_fields() {
+        let p = Problem::new(ProblemKind::InvalidRequest, "bad").with_errors(vec![FieldError {
+            pointer: "/id".into(),
+            detail: "x".into(),
+        }]);
+        let r = p.render(Some("rid"));
+        assert_eq!(r.status(), 400);
+        assert_eq!(r.headers()["content-type"], "application/problem+json");
+        assert_eq!(r.headers()["request-id"], "rid");
+    }
+}

@@ -1,0 +1,100 @@
+//! The agency sources a dataset is served from: an HTTP API or a read-only SQL query.
+//!
+//! Each source protects the agency's system with a timeout and a concurrency cap, and turns
+//! whatever comes back into a [`SourceReply`] or a [`SourceError`] the pipeline can classify.
+
+pub mod http;
+mod seed;
+mod spec;
+mod sql;
+mod statement;
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use serde_json::Value;
+
+pub use http::HttpSource;
+pub use seed::seed_sqlite;
+pub use spec::{HttpSpec, SourceSpec, SqlSpec};
+pub use sql::SqlSource;
+pub use statement::{parse_statement, Statement, StatementError};
+
+use crate::policy::Text;
+
+/// What the pipeline hands a source.
+pub struct SourceRequest<'a> {
+    pub request_id: &'a str,
+    pub consumer: &'a str,
+    pub purpose: &'a str,
+    /// Raw query string for GET requests (already schema-checked).
+    pub query: &'a str,
+    /// JSON body for POST requests (already schema-checked).
+    pub body: Option<&'a Bytes>,
+    /// The request as JSON (query converted, or the body), for SQL parameters.
+    pub params: &'a Value,
+}
+
+/// A successful exchange with the source.
+#[derive(Debug)]
+pub enum SourceReply {
+    /// 2xx with a JSON body: `bytes` is exactly what the consumer receives.
+    Data { bytes: Bytes, json: Value },
+    /// The source answered 404: no record matches.
+    NotFound,
+    /// The source itself refused (HTTP 403/451). `justification` is present only when the
+    /// source supplied both a legal basis and a reason.
+    Refused {
+        status: u16,
+        justification: Option<(Text, Text)>,
+    },
+}
+
+/// The source failed to answer usefully. Whose fault it is decides the outcome.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error("the source did not answer within {0:?}")]
+    Timeout(Duration),
+    #[error("the source could not be reached: {0}")]
+    Unreachable(String),
+    #[error("the source answered with HTTP status {0}")]
+    Status(u16),
+    #[error("the source's answer is larger than {0} bytes")]
+    TooLarge(usize),
+    #[error("the source's answer is not valid JSON: {0}")]
+    Malformed(String),
+    #[error("the source database rejected the query: {0}")]
+    Database(String),
+}
+
+impl SourceError {
+    /// Malformed or oversized answers are the source breaking its contract (`invalid_response`);
+    /// the rest mean the source could not serve (`source_error`).
+    pub fn is_invalid_response(&self) -> bool {
+        matches!(self, SourceError::Malformed(_) | SourceError::TooLarge(_))
+    }
+}
+
+/// A ready-to-use source.
+#[derive(Debug)]
+pub enum Source {
+    Http(Box<HttpSource>),
+    Sql(Box<SqlSource>),
+}
+
+impl Source {
+    /// Ask the source, within its timeout and concurrency cap.
+    pub async fn fetch(&self, req: &SourceRequest<'_>) -> Result<SourceReply, SourceError> {
+        match self {
+            Source::Http(s) => s.fetch(req).await,
+            Source::Sql(s) => s.fetch(req).await,
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Source::Http(_) => "http",
+            Source::Sql(_) => "sql",
+        }
+    }
+}

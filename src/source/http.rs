@@ -1,0 +1,159 @@
+//! HTTP sources: a pooled hyper-util client, a timeout and a concurrency cap per source.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{header, Method, Request, Uri};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper_util::client::legacy::{connect::HttpConnector, Client};
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+use serde_json::Value;
+use tokio::sync::Semaphore;
+
+use super::{HttpSpec, SourceError, SourceReply, SourceRequest};
+use crate::policy::Text;
+
+/// The one upstream client every HTTP source shares (connections pool per host).
+pub type UpstreamClient = Client<HttpConnector, Full<Bytes>>;
+
+/// Build the shared upstream client.
+pub fn upstream_client() -> UpstreamClient {
+    let mut connector = HttpConnector::new();
+    connector.set_nodelay(true);
+    connector.set_connect_timeout(Some(Duration::from_secs(5)));
+    Client::builder(TokioExecutor::new())
+        .pool_timer(TokioTimer::new())
+        .pool_idle_timeout(Duration::from_secs(60))
+        .pool_max_idle_per_host(256)
+        .build(connector)
+}
+
+/// One agency HTTP API.
+#[derive(Debug)]
+pub struct HttpSource {
+    base: String,
+    client: UpstreamClient,
+    permits: Arc<Semaphore>,
+    timeout: Duration,
+    max_response_bytes: usize,
+}
+
+/// The source URL is not an absolute `http://` URL.
+#[derive(Debug, thiserror::Error)]
+#[error("source url must be an absolute http:// URL without a query string: {0}")]
+pub struct BadUrl(pub String);
+
+impl HttpSource {
+    pub fn new(spec: &HttpSpec, client: UpstreamClient) -> Result<Self, BadUrl> {
+        let uri: Uri = spec.url.parse().map_err(|_| BadUrl(spec.url.clone()))?;
+        if uri.scheme_str() != Some("http") || uri.host().is_none() || uri.query().is_some() {
+            return Err(BadUrl(spec.url.clone()));
+        }
+        Ok(HttpSource {
+            base: spec.url.clone(),
+            client,
+            permits: Arc::new(Semaphore::new(spec.max_concurrency.max(1))),
+            timeout: spec.timeout,
+            max_response_bytes: spec.max_response_bytes,
+        })
+    }
+
+    pub async fn fetch(&self, req: &SourceRequest<'_>) -> Result<SourceReply, SourceError> {
+        match tokio::time::timeout(self.timeout, self.exchange(req)).await {
+            Ok(r) => r,
+            Err(_) => Err(SourceError::Timeout(self.timeout)),
+        }
+    }
+
+    async fn exchange(&self, req: &SourceRequest<'_>) -> Result<SourceReply, SourceError> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| SourceError::Unreachable("source closed".into()))?;
+        let (method, uri, body) = match req.body {
+            Some(b) => (Method::POST, self.base.clone(), b.clone()),
+            None if req.query.is_empty() => (Method::GET, self.base.clone(), Bytes::new()),
+            None => (Method::GET, format!("{}?{}", self.base, req.query), Bytes::new()),
+        };
+        let mut builder = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(header::ACCEPT, "application/json")
+            .header("request-id", req.request_id)
+            .header("data-purpose", req.purpose)
+            .header("dxgate-consumer", req.consumer);
+        if req.body.is_some() {
+            builder = builder.header(header::CONTENT_TYPE, "application/json");
+        }
+        let request = builder
+            .body(Full::new(body))
+            .map_err(|e| SourceError::Unreachable(e.to_string()))?;
+        let response = self
+            .client
+            .request(request)
+            .await
+            .map_err(|e| SourceError::Unreachable(error_chain(&e)))?;
+        let status = response.status().as_u16();
+        let bytes = Limited::new(response.into_body(), self.max_response_bytes)
+            .collect()
+            .await
+            .map_err(|e| {
+                if e.is::<http_body_util::LengthLimitError>() {
+                    SourceError::TooLarge(self.max_response_bytes)
+                } else {
+                    SourceError::Unreachable(format!("reading the answer failed: {e}"))
+                }
+            })?
+            .to_bytes();
+        match status {
+            200..=299 => {
+                let json: Value = serde_json::from_slice(&bytes)
+                    .map_err(|e| SourceError::Malformed(e.to_string()))?;
+                Ok(SourceReply::Data { bytes, json })
+            }
+            403 | 451 => Ok(SourceReply::Refused {
+                status,
+                justification: source_justification(&bytes),
+            }),
+            404 => Ok(SourceReply::NotFound),
+            s => Err(SourceError::Status(s)),
+        }
+    }
+}
+
+/// A source refusal is justified only if its body names a legal basis and a reason, either at
+/// the top level or under `justification` (the shape dxgate itself uses).
+fn source_justification(body: &[u8]) -> Option<(Text, Text)> {
+    let v: Value = serde_json::from_slice(body).ok()?;
+    let j = v.get("justification").filter(|j| j.is_object()).unwrap_or(&v);
+    let basis = Text::new(j.get("legal_basis")?.as_str()?).ok()?;
+    let reason = Text::new(j.get("reason")?.as_str()?).ok()?;
+    Some((basis, reason))
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(inner) = cur {
+        s.push_str(": ");
+        s.push_str(&inner.to_string());
+        cur = inner.source();
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::source_justification;
+
+    #[test]
+    fn justification_shapes() {
+        assert!(source_justification(br#"{"legal_basis":"Art 1","reason":"r"}"#).is_some());
+        assert!(source_justification(br#"{"justification":{"legal_basis":"Art 1","reason":"r"}}"#).is_some());
+        assert!(source_justification(br#"{"legal_basis":"","reason":"r"}"#).is_none());
+        assert!(source_justification(br#"{"reason":"r"}"#).is_none());
+        assert!(source_justification(b"forbidden").is_none());
+    }
+}

@@ -1,0 +1,55 @@
+//! Creating demo SQLite source databases from seed scripts on first start.
+
+use std::path::Path;
+use std::str::FromStr;
+
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{ConnectOptions, Connection};
+
+/// Seeding failed; the message says which file and why.
+#[derive(Debug, thiserror::Error)]
+#[error("seeding {db} from {script}: {message}")]
+pub struct SeedError {
+    pub db: String,
+    pub script: String,
+    pub message: String,
+}
+
+/// Create `db` from `script` if `db` does not exist yet. The database is built under a
+/// temporary name and renamed into place, so a crash never leaves a half-seeded source.
+pub async fn seed_sqlite(db: &Path, script: &Path) -> Result<bool, SeedError> {
+    if db.exists() {
+        return Ok(false);
+    }
+    let err = |message: String| SeedError {
+        db: db.display().to_string(),
+        script: script.display().to_string(),
+        message,
+    };
+    let sql = tokio::fs::read_to_string(script)
+        .await
+        .map_err(|e| err(e.to_string()))?;
+    if let Some(parent) = db.parent() {
+        tokio::fs::create_dir_all(parent)
+            .await
+            .map_err(|e| err(e.to_string()))?;
+    }
+    let tmp = db.with_extension("seeding");
+    let _ = tokio::fs::remove_file(&tmp).await;
+    let opts = SqliteConnectOptions::from_str("sqlite://")
+        .map_err(|e| err(e.to_string()))?
+        .filename(&tmp)
+        .create_if_missing(true);
+    let mut conn = opts.connect().await.map_err(|e| err(e.to_string()))?;
+    let mut tx = conn.begin().await.map_err(|e| err(e.to_string()))?;
+    sqlx::raw_sql(&sql)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| err(e.to_string()))?;
+    tx.commit().await.map_err(|e| err(e.to_string()))?;
+    conn.close().await.map_err(|e| err(e.to_string()))?;
+    tokio::fs::rename(&tmp, db)
+        .await
+        .map_err(|e| err(e.to_string()))?;
+    Ok(true)
+}

@@ -1,0 +1,12 @@
+//! Integration tests: the real `dxgate` binary on an ephemeral port, against a real upstream
+//! HTTP server and real SQLite databases. One test binary, many modules (fast to link).
+
+#[path = "common/mod.rs"]
+mod common;
+
+#[path = "gateway/audit_log.rs"]
+mod audit_log;
+#[path = "gateway/catalogue.rs"]
+mod catalogue;
+#[path = "gateway/outcomes.rs"]
+mod outcomes;
