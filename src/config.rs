@@ -10,7 +10,9 @@ mod files;
 mod load;
 mod settings;
 
-pub use catalog::{Agency, AgencyKind, Catalog, Dataset, InvalidResponseAction, Mandate, SecretEntry};
+pub use catalog::{
+    Agency, AgencyKind, Catalog, Dataset, InvalidResponseAction, Mandate, SecretEntry,
+};
 pub use diagnostics::{Diagnostic, Diagnostics};
 pub use load::{load, load_settings, Loaded};
 pub use settings::{AuditSettings, ServerSettings, Settings, StoreSettings};

@@ -33,8 +33,7 @@ impl Ident {
         !b.is_empty()
             && b.len() <= 64
             && (b[0].is_ascii_lowercase() || b[0].is_ascii_digit())
-            && b
-                .iter()
+            && b.iter()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
     }
 
@@ -65,7 +64,17 @@ mod tests {
         for ok in ["moj", "civil-status", "a", "0x1", "p-delta-2"] {
             assert!(Ident::is_valid(ok), "{ok}");
         }
-        for bad in ["", "-a", "A", "a/b", "..", "a.b", "%2e", "a b", &"x".repeat(65)] {
+        for bad in [
+            "",
+            "-a",
+            "A",
+            "a/b",
+            "..",
+            "a.b",
+            "%2e",
+            "a b",
+            &"x".repeat(65),
+        ] {
             assert!(!Ident::is_valid(bad), "{bad}");
         }
     }

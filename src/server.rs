@@ -55,11 +55,17 @@ pub async fn run(listener: TcpListener, gateway: Arc<Gateway>, shutdown: impl Fu
             async move {
                 let handle = tokio::spawn(async move { router::route(gw, req, peer).await });
                 Ok::<_, std::convert::Infallible>(handle.await.unwrap_or_else(|_| {
-                    problem::Problem::new(problem::ProblemKind::Internal, "the request handler failed").render(None)
+                    problem::Problem::new(
+                        problem::ProblemKind::Internal,
+                        "the request handler failed",
+                    )
+                    .render(None)
                 }))
             }
         });
-        let conn = builder.serve_connection(TokioIo::new(stream), service).into_owned();
+        let conn = builder
+            .serve_connection(TokioIo::new(stream), service)
+            .into_owned();
         let conn = graceful.watch(conn);
         tokio::spawn(async move {
             if let Err(e) = conn.await {

@@ -145,7 +145,9 @@ fn property_types(doc: &Value) -> HashMap<String, PropertyType> {
         .iter()
         .map(|(name, p)| {
             let t = match p.get("type").and_then(Value::as_str) {
-                Some("array") => PropertyType::Array(scalar(p.get("items").and_then(|i| i.get("type")))),
+                Some("array") => {
+                    PropertyType::Array(scalar(p.get("items").and_then(|i| i.get("type"))))
+                }
                 _ => match scalar(p.get("type")) {
                     ItemType::String => PropertyType::String,
                     ItemType::Integer => PropertyType::Integer,
@@ -166,7 +168,11 @@ fn required_fields(doc: &Value) -> Vec<String> {
     };
     obj.and_then(|o| o.get("required"))
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default()
 }
 

@@ -10,3 +10,5 @@ mod audit_log;
 mod catalogue;
 #[path = "gateway/outcomes.rs"]
 mod outcomes;
+#[path = "gateway/sql_sources.rs"]
+mod sql_sources;

@@ -46,7 +46,8 @@ pub struct RecordFilter {
     pub limit: u32,
 }
 
-const COLUMNS: &str = "node_id, seq, request_id, ts_ms, consumer, agency, dataset, method, purpose, \
+const COLUMNS: &str =
+    "node_id, seq, request_id, ts_ms, consumer, agency, dataset, method, purpose, \
     outcome, status, legal_basis, reason, decided_by, justification_status, request_schema, \
     response_schema, request_sha256, response_sha256, latency_us, source_latency_us, detail, \
     prev_hash, hash";
@@ -79,13 +80,20 @@ impl Store {
         };
         let mut url = url.to_owned();
         if backend == Backend::Sqlite {
-            if let Some(parent) = sqlite_file(&url).and_then(|p| Path::new(p).parent().map(Path::to_path_buf)) {
+            if let Some(parent) =
+                sqlite_file(&url).and_then(|p| Path::new(p).parent().map(Path::to_path_buf))
+            {
                 if !parent.as_os_str().is_empty() {
-                    std::fs::create_dir_all(&parent).map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
+                    std::fs::create_dir_all(&parent)
+                        .map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
                 }
             }
             if !url.contains("mode=") {
-                url.push_str(if url.contains('?') { "&mode=rwc" } else { "?mode=rwc" });
+                url.push_str(if url.contains('?') {
+                    "&mode=rwc"
+                } else {
+                    "?mode=rwc"
+                });
             }
         }
         let pool = AnyPoolOptions::new()
@@ -124,21 +132,24 @@ impl Store {
             Backend::Postgres => MIGRATIONS_POSTGRES,
         };
         for (version, name, sql) in migrations {
-            let done: Option<i64> = sqlx::query_scalar("SELECT version FROM dxgate_migrations WHERE version = $1")
-                .bind(*version)
-                .fetch_optional(&self.pool)
-                .await?;
+            let done: Option<i64> =
+                sqlx::query_scalar("SELECT version FROM dxgate_migrations WHERE version = $1")
+                    .bind(*version)
+                    .fetch_optional(&self.pool)
+                    .await?;
             if done.is_some() {
                 continue;
             }
             let mut tx = self.pool.begin().await?;
             sqlx::raw_sql(sql).execute(&mut *tx).await?;
-            sqlx::query("INSERT INTO dxgate_migrations (version, name, applied_ms) VALUES ($1, $2, $3)")
-                .bind(*version)
-                .bind(*name)
-                .bind(now_ms())
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO dxgate_migrations (version, name, applied_ms) VALUES ($1, $2, $3)",
+            )
+            .bind(*version)
+            .bind(*name)
+            .bind(now_ms())
+            .execute(&mut *tx)
+            .await?;
             tx.commit().await?;
         }
         Ok(())
@@ -146,10 +157,12 @@ impl Store {
 
     /// The last committed record of `node_id`'s chain, or genesis.
     pub async fn head(&self, node_id: &str) -> Result<Head, StoreError> {
-        let row = sqlx::query("SELECT seq, hash FROM audit_records WHERE node_id = $1 ORDER BY seq DESC LIMIT 1")
-            .bind(node_id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(
+            "SELECT seq, hash FROM audit_records WHERE node_id = $1 ORDER BY seq DESC LIMIT 1",
+        )
+        .bind(node_id)
+        .fetch_optional(&self.pool)
+        .await?;
         Ok(match row {
             Some(r) => Head {
                 seq: r.try_get(0)?,
@@ -203,7 +216,10 @@ impl Store {
     /// One record by its request id.
     pub async fn get(&self, request_id: &str) -> Result<Option<StoredRecord>, StoreError> {
         let sql = format!("SELECT {COLUMNS} FROM audit_records WHERE request_id = $1");
-        let row = sqlx::query(&sql).bind(request_id).fetch_optional(&self.pool).await?;
+        let row = sqlx::query(&sql)
+            .bind(request_id)
+            .fetch_optional(&self.pool)
+            .await?;
         row.as_ref().map(decode).transpose()
     }
 
@@ -233,9 +249,15 @@ impl Store {
         if filter.before.is_some() {
             sql += &next("request_id", "<");
         }
-        sql += &format!(" ORDER BY request_id DESC LIMIT {}", filter.limit.clamp(1, 1000));
+        sql += &format!(
+            " ORDER BY request_id DESC LIMIT {}",
+            filter.limit.clamp(1, 1000)
+        );
         let mut q = sqlx::query(&sql);
-        for v in [&filter.consumer, &filter.agency, &filter.dataset].into_iter().flatten() {
+        for v in [&filter.consumer, &filter.agency, &filter.dataset]
+            .into_iter()
+            .flatten()
+        {
             q = q.bind(v.clone());
         }
         if let Some(o) = filter.outcome {
@@ -253,18 +275,29 @@ impl Store {
 
     /// Every node id that has a chain.
     pub async fn nodes(&self) -> Result<Vec<String>, StoreError> {
-        Ok(sqlx::query_scalar("SELECT DISTINCT node_id FROM audit_records ORDER BY node_id")
-            .fetch_all(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT DISTINCT node_id FROM audit_records ORDER BY node_id")
+                .fetch_all(&self.pool)
+                .await?,
+        )
     }
 
     /// Up to `limit` records of `node_id`'s chain with `seq > after`, in chain order.
-    pub async fn chain_page(&self, node_id: &str, after: i64, limit: i64) -> Result<Vec<StoredRecord>, StoreError> {
+    pub async fn chain_page(
+        &self,
+        node_id: &str,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<StoredRecord>, StoreError> {
         let sql = format!(
             "SELECT {COLUMNS} FROM audit_records WHERE node_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
         );
         let mut out = Vec::new();
-        let mut rows = sqlx::query(&sql).bind(node_id).bind(after).bind(limit).fetch(&self.pool);
+        let mut rows = sqlx::query(&sql)
+            .bind(node_id)
+            .bind(after)
+            .bind(limit)
+            .fetch(&self.pool);
         while let Some(r) = rows.try_next().await? {
             out.push(decode(&r)?);
         }
@@ -279,7 +312,10 @@ impl Store {
 
     /// Run raw SQL against the store (tests and maintenance tools only).
     pub async fn execute_raw(&self, sql: &str) -> Result<u64, StoreError> {
-        Ok(sqlx::raw_sql(sql).execute(&self.pool).await?.rows_affected())
+        Ok(sqlx::raw_sql(sql)
+            .execute(&self.pool)
+            .await?
+            .rows_affected())
     }
 
     pub async fn close(&self) {
@@ -313,7 +349,8 @@ fn insert_sql(rows: usize) -> String {
 
 fn decode(r: &AnyRow) -> Result<StoredRecord, StoreError> {
     let outcome: String = r.try_get("outcome")?;
-    let outcome = Outcome::parse(&outcome).ok_or_else(|| StoreError::Corrupt(format!("unknown outcome {outcome:?}")))?;
+    let outcome = Outcome::parse(&outcome)
+        .ok_or_else(|| StoreError::Corrupt(format!("unknown outcome {outcome:?}")))?;
     let schema = |col: &str| -> Result<SchemaResult, StoreError> {
         let s: String = r.try_get(col)?;
         SchemaResult::parse(&s).ok_or_else(|| StoreError::Corrupt(format!("unknown {col} {s:?}")))
@@ -350,7 +387,8 @@ fn decode(r: &AnyRow) -> Result<StoredRecord, StoreError> {
             method: r.try_get("method")?,
             purpose: r.try_get("purpose")?,
             outcome,
-            status: u16::try_from(status).map_err(|_| StoreError::Corrupt(format!("bad status {status}")))?,
+            status: u16::try_from(status)
+                .map_err(|_| StoreError::Corrupt(format!("bad status {status}")))?,
             justification,
             request_schema: schema("request_schema")?,
             response_schema: schema("response_schema")?,
@@ -365,7 +403,9 @@ fn decode(r: &AnyRow) -> Result<StoredRecord, StoreError> {
 
 /// The file path inside a `sqlite:` URL, if it names a file.
 pub fn sqlite_file(url: &str) -> Option<&str> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next()?;
     if path.is_empty() || path == ":memory:" {
         None

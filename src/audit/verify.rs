@@ -31,9 +31,16 @@ pub struct Tampered {
 impl fmt::Display for Tampered {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let what = match &self.fault {
-            Fault::HashMismatch => "its content does not match its hash: the record was altered".to_string(),
-            Fault::BrokenLink => "its prev_hash does not match the previous record: a record was removed or replaced".to_string(),
-            Fault::Gap { expected } => format!("expected seq {expected}: records are missing before it"),
+            Fault::HashMismatch => {
+                "its content does not match its hash: the record was altered".to_string()
+            }
+            Fault::BrokenLink => {
+                "its prev_hash does not match the previous record: a record was removed or replaced"
+                    .to_string()
+            }
+            Fault::Gap { expected } => {
+                format!("expected seq {expected}: records are missing before it")
+            }
         };
         write!(
             f,
@@ -64,7 +71,10 @@ pub async fn verify_all(store: &Store) -> Result<Result<Vec<ChainReport>, Tamper
 }
 
 /// Verify one node's chain from genesis to head.
-pub async fn verify_chain(store: &Store, node_id: &str) -> Result<Result<ChainReport, Tampered>, StoreError> {
+pub async fn verify_chain(
+    store: &Store,
+    node_id: &str,
+) -> Result<Result<ChainReport, Tampered>, StoreError> {
     let mut prev_hash = GENESIS.to_owned();
     let mut expected = 1i64;
     loop {

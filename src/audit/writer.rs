@@ -117,7 +117,9 @@ impl Task {
     async fn run(mut self, mut rx: mpsc::Receiver<Job>) {
         let mut jobs: Vec<Job> = Vec::with_capacity(self.batch_max);
         while rx.recv_many(&mut jobs, self.batch_max).await > 0 {
-            self.stats.queued.fetch_sub(jobs.len() as u64, Ordering::Relaxed);
+            self.stats
+                .queued
+                .fetch_sub(jobs.len() as u64, Ordering::Relaxed);
             let result = self.commit(&mut jobs).await;
             for job in jobs.drain(..) {
                 let _ = job.done.send(result.clone());
@@ -145,7 +147,13 @@ impl Task {
             .map(|job| {
                 let seq = head.seq + 1;
                 let hash = record_hash(&head.hash, &self.node_id, seq, &job.entry);
-                let prev = std::mem::replace(&mut head, Head { seq, hash: hash.clone() });
+                let prev = std::mem::replace(
+                    &mut head,
+                    Head {
+                        seq,
+                        hash: hash.clone(),
+                    },
+                );
                 StoredRecord {
                     node_id: self.node_id.clone(),
                     seq,

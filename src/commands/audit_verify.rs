@@ -14,7 +14,10 @@ pub async fn audit_verify(dir: &Path) -> Result<(), CommandError> {
         Ok(chains) => {
             let total: i64 = chains.iter().map(|c| c.records).sum();
             for c in &chains {
-                println!("chain {}: {} records, head {}", c.node_id, c.records, c.head_hash);
+                println!(
+                    "chain {}: {} records, head {}",
+                    c.node_id, c.records, c.head_hash
+                );
             }
             println!("ok: {} chain(s), {total} records verified", chains.len());
             Ok(())

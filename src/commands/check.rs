@@ -6,7 +6,9 @@ use super::CommandError;
 
 /// Load everything; on success print a summary, else every problem.
 pub async fn check(dir: &Path) -> Result<(), CommandError> {
-    let loaded = crate::config::load(dir, false).await.map_err(CommandError::Config)?;
+    let loaded = crate::config::load(dir, false)
+        .await
+        .map_err(CommandError::Config)?;
     let c = &loaded.catalog;
     let secrets: usize = c.secrets.values().map(|m| m.len()).sum();
     println!(
@@ -39,7 +41,10 @@ pub(crate) fn redact(url: &str) -> String {
 mod tests {
     #[test]
     fn redacts_passwords() {
-        assert_eq!(super::redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(
+            super::redact("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
         assert_eq!(super::redact("sqlite:///x.db"), "sqlite:///x.db");
     }
 }

@@ -12,16 +12,25 @@ use crate::gateway::Gateway;
 
 /// Run until SIGINT/SIGTERM; then drain requests and flush the audit queue.
 pub async fn serve(dir: &Path) -> Result<(), CommandError> {
-    let loaded = crate::config::load(dir, true).await.map_err(CommandError::Config)?;
+    let loaded = crate::config::load(dir, true)
+        .await
+        .map_err(CommandError::Config)?;
     let store = Store::open(&loaded.store_url).await?;
     let s = &loaded.settings;
-    let (audit, writer_task) =
-        AuditWriter::start(store.clone(), &s.server.node_id, s.audit.batch_max, s.audit.queue_capacity).await?;
+    let (audit, writer_task) = AuditWriter::start(
+        store.clone(),
+        &s.server.node_id,
+        s.audit.batch_max,
+        s.audit.queue_capacity,
+    )
+    .await?;
     let addr = s.server.listen;
     let listener = TcpListener::bind(addr)
         .await
         .map_err(|source| CommandError::Listen { addr, source })?;
-    let local = listener.local_addr().map_err(|source| CommandError::Listen { addr, source })?;
+    let local = listener
+        .local_addr()
+        .map_err(|source| CommandError::Listen { addr, source })?;
     tracing::info!(
         listen = %local,
         node = %s.server.node_id,
@@ -36,7 +45,10 @@ pub async fn serve(dir: &Path) -> Result<(), CommandError> {
     crate::server::run(listener, gateway, shutdown_signal()).await;
     // The last AuditWriter handle went with the gateway: the writer commits what is queued,
     // then stops.
-    if tokio::time::timeout(Duration::from_secs(10), writer_task).await.is_err() {
+    if tokio::time::timeout(Duration::from_secs(10), writer_task)
+        .await
+        .is_err()
+    {
         tracing::warn!("audit writer did not finish within 10s");
     }
     store.close().await;

@@ -33,7 +33,13 @@ pub struct Diagnostics(pub Vec<Diagnostic>);
 
 impl Diagnostics {
     /// Record a problem at a byte offset of `text` (converted to line and column).
-    pub fn at(&mut self, file: &Path, text: &str, offset: Option<usize>, message: impl Into<String>) {
+    pub fn at(
+        &mut self,
+        file: &Path,
+        text: &str,
+        offset: Option<usize>,
+        message: impl Into<String>,
+    ) {
         let (line, column) = match offset {
             Some(off) => {
                 let (l, c) = line_col(text, off);

@@ -39,7 +39,11 @@ pub async fn load(dir: &Path, seed_sources: bool) -> Result<Loaded, Diagnostics>
         diags.file(&policies, "missing: the catalogue lives in policies/ (agencies/*.toml, consumers.toml, state-secrets.toml)");
     }
     load_consumers(&policies.join("consumers.toml"), &mut catalog, &mut diags);
-    load_secrets(&policies.join("state-secrets.toml"), &mut catalog, &mut diags);
+    load_secrets(
+        &policies.join("state-secrets.toml"),
+        &mut catalog,
+        &mut diags,
+    );
 
     let client = source::http::upstream_client();
     let agencies_dir = policies.join("agencies");
@@ -47,7 +51,10 @@ pub async fn load(dir: &Path, seed_sources: bool) -> Result<Loaded, Diagnostics>
         load_agency(dir, &path, &mut catalog, &client, seed_sources, &mut diags).await;
     }
     if catalog.agencies.is_empty() && policies.is_dir() {
-        diags.file(&agencies_dir, "no agencies declared: add policies/agencies/<agency>.toml");
+        diags.file(
+            &agencies_dir,
+            "no agencies declared: add policies/agencies/<agency>.toml",
+        );
     }
 
     if diags.is_empty() {
@@ -113,7 +120,12 @@ fn read_toml<T: DeserializeOwned>(path: &Path, diags: &mut Diagnostics) -> Optio
     match toml::from_str::<T>(&text) {
         Ok(v) => Some(v),
         Err(e) => {
-            diags.at(path, &text, e.span().map(|s| s.start), e.message().trim().to_owned());
+            diags.at(
+                path,
+                &text,
+                e.span().map(|s| s.start),
+                e.message().trim().to_owned(),
+            );
             None
         }
     }
@@ -191,7 +203,10 @@ fn load_schemas(root: &Path, catalog: &mut Catalog, diags: &mut Diagnostics) {
 
 fn load_consumers(path: &Path, catalog: &mut Catalog, diags: &mut Diagnostics) {
     if !path.exists() {
-        diags.file(path, "missing: declare consumers and their API key hashes here");
+        diags.file(
+            path,
+            "missing: declare consumers and their API key hashes here",
+        );
         return;
     }
     let Some(file) = read_toml::<ConsumersFile>(path, diags) else {
@@ -202,7 +217,12 @@ fn load_consumers(path: &Path, catalog: &mut Catalog, diags: &mut Diagnostics) {
         let at = c.span().start;
         let c = c.into_inner();
         if c.id.trim().is_empty() || c.id.len() > 128 || c.id.chars().any(|ch| ch.is_control()) {
-            diags.at(path, &text, Some(at), "consumer id must be 1-128 printable characters");
+            diags.at(
+                path,
+                &text,
+                Some(at),
+                "consumer id must be 1-128 printable characters",
+            );
             continue;
         }
         let mut hash = [0u8; 32];
@@ -226,11 +246,25 @@ fn load_consumers(path: &Path, catalog: &mut Catalog, diags: &mut Diagnostics) {
             agency: c.agency,
             rate,
         });
-        if catalog.consumers.insert(c.id.clone(), consumer.clone()).is_some() {
-            diags.at(path, &text, Some(at), format!("consumer {:?} is declared twice", c.id));
+        if catalog
+            .consumers
+            .insert(c.id.clone(), consumer.clone())
+            .is_some()
+        {
+            diags.at(
+                path,
+                &text,
+                Some(at),
+                format!("consumer {:?} is declared twice", c.id),
+            );
         }
         if !catalog.keys.insert(hash, consumer) {
-            diags.at(path, &text, Some(at), format!("consumer {:?} reuses another consumer's API key", c.id));
+            diags.at(
+                path,
+                &text,
+                Some(at),
+                format!("consumer {:?} reuses another consumer's API key", c.id),
+            );
         }
     }
 }
@@ -251,20 +285,34 @@ fn load_secrets(path: &Path, catalog: &mut Catalog, diags: &mut Diagnostics) {
             .split_once('/')
             .filter(|(a, d)| Ident::is_valid(a) && Ident::is_valid(d))
         else {
-            diags.at(path, &text, Some(at), format!("dataset {:?} must be written <agency>/<dataset>", e.dataset));
+            diags.at(
+                path,
+                &text,
+                Some(at),
+                format!("dataset {:?} must be written <agency>/<dataset>", e.dataset),
+            );
             continue;
         };
         if e.listed_by.trim().is_empty() {
-            diags.at(path, &text, Some(at), "listed_by must name the instrument that lists the dataset");
+            diags.at(
+                path,
+                &text,
+                Some(at),
+                "listed_by must name the instrument that lists the dataset",
+            );
         }
-        catalog.secrets.entry(agency.to_owned()).or_default().insert(
-            dataset.to_owned(),
-            SecretEntry {
-                agency: agency.to_owned(),
-                dataset: dataset.to_owned(),
-                listed_by: e.listed_by,
-            },
-        );
+        catalog
+            .secrets
+            .entry(agency.to_owned())
+            .or_default()
+            .insert(
+                dataset.to_owned(),
+                SecretEntry {
+                    agency: agency.to_owned(),
+                    dataset: dataset.to_owned(),
+                    listed_by: e.listed_by,
+                },
+            );
     }
 }
 
@@ -283,7 +331,12 @@ async fn load_agency(
     let id_at = file.id.span().start;
     let id = file.id.into_inner();
     if catalog.agencies.contains_key(id.as_str()) {
-        diags.at(path, &text, Some(id_at), format!("agency {id:?} is declared in another file too"));
+        diags.at(
+            path,
+            &text,
+            Some(id_at),
+            format!("agency {id:?} is declared in another file too"),
+        );
         return;
     }
     let mut datasets = BTreeMap::new();
@@ -292,10 +345,20 @@ async fn load_agency(
         let decl = decl.into_inner();
         let ds_id = decl.id.clone();
         if datasets.contains_key(ds_id.as_str()) {
-            diags.at(path, &text, Some(at), format!("dataset {ds_id:?} is declared twice"));
+            diags.at(
+                path,
+                &text,
+                Some(at),
+                format!("dataset {ds_id:?} is declared twice"),
+            );
             continue;
         }
-        let mut ctx = Ctx { dir, path, text: &text, diags };
+        let mut ctx = Ctx {
+            dir,
+            path,
+            text: &text,
+            diags,
+        };
         if let Some(ds) = build_dataset(&mut ctx, &id, decl, catalog, client, seed_sources).await {
             // A dataset on the state-secret list is never routable, even if declared.
             if catalog.secret(id.as_str(), ds_id.as_str()).is_none() {
@@ -362,11 +425,20 @@ async fn build_dataset(
         Some(m) => {
             if !valid_date(&m.deadline) {
                 ok = false;
-                ctx.err(at, format!("dataset {name}: mandate deadline {:?} must be YYYY-MM-DD", m.deadline));
+                ctx.err(
+                    at,
+                    format!(
+                        "dataset {name}: mandate deadline {:?} must be YYYY-MM-DD",
+                        m.deadline
+                    ),
+                );
             }
             if m.official.trim().is_empty() {
                 ok = false;
-                ctx.err(at, format!("dataset {name}: mandate must name the responsible official"));
+                ctx.err(
+                    at,
+                    format!("dataset {name}: mandate must name the responsible official"),
+                );
             }
             Some(Mandate {
                 deadline: m.deadline,
@@ -387,7 +459,16 @@ async fn build_dataset(
         }
     }
     let spec = decl.source.into_inner();
-    let source = build_source(ctx, at, &name, &spec, request_schema.as_deref(), client, seed_sources).await;
+    let source = build_source(
+        ctx,
+        at,
+        &name,
+        &spec,
+        request_schema.as_deref(),
+        client,
+        seed_sources,
+    )
+    .await;
     if !ok {
         return None;
     }
@@ -408,13 +489,22 @@ async fn build_dataset(
     })
 }
 
-fn refusal_rule(dataset: &str, n: usize, r: RefusalDecl, catalog: &Catalog) -> Result<RefusalRule, String> {
-    let legal_basis = Text::new(&r.legal_basis)
-        .map_err(|_| format!("dataset {dataset}: refusal rule #{n}: legal_basis must not be empty"))?;
+fn refusal_rule(
+    dataset: &str,
+    n: usize,
+    r: RefusalDecl,
+    catalog: &Catalog,
+) -> Result<RefusalRule, String> {
+    let legal_basis = Text::new(&r.legal_basis).map_err(|_| {
+        format!("dataset {dataset}: refusal rule #{n}: legal_basis must not be empty")
+    })?;
     let reason = Text::new(&r.reason)
         .map_err(|_| format!("dataset {dataset}: refusal rule #{n}: reason must not be empty"))?;
     for list in [&r.consumers, &r.except_consumers].into_iter().flatten() {
-        if let Some(unknown) = list.iter().find(|c| !catalog.consumers.contains_key(c.as_str())) {
+        if let Some(unknown) = list
+            .iter()
+            .find(|c| !catalog.consumers.contains_key(c.as_str()))
+        {
             return Err(format!(
                 "dataset {dataset}: refusal rule #{n} names consumer {unknown:?}, which is not in policies/consumers.toml"
             ));
@@ -423,9 +513,11 @@ fn refusal_rule(dataset: &str, n: usize, r: RefusalDecl, catalog: &Catalog) -> R
     Ok(RefusalRule {
         consumers: r.consumers,
         except_consumers: r.except_consumers,
-        purposes_not_in: r
-            .purposes_not_in
-            .map(|l| l.into_iter().map(|p| p.trim().to_ascii_lowercase()).collect()),
+        purposes_not_in: r.purposes_not_in.map(|l| {
+            l.into_iter()
+                .map(|p| p.trim().to_ascii_lowercase())
+                .collect()
+        }),
         justification: Justification {
             legal_basis,
             reason,
@@ -475,12 +567,21 @@ async fn build_source(
                 let script = ctx.dir.join(seed);
                 match crate::audit::sqlite_file(&url) {
                     None => {
-                        ctx.err(at, format!("dataset {name}: seed works only with a sqlite file URL"));
+                        ctx.err(
+                            at,
+                            format!("dataset {name}: seed works only with a sqlite file URL"),
+                        );
                         return None;
                     }
                     Some(db) => {
                         if !script.is_file() {
-                            ctx.err(at, format!("dataset {name}: seed script {} not found", script.display()));
+                            ctx.err(
+                                at,
+                                format!(
+                                    "dataset {name}: seed script {} not found",
+                                    script.display()
+                                ),
+                            );
                             return None;
                         }
                         if seed_sources {
@@ -505,7 +606,10 @@ async fn build_source(
 
 /// `sqlite://relative/path` → `sqlite:///<dir>/relative/path`; other URLs unchanged.
 pub fn resolve_sqlite_url(dir: &Path, url: &str) -> String {
-    let Some(rest) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) else {
+    let Some(rest) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    else {
         return url.to_owned();
     };
     let (path, query) = match rest.split_once('?') {
@@ -531,4 +635,3 @@ fn valid_date(s: &str) -> bool {
     let num = |r: std::ops::Range<usize>| s[r].parse::<u32>().ok();
     matches!((num(0..4), num(5..7), num(8..10)), (Some(_), Some(m), Some(d)) if (1..=12).contains(&m) && (1..=31).contains(&d))
 }
-

@@ -54,8 +54,17 @@ mod tests {
         assert_eq!(authenticate(&ring, Some(b"Bearer k1")).unwrap().id, "c");
         assert_eq!(authenticate(&ring, Some(b"bearer  k1 ")).unwrap().id, "c");
         assert_eq!(authenticate(&ring, None).unwrap_err(), AuthError::Missing);
-        assert_eq!(authenticate(&ring, Some(b"Basic k1")).unwrap_err(), AuthError::WrongScheme);
-        assert_eq!(authenticate(&ring, Some(b"Bearer k2")).unwrap_err(), AuthError::UnknownKey);
-        assert_eq!(authenticate(&ring, Some(b"Bearer ")).unwrap_err(), AuthError::Missing);
+        assert_eq!(
+            authenticate(&ring, Some(b"Basic k1")).unwrap_err(),
+            AuthError::WrongScheme
+        );
+        assert_eq!(
+            authenticate(&ring, Some(b"Bearer k2")).unwrap_err(),
+            AuthError::UnknownKey
+        );
+        assert_eq!(
+            authenticate(&ring, Some(b"Bearer ")).unwrap_err(),
+            AuthError::Missing
+        );
     }
 }

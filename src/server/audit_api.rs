@@ -42,8 +42,15 @@ fn visible(scope: &Scope, r: &StoredRecord) -> bool {
     }
 }
 
-pub async fn records(gw: &Gateway, req: &Request<Incoming>, id: Option<&str>) -> Response<Full<Bytes>> {
-    let auth = req.headers().get(header::AUTHORIZATION).map(HeaderValue::as_bytes);
+pub async fn records(
+    gw: &Gateway,
+    req: &Request<Incoming>,
+    id: Option<&str>,
+) -> Response<Full<Bytes>> {
+    let auth = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .map(HeaderValue::as_bytes);
     let caller = match authenticate(&gw.catalog.keys, auth) {
         Ok(c) => c,
         Err(e) => {
@@ -57,8 +64,14 @@ pub async fn records(gw: &Gateway, req: &Request<Incoming>, id: Option<&str>) ->
         return match gw.store.get(id).await {
             // Records outside the caller's scope are reported as absent, not forbidden, so
             // their existence does not leak.
-            Ok(Some(r)) if visible(&scope, &r) => json(StatusCode::OK, serde_json::to_vec(&r).unwrap_or_default()),
-            Ok(_) => Problem::new(ProblemKind::NotFound, "no audit record with that id is visible to you").render(None),
+            Ok(Some(r)) if visible(&scope, &r) => {
+                json(StatusCode::OK, serde_json::to_vec(&r).unwrap_or_default())
+            }
+            Ok(_) => Problem::new(
+                ProblemKind::NotFound,
+                "no audit record with that id is visible to you",
+            )
+            .render(None),
             Err(e) => store_failed(e),
         };
     }
@@ -92,7 +105,9 @@ pub async fn records(gw: &Gateway, req: &Request<Incoming>, id: Option<&str>) ->
         Scope::All => {}
         Scope::Agency(a) => {
             if filter.agency.as_ref().is_some_and(|f| f != a) {
-                return forbidden(format!("as an officer of {a} you can see only records of {a}'s datasets"));
+                return forbidden(format!(
+                    "as an officer of {a} you can see only records of {a}'s datasets"
+                ));
             }
             filter.agency = Some(a.clone());
         }
@@ -111,7 +126,10 @@ pub async fn records(gw: &Gateway, req: &Request<Incoming>, id: Option<&str>) ->
                 None
             };
             let body = json!({ "records": records, "next_before": next });
-            json(StatusCode::OK, serde_json::to_vec(&body).unwrap_or_default())
+            json(
+                StatusCode::OK,
+                serde_json::to_vec(&body).unwrap_or_default(),
+            )
         }
         Err(e) => store_failed(e),
     }
@@ -119,7 +137,11 @@ pub async fn records(gw: &Gateway, req: &Request<Incoming>, id: Option<&str>) ->
 
 fn bad_param(name: &str, expected: &str) -> Response<Full<Bytes>> {
     let name: String = name.chars().take(64).collect();
-    Problem::new(ProblemKind::InvalidRequest, format!("query parameter {name:?}: {expected}")).render(None)
+    Problem::new(
+        ProblemKind::InvalidRequest,
+        format!("query parameter {name:?}: {expected}"),
+    )
+    .render(None)
 }
 
 fn forbidden(detail: String) -> Response<Full<Bytes>> {
@@ -128,6 +150,9 @@ fn forbidden(detail: String) -> Response<Full<Bytes>> {
 
 fn store_failed(e: crate::audit::StoreError) -> Response<Full<Bytes>> {
     tracing::error!(error = %e, "audit store read failed");
-    Problem::new(ProblemKind::AuditUnavailable, "the audit store cannot be read right now; try again shortly")
-        .render(None)
+    Problem::new(
+        ProblemKind::AuditUnavailable,
+        "the audit store cannot be read right now; try again shortly",
+    )
+    .render(None)
 }

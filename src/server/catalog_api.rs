@@ -48,15 +48,20 @@ pub fn render(catalog: &Catalog) -> Bytes {
 
 /// `GET /v1/catalog`: any authenticated consumer.
 pub fn handle(gw: &Gateway, req: &Request<Incoming>) -> Response<Full<Bytes>> {
-    let auth = req.headers().get(header::AUTHORIZATION).map(HeaderValue::as_bytes);
+    let auth = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .map(HeaderValue::as_bytes);
     if let Err(e) = authenticate(&gw.catalog.keys, auth) {
         return Problem::new(ProblemKind::Unauthenticated, e.to_string())
             .with_header(header::WWW_AUTHENTICATE, "Bearer")
             .render(None);
     }
     let mut r = Response::new(Full::new(gw.catalog_json.clone()));
-    r.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     r
 }
 
@@ -64,12 +69,20 @@ pub fn handle(gw: &Gateway, req: &Request<Incoming>) -> Response<Full<Bytes>> {
 pub fn schema(gw: &Gateway, path: &str) -> Response<Full<Bytes>> {
     match gw.catalog.schemas.get(path) {
         Some(s) => {
-            let mut r = json_response(StatusCode::OK, serde_json::to_vec_pretty(&s.document).unwrap_or_default());
-            r.headers_mut()
-                .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/schema+json"));
+            let mut r = json_response(
+                StatusCode::OK,
+                serde_json::to_vec_pretty(&s.document).unwrap_or_default(),
+            );
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/schema+json"),
+            );
             r
         }
-        None => Problem::new(ProblemKind::NotFound, "no such schema; schema links are listed in GET /v1/catalog")
-            .render(None),
+        None => Problem::new(
+            ProblemKind::NotFound,
+            "no such schema; schema links are listed in GET /v1/catalog",
+        )
+        .render(None),
     }
 }

@@ -31,7 +31,12 @@ enum Answer {
 }
 
 /// Handle one data request for `agency`/`dataset` (raw path segments).
-pub async fn handle(gw: Arc<Gateway>, req: Request<Incoming>, agency: &str, dataset: &str) -> Response<Full<Bytes>> {
+pub async fn handle(
+    gw: Arc<Gateway>,
+    req: Request<Incoming>,
+    agency: &str,
+    dataset: &str,
+) -> Response<Full<Bytes>> {
     let started = Instant::now();
     let request_id = uuid::Uuid::now_v7().to_string();
     let mut entry = Entry {
@@ -81,7 +86,10 @@ pub async fn handle(gw: Arc<Gateway>, req: Request<Incoming>, agency: &str, data
         Answer::Data(bytes) => {
             let mut r = Response::new(Full::new(bytes));
             let h = r.headers_mut();
-            h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
             h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             if let Ok(v) = HeaderValue::from_str(&request_id) {
                 h.insert("request-id", v);
@@ -125,12 +133,15 @@ async fn phases(
 
 /// Who is calling. "No" is 401 `unauthenticated`.
 fn authenticate_phase(gw: &Gateway, headers: &HeaderMap) -> Result<Arc<Consumer>, Problem> {
-    let value = headers.get(header::AUTHORIZATION).map(HeaderValue::as_bytes);
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .map(HeaderValue::as_bytes);
     authenticate(&gw.catalog.keys, value).map_err(|e| {
         let detail = match e {
             AuthError::Missing | AuthError::WrongScheme | AuthError::UnknownKey => e.to_string(),
         };
-        Problem::new(ProblemKind::Unauthenticated, detail).with_header(header::WWW_AUTHENTICATE, "Bearer")
+        Problem::new(ProblemKind::Unauthenticated, detail)
+            .with_header(header::WWW_AUTHENTICATE, "Bearer")
     })
 }
 
@@ -163,7 +174,9 @@ fn purpose_phase(headers: &HeaderMap) -> Result<String, Problem> {
             "declare why you need the data in a Data-Purpose header, e.g. `Data-Purpose: social-benefit`",
         ));
     };
-    let text = std::str::from_utf8(raw.as_bytes()).map(str::trim).unwrap_or("");
+    let text = std::str::from_utf8(raw.as_bytes())
+        .map(str::trim)
+        .unwrap_or("");
     if text.is_empty() || text.chars().any(char::is_control) {
         return Err(Problem::new(
             ProblemKind::MissingPurpose,
@@ -181,7 +194,12 @@ fn purpose_phase(headers: &HeaderMap) -> Result<String, Problem> {
 
 /// Find the dataset. An id on the state-secret list is `exempt` (403) and never routed; an
 /// unknown or malformed id is 404 `rejected_request`.
-fn resolve_phase(gw: &Gateway, agency: &str, dataset: &str, entry: &mut Entry) -> Result<Arc<Dataset>, Problem> {
+fn resolve_phase(
+    gw: &Gateway,
+    agency: &str,
+    dataset: &str,
+    entry: &mut Entry,
+) -> Result<Arc<Dataset>, Problem> {
     if !Ident::is_valid(agency) || !Ident::is_valid(dataset) {
         return Err(Problem::new(
             ProblemKind::NotFound,
@@ -208,7 +226,12 @@ fn resolve_phase(gw: &Gateway, agency: &str, dataset: &str, entry: &mut Entry) -
 }
 
 /// Apply the dataset's refusal rules. "No" is 403 `refused` with the justification.
-fn decide_phase(ds: &Dataset, consumer: &Consumer, purpose: &str, entry: &mut Entry) -> Result<(), Problem> {
+fn decide_phase(
+    ds: &Dataset,
+    consumer: &Consumer,
+    purpose: &str,
+    entry: &mut Entry,
+) -> Result<(), Problem> {
     match decide(&ds.refusals, &consumer.id, purpose) {
         Decision::Share => Ok(()),
         Decision::Refuse(j) => {
@@ -300,12 +323,19 @@ async fn check_request_phase(
         entry.request_schema = SchemaResult::Invalid;
         return Err(Problem::new(
             ProblemKind::InvalidRequest,
-            format!("the request does not match {}; see `errors`", ds.request_schema.path),
+            format!(
+                "the request does not match {}; see `errors`",
+                ds.request_schema.path
+            ),
         )
         .with_errors(errors));
     }
     entry.request_schema = SchemaResult::Valid;
-    Ok(CheckedRequest { query, body, params })
+    Ok(CheckedRequest {
+        query,
+        body,
+        params,
+    })
 }
 
 /// Classify the source's reply and check data against the response schema.
@@ -341,7 +371,10 @@ fn check_response_phase(
             ProblemKind::NotFoundAtSource,
             format!("{}/{} has no record matching the request", ds.agency, ds.id),
         )),
-        Ok(SourceReply::Refused { status, justification }) => {
+        Ok(SourceReply::Refused {
+            status,
+            justification,
+        }) => {
             let decided_by = format!("source:{}/{}", ds.agency, ds.id);
             let (shown, recorded, detail) = match justification {
                 Some((basis, reason)) => (
@@ -404,15 +437,26 @@ fn public_source_error(ds: &Dataset, e: &SourceError) -> String {
         SourceError::Malformed(_) => "sent an answer that is not valid JSON".to_owned(),
         SourceError::Database(_) => "could not run the declared query".to_owned(),
     };
-    format!("the source of {}/{} {what}; the failure is recorded against the agency", ds.agency, ds.id)
+    format!(
+        "the source of {}/{} {what}; the failure is recorded against the agency",
+        ds.agency, ds.id
+    )
 }
 
 fn is_json(headers: &HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
-        .is_some_and(|m| m == "application/json" || (m.starts_with("application/") && m.ends_with("+json")))
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .is_some_and(|m| {
+            m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
+        })
 }
 
 fn method_name(m: &Method) -> String {

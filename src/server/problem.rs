@@ -38,23 +38,83 @@ impl ProblemKind {
     fn meta(self) -> (&'static str, &'static str, StatusCode) {
         use ProblemKind::*;
         match self {
-            Unauthenticated => ("unauthenticated", "Authentication required", StatusCode::UNAUTHORIZED),
-            Forbidden => ("forbidden", "Not allowed for your role", StatusCode::FORBIDDEN),
-            RateLimited => ("rate-limited", "Too many requests", StatusCode::TOO_MANY_REQUESTS),
-            MissingPurpose => ("missing-purpose", "Data-Purpose header required", StatusCode::BAD_REQUEST),
+            Unauthenticated => (
+                "unauthenticated",
+                "Authentication required",
+                StatusCode::UNAUTHORIZED,
+            ),
+            Forbidden => (
+                "forbidden",
+                "Not allowed for your role",
+                StatusCode::FORBIDDEN,
+            ),
+            RateLimited => (
+                "rate-limited",
+                "Too many requests",
+                StatusCode::TOO_MANY_REQUESTS,
+            ),
+            MissingPurpose => (
+                "missing-purpose",
+                "Data-Purpose header required",
+                StatusCode::BAD_REQUEST,
+            ),
             NotFound => ("not-found", "No such resource", StatusCode::NOT_FOUND),
-            MethodNotAllowed => ("method-not-allowed", "Method not allowed", StatusCode::METHOD_NOT_ALLOWED),
-            Exempt => ("exempt", "Exempt from sharing (state-secret list)", StatusCode::FORBIDDEN),
+            MethodNotAllowed => (
+                "method-not-allowed",
+                "Method not allowed",
+                StatusCode::METHOD_NOT_ALLOWED,
+            ),
+            Exempt => (
+                "exempt",
+                "Exempt from sharing (state-secret list)",
+                StatusCode::FORBIDDEN,
+            ),
             Refused => ("refused", "Sharing refused", StatusCode::FORBIDDEN),
-            InvalidRequest => ("invalid-request", "The request does not match the dataset's request schema", StatusCode::BAD_REQUEST),
-            PayloadTooLarge => ("payload-too-large", "Request body too large", StatusCode::PAYLOAD_TOO_LARGE),
-            UnsupportedMediaType => ("unsupported-media-type", "Send the request body as application/json", StatusCode::UNSUPPORTED_MEDIA_TYPE),
-            NotFoundAtSource => ("not-found-at-source", "No matching record at the source", StatusCode::NOT_FOUND),
-            SourceError => ("source-error", "The agency's source failed", StatusCode::BAD_GATEWAY),
-            SourceTimeout => ("source-timeout", "The agency's source did not answer in time", StatusCode::GATEWAY_TIMEOUT),
-            InvalidResponse => ("invalid-response", "The source's answer broke the dataset's published schema", StatusCode::BAD_GATEWAY),
-            AuditUnavailable => ("audit-unavailable", "The audit log cannot record this request, so nothing is served", StatusCode::SERVICE_UNAVAILABLE),
-            Internal => ("internal", "Internal error", StatusCode::INTERNAL_SERVER_ERROR),
+            InvalidRequest => (
+                "invalid-request",
+                "The request does not match the dataset's request schema",
+                StatusCode::BAD_REQUEST,
+            ),
+            PayloadTooLarge => (
+                "payload-too-large",
+                "Request body too large",
+                StatusCode::PAYLOAD_TOO_LARGE,
+            ),
+            UnsupportedMediaType => (
+                "unsupported-media-type",
+                "Send the request body as application/json",
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ),
+            NotFoundAtSource => (
+                "not-found-at-source",
+                "No matching record at the source",
+                StatusCode::NOT_FOUND,
+            ),
+            SourceError => (
+                "source-error",
+                "The agency's source failed",
+                StatusCode::BAD_GATEWAY,
+            ),
+            SourceTimeout => (
+                "source-timeout",
+                "The agency's source did not answer in time",
+                StatusCode::GATEWAY_TIMEOUT,
+            ),
+            InvalidResponse => (
+                "invalid-response",
+                "The source's answer broke the dataset's published schema",
+                StatusCode::BAD_GATEWAY,
+            ),
+            AuditUnavailable => (
+                "audit-unavailable",
+                "The audit log cannot record this request, so nothing is served",
+                StatusCode::SERVICE_UNAVAILABLE,
+            ),
+            Internal => (
+                "internal",
+                "Internal error",
+                StatusCode::INTERNAL_SERVER_ERROR,
+            ),
         }
     }
 
@@ -153,7 +213,10 @@ impl Problem {
         let mut resp = Response::new(Full::new(Bytes::from(bytes)));
         *resp.status_mut() = status;
         let h = resp.headers_mut();
-        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         for (k, v) in &self.headers {
             h.insert(k.clone(), v.clone());
@@ -176,8 +239,8 @@ pub fn outcome_of(kind: ProblemKind) -> Outcome {
         NotFoundAtSource => Outcome::Served,
         SourceError | SourceTimeout => Outcome::SourceError,
         InvalidResponse => Outcome::InvalidResponse,
-        Forbidden | MissingPurpose | NotFound | MethodNotAllowed | InvalidRequest | PayloadTooLarge
-        | UnsupportedMediaType => Outcome::RejectedRequest,
+        Forbidden | MissingPurpose | NotFound | MethodNotAllowed | InvalidRequest
+        | PayloadTooLarge | UnsupportedMediaType => Outcome::RejectedRequest,
         AuditUnavailable | Internal => Outcome::SourceError,
     }
 }

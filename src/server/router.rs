@@ -13,10 +13,20 @@ use super::{audit_api, catalog_api, health, pipeline};
 use crate::gateway::Gateway;
 
 /// Dispatch one request.
-pub async fn route(gw: Arc<Gateway>, req: Request<Incoming>, _peer: SocketAddr) -> Response<Full<Bytes>> {
+pub async fn route(
+    gw: Arc<Gateway>,
+    req: Request<Incoming>,
+    _peer: SocketAddr,
+) -> Response<Full<Bytes>> {
     let path = req.uri().path().to_owned();
     let mut segs = path.trim_start_matches('/').split('/');
-    match (segs.next(), segs.next(), segs.next(), segs.next(), segs.next()) {
+    match (
+        segs.next(),
+        segs.next(),
+        segs.next(),
+        segs.next(),
+        segs.next(),
+    ) {
         (Some("v1"), Some("data"), Some(agency), Some(dataset), None) => {
             let (agency, dataset) = (agency.to_owned(), dataset.to_owned());
             pipeline::handle(gw, req, &agency, &dataset).await
@@ -25,17 +35,22 @@ pub async fn route(gw: Arc<Gateway>, req: Request<Incoming>, _peer: SocketAddr) 
             // Wrong shape under /v1/data is still a data request: it is recorded.
             pipeline::handle(gw, req, "", "").await
         }
-        (Some("v1"), Some("catalog"), None, ..) => only_get(&req).unwrap_or_else(|| catalog_api::handle(&gw, &req)),
-        (Some("v1"), Some("schemas"), Some(_), ..) => {
-            only_get(&req).unwrap_or_else(|| catalog_api::schema(&gw, path.trim_start_matches("/v1/schemas/")))
+        (Some("v1"), Some("catalog"), None, ..) => {
+            only_get(&req).unwrap_or_else(|| catalog_api::handle(&gw, &req))
         }
+        (Some("v1"), Some("schemas"), Some(_), ..) => only_get(&req)
+            .unwrap_or_else(|| catalog_api::schema(&gw, path.trim_start_matches("/v1/schemas/"))),
         (Some("v1"), Some("audit"), Some("records"), rest, None) => match only_get(&req) {
             Some(r) => r,
             None => audit_api::records(&gw, &req, rest).await,
         },
         (Some("healthz"), None, ..) => health::healthz(),
         (Some("readyz"), None, ..) => health::readyz(&gw).await,
-        _ => Problem::new(ProblemKind::NotFound, format!("nothing is served at {}", truncate(&path))).render(None),
+        _ => Problem::new(
+            ProblemKind::NotFound,
+            format!("nothing is served at {}", truncate(&path)),
+        )
+        .render(None),
     }
 }
 
@@ -44,9 +59,12 @@ fn only_get(req: &Request<Incoming>) -> Option<Response<Full<Bytes>>> {
         None
     } else {
         Some(
-            Problem::new(ProblemKind::MethodNotAllowed, format!("{} is not allowed here; use GET", req.method()))
-                .with_header(header::ALLOW, "GET, HEAD")
-                .render(None),
+            Problem::new(
+                ProblemKind::MethodNotAllowed,
+                format!("{} is not allowed here; use GET", req.method()),
+            )
+            .with_header(header::ALLOW, "GET, HEAD")
+            .render(None),
         )
     }
 }

@@ -75,7 +75,11 @@ impl HttpSource {
         let (method, uri, body) = match req.body {
             Some(b) => (Method::POST, self.base.clone(), b.clone()),
             None if req.query.is_empty() => (Method::GET, self.base.clone(), Bytes::new()),
-            None => (Method::GET, format!("{}?{}", self.base, req.query), Bytes::new()),
+            None => (
+                Method::GET,
+                format!("{}?{}", self.base, req.query),
+                Bytes::new(),
+            ),
         };
         let mut builder = Request::builder()
             .method(method)
@@ -127,7 +131,10 @@ impl HttpSource {
 /// the top level or under `justification` (the shape dxgate itself uses).
 fn source_justification(body: &[u8]) -> Option<(Text, Text)> {
     let v: Value = serde_json::from_slice(body).ok()?;
-    let j = v.get("justification").filter(|j| j.is_object()).unwrap_or(&v);
+    let j = v
+        .get("justification")
+        .filter(|j| j.is_object())
+        .unwrap_or(&v);
     let basis = Text::new(j.get("legal_basis")?.as_str()?).ok()?;
     let reason = Text::new(j.get("reason")?.as_str()?).ok()?;
     Some((basis, reason))
@@ -151,7 +158,10 @@ mod tests {
     #[test]
     fn justification_shapes() {
         assert!(source_justification(br#"{"legal_basis":"Art 1","reason":"r"}"#).is_some());
-        assert!(source_justification(br#"{"justification":{"legal_basis":"Art 1","reason":"r"}}"#).is_some());
+        assert!(
+            source_justification(br#"{"justification":{"legal_basis":"Art 1","reason":"r"}}"#)
+                .is_some()
+        );
         assert!(source_justification(br#"{"legal_basis":"","reason":"r"}"#).is_none());
         assert!(source_justification(br#"{"reason":"r"}"#).is_none());
         assert!(source_justification(b"forbidden").is_none());

@@ -134,7 +134,9 @@ impl SqlSource {
             }
         }
         let rows = result?;
-        let bytes = Bytes::from(serde_json::to_vec(&rows).map_err(|e| SourceError::Database(e.to_string()))?);
+        let bytes = Bytes::from(
+            serde_json::to_vec(&rows).map_err(|e| SourceError::Database(e.to_string()))?,
+        );
         Ok(SourceReply::Data { bytes, json: rows })
     }
 
@@ -174,7 +176,9 @@ impl SqlSource {
 fn db_error(e: sqlx::Error) -> SourceError {
     match e {
         sqlx::Error::Io(e) => SourceError::Unreachable(e.to_string()),
-        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => SourceError::Unreachable(e.to_string()),
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => {
+            SourceError::Unreachable(e.to_string())
+        }
         e => SourceError::Database(e.to_string()),
     }
 }
@@ -195,7 +199,15 @@ fn row_to_json(row: &AnyRow) -> Result<Value, SourceError> {
                     let f = row.try_get::<f64, _>(i).map_err(db_error)?;
                     Number::from_f64(f).map_or(Value::Null, Value::Number)
                 }
-                AnyTypeInfoKind::Blob => Value::String(hex::encode(row.try_get::<Vec<u8>, _>(i).map_err(db_error)?)),
+                // MySQL reports TEXT columns as blobs: text that is UTF-8 stays text, real
+                // binary becomes hex.
+                AnyTypeInfoKind::Blob => {
+                    let bytes = row.try_get::<Vec<u8>, _>(i).map_err(db_error)?;
+                    match String::from_utf8(bytes) {
+                        Ok(text) => Value::String(text),
+                        Err(e) => Value::String(hex::encode(e.into_bytes())),
+                    }
+                }
                 _ => Value::String(row.try_get::<String, _>(i).map_err(db_error)?),
             }
         };

@@ -47,7 +47,10 @@ pub fn parse_statement(query: &str, dialect: Dialect) -> Result<Statement, State
                 i = end + 1;
             }
             b'-' if b.get(i + 1) == Some(&b'-') => {
-                let end = b[i..].iter().position(|&x| x == b'\n').map_or(b.len(), |p| i + p);
+                let end = b[i..]
+                    .iter()
+                    .position(|&x| x == b'\n')
+                    .map_or(b.len(), |p| i + p);
                 sql.push(' ');
                 i = end;
             }
@@ -71,7 +74,10 @@ pub fn parse_statement(query: &str, dialect: Dialect) -> Result<Statement, State
                 sql.push_str("::");
                 i += 2;
             }
-            b':' if b.get(i + 1).is_some_and(|x| x.is_ascii_alphabetic() || *x == b'_') => {
+            b':' if b
+                .get(i + 1)
+                .is_some_and(|x| x.is_ascii_alphabetic() || *x == b'_') =>
+            {
                 let start = i + 1;
                 let mut end = start;
                 while end < b.len() && (b[end].is_ascii_alphanumeric() || b[end] == b'_') {
@@ -151,7 +157,10 @@ mod tests {
             Dialect::Dollar,
         )
         .unwrap();
-        assert_eq!(s.sql, "SELECT a FROM t WHERE x = $1 AND y = ':not' AND z = $2::text");
+        assert_eq!(
+            s.sql,
+            "SELECT a FROM t WHERE x = $1 AND y = ':not' AND z = $2::text"
+        );
         assert_eq!(s.params, vec!["id", "id2"]);
         let s = parse_statement("select * from t where a=:x or b=:x;", Dialect::Question).unwrap();
         assert_eq!(s.sql, "select * from t where a=? or b=?");
@@ -163,9 +172,21 @@ mod tests {
         use StatementError::*;
         let d = Dialect::Question;
         assert_eq!(parse_statement("DELETE FROM t", d).unwrap_err(), NotSelect);
-        assert_eq!(parse_statement("SELECT 1; DROP TABLE t", d).unwrap_err(), MultipleStatements);
+        assert_eq!(
+            parse_statement("SELECT 1; DROP TABLE t", d).unwrap_err(),
+            MultipleStatements
+        );
         assert_eq!(parse_statement("SELECT 'x", d).unwrap_err(), Unterminated);
-        assert_eq!(parse_statement("SELECT ? ", d).unwrap_err(), PositionalPlaceholder);
-        assert_eq!(parse_statement("/* c */ with a as (select 1) select * from a", d).unwrap().params.len(), 0);
+        assert_eq!(
+            parse_statement("SELECT ? ", d).unwrap_err(),
+            PositionalPlaceholder
+        );
+        assert_eq!(
+            parse_statement("/* c */ with a as (select 1) select * from a", d)
+                .unwrap()
+                .params
+                .len(),
+            0
+        );
     }
 }

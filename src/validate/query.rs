@@ -89,7 +89,10 @@ mod tests {
     #[test]
     fn converts_by_declared_type() {
         let v = query_to_json("id=007&n=42&x=1.5&b=true&tags=1&tags=2&other=z", &schema()).unwrap();
-        assert_eq!(v, json!({"id":"007","n":42,"x":1.5,"b":true,"tags":[1,2],"other":"z"}));
+        assert_eq!(
+            v,
+            json!({"id":"007","n":42,"x":1.5,"b":true,"tags":[1,2],"other":"z"})
+        );
     }
 
     #[test]

@@ -25,14 +25,15 @@ const REQ_PERSON: &str = r#"{"$schema":"https://json-schema.org/draft/2020-12/sc
  "properties":{"citizen_id":{"type":"string","pattern":"^[0-9]{3}$"}},
  "required":["citizen_id"],"additionalProperties":false}"#;
 const RESP_PERSON: &str = r#"{"$schema":"https://json-schema.org/draft/2020-12/schema","type":"array",
- "items":{"type":"object","properties":{"citizen_id":{"type":"string"},"name":{"type":"string"},"born":{"type":"integer"}},
+ "items":{"type":"object","properties":{"citizen_id":{"type":"string"},"name":{"type":"string"},"born":{"type":["integer","null"]}},
  "required":["citizen_id","name"],"additionalProperties":false}}"#;
 const REQ_CODE: &str = r#"{"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object",
  "properties":{"code":{"type":"string","pattern":"^[0-9]{4}$"}},"required":["code"],"additionalProperties":false}"#;
 const RESP_CODE: &str = r#"{"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object",
  "properties":{"code":{"type":"string"},"name":{"type":"string"},"purpose":{"type":"string"}},
  "required":["code","name"],"additionalProperties":false}"#;
-const SEED: &str = "CREATE TABLE people (citizen_id TEXT PRIMARY KEY, name TEXT NOT NULL, born INTEGER);
+const SEED: &str =
+    "CREATE TABLE people (citizen_id TEXT PRIMARY KEY, name TEXT NOT NULL, born INTEGER);
 INSERT INTO people VALUES ('001','An Nguyen',1990),('002','Binh Tran',1985),('003','Chi Le',NULL);";
 
 impl Catalogue {
@@ -45,7 +46,10 @@ impl Catalogue {
         c.write("schemas/code.request.json", REQ_CODE);
         c.write("schemas/code.response.json", RESP_CODE);
         c.write("seeds/alpha.sql", SEED);
-        c.write("dxgate.toml", "[server]\nnode_id = \"test-node\"\nmax_request_body = 4096\n");
+        c.write(
+            "dxgate.toml",
+            "[server]\nnode_id = \"test-node\"\nmax_request_body = 4096\n",
+        );
         c.write(
             "policies/consumers.toml",
             &format!(
@@ -129,7 +133,8 @@ max_response_bytes = 16384
 "#
             )
         };
-        let mut alpha = String::from("id = \"alpha\"\nname = \"Ministry of Alpha\"\nkind = \"ministry\"\n");
+        let mut alpha =
+            String::from("id = \"alpha\"\nname = \"Ministry of Alpha\"\nkind = \"ministry\"\n");
         alpha += &person("people", "");
         alpha += &person(
             "restricted",
@@ -152,10 +157,10 @@ max_response_bytes = 16384
         alpha += &http("big", "/big", "");
         alpha += &http("slow", "/slow", "");
         c.write("policies/agencies/alpha.toml", &alpha);
-        let mut beta = String::from("id = \"beta\"\nname = \"Beta Province\"\nkind = \"province\"\n");
+        let mut beta =
+            String::from("id = \"beta\"\nname = \"Beta Province\"\nkind = \"province\"\n");
         beta += &http("licences", "/ok", "");
-        beta += &format!(
-            r#"
+        beta += r#"
 [[datasets]]
 id = "down"
 title = "Unreachable"
@@ -165,8 +170,7 @@ response_schema = "code.response.json"
 kind = "http"
 url = "http://127.0.0.1:9/nothing"
 timeout = "2s"
-"#
-        );
+"#;
         c.write("policies/agencies/beta.toml", &beta);
         c
     }

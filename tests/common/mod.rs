@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod catalogue;
+pub mod databases;
 pub mod upstream;
 
 use std::path::{Path, PathBuf};
@@ -93,7 +94,10 @@ impl Gateway {
     /// Send SIGTERM and wait for a clean exit.
     pub async fn stop(mut self) -> std::process::ExitStatus {
         if let Some(pid) = self.child.id() {
-            let _ = std::process::Command::new("kill").arg("-TERM").arg(pid.to_string()).status();
+            let _ = std::process::Command::new("kill")
+                .arg("-TERM")
+                .arg(pid.to_string())
+                .status();
         }
         tokio::time::timeout(Duration::from_secs(30), self.child.wait())
             .await

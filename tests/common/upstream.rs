@@ -28,7 +28,9 @@ impl Upstream {
         let h = hits.clone();
         tokio::spawn(async move {
             loop {
-                let Ok((stream, _)) = listener.accept().await else { continue };
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
                 let h = h.clone();
                 tokio::spawn(async move {
                     let svc = service_fn(move |req| {
@@ -76,9 +78,18 @@ async fn handle(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infalli
             &serde_json::json!({"code": query, "name": "Acme Ltd", "purpose": purpose}).to_string(),
         ),
         "/echo" => {
-            let body = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+            let body = req
+                .into_body()
+                .collect()
+                .await
+                .map(|b| b.to_bytes())
+                .unwrap_or_default();
             let v: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
-            json(200, &serde_json::json!({"code": v["code"], "name": "Posted", "purpose": purpose}).to_string())
+            json(
+                200,
+                &serde_json::json!({"code": v["code"], "name": "Posted", "purpose": purpose})
+                    .to_string(),
+            )
         }
         "/refuse-justified" => json(
             403,
@@ -89,7 +100,13 @@ async fn handle(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infalli
         "/malformed" => json(200, "{not json"),
         "/fail" => json(500, r#"{"error":"database down"}"#),
         "/missing" => json(404, r#"{"error":"no such record"}"#),
-        "/big" => json(200, &format!("{{\"code\":\"{}\",\"name\":\"x\",\"purpose\":\"p\"}}", "x".repeat(64 * 1024))),
+        "/big" => json(
+            200,
+            &format!(
+                "{{\"code\":\"{}\",\"name\":\"x\",\"purpose\":\"p\"}}",
+                "x".repeat(64 * 1024)
+            ),
+        ),
         "/slow" => {
             tokio::time::sleep(Duration::from_secs(5)).await;
             json(200, r#"{"code":"late","name":"x","purpose":"p"}"#)

@@ -58,7 +58,10 @@ async fn concurrent_requests_all_get_committed_records() {
         .await
         .unwrap();
     let stored: HashSet<String> = stored.into_iter().collect();
-    assert!(ids.is_subset(&stored), "every released answer has its committed record");
+    assert!(
+        ids.is_subset(&stored),
+        "every released answer has its committed record"
+    );
     let (code, out, err) = run_cli(&["audit", "verify"], cat.path());
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("200 records verified"), "{out}");
@@ -69,7 +72,9 @@ async fn verify_names_the_first_altered_or_missing_record() {
     let (_up, cat, gw) = setup().await;
     let mut ids = Vec::new();
     for _ in 0..5 {
-        let r = gw.get(PORTAL_KEY, "/v1/data/alpha/people?citizen_id=001").await;
+        let r = gw
+            .get(PORTAL_KEY, "/v1/data/alpha/people?citizen_id=001")
+            .await;
         ids.push(request_id(&r));
     }
     gw.stop().await;
@@ -117,7 +122,12 @@ async fn verify_names_the_first_altered_or_missing_record() {
 #[tokio::test]
 async fn fails_closed_when_the_store_cannot_commit() {
     let (up, cat, gw) = setup().await;
-    assert_eq!(gw.get(PORTAL_KEY, "/v1/data/alpha/http-ok?code=1234").await.status(), 200);
+    assert_eq!(
+        gw.get(PORTAL_KEY, "/v1/data/alpha/http-ok?code=1234")
+            .await
+            .status(),
+        200
+    );
 
     // Break the store underneath the running gateway.
     let mut db = sqlite(&cat).await;
@@ -131,11 +141,26 @@ async fn fails_closed_when_the_store_cannot_commit() {
     assert!(r.headers().get("retry-after").is_some());
     let (_, failed_id, ct, body) = parts(r).await;
     assert_eq!(ct, "application/problem+json");
-    assert!(body["type"].as_str().unwrap().ends_with("/audit-unavailable"));
-    assert!(body.get("name").is_none() && !body.to_string().contains("Acme"), "no data released: {body}");
-    assert_eq!(up.hits(), hits + 1, "the source was asked, but its answer was withheld");
+    assert!(body["type"]
+        .as_str()
+        .unwrap()
+        .ends_with("/audit-unavailable"));
+    assert!(
+        body.get("name").is_none() && !body.to_string().contains("Acme"),
+        "no data released: {body}"
+    );
+    assert_eq!(
+        up.hits(),
+        hits + 1,
+        "the source was asked, but its answer was withheld"
+    );
     // A refusal is not released either.
-    assert_eq!(gw.get(PORTAL_KEY, "/v1/data/alpha/restricted?citizen_id=001").await.status(), 503);
+    assert_eq!(
+        gw.get(PORTAL_KEY, "/v1/data/alpha/restricted?citizen_id=001")
+            .await
+            .status(),
+        503
+    );
 
     // Repair: the gateway recovers on its own and the chain stays whole.
     sqlx::query("ALTER TABLE audit_records_away RENAME TO audit_records")
@@ -178,13 +203,22 @@ fn field_set(v: &Value, field: &str) -> HashSet<String> {
 #[tokio::test]
 async fn audit_records_are_scoped_by_role() {
     let (_up, _cat, gw) = setup().await;
-    let portal_id = request_id(&gw.get(PORTAL_KEY, "/v1/data/alpha/people?citizen_id=001").await);
-    let police_id = request_id(&gw.get(POLICE_KEY, "/v1/data/alpha/restricted?citizen_id=001").await);
+    let portal_id = request_id(
+        &gw.get(PORTAL_KEY, "/v1/data/alpha/people?citizen_id=001")
+            .await,
+    );
+    let police_id = request_id(
+        &gw.get(POLICE_KEY, "/v1/data/alpha/restricted?citizen_id=001")
+            .await,
+    );
     gw.get(POLICE_KEY, "/v1/data/beta/licences?code=1234").await;
 
     let (s, v) = list(&gw, PORTAL_KEY, "").await;
     assert_eq!(s, 200);
-    assert_eq!(field_set(&v, "consumer"), HashSet::from(["portal".to_owned()]));
+    assert_eq!(
+        field_set(&v, "consumer"),
+        HashSet::from(["portal".to_owned()])
+    );
 
     let (s, v) = list(&gw, OFFICER_ALPHA_KEY, "").await;
     assert_eq!(s, 200);
@@ -209,10 +243,23 @@ async fn audit_records_are_scoped_by_role() {
     assert_eq!(list(&gw, PORTAL_KEY, "?sql=1").await.0, 400);
     let by_id = |key: &'static str, id: String| {
         let url = gw.url(&format!("/v1/audit/records/{id}"));
-        async move { client().get(url).bearer_auth(key).send().await.unwrap().status().as_u16() }
+        async move {
+            client()
+                .get(url)
+                .bearer_auth(key)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
     };
     assert_eq!(by_id(PORTAL_KEY, portal_id.clone()).await, 200);
-    assert_eq!(by_id(PORTAL_KEY, police_id.clone()).await, 404, "not visible, not confirmed");
+    assert_eq!(
+        by_id(PORTAL_KEY, police_id.clone()).await,
+        404,
+        "not visible, not confirmed"
+    );
     assert_eq!(by_id(OFFICER_BETA_KEY, police_id.clone()).await, 404);
     assert_eq!(by_id(OFFICER_ALPHA_KEY, police_id).await, 200);
 }

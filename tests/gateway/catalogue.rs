@@ -14,16 +14,34 @@ async fn catalogue_lists_routable_datasets_only() {
     let r = client().get(gw.url("/v1/catalog")).send().await.unwrap();
     assert_eq!(r.status(), 401);
 
-    let r = client().get(gw.url("/v1/catalog")).bearer_auth(PORTAL_KEY).send().await.unwrap();
+    let r = client()
+        .get(gw.url("/v1/catalog"))
+        .bearer_auth(PORTAL_KEY)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     let v: Value = r.json().await.unwrap();
     let alpha = &v["agencies"][0];
     assert_eq!(alpha["id"], "alpha");
     assert_eq!(alpha["kind"], "ministry");
-    let ids: Vec<&str> = alpha["datasets"].as_array().unwrap().iter().map(|d| d["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = alpha["datasets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_str().unwrap())
+        .collect();
     assert!(ids.contains(&"people"));
-    assert!(!ids.contains(&"secret"), "state-secret datasets are never listed");
-    let people = alpha["datasets"].as_array().unwrap().iter().find(|d| d["id"] == "people").unwrap();
+    assert!(
+        !ids.contains(&"secret"),
+        "state-secret datasets are never listed"
+    );
+    let people = alpha["datasets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == "people")
+        .unwrap();
     assert_eq!(people["href"], "/v1/data/alpha/people");
     let schema_link = people["request_schema"].as_str().unwrap();
 
@@ -31,9 +49,25 @@ async fn catalogue_lists_routable_datasets_only() {
     assert_eq!(r.status(), 200, "schemas are public");
     let s: Value = r.json().await.unwrap();
     assert_eq!(s["required"][0], "citizen_id");
-    assert_eq!(client().get(gw.url("/v1/schemas/../dxgate.toml")).send().await.unwrap().status(), 404);
+    assert_eq!(
+        client()
+            .get(gw.url("/v1/schemas/../dxgate.toml"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
 
-    assert_eq!(client().get(gw.url("/healthz")).send().await.unwrap().status(), 200);
+    assert_eq!(
+        client()
+            .get(gw.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
     let r = client().get(gw.url("/readyz")).send().await.unwrap();
     assert_eq!(r.status(), 200);
     let ready: Value = r.json().await.unwrap();
@@ -42,7 +76,12 @@ async fn catalogue_lists_routable_datasets_only() {
     let r = client().get(gw.url("/nowhere")).send().await.unwrap();
     assert_eq!(r.status(), 404);
     assert_eq!(r.headers()["content-type"], "application/problem+json");
-    let r = client().post(gw.url("/v1/catalog")).bearer_auth(PORTAL_KEY).send().await.unwrap();
+    let r = client()
+        .post(gw.url("/v1/catalog"))
+        .bearer_auth(PORTAL_KEY)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 405);
 }
 
@@ -52,11 +91,17 @@ async fn check_accepts_the_test_and_demo_catalogues() {
     let (code, out, err) = run_cli(&["check"], cat.path());
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("2 agencies"), "{out}");
-    assert!(!cat.file("data/sources/alpha.db").exists(), "check writes nothing");
+    assert!(
+        !cat.file("data/sources/alpha.db").exists(),
+        "check writes nothing"
+    );
 
     let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let (code, out, err) = run_cli(&["check"], demo);
-    assert_eq!(code, 0, "the bundled demo catalogue must pass check: {out}{err}");
+    assert_eq!(
+        code, 0,
+        "the bundled demo catalogue must pass check: {out}{err}"
+    );
 }
 
 #[tokio::test]
@@ -69,7 +114,11 @@ async fn check_lists_every_problem_with_file_and_line() {
         "reason = \"  \"\n",
         1,
     );
-    let alpha = alpha.replacen("response_schema = \"person.response.json\"", "response_schema = \"nope.json\"", 1);
+    let alpha = alpha.replacen(
+        "response_schema = \"person.response.json\"",
+        "response_schema = \"nope.json\"",
+        1,
+    );
     cat.write("policies/agencies/alpha.toml", &alpha);
     let beta = cat.read("policies/agencies/beta.toml");
     cat.write(
@@ -82,7 +131,10 @@ async fn check_lists_every_problem_with_file_and_line() {
     );
     cat.write("schemas/broken.json", "{\"type\": ");
     let consumers = cat.read("policies/consumers.toml");
-    cat.write("policies/consumers.toml", &consumers.replacen("api_key_sha256 = \"", "api_key_sha256 = \"zz", 1));
+    cat.write(
+        "policies/consumers.toml",
+        &consumers.replacen("api_key_sha256 = \"", "api_key_sha256 = \"zz", 1),
+    );
 
     let (code, _out, err) = run_cli(&["check"], cat.path());
     assert_eq!(code, 1);
@@ -117,5 +169,8 @@ async fn refusal_rules_must_name_a_legal_basis() {
     );
     let (code, _, err) = run_cli(&["check"], cat.path());
     assert_eq!(code, 1);
-    assert!(err.contains("alpha.toml:") && err.contains("legal_basis"), "{err}");
+    assert!(
+        err.contains("alpha.toml:") && err.contains("legal_basis"),
+        "{err}"
+    );
 }

@@ -16,7 +16,10 @@ async fn setup() -> (Upstream, Catalogue, Gateway) {
 fn is_problem(ct: &str, body: &Value, status: u16, id: &str) {
     assert_eq!(ct, "application/problem+json", "{body}");
     assert_eq!(body["status"], status, "{body}");
-    assert!(body["type"].as_str().unwrap().starts_with("https://"), "{body}");
+    assert!(
+        body["type"].as_str().unwrap().starts_with("https://"),
+        "{body}"
+    );
     assert!(!body["title"].as_str().unwrap().is_empty());
     assert!(!body["detail"].as_str().unwrap().is_empty());
     assert_eq!(body["request_id"], id, "problem names its audit record");
@@ -25,12 +28,17 @@ fn is_problem(ct: &str, body: &Value, status: u16, id: &str) {
 #[tokio::test]
 async fn served_from_sql_with_hashes_not_payloads() {
     let (_up, _cat, gw) = setup().await;
-    let r = gw.get(PORTAL_KEY, "/v1/data/alpha/people?citizen_id=001").await;
+    let r = gw
+        .get(PORTAL_KEY, "/v1/data/alpha/people?citizen_id=001")
+        .await;
     assert_eq!(r.status(), 200);
     let id = request_id(&r);
     let body = r.bytes().await.unwrap();
     let v: Value = serde_json::from_slice(&body).unwrap();
-    assert_eq!(v, json!([{"citizen_id":"001","name":"An Nguyen","born":1990}]));
+    assert_eq!(
+        v,
+        json!([{"citizen_id":"001","name":"An Nguyen","born":1990}])
+    );
 
     let rec = record(&gw, &id).await;
     assert_eq!(rec["outcome"], "served");
@@ -42,18 +50,26 @@ async fn served_from_sql_with_hashes_not_payloads() {
     assert_eq!(rec["request_schema"], "valid");
     assert_eq!(rec["response_schema"], "valid");
     assert_eq!(rec["response_sha256"], hex::encode(Sha256::digest(&body)));
-    assert_eq!(rec["request_sha256"], hex::encode(Sha256::digest(b"citizen_id=001")));
+    assert_eq!(
+        rec["request_sha256"],
+        hex::encode(Sha256::digest(b"citizen_id=001"))
+    );
     assert!(rec["latency_us"].as_i64().unwrap() > 0);
     assert!(rec["source_latency_us"].as_i64().is_some());
     // The payload itself is nowhere in the store.
     let raw = std::fs::read(gw.dir.join("data/audit.db")).unwrap();
     let wal = std::fs::read(gw.dir.join("data/audit.db-wal")).unwrap_or_default();
     for hay in [raw, wal] {
-        assert!(!hay.windows(9).any(|w| w == b"An Nguyen"), "payload leaked into the audit store");
+        assert!(
+            !hay.windows(9).any(|w| w == b"An Nguyen"),
+            "payload leaked into the audit store"
+        );
     }
 
     // A lookup with no match is still served: an empty list.
-    let r = gw.get(PORTAL_KEY, "/v1/data/alpha/people?citizen_id=999").await;
+    let r = gw
+        .get(PORTAL_KEY, "/v1/data/alpha/people?citizen_id=999")
+        .await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.json::<Value>().await.unwrap(), json!([]));
 }
@@ -78,7 +94,10 @@ async fn served_from_http_get_and_post() {
         .unwrap();
     let (status, id, _, v) = parts(r).await;
     assert_eq!(status, 200);
-    assert_eq!(v, json!({"code":"4321","name":"Posted","purpose":"licensing"}));
+    assert_eq!(
+        v,
+        json!({"code":"4321","name":"Posted","purpose":"licensing"})
+    );
     let rec = record(&gw, &id).await;
     assert_eq!(rec["method"], "POST");
     assert_eq!(rec["outcome"], "served");
@@ -88,19 +107,37 @@ async fn served_from_http_get_and_post() {
 #[tokio::test]
 async fn refused_by_policy_with_justification() {
     let (_up, _cat, gw) = setup().await;
-    let (status, id, ct, body) = parts(gw.get(PORTAL_KEY, "/v1/data/alpha/restricted?citizen_id=001").await).await;
+    let (status, id, ct, body) = parts(
+        gw.get(PORTAL_KEY, "/v1/data/alpha/restricted?citizen_id=001")
+            .await,
+    )
+    .await;
     assert_eq!(status, 403);
     is_problem(&ct, &body, 403, &id);
-    assert_eq!(body["justification"]["legal_basis"], "Records Act, Art. 7(2)");
-    assert_eq!(body["justification"]["reason"], "Only investigating bodies may receive these records.");
-    assert_eq!(body["justification"]["decided_by"], "policy:alpha/restricted#1");
+    assert_eq!(
+        body["justification"]["legal_basis"],
+        "Records Act, Art. 7(2)"
+    );
+    assert_eq!(
+        body["justification"]["reason"],
+        "Only investigating bodies may receive these records."
+    );
+    assert_eq!(
+        body["justification"]["decided_by"],
+        "policy:alpha/restricted#1"
+    );
     let rec = record(&gw, &id).await;
     assert_eq!(rec["outcome"], "refused");
     assert_eq!(rec["justification"]["status"], "justified");
-    assert_eq!(rec["justification"]["legal_basis"], "Records Act, Art. 7(2)");
+    assert_eq!(
+        rec["justification"]["legal_basis"],
+        "Records Act, Art. 7(2)"
+    );
 
     // The consumer the rule exempts is served.
-    let r = gw.get(POLICE_KEY, "/v1/data/alpha/restricted?citizen_id=001").await;
+    let r = gw
+        .get(POLICE_KEY, "/v1/data/alpha/restricted?citizen_id=001")
+        .await;
     assert_eq!(r.status(), 200);
 
     // Purpose-bound rule: another purpose is refused, the declared one served.
@@ -112,23 +149,42 @@ async fn refused_by_policy_with_justification() {
         .await
         .unwrap();
     assert_eq!(r.status(), 403);
-    assert_eq!(gw.get(PORTAL_KEY, "/v1/data/alpha/purposeful?citizen_id=001").await.status(), 200);
+    assert_eq!(
+        gw.get(PORTAL_KEY, "/v1/data/alpha/purposeful?citizen_id=001")
+            .await
+            .status(),
+        200
+    );
 }
 
 #[tokio::test]
 async fn source_refusals_are_justified_only_with_grounds() {
     let (_up, _cat, gw) = setup().await;
-    let (status, id, ct, body) = parts(gw.get(PORTAL_KEY, "/v1/data/alpha/refuse-justified?code=1234").await).await;
+    let (status, id, ct, body) = parts(
+        gw.get(PORTAL_KEY, "/v1/data/alpha/refuse-justified?code=1234")
+            .await,
+    )
+    .await;
     assert_eq!(status, 403);
     is_problem(&ct, &body, 403, &id);
-    assert_eq!(body["justification"]["legal_basis"], "Tax Law 2019, Art. 99");
-    assert_eq!(body["justification"]["decided_by"], "source:alpha/refuse-justified");
+    assert_eq!(
+        body["justification"]["legal_basis"],
+        "Tax Law 2019, Art. 99"
+    );
+    assert_eq!(
+        body["justification"]["decided_by"],
+        "source:alpha/refuse-justified"
+    );
     assert_eq!(body["justification"]["status"], "justified");
     let rec = record(&gw, &id).await;
     assert_eq!(rec["outcome"], "refused");
     assert_eq!(rec["justification"]["status"], "justified");
 
-    let (status, id, ct, body) = parts(gw.get(PORTAL_KEY, "/v1/data/alpha/refuse-bare?code=1234").await).await;
+    let (status, id, ct, body) = parts(
+        gw.get(PORTAL_KEY, "/v1/data/alpha/refuse-bare?code=1234")
+            .await,
+    )
+    .await;
     assert_eq!(status, 451, "the source's status is kept");
     is_problem(&ct, &body, 451, &id);
     assert_eq!(body["justification"]["status"], "unjustified");
@@ -141,20 +197,31 @@ async fn source_refusals_are_justified_only_with_grounds() {
 #[tokio::test]
 async fn state_secrets_are_exempt_and_never_routed() {
     let (_up, _cat, gw) = setup().await;
-    let (status, id, ct, body) = parts(gw.get(POLICE_KEY, "/v1/data/alpha/secret?citizen_id=001").await).await;
+    let (status, id, ct, body) = parts(
+        gw.get(POLICE_KEY, "/v1/data/alpha/secret?citizen_id=001")
+            .await,
+    )
+    .await;
     assert_eq!(status, 403);
     is_problem(&ct, &body, 403, &id);
     assert!(body["type"].as_str().unwrap().ends_with("/exempt"));
     let rec = record(&gw, &id).await;
     assert_eq!(rec["outcome"], "exempt");
-    assert!(rec["source_latency_us"].is_null(), "never routed to the source");
+    assert!(
+        rec["source_latency_us"].is_null(),
+        "never routed to the source"
+    );
 }
 
 #[tokio::test]
 async fn rejected_requests_say_what_is_wrong() {
     let (up, _cat, gw) = setup().await;
     // Schema violation: 400 with a JSON pointer.
-    let (status, id, ct, body) = parts(gw.get(PORTAL_KEY, "/v1/data/alpha/people?citizen_id=12x").await).await;
+    let (status, id, ct, body) = parts(
+        gw.get(PORTAL_KEY, "/v1/data/alpha/people?citizen_id=12x")
+            .await,
+    )
+    .await;
     assert_eq!(status, 400);
     is_problem(&ct, &body, 400, &id);
     assert_eq!(body["errors"][0]["pointer"], "/citizen_id");
@@ -204,13 +271,35 @@ async fn rejected_requests_say_what_is_wrong() {
             .send()
     };
     let hits = up.hits();
-    assert_eq!(send(reqwest::Method::PUT, "application/json", b"{}".to_vec()).await.unwrap().status(), 405);
-    assert_eq!(send(reqwest::Method::POST, "text/plain", b"{}".to_vec()).await.unwrap().status(), 415);
-    let (status, _, _, body) = parts(send(reqwest::Method::POST, "application/json", b"{nope".to_vec()).await.unwrap()).await;
+    assert_eq!(
+        send(reqwest::Method::PUT, "application/json", b"{}".to_vec())
+            .await
+            .unwrap()
+            .status(),
+        405
+    );
+    assert_eq!(
+        send(reqwest::Method::POST, "text/plain", b"{}".to_vec())
+            .await
+            .unwrap()
+            .status(),
+        415
+    );
+    let (status, _, _, body) = parts(
+        send(reqwest::Method::POST, "application/json", b"{nope".to_vec())
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 400);
     assert!(body["detail"].as_str().unwrap().contains("not valid JSON"));
     let big = format!("{{\"code\":\"{}\"}}", "1".repeat(10_000)).into_bytes();
-    let (status, id, _, _) = parts(send(reqwest::Method::POST, "application/json", big).await.unwrap()).await;
+    let (status, id, _, _) = parts(
+        send(reqwest::Method::POST, "application/json", big)
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, 413);
     assert_eq!(record(&gw, &id).await["outcome"], "rejected_request");
     assert_eq!(up.hits(), hits, "rejected requests never reach the source");
@@ -242,20 +331,31 @@ async fn rate_limited_with_retry_after() {
     let (_up, _cat, gw) = setup().await;
     let mut limited = None;
     for _ in 0..5 {
-        let r = gw.get(LIMITED_KEY, "/v1/data/alpha/people?citizen_id=001").await;
+        let r = gw
+            .get(LIMITED_KEY, "/v1/data/alpha/people?citizen_id=001")
+            .await;
         if r.status() == 429 {
             limited = Some(r);
             break;
         }
     }
     let r = limited.expect("a burst of 2 at 1/s is exceeded within 5 quick requests");
-    let retry: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let retry: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=2).contains(&retry));
     let (_, id, ct, body) = parts(r).await;
     is_problem(&ct, &body, 429, &id);
     assert_eq!(record(&gw, &id).await["outcome"], "rate_limited");
     // Other consumers are not affected.
-    assert_eq!(gw.get(PORTAL_KEY, "/v1/data/alpha/people?citizen_id=001").await.status(), 200);
+    assert_eq!(
+        gw.get(PORTAL_KEY, "/v1/data/alpha/people?citizen_id=001")
+            .await
+            .status(),
+        200
+    );
 }
 
 #[tokio::test]
@@ -270,7 +370,10 @@ async fn source_errors_are_502_or_504_without_internals() {
         assert_eq!(s, status, "{path}: {body}");
         is_problem(&ct, &body, status, &id);
         let detail = body["detail"].as_str().unwrap();
-        assert!(!detail.contains("127.0.0.1") && !detail.contains("database down"), "{detail}");
+        assert!(
+            !detail.contains("127.0.0.1") && !detail.contains("database down"),
+            "{detail}"
+        );
         let rec = record(&gw, &id).await;
         assert_eq!(rec["outcome"], "source_error", "{path}");
         assert!(rec["source_latency_us"].as_i64().is_some());
@@ -284,26 +387,44 @@ async fn source_errors_are_502_or_504_without_internals() {
 #[tokio::test]
 async fn invalid_responses_are_blocked_or_flagged() {
     let (_up, _cat, gw) = setup().await;
-    let (s, id, ct, body) = parts(gw.get(PORTAL_KEY, "/v1/data/alpha/invalid-block?code=1234").await).await;
+    let (s, id, ct, body) = parts(
+        gw.get(PORTAL_KEY, "/v1/data/alpha/invalid-block?code=1234")
+            .await,
+    )
+    .await;
     assert_eq!(s, 502);
     is_problem(&ct, &body, 502, &id);
     assert!(body["errors"].as_array().is_some_and(|e| !e.is_empty()));
-    assert!(body.get("unexpected").is_none(), "blocked data is not released");
+    assert!(
+        body.get("unexpected").is_none(),
+        "blocked data is not released"
+    );
     let rec = record(&gw, &id).await;
     assert_eq!(rec["outcome"], "invalid_response");
     assert_eq!(rec["response_schema"], "invalid");
 
-    let (s, id, _, body) = parts(gw.get(PORTAL_KEY, "/v1/data/alpha/invalid-flag?code=1234").await).await;
+    let (s, id, _, body) = parts(
+        gw.get(PORTAL_KEY, "/v1/data/alpha/invalid-flag?code=1234")
+            .await,
+    )
+    .await;
     assert_eq!(s, 200);
     assert_eq!(body["unexpected"], true);
     let rec = record(&gw, &id).await;
     assert_eq!(rec["outcome"], "served");
     assert_eq!(rec["response_schema"], "invalid", "flagged in the log");
 
-    for path in ["/v1/data/alpha/malformed?code=1234", "/v1/data/alpha/big?code=1234"] {
+    for path in [
+        "/v1/data/alpha/malformed?code=1234",
+        "/v1/data/alpha/big?code=1234",
+    ] {
         let (s, id, ct, body) = parts(gw.get(PORTAL_KEY, path).await).await;
         assert_eq!(s, 502, "{path}");
         is_problem(&ct, &body, 502, &id);
-        assert_eq!(record(&gw, &id).await["outcome"], "invalid_response", "{path}");
+        assert_eq!(
+            record(&gw, &id).await["outcome"],
+            "invalid_response",
+            "{path}"
+        );
     }
 }
