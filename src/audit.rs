@@ -16,5 +16,5 @@ mod writer;
 
 pub use outcome::{Outcome, SchemaResult};
 pub use record::{Entry, RecordedJustification, StoredRecord};
-pub use store::{now_ms, sqlite_file, RecordFilter, Store, StoreError};
+pub use store::{now_ms, sqlite_file, Backend, RecordFilter, Store, StoreError};
 pub use writer::{AuditError, AuditWriter, WriterStats};

@@ -55,6 +55,8 @@ const NCOLS: usize = 24;
 /// Rows per INSERT statement (24 parameters each stays under SQLite's 32766 limit).
 const ROWS_PER_INSERT: usize = 500;
 
+/// Embedded migrations `(version, name, sql)`, applied in order, each once. Version ranges:
+/// 1-99 the audit log itself, 100-199 ranking and oversight.
 const MIGRATIONS_SQLITE: &[(i64, &str, &str)] =
     &[(1, "init", include_str!("migrations/sqlite_0001_init.sql"))];
 const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] =
@@ -118,6 +120,11 @@ impl Store {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// The pool, for modules that keep their own tables in the store (ranking, oversight).
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
     }
 
     async fn migrate(&self) -> Result<(), StoreError> {
