@@ -2,10 +2,12 @@
 
 mod audit_verify;
 mod check;
+mod demo_agencies;
 mod serve;
 
 pub use audit_verify::audit_verify;
 pub use check::check;
+pub use demo_agencies::demo_agencies;
 pub use serve::{serve, shutdown_signal};
 
 /// A command failed; the message is for the operator.

@@ -27,6 +27,11 @@ enum Command {
         #[arg(long, default_value = ".")]
         config: PathBuf,
     },
+    /// Run the demo agency HTTP APIs the bundled catalogue's HTTP datasets point at.
+    DemoAgencies {
+        #[arg(long, default_value = ".")]
+        config: PathBuf,
+    },
     /// Audit log tools.
     Audit {
         #[command(subcommand)]
@@ -60,6 +65,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Serve { config } => dxgate::commands::serve(&config).await,
             Command::Check { config } => dxgate::commands::check(&config).await,
+            Command::DemoAgencies { config } => dxgate::commands::demo_agencies(&config).await,
             Command::Audit {
                 command: AuditCommand::Verify { config },
             } => dxgate::commands::audit_verify(&config).await,
