@@ -13,7 +13,8 @@
 //! - [`source`]: the agency sources — pooled HTTP and read-only SQL.
 //! - [`audit`]: records, the hash chain, the group-commit writer, the store and `audit verify`.
 //! - [`server`]: the hyper listener, the router, the request pipeline and problem+json.
-//! - [`gateway`]: the shared state one server runs with.
+//! - [`telemetry`]: `/metrics`, JSON logs, OpenTelemetry traces and metrics over OTLP.
+//! - [`gateway`]: the shared state one server runs with, and hot reload of the catalogue.
 //! - [`commands`]: the CLI subcommands (`serve`, `check`, `audit verify`).
 #![forbid(unsafe_code)]
 
@@ -26,4 +27,5 @@ pub mod ids;
 pub mod policy;
 pub mod server;
 pub mod source;
+pub mod telemetry;
 pub mod validate;

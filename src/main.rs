@@ -50,7 +50,7 @@ enum AuditCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging();
+    let otel = dxgate::telemetry::init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -63,7 +63,7 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Serve { config } => dxgate::commands::serve(&config).await,
+            Command::Serve { config } => dxgate::commands::serve(&config, &otel).await,
             Command::Check { config } => dxgate::commands::check(&config).await,
             Command::DemoAgencies { config } => dxgate::commands::demo_agencies(&config).await,
             Command::Audit {
@@ -71,6 +71,8 @@ fn main() -> ExitCode {
             } => dxgate::commands::audit_verify(&config).await,
         }
     });
+    // Flush exporters before the runtime goes away.
+    drop(otel);
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -78,15 +80,4 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-/// JSON logs to stderr; `RUST_LOG` filters (default `info`).
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    let _ = tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
 }

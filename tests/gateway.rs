@@ -8,6 +8,8 @@ mod common;
 mod audit_log;
 #[path = "gateway/catalogue.rs"]
 mod catalogue;
+#[path = "gateway/operations.rs"]
+mod operations;
 #[path = "gateway/outcomes.rs"]
 mod outcomes;
 #[path = "gateway/sql_sources.rs"]

@@ -5,13 +5,14 @@
 //! releases every waiting request. If the commit fails every request in the batch gets an
 //! error (and answers 503): nothing is served without its committed record.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
 
 use super::chain::{record_hash, Head};
 use super::{Entry, Store, StoreError, StoredRecord};
+use crate::telemetry::Histogram;
 
 /// Why a record could not be committed. Always answered with 503.
 #[derive(Debug, thiserror::Error, Clone)]
@@ -24,14 +25,35 @@ pub enum AuditError {
     Store(String),
 }
 
+/// Batch-size buckets for the commit histogram.
+static BATCH_SIZES: [u64; 11] = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
+
 /// Counters the writer keeps (for `/metrics` and benchmarks).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct WriterStats {
     pub committed_records: AtomicU64,
     pub committed_batches: AtomicU64,
     pub failed_batches: AtomicU64,
     pub max_batch: AtomicU64,
     pub queued: AtomicU64,
+    /// Records per committed transaction.
+    pub batch_sizes: Histogram,
+    /// The last commit attempt failed (readiness turns false until one succeeds).
+    pub failing: AtomicBool,
+}
+
+impl Default for WriterStats {
+    fn default() -> Self {
+        WriterStats {
+            committed_records: AtomicU64::new(0),
+            committed_batches: AtomicU64::new(0),
+            failed_batches: AtomicU64::new(0),
+            max_batch: AtomicU64::new(0),
+            queued: AtomicU64::new(0),
+            batch_sizes: Histogram::new(&BATCH_SIZES),
+            failing: AtomicBool::new(false),
+        }
+    }
 }
 
 struct Job {
@@ -171,12 +193,15 @@ impl Task {
                 self.stats.committed_records.fetch_add(n, Ordering::Relaxed);
                 self.stats.committed_batches.fetch_add(1, Ordering::Relaxed);
                 self.stats.max_batch.fetch_max(n, Ordering::Relaxed);
+                self.stats.batch_sizes.observe(n);
+                self.stats.failing.store(false, Ordering::Relaxed);
                 Ok(())
             }
             Err(e) => {
                 tracing::error!(error = %e, records = records.len(), "audit commit failed; failing closed");
                 self.stale_head = true;
                 self.stats.failed_batches.fetch_add(1, Ordering::Relaxed);
+                self.stats.failing.store(true, Ordering::Relaxed);
                 Err(AuditError::Store(e.to_string()))
             }
         }

@@ -8,10 +8,11 @@ use tokio::net::TcpListener;
 
 use super::CommandError;
 use crate::audit::{AuditWriter, Store};
-use crate::gateway::Gateway;
+use crate::gateway::{spawn_reloader, Gateway};
+use crate::telemetry::{register_otel_metrics, Metrics, OtelGuard};
 
 /// Run until SIGINT/SIGTERM; then drain requests and flush the audit queue.
-pub async fn serve(dir: &Path) -> Result<(), CommandError> {
+pub async fn serve(dir: &Path, otel: &OtelGuard) -> Result<(), CommandError> {
     let loaded = crate::config::load(dir, true)
         .await
         .map_err(CommandError::Config)?;
@@ -41,8 +42,17 @@ pub async fn serve(dir: &Path) -> Result<(), CommandError> {
     );
     // A plain line on stdout that scripts and tests can wait for.
     println!("dxgate listening on http://{local}");
-    let gateway = Arc::new(Gateway::new(loaded, store.clone(), audit));
+    let metrics = Arc::new(Metrics::default());
+    if let Some(provider) = otel.meter_provider() {
+        register_otel_metrics(provider, metrics.clone(), audit.clone());
+    }
+    let poll = loaded.settings.server.reload_poll;
+    let mut gateway = Gateway::new(loaded, store.clone(), audit, metrics);
+    gateway.trace_requests = otel.tracing();
+    let gateway = Arc::new(gateway);
+    let reloader = spawn_reloader(gateway.clone(), poll);
     crate::server::run(listener, gateway, shutdown_signal()).await;
+    reloader.abort();
     // The last AuditWriter handle went with the gateway: the writer commits what is queued,
     // then stops.
     if tokio::time::timeout(Duration::from_secs(10), writer_task)

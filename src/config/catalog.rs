@@ -10,6 +10,7 @@ use crate::identity::{Consumer, KeyRing};
 use crate::ids::Ident;
 use crate::policy::RefusalRule;
 use crate::source::{Source, SourceSpec};
+use crate::telemetry::SourceHealth;
 use crate::validate::Schema;
 
 /// The unit that is ranked.
@@ -65,6 +66,8 @@ pub struct Dataset {
     pub source_spec: SourceSpec,
     pub source: Source,
     pub refusals: Vec<RefusalRule>,
+    /// Live health of the source (for `/metrics`).
+    pub health: SourceHealth,
 }
 
 /// A ministry, sector or province.
@@ -95,6 +98,8 @@ pub struct Catalog {
     pub secrets: HashMap<String, HashMap<String, SecretEntry>>,
     /// Every schema by its path under `schemas/`.
     pub schemas: BTreeMap<String, Arc<Schema>>,
+    /// `GET /v1/catalog`, rendered once when the catalogue is put in force.
+    pub rendered: bytes::Bytes,
 }
 
 impl Catalog {

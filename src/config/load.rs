@@ -486,6 +486,7 @@ async fn build_dataset(
         source_spec: spec,
         source: source?,
         refusals,
+        health: Default::default(),
     })
 }
 

@@ -30,6 +30,10 @@ pub struct ServerSettings {
     /// Longest a client may take to send its request headers. Default `10s`.
     #[serde(with = "humantime_serde")]
     pub header_read_timeout: Duration,
+    /// How often `policies/`, `schemas/` and `seeds/` are checked for changes to hot-reload.
+    /// Default `2s`; `0s` turns polling off (SIGHUP still reloads).
+    #[serde(with = "humantime_serde")]
+    pub reload_poll: Duration,
 }
 
 impl Default for ServerSettings {
@@ -40,6 +44,7 @@ impl Default for ServerSettings {
             max_request_body: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
             header_read_timeout: Duration::from_secs(10),
+            reload_poll: Duration::from_secs(2),
         }
     }
 }

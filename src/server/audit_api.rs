@@ -51,7 +51,7 @@ pub async fn records(
         .headers()
         .get(header::AUTHORIZATION)
         .map(HeaderValue::as_bytes);
-    let caller = match authenticate(&gw.catalog.keys, auth) {
+    let caller = match authenticate(&gw.catalog().keys, auth) {
         Ok(c) => c,
         Err(e) => {
             return Problem::new(ProblemKind::Unauthenticated, e.to_string())

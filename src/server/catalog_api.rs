@@ -52,12 +52,12 @@ pub fn handle(gw: &Gateway, req: &Request<Incoming>) -> Response<Full<Bytes>> {
         .headers()
         .get(header::AUTHORIZATION)
         .map(HeaderValue::as_bytes);
-    if let Err(e) = authenticate(&gw.catalog.keys, auth) {
+    if let Err(e) = authenticate(&gw.catalog().keys, auth) {
         return Problem::new(ProblemKind::Unauthenticated, e.to_string())
             .with_header(header::WWW_AUTHENTICATE, "Bearer")
             .render(None);
     }
-    let mut r = Response::new(Full::new(gw.catalog_json.clone()));
+    let mut r = Response::new(Full::new(gw.catalog().rendered.clone()));
     r.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
@@ -67,7 +67,7 @@ pub fn handle(gw: &Gateway, req: &Request<Incoming>) -> Response<Full<Bytes>> {
 
 /// `GET /v1/schemas/{path}`: public, so anyone can check what a dataset promises.
 pub fn schema(gw: &Gateway, path: &str) -> Response<Full<Bytes>> {
-    match gw.catalog.schemas.get(path) {
+    match gw.catalog().schemas.get(path) {
         Some(s) => {
             let mut r = json_response(
                 StatusCode::OK,

@@ -11,12 +11,17 @@ pub fn healthz() -> Response<Full<Bytes>> {
 }
 
 pub async fn readyz(gw: &Gateway) -> Response<Full<Bytes>> {
-    let store = gw.store.ping().await;
-    let datasets = gw.catalog.dataset_count();
-    let ok = store.is_ok() && datasets > 0;
+    let store_ok = gw.store.ping().await.is_ok()
+        && !gw
+            .audit
+            .stats()
+            .failing
+            .load(std::sync::atomic::Ordering::Relaxed);
+    let datasets = gw.catalog().dataset_count();
+    let ok = store_ok && datasets > 0;
     let body = serde_json::json!({
         "status": if ok { "ready" } else { "not_ready" },
-        "store": if store.is_ok() { "ok" } else { "unavailable" },
+        "store": if store_ok { "ok" } else { "unavailable" },
         "datasets": datasets,
         "audit_queue": gw.audit.queue_depth(),
     });
@@ -26,6 +31,17 @@ pub async fn readyz(gw: &Gateway) -> Response<Full<Bytes>> {
         StatusCode::SERVICE_UNAVAILABLE
     };
     json(status, serde_json::to_vec(&body).unwrap_or_default())
+}
+
+/// `GET /metrics`: Prometheus text.
+pub fn metrics(gw: &Gateway) -> Response<Full<Bytes>> {
+    let text = crate::telemetry::render(&gw.metrics, &gw.catalog(), &gw.audit);
+    let mut r = Response::new(Full::new(Bytes::from(text)));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+    );
+    r
 }
 
 pub(crate) fn json(status: StatusCode, body: Vec<u8>) -> Response<Full<Bytes>> {

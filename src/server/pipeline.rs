@@ -10,11 +10,12 @@ use http::{header, HeaderMap, HeaderValue, Method, Request, Response, StatusCode
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use serde_json::Value;
+use tracing::Instrument;
 
 use super::problem::{outcome_of, Problem, ProblemKind, ShownJustification};
 use crate::audit::chain::payload_hash;
 use crate::audit::{now_ms, Entry, Outcome, RecordedJustification, SchemaResult};
-use crate::config::{Dataset, InvalidResponseAction};
+use crate::config::{Catalog, Dataset, InvalidResponseAction};
 use crate::gateway::Gateway;
 use crate::identity::{authenticate, AuthError, Consumer};
 use crate::ids::Ident;
@@ -58,7 +59,27 @@ pub async fn handle(
         source_latency_us: None,
         detail: None,
     };
-    let answer = match phases(&gw, req, agency, dataset, &mut entry).await {
+    // One catalogue snapshot for the whole request: a reload cannot change the rules midway.
+    let catalog = gw.catalog();
+    let span = if gw.trace_requests {
+        tracing::info_span!(
+            "data_request",
+            otel.name = "data_request",
+            request_id = %entry.request_id,
+            agency = tracing::field::Empty,
+            dataset = tracing::field::Empty,
+            consumer = tracing::field::Empty,
+            outcome = tracing::field::Empty,
+            status = tracing::field::Empty,
+            source_latency_us = tracing::field::Empty,
+        )
+    } else {
+        tracing::Span::none()
+    };
+    let answer = match phases(&gw, &catalog, req, agency, dataset, &mut entry)
+        .instrument(span.clone())
+        .await
+    {
         Ok(bytes) => {
             entry.outcome = Outcome::Served;
             entry.status = 200;
@@ -73,7 +94,24 @@ pub async fn handle(
     };
     entry.latency_us = started.elapsed().as_micros() as i64;
     let request_id = entry.request_id.clone();
-    if let Err(e) = gw.audit.record(entry).await {
+    let (outcome, source_us) = (entry.outcome, entry.source_latency_us);
+    if !span.is_disabled() {
+        span.record("agency", entry.agency.as_deref().unwrap_or(""));
+        span.record("dataset", entry.dataset.as_deref().unwrap_or(""));
+        span.record("consumer", entry.consumer.as_deref().unwrap_or(""));
+        span.record("outcome", outcome.as_str());
+        span.record("status", entry.status);
+        if let Some(s) = source_us {
+            span.record("source_latency_us", s);
+        }
+    }
+    let committed = gw.audit.record(entry).instrument(span).await;
+    gw.metrics.request(
+        outcome,
+        started.elapsed().as_micros() as u64,
+        source_us.map(|s| s as u64),
+    );
+    if let Err(e) = committed {
         tracing::error!(%request_id, error = %e, "audit record not committed; answering 503");
         return Problem::new(
             ProblemKind::AuditUnavailable,
@@ -102,17 +140,18 @@ pub async fn handle(
 
 async fn phases(
     gw: &Gateway,
+    catalog: &Catalog,
     req: Request<Incoming>,
     agency: &str,
     dataset: &str,
     entry: &mut Entry,
 ) -> Result<Bytes, Problem> {
-    let consumer = authenticate_phase(gw, req.headers())?;
+    let consumer = authenticate_phase(catalog, req.headers())?;
     entry.consumer = Some(consumer.id.clone());
     rate_limit_phase(&consumer)?;
     let purpose = purpose_phase(req.headers())?;
     entry.purpose = Some(purpose.clone());
-    let ds = resolve_phase(gw, agency, dataset, entry)?;
+    let ds = resolve_phase(catalog, agency, dataset, entry)?;
     decide_phase(&ds, &consumer, &purpose, entry)?;
     let checked = check_request_phase(gw, &ds, req, entry).await?;
     let started = Instant::now();
@@ -128,15 +167,21 @@ async fn phases(
         })
         .await;
     entry.source_latency_us = Some(started.elapsed().as_micros() as i64);
+    match &reply {
+        Ok(SourceReply::Data { .. } | SourceReply::NotFound | SourceReply::Refused { .. }) => {
+            ds.health.success(entry.ts_ms)
+        }
+        Err(_) => ds.health.failure(entry.ts_ms),
+    }
     check_response_phase(&ds, reply, entry)
 }
 
 /// Who is calling. "No" is 401 `unauthenticated`.
-fn authenticate_phase(gw: &Gateway, headers: &HeaderMap) -> Result<Arc<Consumer>, Problem> {
+fn authenticate_phase(catalog: &Catalog, headers: &HeaderMap) -> Result<Arc<Consumer>, Problem> {
     let value = headers
         .get(header::AUTHORIZATION)
         .map(HeaderValue::as_bytes);
-    authenticate(&gw.catalog.keys, value).map_err(|e| {
+    authenticate(&catalog.keys, value).map_err(|e| {
         let detail = match e {
             AuthError::Missing | AuthError::WrongScheme | AuthError::UnknownKey => e.to_string(),
         };
@@ -195,7 +240,7 @@ fn purpose_phase(headers: &HeaderMap) -> Result<String, Problem> {
 /// Find the dataset. An id on the state-secret list is `exempt` (403) and never routed; an
 /// unknown or malformed id is 404 `rejected_request`.
 fn resolve_phase(
-    gw: &Gateway,
+    catalog: &Catalog,
     agency: &str,
     dataset: &str,
     entry: &mut Entry,
@@ -208,7 +253,7 @@ fn resolve_phase(
     }
     entry.agency = Some(agency.to_owned());
     entry.dataset = Some(dataset.to_owned());
-    if let Some(secret) = gw.catalog.secret(agency, dataset) {
+    if let Some(secret) = catalog.secret(agency, dataset) {
         return Err(Problem::new(
             ProblemKind::Exempt,
             format!(
@@ -217,7 +262,7 @@ fn resolve_phase(
             ),
         ));
     }
-    gw.catalog.dataset(agency, dataset).cloned().ok_or_else(|| {
+    catalog.dataset(agency, dataset).cloned().ok_or_else(|| {
         Problem::new(
             ProblemKind::NotFound,
             format!("no dataset {agency}/{dataset} in the catalogue; see GET /v1/catalog"),

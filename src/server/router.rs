@@ -45,6 +45,7 @@ pub async fn route(
             None => audit_api::records(&gw, &req, rest).await,
         },
         (Some("healthz"), None, ..) => health::healthz(),
+        (Some("metrics"), None, ..) => health::metrics(&gw),
         (Some("readyz"), None, ..) => health::readyz(&gw).await,
         _ => Problem::new(
             ProblemKind::NotFound,

@@ -4,7 +4,7 @@ use std::path::Path;
 use std::str::FromStr;
 
 use sqlx::sqlite::SqliteConnectOptions;
-use sqlx::{ConnectOptions, Connection};
+use sqlx::{ConnectOptions, Connection, Executor};
 
 /// Seeding failed; the message says which file and why.
 #[derive(Debug, thiserror::Error)]
@@ -41,12 +41,12 @@ pub async fn seed_sqlite(db: &Path, script: &Path) -> Result<bool, SeedError> {
         .filename(&tmp)
         .create_if_missing(true);
     let mut conn = opts.connect().await.map_err(|e| err(e.to_string()))?;
-    let mut tx = conn.begin().await.map_err(|e| err(e.to_string()))?;
-    sqlx::raw_sql(&sql)
-        .execute(&mut *tx)
+    // One transaction around the whole script, written into the script itself: a borrowed
+    // transaction here would make the future non-`Send` and unusable from the reload task.
+    let script = format!("BEGIN;\n{sql}\n;COMMIT;");
+    conn.execute(sqlx::raw_sql(&script))
         .await
         .map_err(|e| err(e.to_string()))?;
-    tx.commit().await.map_err(|e| err(e.to_string()))?;
     conn.close().await.map_err(|e| err(e.to_string()))?;
     tokio::fs::rename(&tmp, db)
         .await

@@ -4,6 +4,7 @@
 
 pub mod catalogue;
 pub mod databases;
+pub mod otlp;
 pub mod upstream;
 
 use std::path::{Path, PathBuf};
@@ -74,6 +75,10 @@ impl Gateway {
             base,
             dir: dir.to_path_buf(),
         }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id().expect("running")
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -1,0 +1,13 @@
+//! Observability: counters and histograms kept in atomics ([`Metrics`]), rendered as Prometheus
+//! text at `/metrics`, and OpenTelemetry traces and metrics exported over OTLP/HTTP when the
+//! standard `OTEL_*` environment variables ask for it.
+
+mod histogram;
+mod metrics;
+mod otel;
+mod prometheus;
+
+pub use histogram::Histogram;
+pub use metrics::{Metrics, SourceHealth};
+pub use otel::{init, register_otel_metrics, OtelGuard};
+pub use prometheus::render;

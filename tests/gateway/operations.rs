@@ -1,0 +1,350 @@
+//! Operations: Prometheus metrics, OTLP export, readiness, hot reload, graceful drain.
+
+use std::time::Duration;
+
+use crate::common::catalogue::*;
+use crate::common::otlp::OtlpReceiver;
+use crate::common::*;
+
+/// Poll `check` every 100 ms for up to `secs`; a bounded wait, not a timing assertion.
+async fn eventually<F, Fut>(secs: u64, mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..secs * 10 {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
+
+async fn metrics(gw: &Gateway) -> String {
+    client()
+        .get(gw.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn prometheus_metrics_count_outcomes_and_commits() {
+    let up = Upstream::start().await;
+    let cat = Catalogue::new(&format!("http://{}", up.addr));
+    let gw = Gateway::start(cat.path()).await;
+    for _ in 0..3 {
+        assert_eq!(
+            gw.get(PORTAL_KEY, "/v1/data/alpha/http-ok?code=1234")
+                .await
+                .status(),
+            200
+        );
+    }
+    gw.get(PORTAL_KEY, "/v1/data/alpha/restricted?citizen_id=001")
+        .await;
+    gw.get(PORTAL_KEY, "/v1/data/alpha/fails?code=1234").await;
+    let r = client().get(gw.url("/metrics")).send().await.unwrap();
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain"));
+    let text = r.text().await.unwrap();
+    for line in [
+        "dxgate_requests_total{outcome=\"served\"} 3",
+        "dxgate_requests_total{outcome=\"refused\"} 1",
+        "dxgate_requests_total{outcome=\"source_error\"} 1",
+        "dxgate_request_duration_seconds_count 5",
+        "dxgate_audit_records_committed_total 5",
+        "dxgate_source_up{agency=\"alpha\",dataset=\"http-ok\"} 1",
+        "dxgate_source_up{agency=\"alpha\",dataset=\"fails\"} 0",
+        "dxgate_source_requests_total{agency=\"alpha\",dataset=\"http-ok\",result=\"ok\"} 3",
+        "dxgate_audit_batch_size_count",
+        "dxgate_audit_queue_depth 0",
+    ] {
+        assert!(text.contains(line), "missing {line:?} in\n{text}");
+    }
+}
+
+#[tokio::test]
+async fn exports_spans_and_metrics_over_otlp() {
+    let otlp = OtlpReceiver::start().await;
+    let up = Upstream::start().await;
+    let cat = Catalogue::new(&format!("http://{}", up.addr));
+    let endpoint = format!("http://{}", otlp.addr);
+    let gw = Gateway::start_with_env(
+        cat.path(),
+        &[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint),
+            ("OTEL_METRIC_EXPORT_INTERVAL", "300"),
+            ("OTEL_BSP_SCHEDULE_DELAY", "100"),
+            ("OTEL_SERVICE_NAME", "dxgate-test"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        gw.get(PORTAL_KEY, "/v1/data/alpha/http-ok?code=1234")
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        gw.get(PORTAL_KEY, "/v1/data/alpha/restricted?citizen_id=001")
+            .await
+            .status(),
+        403
+    );
+    let rx = otlp.received.clone();
+    assert!(
+        eventually(20, || {
+            let rx = rx.clone();
+            async move {
+                rx.has(
+                    "/v1/traces",
+                    &[
+                        "data_request",
+                        "alpha",
+                        "http-ok",
+                        "served",
+                        "portal",
+                        "dxgate-test",
+                    ],
+                )
+            }
+        })
+        .await,
+        "a span per request with agency, dataset, consumer and outcome reached the OTLP receiver"
+    );
+    assert!(rx.has("/v1/traces", &["refused", "restricted"]));
+    assert!(
+        eventually(20, || {
+            let rx = rx.clone();
+            async move {
+                rx.has(
+                    "/v1/metrics",
+                    &[
+                        "dxgate.requests",
+                        "dxgate.request.duration",
+                        "dxgate.audit.queue_depth",
+                    ],
+                )
+            }
+        })
+        .await,
+        "metrics reached the OTLP receiver"
+    );
+}
+
+#[tokio::test]
+async fn readiness_follows_the_store() {
+    let up = Upstream::start().await;
+    let cat = Catalogue::new(&format!("http://{}", up.addr));
+    let gw = Gateway::start(cat.path()).await;
+    assert_eq!(
+        client()
+            .get(gw.url("/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let url = format!("sqlite://{}", cat.audit_db().display());
+    let mut db = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url)
+        .await
+        .unwrap();
+    sqlx::query("ALTER TABLE audit_records RENAME TO away")
+        .execute(&mut db)
+        .await
+        .unwrap();
+    assert_eq!(
+        gw.get(PORTAL_KEY, "/v1/data/alpha/http-ok?code=1234")
+            .await
+            .status(),
+        503
+    );
+    assert_eq!(
+        client()
+            .get(gw.url("/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        503
+    );
+    sqlx::query("ALTER TABLE away RENAME TO audit_records")
+        .execute(&mut db)
+        .await
+        .unwrap();
+    assert_eq!(
+        gw.get(PORTAL_KEY, "/v1/data/alpha/http-ok?code=1234")
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        client()
+            .get(gw.url("/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn hot_reload_applies_valid_catalogues_and_keeps_serving_on_invalid_ones() {
+    let up = Upstream::start().await;
+    let cat = Catalogue::new(&format!("http://{}", up.addr));
+    cat.write(
+        "dxgate.toml",
+        "[server]\nnode_id = \"test-node\"\nreload_poll = \"200ms\"\n",
+    );
+    let gw = Gateway::start(cat.path()).await;
+    // One keep-alive client throughout: reloads must not drop its connection.
+    let c = client();
+    let get = |path: &'static str| {
+        c.get(gw.url(path))
+            .bearer_auth(PORTAL_KEY)
+            .header("Data-Purpose", "social-benefit")
+            .send()
+    };
+    assert_eq!(
+        get("/v1/data/alpha/restricted?citizen_id=001")
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+
+    // Lift the refusal rule: the change is picked up without a restart.
+    let alpha = cat.read("policies/agencies/alpha.toml");
+    let lifted = alpha.replacen(
+        "[[datasets.refusals]]\nexcept_consumers = [\"police\"]",
+        "[[datasets.refusals]]\nexcept_consumers = [\"police\", \"portal\"]",
+        1,
+    );
+    assert_ne!(alpha, lifted);
+    cat.write("policies/agencies/alpha.toml", &lifted);
+    assert!(
+        eventually(15, || async {
+            get("/v1/data/alpha/restricted?citizen_id=001")
+                .await
+                .unwrap()
+                .status()
+                == 200
+        })
+        .await,
+        "the new rule took effect"
+    );
+
+    // A broken catalogue is rejected; the previous one keeps serving.
+    cat.write(
+        "policies/agencies/alpha.toml",
+        &lifted.replace("legal_basis = \"Benefits Act, Art. 3\"\n", ""),
+    );
+    assert!(
+        eventually(15, || async {
+            metrics(&gw)
+                .await
+                .contains("dxgate_catalog_reloads_total{result=\"rejected\"} 1")
+        })
+        .await,
+        "the broken catalogue was rejected"
+    );
+    assert_eq!(
+        get("/v1/data/alpha/restricted?citizen_id=001")
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        get("/v1/data/alpha/people?citizen_id=001")
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert!(gw.log().contains("legal_basis"), "the problem is logged");
+}
+
+#[tokio::test]
+async fn sighup_reloads_and_sigterm_drains_in_flight_requests() {
+    let up = Upstream::start().await;
+    let cat = Catalogue::new(&format!("http://{}", up.addr));
+    cat.write(
+        "dxgate.toml",
+        "[server]\nnode_id = \"test-node\"\nreload_poll = \"0s\"\n",
+    );
+    let gw = Gateway::start(cat.path()).await;
+    assert_eq!(
+        gw.get(PORTAL_KEY, "/v1/data/beta/licences?code=1234")
+            .await
+            .status(),
+        200
+    );
+    let beta = cat.read("policies/agencies/beta.toml");
+    // Add a rule refusing everyone on licences, then signal.
+    let with_rule = beta.replacen(
+        "max_response_bytes = 16384\n",
+        "max_response_bytes = 16384\n[[datasets.refusals]]\nlegal_basis = \"Order 5\"\nreason = \"Closed for audit.\"\n",
+        1,
+    );
+    assert_ne!(beta, with_rule);
+    cat.write("policies/agencies/beta.toml", &with_rule);
+    let pid = gw.pid().to_string();
+    std::process::Command::new("kill")
+        .args(["-HUP", &pid])
+        .status()
+        .unwrap();
+    assert!(
+        eventually(15, || async {
+            gw.get(PORTAL_KEY, "/v1/data/beta/licences?code=1234")
+                .await
+                .status()
+                == 403
+        })
+        .await,
+        "SIGHUP applied the new catalogue"
+    );
+
+    // A request in flight when SIGTERM arrives still completes and is recorded.
+    let slow = tokio::spawn({
+        let url = gw.url("/v1/data/alpha/slow?code=1234");
+        async move {
+            client()
+                .get(url)
+                .bearer_auth(PORTAL_KEY)
+                .header("Data-Purpose", "x")
+                .send()
+                .await
+                .map(|r| (r.status().as_u16(), request_id(&r)))
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let status = gw.stop().await;
+    assert!(status.success());
+    let (code, id) = slow
+        .await
+        .unwrap()
+        .expect("the in-flight request was answered, not dropped");
+    assert_eq!(code, 504);
+    let (vcode, out, err) = run_cli(&["audit", "verify"], cat.path());
+    assert_eq!(vcode, 0, "{out}{err}");
+    let url = format!("sqlite://{}", cat.audit_db().display());
+    let mut db = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url)
+        .await
+        .unwrap();
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_records WHERE request_id = ?")
+        .bind(&id)
+        .fetch_one(&mut db)
+        .await
+        .unwrap();
+    assert_eq!(n, 1, "the drained request's record was flushed");
+}
