@@ -8,13 +8,17 @@ use tokio::net::TcpListener;
 
 use super::CommandError;
 use crate::audit::{AuditWriter, Store};
-use crate::gateway::Gateway;
+use crate::gateway::{Gateway, Security};
 
 /// Run until SIGINT/SIGTERM; then drain requests and flush the audit queue.
 pub async fn serve(dir: &Path) -> Result<(), CommandError> {
+    crate::crypto::install_default();
     let loaded = crate::config::load(dir, true)
         .await
         .map_err(CommandError::Config)?;
+    let security = Security::build(&loaded)
+        .await
+        .map_err(CommandError::Failed)?;
     let store = Store::open(&loaded.store_url).await?;
     let s = &loaded.settings;
     let (audit, writer_task) = AuditWriter::start(
@@ -39,9 +43,15 @@ pub async fn serve(dir: &Path) -> Result<(), CommandError> {
         datasets = loaded.catalog.dataset_count(),
         "dxgate serving"
     );
+    let scheme = if security.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    let gateway = Arc::new(Gateway::new(loaded, store.clone(), audit, security));
+    gateway.spawn_timers();
     // A plain line on stdout that scripts and tests can wait for.
-    println!("dxgate listening on http://{local}");
-    let gateway = Arc::new(Gateway::new(loaded, store.clone(), audit));
+    println!("dxgate listening on {scheme}://{local}");
     crate::server::run(listener, gateway, shutdown_signal()).await;
     // The last AuditWriter handle went with the gateway: the writer commits what is queued,
     // then stops.
