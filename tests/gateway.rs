@@ -8,7 +8,13 @@ mod common;
 mod audit_log;
 #[path = "gateway/catalogue.rs"]
 mod catalogue;
+#[path = "gateway/eid.rs"]
+mod eid;
 #[path = "gateway/outcomes.rs"]
 mod outcomes;
+#[path = "gateway/protection.rs"]
+mod protection;
 #[path = "gateway/sql_sources.rs"]
 mod sql_sources;
+#[path = "gateway/tls.rs"]
+mod tls;

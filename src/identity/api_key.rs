@@ -18,8 +18,8 @@ pub enum AuthError {
     UnknownKey,
     #[error("{0}")]
     InvalidToken(TokenError),
-    #[error("the client certificate (SHA-256 {0}) is not registered to any consumer")]
-    UnknownCertificate(String),
+    #[error("the client certificate (SHA-256 {sha256}, subject {subject}) is not registered to any consumer")]
+    UnknownCertificate { sha256: String, subject: String },
 }
 
 /// Identify the caller from the `Authorization` header value, if any.

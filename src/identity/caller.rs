@@ -69,7 +69,10 @@ impl Authenticator {
                         consumer: consumer.clone(),
                         via: Via::Certificate,
                     })
-                    .ok_or_else(|| AuthError::UnknownCertificate(c.fingerprint_hex())),
+                    .ok_or_else(|| AuthError::UnknownCertificate {
+                        sha256: c.fingerprint_hex(),
+                        subject: c.subject.clone().unwrap_or_else(|| "unreadable".into()),
+                    }),
                 None => Err(AuthError::Missing),
             };
         };

@@ -112,8 +112,10 @@ impl TlsListener {
     pub fn spawn_reloader(self: &Arc<Self>, events: Arc<SecurityEvents>) {
         let weak = Arc::downgrade(self);
         let interval = self.settings.reload_interval;
+        // Registered before returning, so a SIGHUP right after start-up reloads (the default
+        // action would end the process).
+        let mut hangup = hangup_signal();
         tokio::spawn(async move {
-            let mut hangup = hangup_signal();
             let mut tick = tokio::time::interval(if interval.is_zero() {
                 Duration::from_secs(3600 * 24 * 365)
             } else {

@@ -4,6 +4,8 @@
 
 pub mod catalogue;
 pub mod databases;
+pub mod pki;
+pub mod tokens;
 pub mod upstream;
 
 use std::path::{Path, PathBuf};
@@ -74,6 +76,11 @@ impl Gateway {
             base,
             dir: dir.to_path_buf(),
         }
+    }
+
+    /// The gateway's process id (to send it signals).
+    pub fn pid(&self) -> u32 {
+        self.child.id().expect("running")
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -147,7 +154,12 @@ pub async fn parts(r: reqwest::Response) -> (u16, String, String, Value) {
 
 /// Fetch an audit record as the oversight consumer.
 pub async fn record(gw: &Gateway, id: &str) -> Value {
-    let r = client()
+    record_with(&client(), gw, id).await
+}
+
+/// Fetch an audit record as the oversight consumer, over `c` (e.g. a client trusting a test CA).
+pub async fn record_with(c: &reqwest::Client, gw: &Gateway, id: &str) -> Value {
+    let r = c
         .get(gw.url(&format!("/v1/audit/records/{id}")))
         .bearer_auth(catalogue::OVERSIGHT_KEY)
         .send()
