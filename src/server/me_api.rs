@@ -50,6 +50,7 @@ pub async fn access_log(gw: &Gateway, req: &Request<Incoming>) -> Response<Full<
     for (k, v) in form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes()) {
         match k.as_ref() {
             "before" if v.len() <= 64 => before = Some(v.into_owned()),
+            "before" => return bad("before", "a request id from next_before"),
             "limit" => match v.parse::<u32>() {
                 Ok(n) if (1..=MAX_LIMIT).contains(&n) => limit = n,
                 _ => return bad("limit", "a whole number from 1 to 1000"),
