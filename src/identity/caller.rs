@@ -100,3 +100,93 @@ impl Authenticator {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use sha2::{Digest, Sha256};
+
+    use super::*;
+    use crate::identity::Role;
+
+    fn consumer(id: &str) -> Arc<Consumer> {
+        Arc::new(Consumer {
+            id: id.into(),
+            name: id.into(),
+            roles: vec![Role::Consumer],
+            agency: None,
+            rate: None,
+        })
+    }
+
+    fn headers(auth: Option<&str>) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        if let Some(a) = auth {
+            h.insert(header::AUTHORIZATION, a.parse().unwrap());
+        }
+        h
+    }
+
+    #[tokio::test]
+    async fn bearer_decides_else_the_certificate() {
+        let mut keys = KeyRing::default();
+        keys.insert(Sha256::digest(b"k1").into(), consumer("by-key"));
+        let cert = PeerCert {
+            sha256: [7; 32],
+            subject: Some("C=VN,CN=x".into()),
+        };
+        keys.insert_cert_sha256([7; 32], consumer("by-fingerprint"));
+        keys.insert_cert_subject("C = VN, CN = y", consumer("by-subject"));
+        let auth = Authenticator::default();
+        let id = |r: Result<Caller, AuthError>| r.unwrap().consumer().unwrap().id.clone();
+
+        assert_eq!(
+            id(auth
+                .authenticate(&keys, &headers(Some("Bearer k1")), Some(&cert))
+                .await),
+            "by-key"
+        );
+        assert_eq!(
+            id(auth.authenticate(&keys, &headers(None), Some(&cert)).await),
+            "by-fingerprint"
+        );
+        let by_subject = PeerCert {
+            sha256: [8; 32],
+            subject: Some("C=VN,CN=y".into()),
+        };
+        assert_eq!(
+            id(auth
+                .authenticate(&keys, &headers(None), Some(&by_subject))
+                .await),
+            "by-subject"
+        );
+        let stranger = PeerCert {
+            sha256: [9; 32],
+            subject: None,
+        };
+        assert!(matches!(
+            auth.authenticate(&keys, &headers(None), Some(&stranger))
+                .await,
+            Err(AuthError::UnknownCertificate { .. })
+        ));
+        assert_eq!(
+            auth.authenticate(&keys, &headers(None), None)
+                .await
+                .unwrap_err(),
+            AuthError::Missing
+        );
+        // Without [jwt], a JWT-looking bearer is just an unknown API key.
+        assert_eq!(
+            auth.authenticate(&keys, &headers(Some("Bearer eyJa.eyJb.c")), None)
+                .await
+                .unwrap_err(),
+            AuthError::UnknownKey
+        );
+        // A bad bearer is not rescued by a good certificate.
+        assert_eq!(
+            auth.authenticate(&keys, &headers(Some("Bearer nope")), Some(&cert))
+                .await
+                .unwrap_err(),
+            AuthError::UnknownKey
+        );
+    }
+}
