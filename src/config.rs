@@ -8,6 +8,7 @@ mod catalog;
 mod diagnostics;
 mod files;
 mod load;
+mod security_settings;
 mod settings;
 
 pub use catalog::{
@@ -15,4 +16,7 @@ pub use catalog::{
 };
 pub use diagnostics::{Diagnostic, Diagnostics};
 pub use load::{load, load_settings, Loaded};
+pub use security_settings::{
+    parse_algorithm, ClientAuth, HarvestSettings, JwtSettings, SubjectSettings, TlsSettings,
+};
 pub use settings::{AuditSettings, ServerSettings, Settings, StoreSettings};

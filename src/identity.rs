@@ -1,16 +1,25 @@
-//! Who is calling: consumers, their roles, and API-key authentication.
+//! Who is calling: consumers, their roles, citizens, and how each proves who it is.
 //!
 //! API keys are never stored: `policies/consumers.toml` holds their SHA-256, and a presented
-//! key is hashed and looked up. The consumer id is what the audit log records.
+//! key is hashed and looked up. Consumers may also authenticate with an mTLS client certificate
+//! ([`cert`]) or an eID bearer token ([`jwt`], keys from [`jwks`]); [`caller`] combines them.
+//! The consumer id is what the audit log records.
 
 mod api_key;
+pub mod caller;
+pub mod cert;
+pub mod jwks;
+pub mod jwt;
 mod rate;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 pub use api_key::{authenticate, AuthError};
-pub use rate::{RateLimit, Throttled};
+pub use caller::{Authenticator, Caller, Via};
+pub use cert::{normalize_dn, PeerCert};
+pub use jwt::{JwtVerifier, TokenError};
+pub use rate::{KeyedRateLimit, RateLimit, Throttled};
 
 use crate::ids::Ident;
 
@@ -44,10 +53,14 @@ impl Consumer {
     }
 }
 
-/// Consumers by the SHA-256 of their API key.
+/// Consumers by credential: the SHA-256 of their API key, their client certificate's
+/// fingerprint or subject, their eID token subject.
 #[derive(Debug, Default)]
 pub struct KeyRing {
     by_hash: HashMap<[u8; 32], Arc<Consumer>>,
+    by_cert_sha256: HashMap<[u8; 32], Arc<Consumer>>,
+    by_cert_subject: HashMap<String, Arc<Consumer>>,
+    by_jwt_subject: HashMap<String, Arc<Consumer>>,
 }
 
 impl KeyRing {
@@ -58,6 +71,38 @@ impl KeyRing {
 
     pub fn get(&self, key_sha256: &[u8; 32]) -> Option<&Arc<Consumer>> {
         self.by_hash.get(key_sha256)
+    }
+
+    /// Register a client certificate fingerprint; false if already taken.
+    pub fn insert_cert_sha256(&mut self, sha256: [u8; 32], consumer: Arc<Consumer>) -> bool {
+        self.by_cert_sha256.insert(sha256, consumer).is_none()
+    }
+
+    /// Register a client certificate subject DN (any spacing); false if already taken.
+    pub fn insert_cert_subject(&mut self, subject: &str, consumer: Arc<Consumer>) -> bool {
+        self.by_cert_subject
+            .insert(normalize_dn(subject), consumer)
+            .is_none()
+    }
+
+    /// Register an eID token subject; false if already taken.
+    pub fn insert_jwt_subject(&mut self, subject: &str, consumer: Arc<Consumer>) -> bool {
+        self.by_jwt_subject
+            .insert(subject.to_owned(), consumer)
+            .is_none()
+    }
+
+    /// The consumer a client certificate belongs to: by fingerprint first, then by subject.
+    pub fn by_cert(&self, cert: &PeerCert) -> Option<&Arc<Consumer>> {
+        self.by_cert_sha256.get(&cert.sha256).or_else(|| {
+            cert.subject
+                .as_ref()
+                .and_then(|s| self.by_cert_subject.get(s))
+        })
+    }
+
+    pub fn by_jwt_subject(&self, subject: &str) -> Option<&Arc<Consumer>> {
+        self.by_jwt_subject.get(subject)
     }
 
     pub fn len(&self) -> usize {

@@ -7,12 +7,18 @@
 //! # Layout
 //! - [`config`]: `dxgate.toml`, `policies/` and `schemas/` → a validated [`config::Catalog`].
 //! - [`ids`]: validated agency and dataset identifiers (the only path segments we route on).
-//! - [`identity`]: who is calling — API keys to [`identity::Consumer`]s.
+//! - [`identity`]: who is calling — API keys, eID tokens (JWT/JWKS) and mTLS client certificates
+//!   to [`identity::Consumer`]s or citizens; rate limits.
+//! - [`crypto`]: the one rustls crypto provider (ring) and PEM key material.
 //! - [`policy`]: share, refuse (with a [`policy::Justification`]) or exempt.
 //! - [`validate`]: compiled JSON Schemas, query-string → JSON, errors as JSON pointers.
-//! - [`source`]: the agency sources — pooled HTTP and read-only SQL.
+//! - [`source`]: the agency sources — pooled HTTP(S) and read-only SQL, each behind a timeout,
+//!   a concurrency cap and a circuit breaker.
+//! - [`subjects`]: data subjects — keyed hashes, the citizen access log, the bulk-harvest alarm.
+//! - [`security`]: counters of security events.
 //! - [`audit`]: records, the hash chain, the group-commit writer, the store and `audit verify`.
-//! - [`server`]: the hyper listener, the router, the request pipeline and problem+json.
+//! - [`server`]: the hyper listener (TLS, mTLS, limits), the router, the request pipeline and
+//!   problem+json.
 //! - [`telemetry`]: `/metrics`, JSON logs, OpenTelemetry traces and metrics over OTLP.
 //! - [`gateway`]: the shared state one server runs with, and hot reload of the catalogue.
 //! - [`commands`]: the CLI subcommands (`serve`, `check`, `audit verify`).
@@ -21,11 +27,14 @@
 pub mod audit;
 pub mod commands;
 pub mod config;
+pub mod crypto;
 pub mod gateway;
 pub mod identity;
 pub mod ids;
 pub mod policy;
+pub mod security;
 pub mod server;
 pub mod source;
+pub mod subjects;
 pub mod telemetry;
 pub mod validate;

@@ -1,13 +1,16 @@
 //! The agency sources a dataset is served from: an HTTP API or a read-only SQL query.
 //!
-//! Each source protects the agency's system with a timeout and a concurrency cap, and turns
-//! whatever comes back into a [`SourceReply`] or a [`SourceError`] the pipeline can classify.
+//! Each source protects the agency's system with a timeout, a concurrency cap and a circuit
+//! breaker ([`breaker`]), and turns whatever comes back into a [`SourceReply`] or a
+//! [`SourceError`] the pipeline can classify. HTTPS sources get their clients from [`tls`].
 
+pub mod breaker;
 pub mod http;
 mod seed;
 mod spec;
 mod sql;
 mod statement;
+pub mod tls;
 
 use std::time::Duration;
 
@@ -19,6 +22,9 @@ pub use seed::seed_sqlite;
 pub use spec::{HttpSpec, SourceSpec, SqlSpec};
 pub use sql::SqlSource;
 pub use statement::{parse_statement, Statement, StatementError};
+pub use tls::{UpstreamClient, UpstreamClients, UpstreamTls, UpstreamTlsError};
+
+use breaker::Breaker;
 
 use crate::policy::Text;
 
@@ -65,6 +71,9 @@ pub enum SourceError {
     Malformed(String),
     #[error("the source database rejected the query: {0}")]
     Database(String),
+    /// The circuit breaker is open: the source failed repeatedly and is not asked for now.
+    #[error("the source is unavailable (circuit open); retry after {0:?}")]
+    Unavailable(Duration),
 }
 
 impl SourceError {
@@ -72,6 +81,20 @@ impl SourceError {
     /// the rest mean the source could not serve (`source_error`).
     pub fn is_invalid_response(&self) -> bool {
         matches!(self, SourceError::Malformed(_) | SourceError::TooLarge(_))
+    }
+
+    /// Failures that say the source is down or overloaded: these count towards its breaker.
+    /// Refusals, 404s and contract breaches do not.
+    pub fn counts_as_failure(&self) -> bool {
+        match self {
+            SourceError::Timeout(_) | SourceError::Unreachable(_) | SourceError::Database(_) => {
+                true
+            }
+            SourceError::Status(s) => *s >= 500,
+            SourceError::TooLarge(_) | SourceError::Malformed(_) | SourceError::Unavailable(_) => {
+                false
+            }
+        }
     }
 }
 
@@ -83,11 +106,37 @@ pub enum Source {
 }
 
 impl Source {
-    /// Ask the source, within its timeout and concurrency cap.
+    /// Ask the source, within its timeout, concurrency cap and circuit breaker. While the
+    /// breaker is open this answers [`SourceError::Unavailable`] at once.
     pub async fn fetch(&self, req: &SourceRequest<'_>) -> Result<SourceReply, SourceError> {
-        match self {
+        let breaker = self.breaker();
+        let admit = breaker
+            .admit()
+            .map_err(|open| SourceError::Unavailable(open.retry_after))?;
+        let reply = match self {
             Source::Http(s) => s.fetch(req).await,
             Source::Sql(s) => s.fetch(req).await,
+        };
+        let failed = reply
+            .as_ref()
+            .err()
+            .is_some_and(SourceError::counts_as_failure);
+        if breaker.record(admit, failed) {
+            tracing::warn!(
+                target: "dxgate::security",
+                event = "circuit_opened",
+                kind = self.kind(),
+                "source failed repeatedly: circuit breaker open, answering 503 until a probe succeeds"
+            );
+        }
+        reply
+    }
+
+    /// This source's circuit breaker.
+    pub fn breaker(&self) -> &Breaker {
+        match self {
+            Source::Http(s) => &s.breaker,
+            Source::Sql(s) => &s.breaker,
         }
     }
 

@@ -8,9 +8,15 @@ mod common;
 mod audit_log;
 #[path = "gateway/catalogue.rs"]
 mod catalogue;
+#[path = "gateway/eid.rs"]
+mod eid;
 #[path = "gateway/operations.rs"]
 mod operations;
 #[path = "gateway/outcomes.rs"]
 mod outcomes;
+#[path = "gateway/protection.rs"]
+mod protection;
 #[path = "gateway/sql_sources.rs"]
 mod sql_sources;
+#[path = "gateway/tls.rs"]
+mod tls;

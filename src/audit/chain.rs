@@ -3,6 +3,8 @@
 //! `hash = SHA-256("dxgate-audit-v1" ‖ prev_hash ‖ node_id ‖ seq ‖ every field)`, each field
 //! length-prefixed (absent fields have their own marker) so no two records encode alike.
 //! Each gateway replica (node) keeps its own chain; the first record links to [`GENESIS`].
+//! Fields added later (`subject_hash`) are appended, tagged, only when present, so records
+//! without them hash exactly as before.
 
 use sha2::{Digest, Sha256};
 
@@ -68,6 +70,10 @@ pub fn record_hash(prev_hash: &str, node_id: &str, seq: i64, e: &Entry) -> Strin
         }
     }
     field(&mut h, e.detail.as_deref());
+    if let Some(s) = &e.subject_hash {
+        h.update(b"subject_hash");
+        field(&mut h, Some(s));
+    }
     hex::encode(h.finalize())
 }
 
@@ -110,6 +116,7 @@ mod tests {
             latency_us: 10,
             source_latency_us: Some(5),
             detail: None,
+            subject_hash: None,
         }
     }
 
@@ -131,5 +138,21 @@ mod tests {
         let mut e = entry();
         e.source_latency_us = None;
         assert_ne!(base, record_hash(GENESIS, "n", 1, &e));
+        let mut e = entry();
+        e.subject_hash = Some("ab".into());
+        assert_ne!(base, record_hash(GENESIS, "n", 1, &e));
+    }
+
+    /// `record_hash(GENESIS, "n", 1, &entry())` computed before `subject_hash` existed.
+    const PINNED_V1_HASH: &str = "adce0e61a9fbdd6a7f97ca3d6dbe1359dcb471ae4ecd43f74c6533681f3f1b26";
+
+    #[test]
+    fn records_without_subject_hash_hash_as_before() {
+        // Pinned before `subject_hash` existed: existing chains must stay valid.
+        assert_eq!(
+            record_hash(GENESIS, "n", 1, &entry()),
+            PINNED_V1_HASH,
+            "the canonical encoding of records without subject_hash changed"
+        );
     }
 }

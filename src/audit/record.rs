@@ -47,6 +47,9 @@ pub struct Entry {
     pub source_latency_us: Option<i64>,
     /// A short human-readable reason for a "no".
     pub detail: Option<String>,
+    /// Hex HMAC-SHA256 of the data subject's identifier, under the gateway's subject key, when
+    /// the dataset declares a `subject_field` (never the identifier itself).
+    pub subject_hash: Option<String>,
 }
 
 /// An entry as committed: its place in its node's chain and its hashes.
@@ -83,6 +86,9 @@ impl Serialize for StoredRecord {
         m.serialize_entry("latency_us", &e.latency_us)?;
         m.serialize_entry("source_latency_us", &e.source_latency_us)?;
         m.serialize_entry("detail", &e.detail)?;
+        if let Some(h) = &e.subject_hash {
+            m.serialize_entry("subject_hash", h)?;
+        }
         m.serialize_entry("prev_hash", &self.prev_hash)?;
         m.serialize_entry("hash", &self.hash)?;
         m.end()

@@ -50,17 +50,29 @@ const COLUMNS: &str =
     "node_id, seq, request_id, ts_ms, consumer, agency, dataset, method, purpose, \
     outcome, status, legal_basis, reason, decided_by, justification_status, request_schema, \
     response_schema, request_sha256, response_sha256, latency_us, source_latency_us, detail, \
-    prev_hash, hash";
-const NCOLS: usize = 24;
-/// Rows per INSERT statement (24 parameters each stays under SQLite's 32766 limit).
+    prev_hash, hash, subject_hash";
+const NCOLS: usize = 25;
+/// Rows per INSERT statement (25 parameters each stays under SQLite's 32766 limit).
 const ROWS_PER_INSERT: usize = 500;
 
 /// Embedded migrations `(version, name, sql)`, applied in order, each once. Version ranges:
-/// 1-99 the audit log itself, 100-199 ranking and oversight.
-const MIGRATIONS_SQLITE: &[(i64, &str, &str)] =
-    &[(1, "init", include_str!("migrations/sqlite_0001_init.sql"))];
-const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] =
-    &[(1, "init", include_str!("migrations/postgres_0001_init.sql"))];
+/// 1-99 the audit log itself, 100-199 ranking and oversight, 200-299 identity and subjects.
+const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("migrations/sqlite_0001_init.sql")),
+    (
+        200,
+        "subject_hash",
+        include_str!("migrations/sqlite_0200_subject_hash.sql"),
+    ),
+];
+const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("migrations/postgres_0001_init.sql")),
+    (
+        200,
+        "subject_hash",
+        include_str!("migrations/postgres_0200_subject_hash.sql"),
+    ),
+];
 
 /// A connection pool to the audit store.
 #[derive(Debug, Clone)]
@@ -212,7 +224,8 @@ impl Store {
                     .bind(e.source_latency_us)
                     .bind(e.detail.clone())
                     .bind(r.prev_hash.clone())
-                    .bind(r.hash.clone());
+                    .bind(r.hash.clone())
+                    .bind(e.subject_hash.clone());
             }
             q.execute(&mut *tx).await?;
         }
@@ -404,6 +417,7 @@ fn decode(r: &AnyRow) -> Result<StoredRecord, StoreError> {
             latency_us: r.try_get("latency_us")?,
             source_latency_us: r.try_get("source_latency_us")?,
             detail: r.try_get("detail")?,
+            subject_hash: r.try_get("subject_hash")?,
         },
     })
 }

@@ -227,5 +227,6 @@ fn placeholder() -> Entry {
         latency_us: 0,
         source_latency_us: None,
         detail: None,
+        subject_hash: None,
     }
 }

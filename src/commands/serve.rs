@@ -8,14 +8,18 @@ use tokio::net::TcpListener;
 
 use super::CommandError;
 use crate::audit::{AuditWriter, Store};
-use crate::gateway::{spawn_reloader, Gateway};
+use crate::gateway::{spawn_reloader, Gateway, Security};
 use crate::telemetry::{register_otel_metrics, Metrics, OtelGuard};
 
 /// Run until SIGINT/SIGTERM; then drain requests and flush the audit queue.
 pub async fn serve(dir: &Path, otel: &OtelGuard) -> Result<(), CommandError> {
+    crate::crypto::install_default();
     let loaded = crate::config::load(dir, true)
         .await
         .map_err(CommandError::Config)?;
+    let security = Security::build(&loaded)
+        .await
+        .map_err(CommandError::Failed)?;
     let store = Store::open(&loaded.store_url).await?;
     let s = &loaded.settings;
     let (audit, writer_task) = AuditWriter::start(
@@ -40,17 +44,23 @@ pub async fn serve(dir: &Path, otel: &OtelGuard) -> Result<(), CommandError> {
         datasets = loaded.catalog.dataset_count(),
         "dxgate serving"
     );
-    // A plain line on stdout that scripts and tests can wait for.
-    println!("dxgate listening on http://{local}");
+    let scheme = if security.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
     let metrics = Arc::new(Metrics::default());
     if let Some(provider) = otel.meter_provider() {
         register_otel_metrics(provider, metrics.clone(), audit.clone());
     }
     let poll = loaded.settings.server.reload_poll;
-    let mut gateway = Gateway::new(loaded, store.clone(), audit, metrics);
+    let mut gateway = Gateway::new(loaded, store.clone(), audit, security, metrics);
     gateway.trace_requests = otel.tracing();
     let gateway = Arc::new(gateway);
+    gateway.spawn_timers();
     let reloader = spawn_reloader(gateway.clone(), poll);
+    // A plain line on stdout that scripts and tests can wait for.
+    println!("dxgate listening on {scheme}://{local}");
     crate::server::run(listener, gateway, shutdown_signal()).await;
     reloader.abort();
     // The last AuditWriter handle went with the gateway: the writer commits what is queued,

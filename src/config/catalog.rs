@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::identity::{Consumer, KeyRing};
+use crate::identity::{Consumer, KeyRing, KeyedRateLimit};
 use crate::ids::Ident;
 use crate::policy::RefusalRule;
 use crate::source::{Source, SourceSpec};
@@ -68,6 +68,8 @@ pub struct Dataset {
     pub refusals: Vec<RefusalRule>,
     /// Live health of the source (for `/metrics`).
     pub health: SourceHealth,
+    /// Per-consumer quota on this dataset (`rate_per_second`/`burst`), if declared.
+    pub rate: Option<KeyedRateLimit>,
 }
 
 /// A ministry, sector or province.
@@ -111,6 +113,11 @@ impl Catalog {
     /// The state-secret entry for `agency/dataset`, if listed.
     pub fn secret(&self, agency: &str, dataset: &str) -> Option<&SecretEntry> {
         self.secrets.get(agency)?.get(dataset)
+    }
+
+    /// Every routable dataset.
+    pub fn datasets(&self) -> impl Iterator<Item = &Arc<Dataset>> {
+        self.agencies.values().flat_map(|a| a.datasets.values())
     }
 
     /// Number of routable datasets.

@@ -39,6 +39,13 @@ pub struct DatasetDecl {
     pub source: Spanned<SourceSpec>,
     #[serde(default)]
     pub refusals: Vec<Spanned<RefusalDecl>>,
+    /// Requests per second each consumer may make to this dataset. Default: no per-dataset
+    /// limit (the consumer's own limit still applies); 0 also means none.
+    #[serde(default)]
+    pub rate_per_second: Option<u32>,
+    /// Requests per consumer allowed in a burst on this dataset. Default: `rate_per_second`.
+    #[serde(default)]
+    pub burst: Option<u32>,
 }
 
 /// `[datasets.mandate]`.
@@ -82,8 +89,19 @@ pub struct ConsumerDecl {
     pub roles: Vec<Role>,
     #[serde(default)]
     pub agency: Option<Ident>,
-    /// Hex SHA-256 of the API key.
-    pub api_key_sha256: String,
+    /// Hex SHA-256 of the API key. Default: none (the consumer authenticates otherwise).
+    #[serde(default)]
+    pub api_key_sha256: Option<String>,
+    /// Hex SHA-256 fingerprint of the consumer's mTLS client certificate (DER). Default: none.
+    #[serde(default)]
+    pub cert_sha256: Option<String>,
+    /// Subject DN of the consumer's mTLS client certificate, in certificate order, e.g.
+    /// `C=VN,O=National Portal,CN=portal`. Default: none.
+    #[serde(default)]
+    pub cert_subject: Option<String>,
+    /// The `sub` of eID tokens that identify this consumer (not a citizen). Default: none.
+    #[serde(default)]
+    pub jwt_subject: Option<String>,
     /// Requests per second allowed. Default 100; 0 disables the limit.
     #[serde(default = "default_rate")]
     pub rate_per_second: u32,

@@ -9,10 +9,12 @@ use serde::de::DeserializeOwned;
 use super::catalog::{Agency, Catalog, Dataset, Mandate, SecretEntry};
 use super::files::{AgencyFile, ConsumersFile, DatasetDecl, RefusalDecl, SecretsFile};
 use super::{Diagnostics, Settings};
-use crate::identity::{Consumer, RateLimit};
+use crate::identity::{Consumer, KeyedRateLimit, RateLimit};
 use crate::ids::Ident;
 use crate::policy::{Justification, RefusalRule, Text};
-use crate::source::{self, HttpSource, Source, SourceSpec, SqlSource};
+use crate::source::{
+    self, HttpSource, Source, SourceSpec, SqlSource, UpstreamClients, UpstreamTls,
+};
 use crate::validate::Schema;
 
 /// A fully loaded configuration directory.
@@ -30,6 +32,14 @@ pub struct Loaded {
 pub async fn load(dir: &Path, seed_sources: bool) -> Result<Loaded, Diagnostics> {
     let mut diags = Diagnostics::default();
     let (settings, store_url) = load_settings_into(dir, &mut diags);
+    if settings.tls.cert.is_some() && settings.tls.key.is_some() {
+        if let Err(e) = crate::server::tls::server_config(&settings.tls) {
+            let path = dir.join("dxgate.toml");
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            let at = super::security_settings::locate(&text, "tls", None);
+            diags.at(&path, &text, at, e.to_string());
+        }
+    }
 
     let mut catalog = Catalog::default();
     load_schemas(&dir.join("schemas"), &mut catalog, &mut diags);
@@ -45,10 +55,10 @@ pub async fn load(dir: &Path, seed_sources: bool) -> Result<Loaded, Diagnostics>
         &mut diags,
     );
 
-    let client = source::http::upstream_client();
+    let clients = UpstreamClients::default();
     let agencies_dir = policies.join("agencies");
     for path in files_with_ext(&agencies_dir, "toml", &mut diags) {
-        load_agency(dir, &path, &mut catalog, &client, seed_sources, &mut diags).await;
+        load_agency(dir, &path, &mut catalog, &clients, seed_sources, &mut diags).await;
     }
     if catalog.agencies.is_empty() && policies.is_dir() {
         diags.file(
@@ -99,6 +109,8 @@ fn load_settings_into(dir: &Path, diags: &mut Diagnostics) -> (Settings, String)
     if settings.server.node_id.trim().is_empty() || settings.server.node_id.len() > 64 {
         diags.file(&settings_path, "[server] node_id must be 1-64 characters");
     }
+    let text = std::fs::read_to_string(&settings_path).unwrap_or_default();
+    super::security_settings::validate(&mut settings, dir, &settings_path, &text, diags);
     let store_url = std::env::var("DXGATE_STORE_URL")
         .ok()
         .or_else(|| settings.store.url.clone())
@@ -225,10 +237,50 @@ fn load_consumers(path: &Path, catalog: &mut Catalog, diags: &mut Diagnostics) {
             );
             continue;
         }
-        let mut hash = [0u8; 32];
-        if hex::decode_to_slice(c.api_key_sha256.trim(), &mut hash).is_err() {
+        let hex32 = |v: &str| {
+            let mut out = [0u8; 32];
+            hex::decode_to_slice(v.trim(), &mut out).ok().map(|()| out)
+        };
+        let key_hash = match c.api_key_sha256.as_deref().map(hex32) {
+            Some(None) => {
+                diags.at(path, &text, Some(at), format!(
+                    "consumer {:?}: api_key_sha256 must be 64 hex digits (printf %s \"$KEY\" | sha256sum)", c.id
+                ));
+                continue;
+            }
+            Some(Some(h)) => Some(h),
+            None => None,
+        };
+        let cert_hash = match c.cert_sha256.as_deref().map(|v| hex32(&v.replace(':', ""))) {
+            Some(None) => {
+                diags.at(path, &text, Some(at), format!(
+                    "consumer {:?}: cert_sha256 must be the certificate's SHA-256 fingerprint, 64 hex digits (openssl x509 -noout -fingerprint -sha256)", c.id
+                ));
+                continue;
+            }
+            Some(Some(h)) => Some(h),
+            None => None,
+        };
+        let subject = c.cert_subject.as_deref().map(str::trim);
+        let jwt_subject = c.jwt_subject.as_deref().map(str::trim);
+        if subject.is_some_and(|s| s.is_empty() || !s.contains('=')) {
             diags.at(path, &text, Some(at), format!(
-                "consumer {:?}: api_key_sha256 must be 64 hex digits (printf %s \"$KEY\" | sha256sum)", c.id
+                "consumer {:?}: cert_subject must be a DN such as \"C=VN,O=National Portal,CN=portal\"", c.id
+            ));
+            continue;
+        }
+        if jwt_subject.is_some_and(str::is_empty) {
+            diags.at(
+                path,
+                &text,
+                Some(at),
+                format!("consumer {:?}: jwt_subject must not be empty", c.id),
+            );
+            continue;
+        }
+        if key_hash.is_none() && cert_hash.is_none() && subject.is_none() && jwt_subject.is_none() {
+            diags.at(path, &text, Some(at), format!(
+                "consumer {:?} has no credential: give api_key_sha256, cert_sha256, cert_subject or jwt_subject", c.id
             ));
             continue;
         }
@@ -258,13 +310,31 @@ fn load_consumers(path: &Path, catalog: &mut Catalog, diags: &mut Diagnostics) {
                 format!("consumer {:?} is declared twice", c.id),
             );
         }
-        if !catalog.keys.insert(hash, consumer) {
-            diags.at(
-                path,
-                &text,
-                Some(at),
-                format!("consumer {:?} reuses another consumer's API key", c.id),
+        let keys = &mut catalog.keys;
+        let mut taken = |ok: bool, what: &str| {
+            if !ok {
+                diags.at(
+                    path,
+                    &text,
+                    Some(at),
+                    format!("consumer {:?} reuses another consumer's {what}", c.id),
+                );
+            }
+        };
+        if let Some(h) = key_hash {
+            taken(keys.insert(h, consumer.clone()), "API key");
+        }
+        if let Some(h) = cert_hash {
+            taken(keys.insert_cert_sha256(h, consumer.clone()), "cert_sha256");
+        }
+        if let Some(s) = subject {
+            taken(
+                keys.insert_cert_subject(s, consumer.clone()),
+                "cert_subject",
             );
+        }
+        if let Some(s) = jwt_subject {
+            taken(keys.insert_jwt_subject(s, consumer), "jwt_subject");
         }
     }
 }
@@ -320,7 +390,7 @@ async fn load_agency(
     dir: &Path,
     path: &Path,
     catalog: &mut Catalog,
-    client: &source::http::UpstreamClient,
+    clients: &UpstreamClients,
     seed_sources: bool,
     diags: &mut Diagnostics,
 ) {
@@ -359,7 +429,7 @@ async fn load_agency(
             text: &text,
             diags,
         };
-        if let Some(ds) = build_dataset(&mut ctx, &id, decl, catalog, client, seed_sources).await {
+        if let Some(ds) = build_dataset(&mut ctx, &id, decl, catalog, clients, seed_sources).await {
             // A dataset on the state-secret list is never routable, even if declared.
             if catalog.secret(id.as_str(), ds_id.as_str()).is_none() {
                 datasets.insert(ds_id.as_str().to_owned(), Arc::new(ds));
@@ -395,7 +465,7 @@ async fn build_dataset(
     agency: &Ident,
     decl: DatasetDecl,
     catalog: &Catalog,
-    client: &source::http::UpstreamClient,
+    clients: &UpstreamClients,
     seed_sources: bool,
 ) -> Option<Dataset> {
     let name = format!("{agency}/{}", decl.id);
@@ -458,6 +528,16 @@ async fn build_dataset(
             }
         }
     }
+    let rate = decl
+        .rate_per_second
+        .and_then(std::num::NonZeroU32::new)
+        .map(|per_second| {
+            let burst = decl
+                .burst
+                .and_then(std::num::NonZeroU32::new)
+                .unwrap_or(per_second);
+            KeyedRateLimit::new(per_second, burst)
+        });
     let spec = decl.source.into_inner();
     let source = build_source(
         ctx,
@@ -465,7 +545,7 @@ async fn build_dataset(
         &name,
         &spec,
         request_schema.as_deref(),
-        client,
+        clients,
         seed_sources,
     )
     .await;
@@ -487,6 +567,7 @@ async fn build_dataset(
         source: source?,
         refusals,
         health: Default::default(),
+        rate,
     })
 }
 
@@ -533,17 +614,35 @@ async fn build_source(
     name: &str,
     spec: &SourceSpec,
     request_schema: Option<&Schema>,
-    client: &source::http::UpstreamClient,
+    clients: &UpstreamClients,
     seed_sources: bool,
 ) -> Option<Source> {
     match spec {
-        SourceSpec::Http(h) => match HttpSource::new(h, client.clone()) {
-            Ok(s) => Some(Source::Http(Box::new(s))),
-            Err(e) => {
-                ctx.err(at, format!("dataset {name}: {e}"));
-                None
+        SourceSpec::Http(h) => {
+            let tls = UpstreamTls {
+                ca_file: h.ca_file.as_ref().map(|p| ctx.dir.join(p)),
+                client_cert: h.client_cert.as_ref().map(|p| ctx.dir.join(p)),
+                client_key: h.client_key.as_ref().map(|p| ctx.dir.join(p)),
+            };
+            if tls != UpstreamTls::default() && !h.url.starts_with("https://") {
+                ctx.err(at, format!("dataset {name}: ca_file, client_cert and client_key apply only to https:// source URLs"));
+                return None;
             }
-        },
+            let client = match clients.get(&tls) {
+                Ok(c) => c,
+                Err(e) => {
+                    ctx.err(at, format!("dataset {name}: source TLS: {e}"));
+                    return None;
+                }
+            };
+            match HttpSource::new(h, client) {
+                Ok(s) => Some(Source::Http(Box::new(s))),
+                Err(e) => {
+                    ctx.err(at, format!("dataset {name}: {e}"));
+                    None
+                }
+            }
+        }
         SourceSpec::Sql(s) => {
             let url = resolve_sqlite_url(ctx.dir, &s.url);
             match SqlSource::statement_for(&url, &s.query) {

@@ -1,9 +1,12 @@
-//! `dxgate.toml`: listener, store and audit-writer settings, with their defaults.
+//! `dxgate.toml`: listener, store and audit-writer settings, with their defaults. The security
+//! sections live in [`super::security_settings`].
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use serde::Deserialize;
+
+use super::security_settings::{HarvestSettings, JwtSettings, SubjectSettings, TlsSettings};
 
 /// The whole of `dxgate.toml`. Every section and key is optional.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -12,6 +15,13 @@ pub struct Settings {
     pub server: ServerSettings,
     pub store: StoreSettings,
     pub audit: AuditSettings,
+    /// Default: plain HTTP.
+    pub tls: TlsSettings,
+    /// Default: off (no eID tokens accepted).
+    #[serde(alias = "oidc")]
+    pub jwt: Option<JwtSettings>,
+    pub subjects: SubjectSettings,
+    pub harvest: HarvestSettings,
 }
 
 /// `[server]`: the consumer-facing listener.
@@ -34,6 +44,15 @@ pub struct ServerSettings {
     /// Default `2s`; `0s` turns polling off (SIGHUP still reloads).
     #[serde(with = "humantime_serde")]
     pub reload_poll: Duration,
+    /// Longest a client may take to send its request body once the headers are in; a slower
+    /// client gets 408. Default `10s`.
+    #[serde(with = "humantime_serde")]
+    pub body_read_timeout: Duration,
+    /// Largest request head (request line + headers) accepted, in bytes; more gets 431.
+    /// At least 8192. Default 16 KiB.
+    pub max_header_bytes: usize,
+    /// Most request headers accepted; more gets 431. Default 64.
+    pub max_headers: usize,
 }
 
 impl Default for ServerSettings {
@@ -45,6 +64,9 @@ impl Default for ServerSettings {
             request_timeout: Duration::from_secs(30),
             header_read_timeout: Duration::from_secs(10),
             reload_poll: Duration::from_secs(2),
+            body_read_timeout: Duration::from_secs(10),
+            max_header_bytes: 16 * 1024,
+            max_headers: 64,
         }
     }
 }

@@ -1,20 +1,25 @@
-//! `Authorization: Bearer <api key>` → [`Consumer`].
+//! `Authorization: Bearer <api key>` → [`Consumer`], and the ways authentication says no.
 
 use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
+use super::jwt::TokenError;
 use super::{Consumer, KeyRing};
 
 /// Why a caller could not be identified. Rendered as 401 with `WWW-Authenticate: Bearer`.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum AuthError {
-    #[error("no credentials: send `Authorization: Bearer <api key>`")]
+    #[error("no credentials: send `Authorization: Bearer <api key or eID token>` or a registered client certificate")]
     Missing,
     #[error("the Authorization header must use the Bearer scheme")]
     WrongScheme,
     #[error("the API key is not recognised")]
     UnknownKey,
+    #[error("{0}")]
+    InvalidToken(TokenError),
+    #[error("the client certificate (SHA-256 {sha256}, subject {subject}) is not registered to any consumer")]
+    UnknownCertificate { sha256: String, subject: String },
 }
 
 /// Identify the caller from the `Authorization` header value, if any.
@@ -28,7 +33,8 @@ pub fn authenticate(keys: &KeyRing, header: Option<&[u8]>) -> Result<Arc<Consume
     keys.get(&digest).cloned().ok_or(AuthError::UnknownKey)
 }
 
-fn strip_bearer(v: &[u8]) -> Option<&[u8]> {
+/// The credentials after `Bearer `, trimmed.
+pub(super) fn strip_bearer(v: &[u8]) -> Option<&[u8]> {
     if v.len() < 7 || !v[..7].eq_ignore_ascii_case(b"bearer ") {
         return None;
     }

@@ -2,7 +2,7 @@
 //! agency officer the requests for its agency's datasets, oversight everything.
 
 use bytes::Bytes;
-use http::{header, HeaderValue, Request, Response, StatusCode};
+use http::{Request, Response, StatusCode};
 use http_body_util::Full;
 use hyper::body::Incoming;
 use serde_json::json;
@@ -11,7 +11,7 @@ use super::health::json;
 use super::problem::{Problem, ProblemKind};
 use crate::audit::{Outcome, RecordFilter, StoredRecord};
 use crate::gateway::Gateway;
-use crate::identity::{authenticate, Consumer, Role};
+use crate::identity::{Caller, Consumer, PeerCert, Role};
 
 /// Default and largest page size.
 const DEFAULT_LIMIT: u32 = 100;
@@ -47,16 +47,24 @@ pub async fn records(
     req: &Request<Incoming>,
     id: Option<&str>,
 ) -> Response<Full<Bytes>> {
-    let auth = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .map(HeaderValue::as_bytes);
-    let caller = match authenticate(&gw.catalog().keys, auth) {
-        Ok(c) => c,
+    let cert = req
+        .extensions()
+        .get::<std::sync::Arc<PeerCert>>()
+        .map(AsRef::as_ref);
+    let caller = match gw
+        .auth
+        .authenticate(&gw.catalog().keys, req.headers(), cert)
+        .await
+    {
+        Ok(Caller::Consumer { consumer, .. }) => consumer,
+        Ok(Caller::Citizen { .. }) => {
+            return forbidden(
+                "citizens see who accessed their records at GET /v1/me/access-log".into(),
+            )
+        }
         Err(e) => {
-            return Problem::new(ProblemKind::Unauthenticated, e.to_string())
-                .with_header(header::WWW_AUTHENTICATE, "Bearer")
-                .render(None)
+            let token = matches!(e, crate::identity::AuthError::InvalidToken(_));
+            return super::pipeline::protect::unauthenticated(&e.to_string(), token).render(None);
         }
     };
     let scope = scope_of(&caller);

@@ -1,6 +1,9 @@
-//! The data request path, as phases: authenticate → purpose → resolve → decide → check request
-//! → forward → check response → record. Each phase returns `Err(Problem)` on "no"; whatever
-//! happens, exactly one audit record is committed before the answer is released.
+//! The data request path, as phases: authenticate → harvest block → rate limit → purpose →
+//! resolve → dataset rate limit → decide → check request → subject → forward → check response
+//! → record. Each phase returns `Err(Problem)` on "no"; whatever happens, exactly one audit
+//! record is committed before the answer is released. The protective phases are in [`protect`].
+
+pub(crate) mod protect;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -17,9 +20,10 @@ use crate::audit::chain::payload_hash;
 use crate::audit::{now_ms, Entry, Outcome, RecordedJustification, SchemaResult};
 use crate::config::{Catalog, Dataset, InvalidResponseAction};
 use crate::gateway::Gateway;
-use crate::identity::{authenticate, AuthError, Consumer};
+use crate::identity::Consumer;
 use crate::ids::Ident;
 use crate::policy::{decide, Decision, JustificationStatus};
+use crate::security::SecurityEvents;
 use crate::source::{SourceError, SourceReply, SourceRequest};
 
 /// Longest `Data-Purpose` accepted, in characters.
@@ -58,6 +62,7 @@ pub async fn handle(
         latency_us: 0,
         source_latency_us: None,
         detail: None,
+        subject_hash: None,
     };
     // One catalogue snapshot for the whole request: a reload cannot change the rules midway.
     let catalog = gw.catalog();
@@ -146,14 +151,17 @@ async fn phases(
     dataset: &str,
     entry: &mut Entry,
 ) -> Result<Bytes, Problem> {
-    let consumer = authenticate_phase(catalog, req.headers())?;
+    let consumer = protect::authenticate_phase(gw, catalog, &req).await?;
     entry.consumer = Some(consumer.id.clone());
-    rate_limit_phase(&consumer)?;
+    protect::harvest_block_phase(gw, &consumer)?;
+    protect::rate_limit_phase(gw, &consumer)?;
     let purpose = purpose_phase(req.headers())?;
     entry.purpose = Some(purpose.clone());
     let ds = resolve_phase(catalog, agency, dataset, entry)?;
+    protect::dataset_rate_phase(gw, &ds, &consumer)?;
     decide_phase(&ds, &consumer, &purpose, entry)?;
     let checked = check_request_phase(gw, &ds, req, entry).await?;
+    protect::subject_phase(gw, &ds, &consumer, &checked.params, entry)?;
     let started = Instant::now();
     let reply = ds
         .source
@@ -167,6 +175,9 @@ async fn phases(
         })
         .await;
     entry.source_latency_us = Some(started.elapsed().as_micros() as i64);
+    if let Err(SourceError::Unavailable(_)) = &reply {
+        SecurityEvents::bump(&gw.security.circuit_open_rejections);
+    }
     match &reply {
         Ok(SourceReply::Data { .. } | SourceReply::NotFound | SourceReply::Refused { .. }) => {
             ds.health.success(entry.ts_ms)
@@ -174,41 +185,6 @@ async fn phases(
         Err(_) => ds.health.failure(entry.ts_ms),
     }
     check_response_phase(&ds, reply, entry)
-}
-
-/// Who is calling. "No" is 401 `unauthenticated`.
-fn authenticate_phase(catalog: &Catalog, headers: &HeaderMap) -> Result<Arc<Consumer>, Problem> {
-    let value = headers
-        .get(header::AUTHORIZATION)
-        .map(HeaderValue::as_bytes);
-    authenticate(&catalog.keys, value).map_err(|e| {
-        let detail = match e {
-            AuthError::Missing | AuthError::WrongScheme | AuthError::UnknownKey => e.to_string(),
-        };
-        Problem::new(ProblemKind::Unauthenticated, detail)
-            .with_header(header::WWW_AUTHENTICATE, "Bearer")
-    })
-}
-
-/// Spend one request of the consumer's quota. "No" is 429 `rate_limited` with Retry-After.
-fn rate_limit_phase(consumer: &Consumer) -> Result<(), Problem> {
-    let Some(limit) = &consumer.rate else {
-        return Ok(());
-    };
-    limit.check().map_err(|t| {
-        let secs = t.retry_after.as_secs_f64().ceil().max(1.0) as u64;
-        let mut p = Problem::new(
-            ProblemKind::RateLimited,
-            format!(
-                "you may make {} requests per second (bursts of {}); retry after {secs} s",
-                limit.per_second, limit.burst
-            ),
-        );
-        if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
-            p.headers.push((header::RETRY_AFTER, v));
-        }
-        p
-    })
 }
 
 /// The declared purpose of the request. "No" is 400 `rejected_request`.
@@ -312,7 +288,8 @@ struct CheckedRequest {
 }
 
 /// Read the query (GET) or JSON body (POST) and check it against the request schema.
-/// "No" is 400 with JSON pointers (or 405/413/415), all `rejected_request`.
+/// "No" is 400 with JSON pointers (or 405/408/413/415), all `rejected_request`. A body that
+/// does not arrive within `[server] body_read_timeout` (a slow client) is 408.
 async fn check_request_phase(
     gw: &Gateway,
     ds: &Dataset,
@@ -338,9 +315,15 @@ async fn check_request_phase(
                 ));
             }
             let limit = gw.settings.server.max_request_body;
-            let bytes = Limited::new(body, limit)
-                .collect()
+            let wait = gw.settings.server.body_read_timeout;
+            let bytes = tokio::time::timeout(wait, Limited::new(body, limit).collect())
                 .await
+                .map_err(|_| {
+                    Problem::new(
+                        ProblemKind::RequestTimeout,
+                        format!("the request body did not arrive within {} ms", wait.as_millis()),
+                    )
+                })?
                 .map_err(|e| {
                     if e.is::<http_body_util::LengthLimitError>() {
                         Problem::new(ProblemKind::PayloadTooLarge, format!("the request body is larger than {limit} bytes"))
@@ -457,6 +440,19 @@ fn check_response_phase(
             p.justification = Some(Box::new(shown));
             Err(p)
         }
+        Err(SourceError::Unavailable(retry)) => {
+            let secs = retry.as_secs_f64().ceil().max(1.0) as u64;
+            Err(protect::with_retry_after(
+                Problem::new(
+                    ProblemKind::SourceUnavailable,
+                    format!(
+                        "the source of {}/{} failed repeatedly and is given time to recover; nothing was asked of it. Retry after {secs} s; the failure is recorded against the agency",
+                        ds.agency, ds.id
+                    ),
+                ),
+                secs,
+            ))
+        }
         Err(e) => {
             let kind = if e.is_invalid_response() {
                 entry.response_schema = SchemaResult::Invalid;
@@ -481,6 +477,7 @@ fn public_source_error(ds: &Dataset, e: &SourceError) -> String {
         SourceError::TooLarge(n) => format!("sent an answer larger than {n} bytes"),
         SourceError::Malformed(_) => "sent an answer that is not valid JSON".to_owned(),
         SourceError::Database(_) => "could not run the declared query".to_owned(),
+        SourceError::Unavailable(_) => "is unavailable".to_owned(),
     };
     format!(
         "the source of {}/{} {what}; the failure is recorded against the agency",

@@ -17,6 +17,10 @@ pub enum ProblemKind {
     Unauthenticated,
     Forbidden,
     RateLimited,
+    /// The consumer is blocked by the bulk-harvest alarm (recorded `rate_limited`).
+    HarvestBlocked,
+    /// The client was too slow sending its request body.
+    RequestTimeout,
     MissingPurpose,
     NotFound,
     MethodNotAllowed,
@@ -28,6 +32,8 @@ pub enum ProblemKind {
     NotFoundAtSource,
     SourceError,
     SourceTimeout,
+    /// The source's circuit breaker is open: answered at once, the source not asked.
+    SourceUnavailable,
     InvalidResponse,
     AuditUnavailable,
     Internal,
@@ -52,6 +58,16 @@ impl ProblemKind {
                 "rate-limited",
                 "Too many requests",
                 StatusCode::TOO_MANY_REQUESTS,
+            ),
+            HarvestBlocked => (
+                "harvest-blocked",
+                "Blocked: unusually many distinct data subjects",
+                StatusCode::TOO_MANY_REQUESTS,
+            ),
+            RequestTimeout => (
+                "request-timeout",
+                "The request body arrived too slowly",
+                StatusCode::REQUEST_TIMEOUT,
             ),
             MissingPurpose => (
                 "missing-purpose",
@@ -99,6 +115,11 @@ impl ProblemKind {
                 "source-timeout",
                 "The agency's source did not answer in time",
                 StatusCode::GATEWAY_TIMEOUT,
+            ),
+            SourceUnavailable => (
+                "source-unavailable",
+                "The agency's source is unavailable (circuit open)",
+                StatusCode::SERVICE_UNAVAILABLE,
             ),
             InvalidResponse => (
                 "invalid-response",
@@ -233,14 +254,14 @@ pub fn outcome_of(kind: ProblemKind) -> Outcome {
     use ProblemKind::*;
     match kind {
         Unauthenticated => Outcome::Unauthenticated,
-        RateLimited => Outcome::RateLimited,
+        RateLimited | HarvestBlocked => Outcome::RateLimited,
         Exempt => Outcome::Exempt,
         Refused => Outcome::Refused,
         NotFoundAtSource => Outcome::Served,
-        SourceError | SourceTimeout => Outcome::SourceError,
+        SourceError | SourceTimeout | SourceUnavailable => Outcome::SourceError,
         InvalidResponse => Outcome::InvalidResponse,
         Forbidden | MissingPurpose | NotFound | MethodNotAllowed | InvalidRequest
-        | PayloadTooLarge | UnsupportedMediaType => Outcome::RejectedRequest,
+        | PayloadTooLarge | UnsupportedMediaType | RequestTimeout => Outcome::RejectedRequest,
         AuditUnavailable | Internal => Outcome::SourceError,
     }
 }

@@ -9,7 +9,7 @@ use http_body_util::Full;
 use hyper::body::Incoming;
 
 use super::problem::{Problem, ProblemKind};
-use super::{audit_api, catalog_api, health, pipeline};
+use super::{audit_api, catalog_api, health, me_api, pipeline};
 use crate::gateway::Gateway;
 
 /// Dispatch one request.
@@ -35,9 +35,14 @@ pub async fn route(
             // Wrong shape under /v1/data is still a data request: it is recorded.
             pipeline::handle(gw, req, "", "").await
         }
-        (Some("v1"), Some("catalog"), None, ..) => {
-            only_get(&req).unwrap_or_else(|| catalog_api::handle(&gw, &req))
-        }
+        (Some("v1"), Some("catalog"), None, ..) => match only_get(&req) {
+            Some(r) => r,
+            None => catalog_api::handle(&gw, &req).await,
+        },
+        (Some("v1"), Some("me"), Some("access-log"), None, ..) => match only_get(&req) {
+            Some(r) => r,
+            None => me_api::access_log(&gw, &req).await,
+        },
         (Some("v1"), Some("schemas"), Some(_), ..) => only_get(&req)
             .unwrap_or_else(|| catalog_api::schema(&gw, path.trim_start_matches("/v1/schemas/"))),
         (Some("v1"), Some("audit"), Some("records"), rest, None) => match only_get(&req) {

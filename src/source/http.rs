@@ -1,4 +1,5 @@
-//! HTTP sources: a pooled hyper-util client, a timeout and a concurrency cap per source.
+//! HTTP sources: a pooled hyper-util client (plain or TLS, see [`super::tls`]), a timeout and a
+//! concurrency cap per source.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -6,28 +7,14 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::{header, Method, Request, Uri};
 use http_body_util::{BodyExt, Full, Limited};
-use hyper_util::client::legacy::{connect::HttpConnector, Client};
-use hyper_util::rt::{TokioExecutor, TokioTimer};
 use serde_json::Value;
 use tokio::sync::Semaphore;
 
+use super::breaker::Breaker;
 use super::{HttpSpec, SourceError, SourceReply, SourceRequest};
 use crate::policy::Text;
 
-/// The one upstream client every HTTP source shares (connections pool per host).
-pub type UpstreamClient = Client<HttpConnector, Full<Bytes>>;
-
-/// Build the shared upstream client.
-pub fn upstream_client() -> UpstreamClient {
-    let mut connector = HttpConnector::new();
-    connector.set_nodelay(true);
-    connector.set_connect_timeout(Some(Duration::from_secs(5)));
-    Client::builder(TokioExecutor::new())
-        .pool_timer(TokioTimer::new())
-        .pool_idle_timeout(Duration::from_secs(60))
-        .pool_max_idle_per_host(256)
-        .build(connector)
-}
+pub use super::tls::UpstreamClient;
 
 /// One agency HTTP API.
 #[derive(Debug)]
@@ -37,17 +24,21 @@ pub struct HttpSource {
     permits: Arc<Semaphore>,
     timeout: Duration,
     max_response_bytes: usize,
+    pub(super) breaker: Breaker,
 }
 
-/// The source URL is not an absolute `http://` URL.
+/// The source URL is not an absolute `http://` or `https://` URL.
 #[derive(Debug, thiserror::Error)]
-#[error("source url must be an absolute http:// URL without a query string: {0}")]
+#[error("source url must be an absolute http:// or https:// URL without a query string: {0}")]
 pub struct BadUrl(pub String);
 
 impl HttpSource {
     pub fn new(spec: &HttpSpec, client: UpstreamClient) -> Result<Self, BadUrl> {
         let uri: Uri = spec.url.parse().map_err(|_| BadUrl(spec.url.clone()))?;
-        if uri.scheme_str() != Some("http") || uri.host().is_none() || uri.query().is_some() {
+        if !matches!(uri.scheme_str(), Some("http" | "https"))
+            || uri.host().is_none()
+            || uri.query().is_some()
+        {
             return Err(BadUrl(spec.url.clone()));
         }
         Ok(HttpSource {
@@ -56,6 +47,7 @@ impl HttpSource {
             permits: Arc::new(Semaphore::new(spec.max_concurrency.max(1))),
             timeout: spec.timeout,
             max_response_bytes: spec.max_response_bytes,
+            breaker: Breaker::new(spec.breaker_failures, spec.breaker_cooldown),
         })
     }
 

@@ -60,6 +60,7 @@ pub struct SqlSource {
     statement: Statement,
     max_rows: usize,
     timeout: Duration,
+    pub(super) breaker: super::Breaker,
 }
 
 impl SqlSource {
@@ -99,6 +100,7 @@ impl SqlSource {
             statement,
             max_rows: spec.max_rows,
             timeout: spec.timeout,
+            breaker: super::Breaker::new(spec.breaker_failures, spec.breaker_cooldown),
         })
     }
 

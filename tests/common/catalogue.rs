@@ -189,6 +189,12 @@ timeout = "2s"
         std::fs::write(p, text).unwrap();
     }
 
+    /// Append `text` to the file `rel` (created if missing).
+    pub fn append(&self, rel: &str, text: &str) {
+        let old = std::fs::read_to_string(self.file(rel)).unwrap_or_default();
+        self.write(rel, &format!("{old}\n{text}\n"));
+    }
+
     pub fn read(&self, rel: &str) -> String {
         std::fs::read_to_string(self.file(rel)).unwrap()
     }

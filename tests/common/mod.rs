@@ -5,6 +5,8 @@
 pub mod catalogue;
 pub mod databases;
 pub mod otlp;
+pub mod pki;
+pub mod tokens;
 pub mod upstream;
 
 use std::path::{Path, PathBuf};
@@ -77,6 +79,7 @@ impl Gateway {
         }
     }
 
+    /// The gateway's process id (to send it signals).
     pub fn pid(&self) -> u32 {
         self.child.id().expect("running")
     }
@@ -152,7 +155,12 @@ pub async fn parts(r: reqwest::Response) -> (u16, String, String, Value) {
 
 /// Fetch an audit record as the oversight consumer.
 pub async fn record(gw: &Gateway, id: &str) -> Value {
-    let r = client()
+    record_with(&client(), gw, id).await
+}
+
+/// Fetch an audit record as the oversight consumer, over `c` (e.g. a client trusting a test CA).
+pub async fn record_with(c: &reqwest::Client, gw: &Gateway, id: &str) -> Value {
+    let r = c
         .get(gw.url(&format!("/v1/audit/records/{id}")))
         .bearer_auth(catalogue::OVERSIGHT_KEY)
         .send()

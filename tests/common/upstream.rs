@@ -1,9 +1,11 @@
 //! A real HTTP upstream (hyper) on 127.0.0.1:0 that plays an agency API, one behaviour per path.
+//! [`Upstream::start_tls`] serves the same over TLS (optionally requiring a client certificate);
+//! `/jwks` serves whatever [`Upstream::set_jwks`] last stored (an eID provider's key set).
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -18,32 +20,57 @@ use tokio::net::TcpListener;
 pub struct Upstream {
     pub addr: SocketAddr,
     pub hits: Arc<AtomicU64>,
+    jwks: Arc<Mutex<String>>,
 }
 
 impl Upstream {
     pub async fn start() -> Upstream {
+        Self::spawn(None).await
+    }
+
+    /// The same upstream over TLS with `config`.
+    pub async fn start_tls(config: rustls::ServerConfig) -> Upstream {
+        Self::spawn(Some(tokio_rustls::TlsAcceptor::from(Arc::new(config)))).await
+    }
+
+    async fn spawn(tls: Option<tokio_rustls::TlsAcceptor>) -> Upstream {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let hits = Arc::new(AtomicU64::new(0));
-        let h = hits.clone();
+        let jwks = Arc::new(Mutex::new(String::from(r#"{"keys":[]}"#)));
+        let (h, j) = (hits.clone(), jwks.clone());
         tokio::spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else {
                     continue;
                 };
-                let h = h.clone();
+                let (h, j, tls) = (h.clone(), j.clone(), tls.clone());
                 tokio::spawn(async move {
                     let svc = service_fn(move |req| {
                         h.fetch_add(1, Ordering::Relaxed);
-                        handle(req)
+                        let jwks = j.lock().unwrap().clone();
+                        handle(req, jwks)
                     });
-                    let _ = auto::Builder::new(TokioExecutor::new())
-                        .serve_connection(TokioIo::new(stream), svc)
-                        .await;
+                    let builder = auto::Builder::new(TokioExecutor::new());
+                    match tls {
+                        None => {
+                            let _ = builder.serve_connection(TokioIo::new(stream), svc).await;
+                        }
+                        Some(acceptor) => {
+                            if let Ok(s) = acceptor.accept(stream).await {
+                                let _ = builder.serve_connection(TokioIo::new(s), svc).await;
+                            }
+                        }
+                    }
                 });
             }
         });
-        Upstream { addr, hits }
+        Upstream { addr, hits, jwks }
+    }
+
+    /// What `/jwks` answers from now on.
+    pub fn set_jwks(&self, doc: &str) {
+        *self.jwks.lock().unwrap() = doc.to_owned();
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -63,7 +90,7 @@ fn json(status: u16, body: &str) -> Response<Full<Bytes>> {
     r
 }
 
-async fn handle(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+async fn handle(req: Request<Incoming>, jwks: String) -> Result<Response<Full<Bytes>>, Infallible> {
     let path = req.uri().path().to_owned();
     let query = req.uri().query().unwrap_or("").to_owned();
     let purpose = req
@@ -96,6 +123,7 @@ async fn handle(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infalli
             r#"{"justification":{"legal_basis":"Tax Law 2019, Art. 99","reason":"Tax secrecy applies to this taxpayer."}}"#,
         ),
         "/refuse-bare" => json(451, r#"{"error":"no"}"#),
+        "/jwks" => json(200, &jwks),
         "/invalid" => json(200, r#"{"code": 12, "unexpected": true}"#),
         "/malformed" => json(200, "{not json"),
         "/fail" => json(500, r#"{"error":"database down"}"#),

@@ -1,0 +1,174 @@
+//! The protective phases of a data request: who is calling, is it throttled or blocked, and
+//! whose records it touches. Each returns `Err(Problem)` on "no", like every phase.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::{header, HeaderValue, Request};
+use hyper::body::Incoming;
+use serde_json::Value;
+
+use crate::audit::Entry;
+use crate::config::{Catalog, Dataset};
+use crate::gateway::Gateway;
+use crate::identity::{AuthError, Caller, Consumer, PeerCert, Throttled};
+use crate::security::SecurityEvents;
+use crate::server::problem::{Problem, ProblemKind};
+use crate::subjects::subject_value;
+
+/// Who is calling: an API key, an eID token mapped to a consumer, or a registered client
+/// certificate. "No" is 401 `unauthenticated` (a citizen's token is not a consumer's).
+pub async fn authenticate_phase(
+    gw: &Gateway,
+    catalog: &Catalog,
+    req: &Request<Incoming>,
+) -> Result<Arc<Consumer>, Problem> {
+    let cert = req.extensions().get::<Arc<PeerCert>>().map(Arc::as_ref);
+    let caller = gw
+        .auth
+        .authenticate(&catalog.keys, req.headers(), cert)
+        .await;
+    match caller {
+        Ok(Caller::Consumer { consumer, .. }) => Ok(consumer),
+        Ok(Caller::Citizen { .. }) => {
+            SecurityEvents::bump(&gw.security.auth_failures);
+            Err(unauthenticated(
+                "this eID token identifies a citizen, not a registered consumer: citizens can see who accessed their records at GET /v1/me/access-log",
+                false,
+            ))
+        }
+        Err(e) => {
+            SecurityEvents::bump(&gw.security.auth_failures);
+            let token = matches!(e, AuthError::InvalidToken(_));
+            Err(unauthenticated(&e.to_string(), token))
+        }
+    }
+}
+
+/// 401 with `WWW-Authenticate` (RFC 6750 `invalid_token` when a bearer token was rejected).
+pub fn unauthenticated(detail: &str, invalid_token: bool) -> Problem {
+    let challenge = if invalid_token {
+        "Bearer error=\"invalid_token\""
+    } else {
+        "Bearer"
+    };
+    Problem::new(ProblemKind::Unauthenticated, detail)
+        .with_header(header::WWW_AUTHENTICATE, challenge)
+}
+
+/// A consumer blocked by the bulk-harvest alarm. "No" is 429 `harvest-blocked`, recorded as
+/// `rate_limited` (it is the gateway throttling a consumer, not an agency refusing to share).
+pub fn harvest_block_phase(gw: &Gateway, consumer: &Consumer) -> Result<(), Problem> {
+    match gw.harvest.blocked(&consumer.id) {
+        None => Ok(()),
+        Some(left) => {
+            SecurityEvents::bump(&gw.security.harvest_blocked_requests);
+            Err(harvest_blocked(left))
+        }
+    }
+}
+
+fn harvest_blocked(left: Duration) -> Problem {
+    let secs = left.as_secs().max(1);
+    with_retry_after(
+        Problem::new(
+            ProblemKind::HarvestBlocked,
+            format!("you requested records about far more distinct people than usual; as a protection against bulk harvesting your data requests are blocked for {secs} s. The competent authority has been alerted; contact it if this is legitimate."),
+        ),
+        secs,
+    )
+}
+
+/// Spend one request of the consumer's quota. "No" is 429 `rate_limited` with Retry-After.
+pub fn rate_limit_phase(gw: &Gateway, consumer: &Consumer) -> Result<(), Problem> {
+    let Some(limit) = &consumer.rate else {
+        return Ok(());
+    };
+    limit.check().map_err(|t| {
+        throttled(
+            gw,
+            t,
+            format!(
+                "you may make {} requests per second (bursts of {})",
+                limit.per_second, limit.burst
+            ),
+        )
+    })
+}
+
+/// Spend one request of the consumer's quota on this dataset. "No" is 429 `rate_limited`.
+pub fn dataset_rate_phase(gw: &Gateway, ds: &Dataset, consumer: &Consumer) -> Result<(), Problem> {
+    let Some(limit) = &ds.rate else {
+        return Ok(());
+    };
+    let key: Arc<str> = Arc::from(consumer.id.as_str());
+    limit.check(&key).map_err(|t| {
+        throttled(
+            gw,
+            t,
+            format!(
+                "{}/{} accepts {} requests per second from each consumer (bursts of {})",
+                ds.agency, ds.id, limit.per_second, limit.burst
+            ),
+        )
+    })
+}
+
+fn throttled(gw: &Gateway, t: Throttled, what: String) -> Problem {
+    SecurityEvents::bump(&gw.security.rate_limited);
+    let secs = t.retry_after.as_secs_f64().ceil().max(1.0) as u64;
+    with_retry_after(
+        Problem::new(
+            ProblemKind::RateLimited,
+            format!("{what}; retry after {secs} s"),
+        ),
+        secs,
+    )
+}
+
+pub fn with_retry_after(mut p: Problem, secs: u64) -> Problem {
+    if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+        p.headers.push((header::RETRY_AFTER, v));
+    }
+    p
+}
+
+/// Whose records this request is about: the dataset's `subject_field`, kept only as a keyed
+/// hash in the audit record and counted by the bulk-harvest alarm. "No" (only with
+/// `[harvest] block = true`, on the request that crosses the threshold) is 429 `harvest-blocked`.
+pub fn subject_phase(
+    gw: &Gateway,
+    ds: &Dataset,
+    consumer: &Consumer,
+    params: &Value,
+    entry: &mut Entry,
+) -> Result<(), Problem> {
+    let Some(field) = &ds.subject_field else {
+        return Ok(());
+    };
+    let Some(subject) = subject_value(params, field) else {
+        return Ok(());
+    };
+    let hash = gw.subject_key.hash(&subject);
+    let alarm = gw.harvest.observe(&consumer.id, &hash);
+    entry.subject_hash = Some(hash);
+    let Some(alarm) = alarm else {
+        return Ok(());
+    };
+    SecurityEvents::bump(&gw.security.harvest_alarms);
+    tracing::warn!(
+        target: "dxgate::security",
+        event = "bulk_harvest",
+        consumer = %alarm.consumer,
+        distinct_subjects = alarm.distinct,
+        threshold = alarm.threshold,
+        baseline = alarm.baseline.unwrap_or(0.0),
+        window_s = gw.settings.harvest.window.as_secs(),
+        blocked = alarm.blocked,
+        "consumer touched far more distinct data subjects than its baseline"
+    );
+    if alarm.blocked {
+        return Err(harvest_blocked(gw.settings.harvest.block_for));
+    }
+    Ok(())
+}

@@ -1,0 +1,59 @@
+//! The store query behind `GET /v1/me/access-log`: records whose `subject_hash` is the
+//! citizen's, newest first. Only the columns a citizen may see are read; never other subjects'
+//! records, never hashes of payloads.
+
+use sqlx::Row;
+
+use crate::audit::{Store, StoreError};
+
+/// One access to a citizen's records, as the store holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Access {
+    pub request_id: String,
+    pub ts_ms: i64,
+    pub consumer: Option<String>,
+    pub agency: Option<String>,
+    pub dataset: Option<String>,
+    pub purpose: Option<String>,
+    pub outcome: String,
+}
+
+/// Up to `limit` accesses to the subject with hash `subject_hash`, older than `before` (a
+/// request id) when given, newest first.
+pub async fn accesses(
+    store: &Store,
+    subject_hash: &str,
+    before: Option<&str>,
+    limit: u32,
+) -> Result<Vec<Access>, StoreError> {
+    let mut sql = String::from(
+        "SELECT request_id, ts_ms, consumer, agency, dataset, purpose, outcome \
+         FROM audit_records WHERE subject_hash = $1",
+    );
+    if before.is_some() {
+        sql.push_str(" AND request_id < $2");
+    }
+    sql.push_str(&format!(
+        " ORDER BY request_id DESC LIMIT {}",
+        limit.clamp(1, 1000)
+    ));
+    let mut q = sqlx::query(&sql).bind(subject_hash.to_owned());
+    if let Some(b) = before {
+        q = q.bind(b.to_owned());
+    }
+    let rows = q.fetch_all(store.pool()).await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Access {
+                request_id: r.try_get("request_id")?,
+                ts_ms: r.try_get("ts_ms")?,
+                consumer: r.try_get("consumer")?,
+                agency: r.try_get("agency")?,
+                dataset: r.try_get("dataset")?,
+                purpose: r.try_get("purpose")?,
+                outcome: r.try_get("outcome")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(StoreError::from)
+}
