@@ -6,9 +6,15 @@ use std::sync::atomic::Ordering;
 use super::{Histogram, Metrics};
 use crate::audit::{AuditWriter, Outcome};
 use crate::config::Catalog;
+use crate::security::SecurityEvents;
 
 /// Render every metric. Called per scrape; allocation here is off the request path.
-pub fn render(m: &Metrics, catalog: &Catalog, audit: &AuditWriter) -> String {
+pub fn render(
+    m: &Metrics,
+    catalog: &Catalog,
+    audit: &AuditWriter,
+    security: &SecurityEvents,
+) -> String {
     let mut out = String::with_capacity(8 * 1024);
     header(
         &mut out,

@@ -65,6 +65,7 @@ async fn prometheus_metrics_count_outcomes_and_commits() {
         "dxgate_source_requests_total{agency=\"alpha\",dataset=\"http-ok\",result=\"ok\"} 3",
         "dxgate_audit_batch_size_count",
         "dxgate_audit_queue_depth 0",
+        "dxgate_security_events_total{kind=\"auth_failures\"} 0",
     ] {
         assert!(text.contains(line), "missing {line:?} in\n{text}");
     }
