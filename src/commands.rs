@@ -2,10 +2,12 @@
 
 mod audit_verify;
 mod check;
+mod ranking;
 mod serve;
 
 pub use audit_verify::audit_verify;
 pub use check::check;
+pub use ranking::{ranking, RankingArgs};
 pub use serve::{serve, shutdown_signal};
 
 /// A command failed; the message is for the operator.

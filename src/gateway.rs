@@ -15,17 +15,26 @@ pub struct Gateway {
     pub audit: AuditWriter,
     /// `GET /v1/catalog`, rendered once.
     pub catalog_json: Bytes,
+    /// The public ranking: background rollups and a short-lived cache.
+    pub ranking: Arc<crate::ranking::Service>,
 }
 
 impl Gateway {
     pub fn new(loaded: Loaded, store: Store, audit: AuditWriter) -> Gateway {
         let catalog_json = crate::server::catalog_api::render(&loaded.catalog);
+        let catalog = Arc::new(loaded.catalog);
+        let ranking = Arc::new(crate::ranking::Service::new(
+            store.clone(),
+            catalog.clone(),
+            loaded.settings.ranking.clone(),
+        ));
         Gateway {
             settings: loaded.settings,
-            catalog: Arc::new(loaded.catalog),
+            catalog,
             store,
             audit,
             catalog_json,
+            ranking,
         }
     }
 }

@@ -12,9 +12,11 @@
 //! - [`validate`]: compiled JSON Schemas, query-string → JSON, errors as JSON pointers.
 //! - [`source`]: the agency sources — pooled HTTP and read-only SQL.
 //! - [`audit`]: records, the hash chain, the group-commit writer, the store and `audit verify`.
+//! - [`ranking`]: the public readiness ranking — rollups, indicators, snapshots, renderers.
+//! - [`oversight`]: reviews of refusals by the competent authority, its API and page.
 //! - [`server`]: the hyper listener, the router, the request pipeline and problem+json.
 //! - [`gateway`]: the shared state one server runs with.
-//! - [`commands`]: the CLI subcommands (`serve`, `check`, `audit verify`).
+//! - [`commands`]: the CLI subcommands (`serve`, `check`, `audit verify`, `ranking`).
 #![forbid(unsafe_code)]
 
 pub mod audit;
@@ -23,7 +25,9 @@ pub mod config;
 pub mod gateway;
 pub mod identity;
 pub mod ids;
+pub mod oversight;
 pub mod policy;
+pub mod ranking;
 pub mod server;
 pub mod source;
 pub mod validate;

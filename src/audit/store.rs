@@ -57,10 +57,32 @@ const ROWS_PER_INSERT: usize = 500;
 
 /// Embedded migrations `(version, name, sql)`, applied in order, each once. Version ranges:
 /// 1-99 the audit log itself, 100-199 ranking and oversight.
-const MIGRATIONS_SQLITE: &[(i64, &str, &str)] =
-    &[(1, "init", include_str!("migrations/sqlite_0001_init.sql"))];
-const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] =
-    &[(1, "init", include_str!("migrations/postgres_0001_init.sql"))];
+const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("migrations/sqlite_0001_init.sql")),
+    (
+        100,
+        "ranking",
+        include_str!("../ranking/sql/0100_ranking.sql"),
+    ),
+    (
+        101,
+        "oversight_reviews",
+        include_str!("../oversight/sql/0101_reviews.sql"),
+    ),
+];
+const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("migrations/postgres_0001_init.sql")),
+    (
+        100,
+        "ranking",
+        include_str!("../ranking/sql/0100_ranking.sql"),
+    ),
+    (
+        101,
+        "oversight_reviews",
+        include_str!("../oversight/sql/0101_reviews.sql"),
+    ),
+];
 
 /// A connection pool to the audit store.
 #[derive(Debug, Clone)]

@@ -42,7 +42,9 @@ pub async fn serve(dir: &Path) -> Result<(), CommandError> {
     // A plain line on stdout that scripts and tests can wait for.
     println!("dxgate listening on http://{local}");
     let gateway = Arc::new(Gateway::new(loaded, store.clone(), audit));
+    let rollups = gateway.ranking.clone().spawn();
     crate::server::run(listener, gateway, shutdown_signal()).await;
+    rollups.abort();
     // The last AuditWriter handle went with the gateway: the writer commits what is queued,
     // then stops.
     if tokio::time::timeout(Duration::from_secs(10), writer_task)

@@ -12,6 +12,7 @@ pub struct Settings {
     pub server: ServerSettings,
     pub store: StoreSettings,
     pub audit: AuditSettings,
+    pub ranking: crate::ranking::RankingSettings,
 }
 
 /// `[server]`: the consumer-facing listener.

@@ -20,6 +20,7 @@ pub enum ProblemKind {
     MissingPurpose,
     NotFound,
     MethodNotAllowed,
+    Conflict,
     Exempt,
     Refused,
     InvalidRequest,
@@ -63,6 +64,11 @@ impl ProblemKind {
                 "method-not-allowed",
                 "Method not allowed",
                 StatusCode::METHOD_NOT_ALLOWED,
+            ),
+            Conflict => (
+                "conflict",
+                "Conflicts with the current state",
+                StatusCode::CONFLICT,
             ),
             Exempt => (
                 "exempt",
@@ -239,7 +245,7 @@ pub fn outcome_of(kind: ProblemKind) -> Outcome {
         NotFoundAtSource => Outcome::Served,
         SourceError | SourceTimeout => Outcome::SourceError,
         InvalidResponse => Outcome::InvalidResponse,
-        Forbidden | MissingPurpose | NotFound | MethodNotAllowed | InvalidRequest
+        Forbidden | MissingPurpose | NotFound | MethodNotAllowed | Conflict | InvalidRequest
         | PayloadTooLarge | UnsupportedMediaType => Outcome::RejectedRequest,
         AuditUnavailable | Internal => Outcome::SourceError,
     }

@@ -1,0 +1,106 @@
+//! The ranking as a running gateway keeps it: a background task that rolls the log up and
+//! takes the daily snapshot, and a short-lived cache so public pages cost one computation per
+//! `cache_ttl` whatever the traffic.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use tokio::sync::Mutex;
+
+use super::rollup::ConsumerAgencies;
+use super::rollup_store::{self, CatchUp};
+use super::{engine, inputs, snapshot, Ranking, RankingError, RankingSettings};
+use crate::audit::{now_ms, Store};
+use crate::config::Catalog;
+
+/// Pages rolled up per node in one background cycle (bounded work per tick).
+const PAGES_PER_CYCLE: u64 = 200;
+
+/// Shared by the HTTP handlers and the background task.
+pub struct Service {
+    store: Store,
+    catalog: Arc<Catalog>,
+    agencies: ConsumerAgencies,
+    pub settings: RankingSettings,
+    /// Serialises rollups within this process (other processes are fenced by the watermark).
+    rollup: Mutex<()>,
+    cache: Mutex<HashMap<u32, (Instant, Arc<Ranking>)>>,
+}
+
+impl Service {
+    pub fn new(store: Store, catalog: Arc<Catalog>, settings: RankingSettings) -> Service {
+        Service {
+            agencies: ConsumerAgencies::from_catalog(&catalog),
+            store,
+            catalog,
+            settings,
+            rollup: Mutex::new(()),
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Default window in whole days.
+    pub fn default_days(&self) -> u32 {
+        ((self.settings.window.as_secs() / 86_400).clamp(1, u64::from(super::MAX_WINDOW_DAYS)))
+            as u32
+    }
+
+    /// Roll up what the log has added since the last time.
+    pub async fn refresh(&self, max_pages: Option<u64>) -> Result<CatchUp, RankingError> {
+        let _one = self.rollup.lock().await;
+        rollup_store::catch_up(&self.store, &self.agencies, max_pages).await
+    }
+
+    /// Compute now, without the cache.
+    pub async fn compute(&self, days: u32) -> Result<Ranking, RankingError> {
+        let now = now_ms();
+        let inputs = inputs::load(&self.store, days, now).await?;
+        Ok(engine::compute(
+            &self.catalog,
+            &self.agencies,
+            &inputs,
+            self.settings.min_consumer_days,
+            now,
+        ))
+    }
+
+    /// The ranking over `days`, at most `cache_ttl` old.
+    pub async fn current(&self, days: u32) -> Result<Arc<Ranking>, RankingError> {
+        let mut cache = self.cache.lock().await;
+        if let Some((at, r)) = cache.get(&days) {
+            if at.elapsed() < self.settings.cache_ttl {
+                return Ok(r.clone());
+            }
+        }
+        self.refresh(Some(PAGES_PER_CYCLE)).await?;
+        let r = Arc::new(self.compute(days).await?);
+        cache.insert(days, (Instant::now(), r.clone()));
+        Ok(r)
+    }
+
+    /// One background cycle: roll up, then snapshot the day if it has none yet.
+    pub async fn cycle(&self) -> Result<(), RankingError> {
+        self.refresh(Some(PAGES_PER_CYCLE)).await?;
+        let days = self.default_days();
+        let r = self.compute(days).await?;
+        if snapshot::take_if_due(&self.store, &r).await? {
+            tracing::info!(day = r.computed_ms / 86_400_000, "ranking snapshot stored");
+        }
+        Ok(())
+    }
+
+    /// Run [`Service::cycle`] every `rollup_interval` until the task is aborted.
+    pub fn spawn(self: Arc<Self>) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(self.settings.rollup_interval);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                if let Err(e) = self.cycle().await {
+                    tracing::warn!(error = %e, "ranking rollup cycle failed; will retry");
+                }
+            }
+        })
+    }
+}
