@@ -10,5 +10,11 @@ mod audit_log;
 mod catalogue;
 #[path = "gateway/outcomes.rs"]
 mod outcomes;
+#[path = "gateway/oversight.rs"]
+mod oversight;
+#[path = "gateway/ranking.rs"]
+mod ranking;
+#[path = "gateway/ranking_store.rs"]
+mod ranking_store;
 #[path = "gateway/sql_sources.rs"]
 mod sql_sources;

@@ -5,7 +5,7 @@
 use super::indicators::{self as ind, Def, Pillar, Ratio, DEFS};
 use super::inputs::Inputs;
 use super::model::*;
-use super::rollup::{self as r, ConsumerAgencies, Counters, DAY_MS};
+use super::rollup::{self as r, ConsumerAgencies, Counters};
 use crate::config::{Agency, AgencyKind, Catalog};
 use crate::oversight::{Verdict, REVIEW_WITHIN_DAYS};
 
@@ -136,7 +136,7 @@ fn measure(a: &Agency, agencies: &ConsumerAgencies, inputs: &Inputs, now_ms: i64
     let c = &t.c;
     let hist = t.latency();
     let served_timed: i64 = hist.iter().sum();
-    let mandated = mandates(a, inputs, now_ms);
+    let mandated = super::mandates::statuses(a, &inputs.served, now_ms);
     let due: Vec<f64> = mandated
         .iter()
         .filter_map(|m| match m.state {
@@ -210,48 +210,6 @@ fn measure(a: &Agency, agencies: &ConsumerAgencies, inputs: &Inputs, now_ms: i64
         totals: t,
         mandated,
     }
-}
-
-fn mandates(a: &Agency, inputs: &Inputs, now_ms: i64) -> Vec<MandateStatus> {
-    a.datasets
-        .values()
-        .filter_map(|d| {
-            let m = d.mandate.as_ref()?;
-            let end = deadline_end_ms(&m.deadline)?;
-            let first = inputs
-                .served
-                .get(&(a.id.to_string(), d.id.to_string()))
-                .and_then(|s| s.0);
-            let state = match first {
-                Some(f) if f < end => MandateState::Met,
-                Some(_) => MandateState::Late,
-                None if now_ms >= end => MandateState::Overdue,
-                None => MandateState::Pending,
-            };
-            Some(MandateStatus {
-                dataset: d.id.to_string(),
-                title: d.title.clone(),
-                deadline: m.deadline.clone(),
-                official: m.official.clone(),
-                state,
-                first_served_ms: first,
-            })
-        })
-        .collect()
-}
-
-/// The first millisecond after `YYYY-MM-DD` (UTC): a deadline is met if served before it.
-pub fn deadline_end_ms(date: &str) -> Option<i64> {
-    let mut it = date.splitn(3, '-').map(str::parse::<i64>);
-    let (y, m, d) = (it.next()?.ok()?, it.next()?.ok()?, it.next()?.ok()?);
-    // Days from civil (Howard Hinnant's algorithm).
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    Some((era * 146_097 + doe - 719_468 + 1) * DAY_MS)
 }
 
 fn score_agency(
@@ -401,22 +359,5 @@ fn assign_ranks(
                 of,
             },
         );
-    }
-}
-
-/// Midnight UTC of `ms`'s day.
-pub fn day_of(ms: i64) -> i64 {
-    ms.div_euclid(DAY_MS)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn deadlines_end_at_the_next_midnight() {
-        assert_eq!(deadline_end_ms("1970-01-01"), Some(DAY_MS));
-        assert_eq!(deadline_end_ms("2000-03-01"), Some((11_017 + 1) * DAY_MS));
-        assert_eq!(deadline_end_ms("nope"), None);
     }
 }

@@ -83,6 +83,12 @@ impl Service {
     pub async fn cycle(&self) -> Result<(), RankingError> {
         self.refresh(Some(PAGES_PER_CYCLE)).await?;
         let days = self.default_days();
+        if snapshot::get(&self.store, now_ms().div_euclid(86_400_000), days)
+            .await?
+            .is_some()
+        {
+            return Ok(());
+        }
         let r = self.compute(days).await?;
         if snapshot::take_if_due(&self.store, &r).await? {
             tracing::info!(day = r.computed_ms / 86_400_000, "ranking snapshot stored");
@@ -93,7 +99,12 @@ impl Service {
     /// Run [`Service::cycle`] every `rollup_interval` until the task is aborted.
     pub fn spawn(self: Arc<Self>) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {
-            let mut tick = tokio::time::interval(self.settings.rollup_interval);
+            // A zero interval would spin (and tokio refuses it): at least 100 ms.
+            let every = self
+                .settings
+                .rollup_interval
+                .max(std::time::Duration::from_millis(100));
+            let mut tick = tokio::time::interval(every);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tick.tick().await;

@@ -2,8 +2,10 @@
 //! `dxgate` binary started on an ephemeral port.
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod catalogue;
 pub mod databases;
+pub mod ranking;
 pub mod upstream;
 
 use std::path::{Path, PathBuf};

@@ -26,7 +26,7 @@ fn colour(score: f64) -> &'static str {
 
 /// Horizontal bars on a fixed 0-100 scale, with the 90 % range drawn as a whisker.
 pub fn score_bars(id: &str, title: &str, bars: &[Bar<'_>]) -> String {
-    let (label_w, plot_w, row_h) = (230.0, 600.0, 26.0);
+    let (label_w, plot_w, row_h) = (330.0, 560.0, 26.0);
     let height = 30.0 + row_h * bars.len() as f64;
     let x = |s: f64| label_w + plot_w * s.clamp(0.0, 100.0) / 100.0;
     let mut svg = String::new();
