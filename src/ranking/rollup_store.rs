@@ -230,8 +230,23 @@ async fn merge(
         tx.rollback().await?;
         return Ok(false);
     }
-    upsert_cells(&mut tx, "ranking_rollup_hourly", "hour", &delta.hourly).await?;
-    upsert_cells(&mut tx, "ranking_rollup_daily", "day", &delta.daily()).await?;
+    write(&mut tx, delta).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Merge `delta` without moving any watermark: bulk loads of synthetic data (benchmarks).
+pub async fn apply(store: &Store, delta: &Delta) -> Result<(), RankingError> {
+    let mut tx = store.pool().begin().await?;
+    write(&mut tx, delta).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Add `delta` to every rollup table inside `tx`.
+async fn write(tx: &mut Transaction<'_, Any>, delta: &Delta) -> Result<(), RankingError> {
+    upsert_cells(tx, "ranking_rollup_hourly", "hour", &delta.hourly).await?;
+    upsert_cells(tx, "ranking_rollup_daily", "day", &delta.daily()).await?;
     for ((agency, dataset), (first, last)) in delta.datasets() {
         if first.is_none() {
             continue;
@@ -246,19 +261,25 @@ async fn merge(
         .bind(dataset)
         .bind(first)
         .bind(last)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
     }
-    for (day, agency, consumer) in &delta.consumer_days {
-        sqlx::query("INSERT INTO ranking_consumer_days (day, agency, consumer) VALUES ($1, $2, $3) ON CONFLICT (day, agency, consumer) DO NOTHING")
-            .bind(*day)
-            .bind(agency.clone())
-            .bind(consumer.clone())
-            .execute(&mut *tx)
-            .await?;
+    let days: Vec<_> = delta.consumer_days.iter().collect();
+    for chunk in days.chunks(ROWS_PER_UPSERT) {
+        let marks: Vec<String> = (0..chunk.len())
+            .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
+            .collect();
+        let sql = format!(
+            "INSERT INTO ranking_consumer_days (day, agency, consumer) VALUES {} ON CONFLICT (day, agency, consumer) DO NOTHING",
+            marks.join(",")
+        );
+        let mut q = sqlx::query(&sql);
+        for (day, agency, consumer) in chunk {
+            q = q.bind(*day).bind(agency.clone()).bind(consumer.clone());
+        }
+        q.execute(&mut **tx).await?;
     }
-    tx.commit().await?;
-    Ok(true)
+    Ok(())
 }
 
 fn min_set(table: &str, col: &str) -> String {
