@@ -6,6 +6,8 @@ use std::sync::Arc;
 
 use dxgate::audit::chain::{record_hash, GENESIS};
 use dxgate::audit::{Entry, Outcome, RecordedJustification, SchemaResult, Store, StoredRecord};
+use dxgate::oversight::refusals::{self, RefusalFilter, ReviewState};
+use dxgate::oversight::reviews::{self, NewReview, Verdict};
 use dxgate::policy::JustificationStatus;
 use dxgate::ranking::rollup::{ConsumerAgencies, DAY_MS};
 use dxgate::ranking::{engine, inputs, rollup_store, snapshot};
@@ -164,6 +166,53 @@ async fn exercise(store: &Store) {
         .await
         .unwrap()
         .is_some());
+
+    // Reviews and the refusal listing on the same store.
+    let refused = format!("n1-{:012}-3", NOW + 3);
+    let new = NewReview {
+        request_id: refused.clone(),
+        verdict: Verdict::Overturned,
+        note: "No ground.".into(),
+        reviewer: "oversight".into(),
+        revise: false,
+    };
+    let r1 = reviews::record(store, &new, NOW).await.unwrap();
+    assert!(matches!(
+        reviews::record(store, &new, NOW).await,
+        Err(dxgate::oversight::ReviewError::AlreadyReviewed(_))
+    ));
+    let served = format!("n1-{:012}-0", NOW);
+    let not_refused = NewReview { request_id: served, ..new.clone() };
+    assert!(reviews::record(store, &not_refused, NOW).await.is_err());
+    let r2 = reviews::record(store, &NewReview { revise: true, verdict: Verdict::Upheld, ..new }, NOW + 1)
+        .await
+        .unwrap();
+    assert_eq!((r1.seq, r2.seq, r2.prev_hash.as_str()), (1, 2, r1.hash.as_str()));
+    assert_eq!(reviews::verify(store).await.unwrap(), Ok(2));
+    let f = RefusalFilter {
+        agency: Some("alpha".into()),
+        dataset: Some("people".into()),
+        limit: 500,
+        ..RefusalFilter::default()
+    };
+    let listed = refusals::list(store, &f, NOW).await.unwrap();
+    assert!(!listed.is_empty() && listed.iter().all(|r| r.agency.as_deref() == Some("alpha")));
+    let mine = refusals::list(store, &RefusalFilter { request_id: Some(refused.clone()), limit: 1, ..f.clone() }, NOW)
+        .await
+        .unwrap();
+    assert_eq!(mine[0].history.len(), 2);
+    assert_eq!(mine[0].review.as_ref().unwrap().verdict, Verdict::Upheld);
+    let overdue = RefusalFilter { review: Some(ReviewState::Overdue), ..f.clone() };
+    let later = NOW + 40 * DAY_MS;
+    let backlog = refusals::backlog(store, &f, later).await.unwrap();
+    let alpha_refusals = refusals::list(store, &RefusalFilter { limit: 500, ..f.clone() }, later).await.unwrap();
+    assert_eq!(backlog.unreviewed as usize, alpha_refusals.iter().filter(|r| r.review.is_none()).count());
+    assert_eq!(backlog.overdue, backlog.unreviewed);
+    assert!(alpha_refusals.len() < 500, "the page holds them all");
+    assert_eq!(refusals::list(store, &overdue, later).await.unwrap().len() as i64, backlog.overdue);
+    let verdicts = dxgate::oversight::current_verdicts(store, NOW - 30 * DAY_MS, NOW + 1).await.unwrap();
+    assert_eq!(verdicts.len(), 1);
+    assert_eq!(verdicts[0].verdict, Verdict::Upheld);
 }
 
 #[tokio::test]
