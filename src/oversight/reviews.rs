@@ -112,8 +112,16 @@ pub async fn record(store: &Store, new: &NewReview, now_ms: i64) -> Result<Revie
         ));
     }
     let e = &rec.entry;
-    for _attempt in 0..5 {
+    for attempt in 0..5u64 {
+        if attempt > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(20 * attempt)).await;
+        }
         let mut tx = store.pool().begin().await?;
+        // Take the write lock first (SQLite): a read-then-write transaction fails outright if
+        // another writer commits in between, this way it waits its turn instead.
+        sqlx::query("DELETE FROM oversight_reviews WHERE 1 = 0")
+            .execute(&mut *tx)
+            .await?;
         let sql = format!(
             "SELECT {COLUMNS} FROM oversight_reviews WHERE request_id = $1 ORDER BY seq DESC LIMIT 1"
         );
