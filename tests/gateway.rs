@@ -12,6 +12,8 @@ mod catalogue;
 mod outcomes;
 #[path = "gateway/oversight.rs"]
 mod oversight;
+#[path = "gateway/oversight_page.rs"]
+mod oversight_page;
 #[path = "gateway/ranking.rs"]
 mod ranking;
 #[path = "gateway/ranking_store.rs"]
