@@ -3,11 +3,13 @@
 mod audit_verify;
 mod check;
 mod demo_agencies;
+mod ranking;
 mod serve;
 
 pub use audit_verify::audit_verify;
 pub use check::check;
 pub use demo_agencies::demo_agencies;
+pub use ranking::{ranking, RankingArgs};
 pub use serve::{serve, shutdown_signal};
 
 /// A command failed; the message is for the operator.

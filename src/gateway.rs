@@ -133,6 +133,8 @@ pub struct Gateway {
     /// Security event counters, for `/metrics`.
     pub security: Arc<SecurityEvents>,
     pub tls: Option<Arc<TlsListener>>,
+    /// The public ranking: background rollups and a short-lived cache.
+    pub ranking: Arc<crate::ranking::Service>,
 }
 
 impl Gateway {
@@ -145,6 +147,12 @@ impl Gateway {
     ) -> Gateway {
         let mut catalog = loaded.catalog;
         catalog.rendered = crate::server::catalog_api::render(&catalog);
+        let catalog = Arc::new(catalog);
+        let ranking = Arc::new(crate::ranking::Service::new(
+            store.clone(),
+            catalog.clone(),
+            loaded.settings.ranking.clone(),
+        ));
         let harvest = Harvest::new(
             loaded.settings.harvest.clone(),
             catalog.consumers.keys().map(String::as_str),
@@ -152,7 +160,7 @@ impl Gateway {
         Gateway {
             settings: loaded.settings,
             dir: loaded.dir,
-            catalog: ArcSwap::from_pointee(catalog),
+            catalog: ArcSwap::new(catalog),
             store,
             audit,
             metrics,
@@ -162,6 +170,7 @@ impl Gateway {
             harvest,
             security: Arc::new(SecurityEvents::default()),
             tls: security.tls,
+            ranking,
         }
     }
 
@@ -171,9 +180,11 @@ impl Gateway {
     }
 
     /// Put a new catalogue in force (already validated).
-    pub fn replace_catalog(&self, mut catalog: Catalog) {
+    pub async fn replace_catalog(&self, mut catalog: Catalog) {
         catalog.rendered = crate::server::catalog_api::render(&catalog);
-        self.catalog.store(Arc::new(catalog));
+        let catalog = Arc::new(catalog);
+        self.catalog.store(catalog.clone());
+        self.ranking.set_catalog(catalog).await;
     }
 
     /// Start the housekeeping timers (limiter pruning, certificate reloads, JWKS refreshes);

@@ -17,11 +17,14 @@
 //! - [`subjects`]: data subjects — keyed hashes, the citizen access log, the bulk-harvest alarm.
 //! - [`security`]: counters of security events.
 //! - [`audit`]: records, the hash chain, the group-commit writer, the store and `audit verify`.
+//! - [`ranking`]: the public readiness ranking — rollups, indicators, snapshots, renderers.
+//! - [`oversight`]: reviews of refusals by the competent authority, its API and page.
 //! - [`server`]: the hyper listener (TLS, mTLS, limits), the router, the request pipeline and
 //!   problem+json.
 //! - [`telemetry`]: `/metrics`, JSON logs, OpenTelemetry traces and metrics over OTLP.
 //! - [`gateway`]: the shared state one server runs with, and hot reload of the catalogue.
-//! - [`commands`]: the CLI subcommands (`serve`, `check`, `audit verify`).
+//! - [`commands`]: the CLI subcommands (`serve`, `check`, `audit verify`, `ranking`,
+//!   `demo-agencies`).
 #![forbid(unsafe_code)]
 
 pub mod audit;
@@ -31,7 +34,9 @@ pub mod crypto;
 pub mod gateway;
 pub mod identity;
 pub mod ids;
+pub mod oversight;
 pub mod policy;
+pub mod ranking;
 pub mod security;
 pub mod server;
 pub mod source;

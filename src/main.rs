@@ -32,6 +32,23 @@ enum Command {
         #[arg(long, default_value = ".")]
         config: PathBuf,
     },
+    /// Compute the readiness ranking from the store and print it.
+    Ranking {
+        #[arg(long, default_value = ".")]
+        config: PathBuf,
+        /// Output format: table, json or csv.
+        #[arg(long, default_value = "table")]
+        format: String,
+        /// Window in whole days, e.g. 30d (default: [ranking] window, 90d).
+        #[arg(long)]
+        window: Option<String>,
+        /// Drop the rollups and recompute them from the raw audit records first.
+        #[arg(long)]
+        rebuild: bool,
+        /// Check the rollups against a full recompute from the raw records; exit 1 if they differ.
+        #[arg(long)]
+        verify: bool,
+    },
     /// Audit log tools.
     Audit {
         #[command(subcommand)]
@@ -66,6 +83,21 @@ fn main() -> ExitCode {
             Command::Serve { config } => dxgate::commands::serve(&config, &otel).await,
             Command::Check { config } => dxgate::commands::check(&config).await,
             Command::DemoAgencies { config } => dxgate::commands::demo_agencies(&config).await,
+            Command::Ranking {
+                config,
+                format,
+                window,
+                rebuild,
+                verify,
+            } => {
+                let args = dxgate::commands::RankingArgs {
+                    format,
+                    window,
+                    rebuild,
+                    verify,
+                };
+                dxgate::commands::ranking(&config, &args).await
+            }
             Command::Audit {
                 command: AuditCommand::Verify { config },
             } => dxgate::commands::audit_verify(&config).await,

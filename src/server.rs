@@ -10,7 +10,7 @@ pub mod audit_api;
 pub mod catalog_api;
 mod health;
 mod me_api;
-mod pipeline;
+pub(crate) mod pipeline;
 pub mod problem;
 mod router;
 pub mod tls;

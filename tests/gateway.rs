@@ -14,8 +14,16 @@ mod eid;
 mod operations;
 #[path = "gateway/outcomes.rs"]
 mod outcomes;
+#[path = "gateway/oversight.rs"]
+mod oversight;
+#[path = "gateway/oversight_page.rs"]
+mod oversight_page;
 #[path = "gateway/protection.rs"]
 mod protection;
+#[path = "gateway/ranking.rs"]
+mod ranking;
+#[path = "gateway/ranking_store.rs"]
+mod ranking_store;
 #[path = "gateway/sql_sources.rs"]
 mod sql_sources;
 #[path = "gateway/tls.rs"]

@@ -62,6 +62,16 @@ const ROWS_PER_INSERT: usize = 1024;
 const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("migrations/sqlite_0001_init.sql")),
     (
+        100,
+        "ranking",
+        include_str!("../ranking/sql/0100_ranking.sql"),
+    ),
+    (
+        101,
+        "oversight_reviews",
+        include_str!("../oversight/sql/0101_reviews.sql"),
+    ),
+    (
         200,
         "subject_hash",
         include_str!("migrations/sqlite_0200_subject_hash.sql"),
@@ -69,6 +79,16 @@ const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = &[
 ];
 const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("migrations/postgres_0001_init.sql")),
+    (
+        100,
+        "ranking",
+        include_str!("../ranking/sql/0100_ranking.sql"),
+    ),
+    (
+        101,
+        "oversight_reviews",
+        include_str!("../oversight/sql/0101_reviews.sql"),
+    ),
     (
         200,
         "subject_hash",

@@ -61,8 +61,10 @@ pub async fn serve(dir: &Path, otel: &OtelGuard) -> Result<(), CommandError> {
     let reloader = spawn_reloader(gateway.clone(), poll);
     // A plain line on stdout that scripts and tests can wait for.
     println!("dxgate listening on {scheme}://{local}");
+    let rollups = gateway.ranking.clone().spawn();
     crate::server::run(listener, gateway, shutdown_signal()).await;
     reloader.abort();
+    rollups.abort();
     // The last AuditWriter handle went with the gateway: the writer commits what is queued,
     // then stops.
     if tokio::time::timeout(Duration::from_secs(10), writer_task)

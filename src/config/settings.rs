@@ -22,6 +22,7 @@ pub struct Settings {
     pub jwt: Option<JwtSettings>,
     pub subjects: SubjectSettings,
     pub harvest: HarvestSettings,
+    pub ranking: crate::ranking::RankingSettings,
 }
 
 /// `[server]`: the consumer-facing listener.

@@ -25,7 +25,7 @@ pub async fn reload_once(gw: &Gateway) -> ReloadOutcome {
     match crate::config::load(&gw.dir, true).await {
         Ok(loaded) => {
             let datasets = loaded.catalog.dataset_count();
-            gw.replace_catalog(loaded.catalog);
+            gw.replace_catalog(loaded.catalog).await;
             gw.metrics.reloads_ok.fetch_add(1, Ordering::Relaxed);
             tracing::info!(datasets, "catalogue reloaded");
             ReloadOutcome::Applied { datasets }

@@ -24,6 +24,7 @@ pub enum ProblemKind {
     MissingPurpose,
     NotFound,
     MethodNotAllowed,
+    Conflict,
     Exempt,
     Refused,
     InvalidRequest,
@@ -79,6 +80,11 @@ impl ProblemKind {
                 "method-not-allowed",
                 "Method not allowed",
                 StatusCode::METHOD_NOT_ALLOWED,
+            ),
+            Conflict => (
+                "conflict",
+                "Conflicts with the current state",
+                StatusCode::CONFLICT,
             ),
             Exempt => (
                 "exempt",
@@ -260,7 +266,7 @@ pub fn outcome_of(kind: ProblemKind) -> Outcome {
         NotFoundAtSource => Outcome::Served,
         SourceError | SourceTimeout | SourceUnavailable => Outcome::SourceError,
         InvalidResponse => Outcome::InvalidResponse,
-        Forbidden | MissingPurpose | NotFound | MethodNotAllowed | InvalidRequest
+        Forbidden | MissingPurpose | NotFound | MethodNotAllowed | Conflict | InvalidRequest
         | PayloadTooLarge | UnsupportedMediaType | RequestTimeout => Outcome::RejectedRequest,
         AuditUnavailable | Internal => Outcome::SourceError,
     }

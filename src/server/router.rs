@@ -49,6 +49,16 @@ pub async fn route(
             Some(r) => r,
             None => audit_api::records(&gw, &req, rest).await,
         },
+        (Some("v1"), Some("oversight"), Some(_), ..) => {
+            let rest = path.trim_start_matches("/v1/oversight/").to_owned();
+            crate::oversight::api::handle(&gw, req, &rest).await
+        }
+        (Some("oversight"), ..) => {
+            crate::oversight::page::handle(&req, path.trim_start_matches("/oversight"))
+        }
+        (Some("public"), Some(file), None, ..) => {
+            crate::ranking::http::handle(&gw, &req, file).await
+        }
         (Some("healthz"), None, ..) => health::healthz(),
         (Some("metrics"), None, ..) => health::metrics(&gw),
         (Some("readyz"), None, ..) => health::readyz(&gw).await,

@@ -149,6 +149,15 @@ pub fn render(
     );
     header(
         &mut out,
+        "dxgate_security_events_total",
+        "counter",
+        "Security events by kind (see docs/security.md).",
+    );
+    for (kind, n) in security.snapshot() {
+        let _ = writeln!(out, "dxgate_security_events_total{{kind=\"{kind}\"}} {n}");
+    }
+    header(
+        &mut out,
         "dxgate_catalog_datasets",
         "gauge",
         "Routable datasets in the serving catalogue.",

@@ -2,10 +2,12 @@
 //! `dxgate` binary started on an ephemeral port.
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod catalogue;
 pub mod databases;
 pub mod otlp;
 pub mod pki;
+pub mod ranking;
 pub mod tokens;
 pub mod upstream;
 

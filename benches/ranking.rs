@@ -1,0 +1,262 @@
+//! Ranking benchmark: synthesise the rollups of 10 million audit records (93 agencies — 30
+//! ministries/sectors and 63 provinces — with 4 datasets each, over 90 days, 40 consumers per
+//! agency), then time the ranking computation (window sums read from the store + engine).
+//! Run with `cargo bench --bench ranking`; `DXGATE_BENCH_RECORDS` changes the record count and
+//! `DXGATE_BENCH_ROLLUP` the number of raw records used to time the incremental rollup itself.
+
+use std::path::Path;
+use std::time::Instant;
+
+use dxgate::audit::chain::record_hash;
+use dxgate::audit::{now_ms, Entry, Outcome, SchemaResult, Store, StoredRecord};
+use dxgate::ranking::rollup::{ConsumerAgencies, Delta, Facts, DAY_MS};
+use dxgate::ranking::{engine, inputs, rollup_store};
+
+const AGENCIES: usize = 93;
+const CENTRAL: usize = 30;
+const DATASETS: usize = 4;
+const DAYS: i64 = 90;
+
+/// xorshift64*: deterministic and fast.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+}
+
+fn agency_id(a: usize) -> String {
+    if a < CENTRAL {
+        format!("ministry-{a:02}")
+    } else {
+        format!("province-{:02}", a - CENTRAL)
+    }
+}
+
+/// A catalogue on disk with the synthetic agencies (sources are never contacted).
+fn write_catalogue(dir: &Path) {
+    let w = |rel: &str, text: &str| {
+        let p = dir.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    w(
+        "schemas/req.json",
+        r#"{"type":"object","properties":{"code":{"type":"string"}},"required":["code"]}"#,
+    );
+    w(
+        "schemas/resp.json",
+        r#"{"type":"object","properties":{"code":{"type":"string"},"name":{"type":"string"}},"required":["code","name"]}"#,
+    );
+    w("policies/consumers.toml", "");
+    w("dxgate.toml", "[ranking]\nmin_consumer_days = 20\n");
+    for a in 0..AGENCIES {
+        let id = agency_id(a);
+        let kind = if a < CENTRAL {
+            if a % 3 == 0 {
+                "sector"
+            } else {
+                "ministry"
+            }
+        } else {
+            "province"
+        };
+        let mut t = format!("id = \"{id}\"\nname = \"Agency {id}\"\nkind = \"{kind}\"\n");
+        for d in 0..DATASETS {
+            t += &format!(
+                "[[datasets]]\nid = \"ds-{d}\"\ntitle = \"Dataset {d}\"\nrequest_schema = \"req.json\"\nresponse_schema = \"resp.json\"\nrefresh_period = \"1d\"\n"
+            );
+            if d == 0 {
+                t += "[datasets.mandate]\ndeadline = \"2025-01-01\"\nofficial = \"Director\"\n";
+            }
+            t += "[datasets.source]\nkind = \"http\"\nurl = \"http://127.0.0.1:9/x\"\n";
+        }
+        w(&format!("policies/agencies/{id}.toml"), &t);
+    }
+}
+
+fn outcome(r: u64) -> (Outcome, SchemaResult) {
+    match r % 100 {
+        0..=84 => (
+            Outcome::Served,
+            if r % 97 == 0 {
+                SchemaResult::Invalid
+            } else {
+                SchemaResult::Valid
+            },
+        ),
+        85..=91 => (Outcome::Refused, SchemaResult::NotChecked),
+        92..=94 => (Outcome::SourceError, SchemaResult::NotChecked),
+        95 => (Outcome::InvalidResponse, SchemaResult::Invalid),
+        96 => (Outcome::Exempt, SchemaResult::NotChecked),
+        _ => (Outcome::RejectedRequest, SchemaResult::NotChecked),
+    }
+}
+
+/// Aggregate `n` synthetic records over the 90 days before `now` with the real aggregator and
+/// merge them day by day.
+async fn synthesise(store: &Store, n: u64, now: i64) {
+    let agencies = ConsumerAgencies::default();
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let ids: Vec<String> = (0..AGENCIES).map(agency_id).collect();
+    let datasets: Vec<String> = (0..DATASETS).map(|d| format!("ds-{d}")).collect();
+    let per_day = n / DAYS as u64;
+    let start = now - DAYS * DAY_MS;
+    let mut done = 0u64;
+    for day in 0..DAYS {
+        let count = if day == DAYS - 1 { n - done } else { per_day };
+        let mut delta = Delta::default();
+        for _ in 0..count {
+            let r = rng.next();
+            let a = (r % AGENCIES as u64) as usize;
+            let (o, schema) = outcome(r >> 20);
+            delta.add(
+                &Facts {
+                    ts_ms: start + day * DAY_MS + ((r >> 8) % DAY_MS as u64) as i64,
+                    consumer: Some(format!(
+                        "consumer-{}",
+                        (a * 7 + ((r >> 32) % 40) as usize) % 400
+                    )),
+                    agency: ids[a].clone(),
+                    dataset: datasets[((r >> 40) % DATASETS as u64) as usize].clone(),
+                    outcome: o,
+                    justification: (o == Outcome::Refused)
+                        .then_some(dxgate::policy::JustificationStatus::Justified),
+                    decided_by_source: r % 2 == 0,
+                    response_schema: schema,
+                    latency_us: ((r >> 44) % 1_500_000) as i64,
+                },
+                &agencies,
+            );
+        }
+        done += count;
+        rollup_store::apply(store, &delta).await.unwrap();
+    }
+}
+
+/// Raw records appended to the audit log, then rolled up by the real incremental path.
+async fn rollup_throughput(store: &Store, n: i64, now: i64) -> f64 {
+    let mut head = store.head("bench").await.unwrap();
+    let mut batch = Vec::with_capacity(1000);
+    for i in 0..n {
+        let (o, schema) = outcome(i as u64 * 2_654_435_761);
+        let e = Entry {
+            request_id: format!("bench-{i:012}"),
+            ts_ms: now - (n - i),
+            consumer: Some(format!("consumer-{}", i % 400)),
+            agency: Some(agency_id((i % AGENCIES as i64) as usize)),
+            dataset: Some(format!("ds-{}", i % DATASETS as i64)),
+            method: "GET".into(),
+            purpose: Some("bench".into()),
+            outcome: o,
+            status: 200,
+            justification: None,
+            request_schema: SchemaResult::Valid,
+            response_schema: schema,
+            request_sha256: None,
+            response_sha256: None,
+            latency_us: i % 900_000,
+            source_latency_us: None,
+            detail: None,
+            subject_hash: None,
+        };
+        let seq = head.seq + 1;
+        let hash = record_hash(&head.hash, "bench", seq, &e);
+        batch.push(StoredRecord {
+            node_id: "bench".into(),
+            seq,
+            prev_hash: head.hash.clone(),
+            hash: hash.clone(),
+            entry: e,
+        });
+        head.seq = seq;
+        head.hash = hash;
+        if batch.len() == 1000 {
+            store.append(&batch).await.unwrap();
+            batch.clear();
+        }
+    }
+    store.append(&batch).await.unwrap();
+    let t = Instant::now();
+    let done = rollup_store::catch_up(store, &ConsumerAgencies::default(), None)
+        .await
+        .unwrap();
+    assert_eq!(done.records as i64, n);
+    n as f64 / t.elapsed().as_secs_f64()
+}
+
+fn env(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+#[tokio::main]
+async fn main() {
+    let records = env("DXGATE_BENCH_RECORDS", 10_000_000);
+    let raw = env("DXGATE_BENCH_ROLLUP", 200_000) as i64;
+    let dir = tempfile::tempdir().unwrap();
+    write_catalogue(dir.path());
+    let loaded = dxgate::config::load(dir.path(), false)
+        .await
+        .expect("catalogue");
+    let store = Store::open(&format!("sqlite://{}/data/audit.db", dir.path().display()))
+        .await
+        .unwrap();
+    let now = now_ms();
+    let agencies = ConsumerAgencies::from_catalog(&loaded.catalog);
+    // Mark the rollups as built for this catalogue, so the throughput run does not rebuild.
+    rollup_store::rebuild(&store, &agencies).await.unwrap();
+
+    let t = Instant::now();
+    synthesise(&store, records, now).await;
+    let setup = t.elapsed();
+    let count = |sql: &'static str| {
+        let store = store.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(sql)
+                .fetch_one(store.pool())
+                .await
+                .unwrap()
+        }
+    };
+    let hourly = count("SELECT COUNT(*) FROM ranking_rollup_hourly").await;
+    let daily = count("SELECT COUNT(*) FROM ranking_rollup_daily").await;
+    let cdays = count("SELECT COUNT(*) FROM ranking_consumer_days").await;
+    let total = count("SELECT CAST(SUM(requests) AS BIGINT) FROM ranking_rollup_hourly").await;
+    println!("synthesised {records} records ({total} counted) into {hourly} hourly, {daily} daily rollup rows and {cdays} consumer-days in {:.1} s", setup.as_secs_f64());
+
+    let mut times = Vec::new();
+    let mut split = (0.0, 0.0);
+    for _ in 0..7 {
+        let t = Instant::now();
+        let input = inputs::load(&store, 90, now_ms()).await.unwrap();
+        let loaded_at = t.elapsed().as_secs_f64();
+        let r = engine::compute(
+            &loaded.catalog,
+            &agencies,
+            &input,
+            loaded.settings.ranking.min_consumer_days,
+            now_ms(),
+        );
+        let all = t.elapsed().as_secs_f64();
+        assert_eq!(r.agencies.len(), AGENCIES);
+        times.push(all);
+        split = (loaded_at, all - loaded_at);
+    }
+    let first = times[0];
+    times.sort_by(f64::total_cmp);
+    println!(
+        "ranking over 90 days ({records} records, {AGENCIES} agencies): first {:.0} ms, median {:.0} ms, min {:.0} ms, max {:.0} ms (last run: read {:.0} ms + engine {:.1} ms)",
+        first * 1e3, times[3] * 1e3, times[0] * 1e3, times[6] * 1e3, split.0 * 1e3, split.1 * 1e3
+    );
+    if raw > 0 {
+        let rate = rollup_throughput(&store, raw, now).await;
+        println!("incremental rollup of {raw} raw audit records: {rate:.0} records/s");
+    }
+    store.close().await;
+}

@@ -1,0 +1,227 @@
+//! Refusals as oversight sees them: read from the audit log (never modified), joined with
+//! their current review, filtered, and with the review deadline of each.
+
+use serde::Serialize;
+use sqlx::Row;
+
+use super::reviews::{self, Review, ReviewError, Verdict};
+use super::REVIEW_WITHIN_DAYS;
+use crate::audit::Store;
+use crate::policy::JustificationStatus;
+
+const DAY_MS: i64 = 86_400_000;
+
+/// Which refusals, by their review state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReviewState {
+    Unreviewed,
+    /// Unreviewed and past the review deadline.
+    Overdue,
+    Reviewed(Verdict),
+}
+
+impl ReviewState {
+    pub fn parse(s: &str) -> Option<ReviewState> {
+        match s {
+            "unreviewed" => Some(ReviewState::Unreviewed),
+            "overdue" => Some(ReviewState::Overdue),
+            v => Verdict::parse(v).map(ReviewState::Reviewed),
+        }
+    }
+}
+
+/// Filters; `None` is "any". Scoping by role sets `agency` or `consumer`.
+#[derive(Debug, Clone, Default)]
+pub struct RefusalFilter {
+    pub request_id: Option<String>,
+    pub agency: Option<String>,
+    pub dataset: Option<String>,
+    pub consumer: Option<String>,
+    pub review: Option<ReviewState>,
+    pub justification: Option<JustificationStatus>,
+    pub since_ms: Option<i64>,
+    /// Page cursor: only refusals with an older request id.
+    pub before: Option<String>,
+    pub limit: u32,
+}
+
+/// A refusal's justification as recorded.
+#[derive(Debug, Clone, Serialize)]
+pub struct ShownJustification {
+    pub legal_basis: Option<String>,
+    pub reason: Option<String>,
+    pub decided_by: Option<String>,
+    pub status: String,
+}
+
+/// One refusal with its review state.
+#[derive(Debug, Clone, Serialize)]
+pub struct Refusal {
+    pub request_id: String,
+    pub ts_ms: i64,
+    pub consumer: Option<String>,
+    pub agency: Option<String>,
+    pub dataset: Option<String>,
+    pub purpose: Option<String>,
+    pub status: i64,
+    pub justification: ShownJustification,
+    pub detail: Option<String>,
+    /// Review it by then.
+    pub review_due_ms: i64,
+    /// Unreviewed past `review_due_ms`.
+    pub overdue: bool,
+    pub review: Option<Review>,
+    /// Every verdict given, oldest first (a revised verdict keeps the earlier one here).
+    pub history: Vec<Review>,
+}
+
+/// How many refusals in scope wait for review, and how many of them are overdue.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Backlog {
+    pub unreviewed: i64,
+    pub overdue: i64,
+}
+
+const CURRENT: &str = "LEFT JOIN oversight_reviews r ON r.request_id = a.request_id \
+    AND r.seq = (SELECT MAX(r2.seq) FROM oversight_reviews r2 WHERE r2.request_id = a.request_id)";
+
+/// Build the WHERE clause for `f` (placeholders from `$1`), with its bind values.
+fn conditions(f: &RefusalFilter, now_ms: i64) -> (String, Vec<Bind>) {
+    let mut sql = String::from(" WHERE a.outcome = 'refused'");
+    let mut binds = Vec::new();
+    let mut add = |cond: &str, b: Bind| {
+        binds.push(b);
+        sql += &format!(" AND {cond} ${}", binds.len());
+    };
+    for (col, v) in [
+        ("a.request_id =", &f.request_id),
+        ("a.agency =", &f.agency),
+        ("a.dataset =", &f.dataset),
+        ("a.consumer =", &f.consumer),
+        ("a.request_id <", &f.before),
+    ] {
+        if let Some(v) = v {
+            add(col, Bind::Text(v.clone()));
+        }
+    }
+    if let Some(j) = f.justification {
+        add("a.justification_status =", Bind::Text(j.as_str().into()));
+    }
+    if let Some(s) = f.since_ms {
+        add("a.ts_ms >=", Bind::Int(s));
+    }
+    let unreviewed = matches!(
+        f.review,
+        Some(ReviewState::Unreviewed | ReviewState::Overdue)
+    );
+    match f.review {
+        None | Some(ReviewState::Unreviewed) => {}
+        Some(ReviewState::Overdue) => add("a.ts_ms <", Bind::Int(overdue_before(now_ms))),
+        Some(ReviewState::Reviewed(v)) => add("r.verdict =", Bind::Text(v.as_str().into())),
+    }
+    if unreviewed {
+        sql += " AND r.seq IS NULL";
+    }
+    (sql, binds)
+}
+
+enum Bind {
+    Text(String),
+    Int(i64),
+}
+
+fn overdue_before(now_ms: i64) -> i64 {
+    now_ms - REVIEW_WITHIN_DAYS * DAY_MS
+}
+
+/// Newest first, at most `f.limit` (1..=500).
+pub async fn list(
+    store: &Store,
+    f: &RefusalFilter,
+    now_ms: i64,
+) -> Result<Vec<Refusal>, ReviewError> {
+    let (cond, binds) = conditions(f, now_ms);
+    let sql = format!(
+        "SELECT a.request_id, a.ts_ms, a.consumer, a.agency, a.dataset, a.purpose, a.status, \
+         a.legal_basis, a.reason, a.decided_by, a.justification_status, a.detail \
+         FROM audit_records a {CURRENT}{cond} ORDER BY a.request_id DESC LIMIT {}",
+        f.limit.clamp(1, 500)
+    );
+    let mut q = sqlx::query(&sql);
+    for b in binds {
+        q = match b {
+            Bind::Text(s) => q.bind(s),
+            Bind::Int(i) => q.bind(i),
+        };
+    }
+    let rows = q.fetch_all(store.pool()).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let ts_ms: i64 = r.try_get(1)?;
+        let js: Option<String> = r.try_get(10)?;
+        out.push(Refusal {
+            request_id: r.try_get(0)?,
+            ts_ms,
+            consumer: r.try_get(2)?,
+            agency: r.try_get(3)?,
+            dataset: r.try_get(4)?,
+            purpose: r.try_get(5)?,
+            status: r.try_get(6)?,
+            justification: ShownJustification {
+                legal_basis: r.try_get(7)?,
+                reason: r.try_get(8)?,
+                decided_by: r.try_get(9)?,
+                status: js.unwrap_or_else(|| "unjustified".into()),
+            },
+            detail: r.try_get(11)?,
+            review_due_ms: ts_ms + REVIEW_WITHIN_DAYS * DAY_MS,
+            overdue: false,
+            review: None,
+            history: Vec::new(),
+        });
+    }
+    let ids: Vec<String> = out.iter().map(|r| r.request_id.clone()).collect();
+    let mut history = reviews::history(store, &ids).await?;
+    for r in &mut out {
+        r.history = history.remove(&r.request_id).unwrap_or_default();
+        r.review = r.history.last().cloned();
+        r.overdue = r.review.is_none() && now_ms > r.review_due_ms;
+    }
+    Ok(out)
+}
+
+/// The review backlog within `f`'s scope (its agency / consumer filters only).
+pub async fn backlog(
+    store: &Store,
+    f: &RefusalFilter,
+    now_ms: i64,
+) -> Result<Backlog, ReviewError> {
+    let scope = RefusalFilter {
+        agency: f.agency.clone(),
+        consumer: f.consumer.clone(),
+        review: Some(ReviewState::Unreviewed),
+        ..RefusalFilter::default()
+    };
+    let (cond, binds) = conditions(&scope, now_ms);
+    let n = binds.len();
+    let sql = format!(
+        "SELECT COUNT(*), CAST(COALESCE(SUM(CASE WHEN a.ts_ms < ${} THEN 1 ELSE 0 END), 0) AS BIGINT) \
+         FROM audit_records a {CURRENT}{cond}",
+        n + 1
+    );
+    let mut q = sqlx::query(&sql);
+    for b in binds {
+        q = match b {
+            Bind::Text(s) => q.bind(s),
+            Bind::Int(i) => q.bind(i),
+        };
+    }
+    let row = q
+        .bind(overdue_before(now_ms))
+        .fetch_one(store.pool())
+        .await?;
+    Ok(Backlog {
+        unreviewed: row.try_get(0)?,
+        overdue: row.try_get(1)?,
+    })
+}

@@ -1,0 +1,110 @@
+//! Reading what the engine needs from the store: window sums of the rollups (whole days from
+//! the daily table, the partial first day from the hourly one), consumer-days, all-time serve
+//! facts, current review verdicts and the trend from daily snapshots.
+
+use std::collections::{BTreeMap, HashMap};
+
+use sqlx::Row;
+
+use super::model::{TrendPoint, Window};
+use super::rollup::{Counters, COLUMNS, DAY_MS, HOUR_MS};
+use super::rollup_store::counters;
+use super::{snapshot, RankingError};
+use crate::audit::Store;
+use crate::oversight::{self, VerdictFact};
+
+/// Days of snapshots shown as a trend.
+pub const TREND_DAYS: i64 = 60;
+
+/// Everything the engine reads, already summed over the window.
+#[derive(Debug, Clone, Default)]
+pub struct Inputs {
+    pub window: Option<Window>,
+    /// (agency, dataset) → counters summed over the window.
+    pub cells: BTreeMap<(String, String), Counters>,
+    /// agency → distinct consumer-days with evidence in the window.
+    pub consumer_days: HashMap<String, i64>,
+    /// (agency, dataset) → (first, last) non-self serve, all time.
+    pub served: HashMap<(String, String), (Option<i64>, Option<i64>)>,
+    /// Current verdicts on refusals recorded in the window.
+    pub verdicts: Vec<VerdictFact>,
+    /// agency → snapshot figures, oldest first.
+    pub trend: HashMap<String, Vec<TrendPoint>>,
+}
+
+/// The window of `days` days ending at `now_ms`.
+pub fn window(days: u32, now_ms: i64) -> Window {
+    Window {
+        from_ms: now_ms - i64::from(days) * DAY_MS,
+        to_ms: now_ms,
+        days,
+    }
+}
+
+/// Load the inputs for the window of `days` ending at `now_ms`.
+pub async fn load(store: &Store, days: u32, now_ms: i64) -> Result<Inputs, RankingError> {
+    let w = window(days, now_ms);
+    let first_hour = w.from_ms.div_euclid(HOUR_MS);
+    let first_full_day = (first_hour + 23).div_euclid(24);
+    let sums: Vec<String> = COLUMNS
+        .iter()
+        .map(|c| format!("CAST(SUM({c}) AS BIGINT)"))
+        .collect();
+    let sums = sums.join(", ");
+    let mut cells: BTreeMap<(String, String), Counters> = BTreeMap::new();
+    let queries = [
+        (
+            format!("SELECT agency, dataset, {sums}, MIN(first_served_ms), MAX(last_served_ms) FROM ranking_rollup_daily WHERE day >= $1 AND day <= $2 GROUP BY agency, dataset"),
+            first_full_day,
+            now_ms.div_euclid(DAY_MS),
+        ),
+        (
+            format!("SELECT agency, dataset, {sums}, MIN(first_served_ms), MAX(last_served_ms) FROM ranking_rollup_hourly WHERE hour >= $1 AND hour < $2 GROUP BY agency, dataset"),
+            first_hour,
+            first_full_day * 24,
+        ),
+    ];
+    for (sql, lo, hi) in queries {
+        let rows = sqlx::query(&sql)
+            .bind(lo)
+            .bind(hi)
+            .fetch_all(store.pool())
+            .await?;
+        for r in rows {
+            let key = (r.try_get(0)?, r.try_get(1)?);
+            cells.entry(key).or_default().add(&counters(&r, 2)?);
+        }
+    }
+    let mut consumer_days = HashMap::new();
+    let rows = sqlx::query(
+        "SELECT agency, COUNT(*) FROM ranking_consumer_days WHERE day >= $1 GROUP BY agency",
+    )
+    .bind(w.from_ms.div_euclid(DAY_MS))
+    .fetch_all(store.pool())
+    .await?;
+    for r in rows {
+        consumer_days.insert(r.try_get::<String, _>(0)?, r.try_get::<i64, _>(1)?);
+    }
+    let mut served = HashMap::new();
+    let rows = sqlx::query(
+        "SELECT agency, dataset, first_served_ms, last_served_ms FROM ranking_datasets",
+    )
+    .fetch_all(store.pool())
+    .await?;
+    for r in rows {
+        served.insert(
+            (r.try_get(0)?, r.try_get(1)?),
+            (r.try_get(2)?, r.try_get(3)?),
+        );
+    }
+    let verdicts = oversight::current_verdicts(store, w.from_ms, w.to_ms).await?;
+    let trend = snapshot::trend(store, days, now_ms.div_euclid(DAY_MS) - TREND_DAYS).await?;
+    Ok(Inputs {
+        window: Some(w),
+        cells,
+        consumer_days,
+        served,
+        verdicts,
+        trend,
+    })
+}

@@ -1,0 +1,65 @@
+//! Mandated datasets: met, late, overdue or pending against their deadline, from the first
+//! time each was served to someone other than its own agency.
+
+use std::collections::HashMap;
+
+use super::model::{MandateState, MandateStatus};
+use super::rollup::DAY_MS;
+use crate::config::Agency;
+
+/// (agency, dataset) → (first, last) non-self serve.
+pub type Served = HashMap<(String, String), (Option<i64>, Option<i64>)>;
+
+/// The state of each mandated dataset of `a` at `now_ms`, from its first non-self serve.
+pub fn statuses(a: &Agency, served: &Served, now_ms: i64) -> Vec<MandateStatus> {
+    a.datasets
+        .values()
+        .filter_map(|d| {
+            let m = d.mandate.as_ref()?;
+            let end = deadline_end_ms(&m.deadline)?;
+            let first = served
+                .get(&(a.id.to_string(), d.id.to_string()))
+                .and_then(|s| s.0);
+            let state = match first {
+                Some(f) if f < end => MandateState::Met,
+                Some(_) => MandateState::Late,
+                None if now_ms >= end => MandateState::Overdue,
+                None => MandateState::Pending,
+            };
+            Some(MandateStatus {
+                dataset: d.id.to_string(),
+                title: d.title.clone(),
+                deadline: m.deadline.clone(),
+                official: m.official.clone(),
+                state,
+                first_served_ms: first,
+            })
+        })
+        .collect()
+}
+
+/// The first millisecond after `YYYY-MM-DD` (UTC): a deadline is met if served before it.
+pub fn deadline_end_ms(date: &str) -> Option<i64> {
+    let mut it = date.splitn(3, '-').map(str::parse::<i64>);
+    let (y, m, d) = (it.next()?.ok()?, it.next()?.ok()?, it.next()?.ok()?);
+    // Days from civil (Howard Hinnant's algorithm).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some((era * 146_097 + doe - 719_468 + 1) * DAY_MS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deadlines_end_at_the_next_midnight() {
+        assert_eq!(deadline_end_ms("1970-01-01"), Some(DAY_MS));
+        assert_eq!(deadline_end_ms("2000-03-01"), Some((11_017 + 1) * DAY_MS));
+        assert_eq!(deadline_end_ms("nope"), None);
+    }
+}

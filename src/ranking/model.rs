@@ -1,0 +1,200 @@
+//! The published ranking: what `/public/ranking.json` serves and every renderer reads.
+
+use serde::Serialize;
+
+use super::indicators::Pillar;
+
+/// One computed ranking.
+#[derive(Debug, Clone, Serialize)]
+pub struct Ranking {
+    /// Version of `docs/methodology.md` these numbers follow.
+    pub methodology: &'static str,
+    pub methodology_url: &'static str,
+    pub computed_ms: i64,
+    pub window: Window,
+    pub parameters: Parameters,
+    pub indicators: Vec<IndicatorInfo>,
+    pub groups: Vec<GroupInfo>,
+    /// Ranked agencies by overall rank, then those with insufficient data by id.
+    pub agencies: Vec<AgencyResult>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Window {
+    pub from_ms: i64,
+    pub to_ms: i64,
+    pub days: u32,
+}
+
+/// Every tunable the numbers depend on, published with them.
+#[derive(Debug, Clone, Serialize)]
+pub struct Parameters {
+    pub min_consumer_days: u32,
+    pub prior_consumer_days: f64,
+    pub latency_target_ms: i64,
+    pub pillar_weights: Vec<(Pillar, f64)>,
+    pub tiers: &'static str,
+    pub review_within_days: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IndicatorInfo {
+    pub id: &'static str,
+    pub name: &'static str,
+    pub pillar: Pillar,
+    pub floor: f64,
+    pub target: f64,
+    pub means: &'static str,
+    /// Pooled value over every agency with evidence (what small samples shrink toward).
+    pub cohort_mean: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupInfo {
+    pub id: &'static str,
+    pub name: &'static str,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Ranked,
+    InsufficientData,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ranked => "ranked",
+            Status::InsufficientData => "insufficient_data",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Ranked => "ranked",
+            Status::InsufficientData => "insufficient data",
+        }
+    }
+}
+
+/// A rank with its plausible range (from the score intervals).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct RankInfo {
+    pub rank: u32,
+    pub best: u32,
+    pub worst: u32,
+    pub of: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AgencyResult {
+    pub id: String,
+    pub name: String,
+    pub kind: &'static str,
+    pub group: &'static str,
+    pub status: Status,
+    /// Distinct (consumer, day) pairs with evidence in the window: the sample size.
+    pub consumer_days: i64,
+    pub score: Option<f64>,
+    pub score_low: Option<f64>,
+    pub score_high: Option<f64>,
+    pub tier: Option<&'static str>,
+    pub rank: Option<RankInfo>,
+    pub group_rank: Option<RankInfo>,
+    pub pillars: Vec<PillarResult>,
+    pub indicators: Vec<IndicatorResult>,
+    pub latency: LatencyResult,
+    pub counts: Counts,
+    pub mandated: Vec<MandateStatus>,
+    pub trend: Vec<TrendPoint>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PillarResult {
+    pub pillar: Pillar,
+    pub score: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IndicatorResult {
+    pub id: &'static str,
+    pub applicable: bool,
+    pub numerator: f64,
+    pub denominator: f64,
+    /// Observed value.
+    pub value: Option<f64>,
+    /// After shrinkage toward the cohort mean (equal to `value` where not shrunk).
+    pub adjusted: Option<f64>,
+    pub score: Option<f64>,
+    pub score_low: Option<f64>,
+    pub score_high: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LatencyResult {
+    pub samples: i64,
+    pub p50_ms: Option<f64>,
+    pub p95_ms: Option<f64>,
+    pub p99_ms: Option<f64>,
+    pub under_target_share: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Counts {
+    pub requests: i64,
+    pub served: i64,
+    pub refused: i64,
+    pub refused_justified: i64,
+    pub refused_unjustified: i64,
+    pub exempt: i64,
+    pub source_error: i64,
+    pub invalid_response: i64,
+    /// Calls from the agency's own consumers: ignored by every indicator.
+    pub self_calls: i64,
+    pub reviews_upheld: i64,
+    pub reviews_overturned: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MandateState {
+    /// First served by the deadline.
+    Met,
+    /// First served after the deadline.
+    Late,
+    /// Deadline passed, never served.
+    Overdue,
+    /// Deadline not reached, not served yet.
+    Pending,
+}
+
+impl MandateState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MandateState::Met => "met",
+            MandateState::Late => "late",
+            MandateState::Overdue => "overdue",
+            MandateState::Pending => "pending",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MandateStatus {
+    pub dataset: String,
+    pub title: String,
+    pub deadline: String,
+    pub official: String,
+    pub state: MandateState,
+    pub first_served_ms: Option<i64>,
+}
+
+/// One daily snapshot's figure for an agency.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrendPoint {
+    /// Days since 1970-01-01 (UTC).
+    pub day: i64,
+    pub score: Option<f64>,
+    pub rank: Option<u32>,
+}

@@ -1,0 +1,318 @@
+//! Rollup counters: what one audit record adds to its (hour, agency, dataset) cell.
+//!
+//! Pure and in memory: [`Delta`] aggregates a page of records; [`super::rollup_store`] merges
+//! it into the tables. The same aggregation serves the incremental path and a full recompute.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use sha2::{Digest, Sha256};
+
+use crate::audit::{Outcome, SchemaResult};
+use crate::config::Catalog;
+use crate::policy::JustificationStatus;
+
+/// Counter columns, in table order (see `sql/0100_ranking.sql`).
+pub const COLUMNS: [&str; N] = [
+    "requests",
+    "served",
+    "not_found",
+    "refused",
+    "refused_justified",
+    "refused_source",
+    "exempt",
+    "rejected",
+    "rate_limited",
+    "source_error",
+    "invalid_response",
+    "resp_valid",
+    "resp_invalid",
+    "self_calls",
+    "lat_sum_us",
+    "lat_b0",
+    "lat_b1",
+    "lat_b2",
+    "lat_b3",
+    "lat_b4",
+    "lat_b5",
+    "lat_b6",
+    "lat_b7",
+    "lat_b8",
+    "lat_b9",
+    "lat_b10",
+    "lat_b11",
+];
+pub const N: usize = 27;
+
+pub const REQUESTS: usize = 0;
+pub const SERVED: usize = 1;
+pub const NOT_FOUND: usize = 2;
+pub const REFUSED: usize = 3;
+pub const REFUSED_JUSTIFIED: usize = 4;
+pub const REFUSED_SOURCE: usize = 5;
+pub const EXEMPT: usize = 6;
+pub const REJECTED: usize = 7;
+pub const RATE_LIMITED: usize = 8;
+pub const SOURCE_ERROR: usize = 9;
+pub const INVALID_RESPONSE: usize = 10;
+pub const RESP_VALID: usize = 11;
+pub const RESP_INVALID: usize = 12;
+pub const SELF_CALLS: usize = 13;
+pub const LAT_SUM_US: usize = 14;
+pub const LAT_B0: usize = 15;
+
+/// Upper bounds (inclusive, ms) of the fixed latency buckets; the last bucket is "above 10 s".
+/// Fixed so that hourly histograms can be added and percentiles merged exactly.
+pub const LATENCY_BOUNDS_MS: [i64; 11] = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000];
+pub const LATENCY_BUCKETS: usize = 12;
+
+pub const HOUR_MS: i64 = 3_600_000;
+pub const DAY_MS: i64 = 86_400_000;
+
+/// The counters of one cell, plus first and last (non-self) serve.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Counters {
+    pub c: [i64; N],
+    pub first_served_ms: Option<i64>,
+    pub last_served_ms: Option<i64>,
+}
+
+impl Counters {
+    /// Add `o` into `self` (counters add, first/last take min/max).
+    pub fn add(&mut self, o: &Counters) {
+        for (a, b) in self.c.iter_mut().zip(o.c.iter()) {
+            *a += b;
+        }
+        self.first_served_ms = min_opt(self.first_served_ms, o.first_served_ms);
+        self.last_served_ms = max_opt(self.last_served_ms, o.last_served_ms);
+    }
+
+    /// The latency histogram of served requests.
+    pub fn latency(&self) -> [i64; LATENCY_BUCKETS] {
+        let mut h = [0; LATENCY_BUCKETS];
+        h.copy_from_slice(&self.c[LAT_B0..LAT_B0 + LATENCY_BUCKETS]);
+        h
+    }
+}
+
+fn min_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, None) => x,
+        (None, y) => y,
+    }
+}
+
+fn max_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.max(y)),
+        (x, None) => x,
+        (None, y) => y,
+    }
+}
+
+/// Index of the latency bucket for `latency_us`.
+pub fn bucket(latency_us: i64) -> usize {
+    let ms_ceil = (latency_us.max(0) + 999) / 1000;
+    LATENCY_BOUNDS_MS
+        .iter()
+        .position(|&b| ms_ceil <= b)
+        .unwrap_or(LATENCY_BUCKETS - 1)
+}
+
+/// The fields of one audit record that a rollup needs.
+#[derive(Debug, Clone)]
+pub struct Facts {
+    pub ts_ms: i64,
+    pub consumer: Option<String>,
+    pub agency: String,
+    pub dataset: String,
+    pub outcome: Outcome,
+    pub justification: Option<JustificationStatus>,
+    /// The refusal came from the source (`decided_by = source:…`), not from a policy rule.
+    pub decided_by_source: bool,
+    pub response_schema: SchemaResult,
+    pub latency_us: i64,
+}
+
+/// Which agency each consumer acts for: calls to one's own agency are ignored.
+#[derive(Debug, Clone, Default)]
+pub struct ConsumerAgencies(HashMap<String, String>);
+
+impl ConsumerAgencies {
+    pub fn from_catalog(catalog: &Catalog) -> Self {
+        ConsumerAgencies(
+            catalog
+                .consumers
+                .values()
+                .filter_map(|c| Some((c.id.clone(), c.agency.as_ref()?.to_string())))
+                .collect(),
+        )
+    }
+
+    pub fn from_pairs<I: IntoIterator<Item = (String, String)>>(pairs: I) -> Self {
+        ConsumerAgencies(pairs.into_iter().collect())
+    }
+
+    /// True when `consumer` acts for `agency` itself.
+    pub fn is_self(&self, consumer: Option<&str>, agency: &str) -> bool {
+        consumer
+            .and_then(|c| self.0.get(c))
+            .is_some_and(|a| a == agency)
+    }
+
+    /// A stable digest of the map: rollups built under another map are rebuilt.
+    pub fn fingerprint(&self) -> String {
+        let mut pairs: Vec<_> = self.0.iter().collect();
+        pairs.sort();
+        let mut h = Sha256::new();
+        for (c, a) in pairs {
+            h.update((c.len() as u32).to_be_bytes());
+            h.update(c.as_bytes());
+            h.update((a.len() as u32).to_be_bytes());
+            h.update(a.as_bytes());
+        }
+        hex::encode(h.finalize())
+    }
+}
+
+/// Cell key: (hour or day, agency, dataset).
+pub type Key = (i64, String, String);
+
+/// What a page of records adds to the rollups.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Delta {
+    pub hourly: BTreeMap<Key, Counters>,
+    /// (day, agency, consumer) with evidence.
+    pub consumer_days: BTreeSet<Key>,
+    pub records: u64,
+}
+
+impl Delta {
+    /// Count one record.
+    pub fn add(&mut self, f: &Facts, agencies: &ConsumerAgencies) {
+        self.records += 1;
+        let hour = f.ts_ms.div_euclid(HOUR_MS);
+        let cell = self
+            .hourly
+            .entry((hour, f.agency.clone(), f.dataset.clone()))
+            .or_default();
+        if agencies.is_self(f.consumer.as_deref(), &f.agency) {
+            cell.c[SELF_CALLS] += 1;
+            return;
+        }
+        let c = &mut cell.c;
+        c[REQUESTS] += 1;
+        match f.outcome {
+            Outcome::Served => {
+                c[SERVED] += 1;
+                if f.response_schema == SchemaResult::NotChecked {
+                    c[NOT_FOUND] += 1;
+                }
+                c[LAT_SUM_US] += f.latency_us.max(0);
+                c[LAT_B0 + bucket(f.latency_us)] += 1;
+                cell.first_served_ms = min_opt(cell.first_served_ms, Some(f.ts_ms));
+                cell.last_served_ms = max_opt(cell.last_served_ms, Some(f.ts_ms));
+            }
+            Outcome::Refused => {
+                c[REFUSED] += 1;
+                if f.justification == Some(JustificationStatus::Justified) {
+                    c[REFUSED_JUSTIFIED] += 1;
+                }
+                if f.decided_by_source {
+                    c[REFUSED_SOURCE] += 1;
+                }
+            }
+            Outcome::Exempt => c[EXEMPT] += 1,
+            Outcome::RejectedRequest | Outcome::Unauthenticated => c[REJECTED] += 1,
+            Outcome::RateLimited => c[RATE_LIMITED] += 1,
+            Outcome::SourceError => c[SOURCE_ERROR] += 1,
+            Outcome::InvalidResponse => c[INVALID_RESPONSE] += 1,
+        }
+        match f.response_schema {
+            SchemaResult::Valid => c[RESP_VALID] += 1,
+            SchemaResult::Invalid => c[RESP_INVALID] += 1,
+            SchemaResult::NotChecked => {}
+        }
+        let evidence = matches!(
+            f.outcome,
+            Outcome::Served | Outcome::Refused | Outcome::SourceError | Outcome::InvalidResponse
+        );
+        if let (true, Some(consumer)) = (evidence, &f.consumer) {
+            self.consumer_days.insert((
+                f.ts_ms.div_euclid(DAY_MS),
+                f.agency.clone(),
+                consumer.clone(),
+            ));
+        }
+    }
+
+    /// The same counters per (day, agency, dataset).
+    pub fn daily(&self) -> BTreeMap<Key, Counters> {
+        let mut out: BTreeMap<Key, Counters> = BTreeMap::new();
+        for ((hour, a, d), c) in &self.hourly {
+            out.entry((hour.div_euclid(24), a.clone(), d.clone()))
+                .or_default()
+                .add(c);
+        }
+        out
+    }
+
+    /// First and last serve per (agency, dataset).
+    pub fn datasets(&self) -> BTreeMap<(String, String), (Option<i64>, Option<i64>)> {
+        let mut out: BTreeMap<(String, String), (Option<i64>, Option<i64>)> = BTreeMap::new();
+        for ((_, a, d), c) in &self.hourly {
+            let e = out.entry((a.clone(), d.clone())).or_default();
+            e.0 = min_opt(e.0, c.first_served_ms);
+            e.1 = max_opt(e.1, c.last_served_ms);
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(outcome: Outcome, consumer: &str, ts_ms: i64, latency_us: i64) -> Facts {
+        Facts {
+            ts_ms,
+            consumer: Some(consumer.into()),
+            agency: "a".into(),
+            dataset: "d".into(),
+            outcome,
+            justification: None,
+            decided_by_source: false,
+            response_schema: SchemaResult::Valid,
+            latency_us,
+        }
+    }
+
+    #[test]
+    fn buckets_are_inclusive_upper_bounds() {
+        assert_eq!(bucket(0), 0);
+        assert_eq!(bucket(5_000), 0);
+        assert_eq!(bucket(5_001), 1);
+        assert_eq!(bucket(1_000_000), 7);
+        assert_eq!(bucket(60_000_000), 11);
+    }
+
+    #[test]
+    fn self_calls_are_counted_apart() {
+        let agencies = ConsumerAgencies::from_pairs([("own".to_string(), "a".to_string())]);
+        let mut d = Delta::default();
+        d.add(&facts(Outcome::Served, "own", 10, 100), &agencies);
+        d.add(&facts(Outcome::Served, "other", 20, 100), &agencies);
+        d.add(&facts(Outcome::Served, "other", DAY_MS + 5, 100), &agencies);
+        let cells: Vec<_> = d.hourly.values().collect();
+        assert_eq!(cells[0].c[SELF_CALLS], 1);
+        assert_eq!(cells[0].c[SERVED], 1);
+        assert_eq!(cells[0].first_served_ms, Some(20));
+        assert_eq!(d.consumer_days.len(), 2, "one consumer on two days");
+        let daily = d.daily();
+        assert_eq!(daily.len(), 2);
+        assert_eq!(
+            d.datasets()[&("a".into(), "d".into())],
+            (Some(20), Some(DAY_MS + 5))
+        );
+    }
+}

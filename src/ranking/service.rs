@@ -1,0 +1,136 @@
+//! The ranking as a running gateway keeps it: a background task that rolls the log up and
+//! takes the daily snapshot, and a short-lived cache so public pages cost one computation per
+//! `cache_ttl` whatever the traffic.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use arc_swap::ArcSwap;
+use tokio::sync::Mutex;
+
+use super::rollup::ConsumerAgencies;
+use super::rollup_store::{self, CatchUp};
+use super::{engine, inputs, snapshot, Ranking, RankingError, RankingSettings};
+use crate::audit::{now_ms, Store};
+use crate::config::Catalog;
+
+/// Pages rolled up per node in one background cycle (bounded work per tick).
+const PAGES_PER_CYCLE: u64 = 200;
+
+/// Shared by the HTTP handlers and the background task.
+pub struct Service {
+    store: Store,
+    /// The catalogue in force and the consumer → agency map derived from it (swapped on reload).
+    state: ArcSwap<State>,
+    pub settings: RankingSettings,
+    /// Serialises rollups within this process (other processes are fenced by the watermark).
+    rollup: Mutex<()>,
+    cache: Mutex<HashMap<u32, (Instant, Arc<Ranking>)>>,
+}
+
+struct State {
+    catalog: Arc<Catalog>,
+    agencies: ConsumerAgencies,
+}
+
+impl Service {
+    pub fn new(store: Store, catalog: Arc<Catalog>, settings: RankingSettings) -> Service {
+        Service {
+            state: ArcSwap::from_pointee(State {
+                agencies: ConsumerAgencies::from_catalog(&catalog),
+                catalog,
+            }),
+            store,
+            settings,
+            rollup: Mutex::new(()),
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// A reloaded catalogue is in force: rank against it from now on.
+    pub async fn set_catalog(&self, catalog: Arc<Catalog>) {
+        self.state.store(Arc::new(State {
+            agencies: ConsumerAgencies::from_catalog(&catalog),
+            catalog,
+        }));
+        self.cache.lock().await.clear();
+    }
+
+    /// Default window in whole days.
+    pub fn default_days(&self) -> u32 {
+        ((self.settings.window.as_secs() / 86_400).clamp(1, u64::from(super::MAX_WINDOW_DAYS)))
+            as u32
+    }
+
+    /// Roll up what the log has added since the last time.
+    pub async fn refresh(&self, max_pages: Option<u64>) -> Result<CatchUp, RankingError> {
+        let _one = self.rollup.lock().await;
+        let state = self.state.load_full();
+        rollup_store::catch_up(&self.store, &state.agencies, max_pages).await
+    }
+
+    /// Compute now, without the cache.
+    pub async fn compute(&self, days: u32) -> Result<Ranking, RankingError> {
+        let now = now_ms();
+        let inputs = inputs::load(&self.store, days, now).await?;
+        let state = self.state.load_full();
+        Ok(engine::compute(
+            &state.catalog,
+            &state.agencies,
+            &inputs,
+            self.settings.min_consumer_days,
+            now,
+        ))
+    }
+
+    /// The ranking over `days`, at most `cache_ttl` old.
+    pub async fn current(&self, days: u32) -> Result<Arc<Ranking>, RankingError> {
+        let mut cache = self.cache.lock().await;
+        if let Some((at, r)) = cache.get(&days) {
+            if at.elapsed() < self.settings.cache_ttl {
+                return Ok(r.clone());
+            }
+        }
+        self.refresh(Some(PAGES_PER_CYCLE)).await?;
+        let r = Arc::new(self.compute(days).await?);
+        cache.insert(days, (Instant::now(), r.clone()));
+        Ok(r)
+    }
+
+    /// One background cycle: roll up, then snapshot the day if it has none yet.
+    pub async fn cycle(&self) -> Result<(), RankingError> {
+        self.refresh(Some(PAGES_PER_CYCLE)).await?;
+        let days = self.default_days();
+        if snapshot::get(&self.store, now_ms().div_euclid(86_400_000), days)
+            .await?
+            .is_some()
+        {
+            return Ok(());
+        }
+        let r = self.compute(days).await?;
+        if snapshot::take_if_due(&self.store, &r).await? {
+            tracing::info!(day = r.computed_ms / 86_400_000, "ranking snapshot stored");
+        }
+        Ok(())
+    }
+
+    /// Run [`Service::cycle`] every `rollup_interval` until the task is aborted.
+    pub fn spawn(self: Arc<Self>) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(async move {
+            // A zero interval would spin (and tokio refuses it): at least 100 ms.
+            let every = self
+                .settings
+                .rollup_interval
+                .max(std::time::Duration::from_millis(100));
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                if let Err(e) = self.cycle().await {
+                    tracing::warn!(error = %e, "ranking rollup cycle failed; will retry");
+                }
+            }
+        })
+    }
+}

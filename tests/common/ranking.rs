@@ -1,0 +1,167 @@
+//! Fixtures for the ranking and oversight tests: a catalogue with a province that has mandated
+//! datasets, fast rollups, and a mix of traffic covering every outcome and self-calls.
+
+use serde_json::Value;
+
+use super::catalogue::*;
+use super::*;
+
+/// `dxgate.toml` for ranking tests: rollups every 100 ms, no cache, 2 consumer-days to rank.
+pub const SETTINGS: &str = "[server]\nnode_id = \"test-node\"\nmax_request_body = 4096\n\
+[ranking]\nrollup_interval = \"100ms\"\ncache_ttl = \"0s\"\nmin_consumer_days = 2\n";
+
+pub const OFFICIAL: &str = "Director, Gamma Land Office (Tran Thi D)";
+
+/// A province with three mandated datasets: served late, overdue, and not yet due.
+fn gamma(upstream: &str) -> String {
+    let ds = |id: &str, deadline: &str, refresh: &str| {
+        format!(
+            r#"
+[[datasets]]
+id = "{id}"
+title = "Gamma {id}"
+request_schema = "code.request.json"
+response_schema = "code.response.json"
+refresh_period = "{refresh}"
+[datasets.mandate]
+deadline = "{deadline}"
+official = "{OFFICIAL}"
+[datasets.source]
+kind = "http"
+url = "{upstream}/ok"
+timeout = "2s"
+"#
+        )
+    };
+    let mut s = String::from("id = \"gamma\"\nname = \"Gamma Province\"\nkind = \"province\"\n");
+    s += &ds("registry", "2020-01-01", "1h");
+    s += &ds("ledger", "2020-01-01", "1d");
+    s += &ds("future", "2999-12-31", "1d");
+    s
+}
+
+/// The standard catalogue plus gamma, with ranking settings for tests.
+pub fn catalogue(up: &Upstream) -> Catalogue {
+    let base = format!("http://{}", up.addr);
+    let cat = Catalogue::new(&base);
+    cat.write("dxgate.toml", SETTINGS);
+    cat.write("policies/agencies/gamma.toml", &gamma(&base));
+    cat
+}
+
+pub async fn setup() -> (Upstream, Catalogue, Gateway) {
+    let up = Upstream::start().await;
+    let cat = catalogue(&up);
+    let gw = Gateway::start(cat.path()).await;
+    (up, cat, gw)
+}
+
+/// Request ids of what [`traffic`] sent, by kind.
+#[derive(Debug, Default)]
+pub struct Sent {
+    pub all: Vec<String>,
+    pub refusals: Vec<String>,
+    pub portal_refusals: Vec<String>,
+    pub police_refusals: Vec<String>,
+    pub self_calls: usize,
+}
+
+/// One round of traffic covering every outcome, plus self-calls by alpha's own officer.
+pub async fn traffic(gw: &Gateway) -> Sent {
+    let mut sent = Sent::default();
+    let calls: &[(&str, &str)] = &[
+        (PORTAL_KEY, "/v1/data/alpha/people?citizen_id=001"),
+        (PORTAL_KEY, "/v1/data/alpha/people?citizen_id=002"),
+        (PORTAL_KEY, "/v1/data/alpha/http-ok?code=1234"),
+        (PORTAL_KEY, "/v1/data/alpha/restricted?citizen_id=001"),
+        (PORTAL_KEY, "/v1/data/alpha/refuse-bare?code=1234"),
+        (PORTAL_KEY, "/v1/data/alpha/refuse-justified?code=1234"),
+        (PORTAL_KEY, "/v1/data/alpha/secret?citizen_id=001"),
+        (PORTAL_KEY, "/v1/data/alpha/fails?code=1234"),
+        (PORTAL_KEY, "/v1/data/alpha/invalid-block?code=1234"),
+        (PORTAL_KEY, "/v1/data/alpha/invalid-flag?code=1234"),
+        (PORTAL_KEY, "/v1/data/alpha/missing?code=1234"),
+        (PORTAL_KEY, "/v1/data/alpha/people?citizen_id=abc"),
+        (PORTAL_KEY, "/v1/data/gamma/registry?code=1234"),
+        (POLICE_KEY, "/v1/data/alpha/restricted?citizen_id=001"),
+        (POLICE_KEY, "/v1/data/alpha/people?citizen_id=003"),
+        (POLICE_KEY, "/v1/data/alpha/refuse-justified?code=1234"),
+        (POLICE_KEY, "/v1/data/beta/licences?code=1234"),
+        (POLICE_KEY, "/v1/data/gamma/registry?code=1234"),
+    ];
+    for (key, path) in calls {
+        let r = gw.get(key, path).await;
+        let id = request_id(&r);
+        if r.status() == 403 || r.status() == 451 {
+            let body: Value = r.json().await.unwrap_or(Value::Null);
+            if body["type"]
+                .as_str()
+                .is_some_and(|t| t.ends_with("/refused"))
+            {
+                sent.refusals.push(id.clone());
+                if *key == PORTAL_KEY {
+                    sent.portal_refusals.push(id.clone());
+                } else {
+                    sent.police_refusals.push(id.clone());
+                }
+            }
+        }
+        sent.all.push(id);
+    }
+    for _ in 0..5 {
+        let r = gw
+            .get(OFFICER_ALPHA_KEY, "/v1/data/alpha/people?citizen_id=001")
+            .await;
+        assert_eq!(r.status(), 200);
+        sent.all.push(request_id(&r));
+        sent.self_calls += 1;
+    }
+    let r = gw
+        .get(
+            OFFICER_ALPHA_KEY,
+            "/v1/data/alpha/restricted?citizen_id=001",
+        )
+        .await;
+    sent.all.push(request_id(&r));
+    sent.self_calls += 1;
+    sent
+}
+
+/// `GET path` without credentials: (status, content type, body text).
+pub async fn public(gw: &Gateway, path: &str) -> (u16, String, String) {
+    let r = client().get(gw.url(path)).send().await.unwrap();
+    let s = r.status().as_u16();
+    let ct = r
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (s, ct, r.text().await.unwrap())
+}
+
+/// The published ranking (JSON) right now.
+pub async fn ranking_json(gw: &Gateway) -> Value {
+    let (s, _, body) = public(gw, "/public/ranking.json").await;
+    assert_eq!(s, 200, "{body}");
+    serde_json::from_str(&body).unwrap()
+}
+
+/// One agency's entry of a ranking.
+pub fn agency<'a>(ranking: &'a Value, id: &str) -> &'a Value {
+    ranking["agencies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == id)
+        .unwrap_or_else(|| panic!("{id} is not in the ranking"))
+}
+
+/// One indicator of an agency's entry.
+pub fn indicator<'a>(agency: &'a Value, id: &str) -> &'a Value {
+    agency["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == id)
+        .unwrap()
+}
