@@ -6,6 +6,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// mimalloc: the request path allocates many small, short-lived buffers; glibc malloc showed up
+/// at ~10% of CPU in profiles under load (docs/benchmarks.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// dxgate — the data-sharing compliance gateway.
 #[derive(Parser)]
 #[command(name = "dxgate", version, about)]
