@@ -8,11 +8,15 @@
 //!   PostgreSQL monthly partitions and archived segments.
 //! - [`AuditWriter`]: the group-commit task that batches concurrent records into one transaction,
 //!   answers each request only once its record is durable, and signs checkpoints.
+//! - [`inclusion`]: proofs that a `Request-Id` is in a signed tree, checkable offline.
+//! - [`archive`]: `dxgate audit archive`, moving closed segments to files, chain kept.
 //! - [`verify`]: `dxgate audit verify`, which names the first altered or missing record and
 //!   checks every checkpoint's signature and root.
 
+pub mod archive;
 pub mod chain;
 pub mod checkpoint;
+pub mod inclusion;
 pub mod merkle;
 pub mod note;
 mod outcome;
@@ -24,7 +28,5 @@ mod writer;
 pub use checkpoint::{Checkpoint, SignedCheckpoint};
 pub use outcome::{Outcome, SchemaResult};
 pub use record::{Entry, RecordedJustification, StoredRecord};
-pub use store::{
-    now_ms, sqlite_file, Backend, Batch, RecordFilter, SegmentRow, Store, StoreError,
-};
+pub use store::{now_ms, sqlite_file, Backend, Batch, RecordFilter, SegmentRow, Store, StoreError};
 pub use writer::{AuditError, AuditWriter, CheckpointPolicy, WriterConfig, WriterStats};

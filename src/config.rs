@@ -15,4 +15,4 @@ pub use catalog::{
 };
 pub use diagnostics::{Diagnostic, Diagnostics};
 pub use load::{load, load_settings, Loaded};
-pub use settings::{AuditSettings, ServerSettings, Settings, StoreSettings};
+pub use settings::{valid_node_id, AuditSettings, ServerSettings, Settings, StoreSettings};

@@ -15,6 +15,8 @@ pub struct Gateway {
     pub audit: AuditWriter,
     /// `GET /v1/catalog`, rendered once.
     pub catalog_json: Bytes,
+    /// The checkpoint verifier key (`<name>+<hash>+<key>`), served with checkpoints.
+    pub verifier_key: Option<String>,
 }
 
 impl Gateway {
@@ -26,6 +28,7 @@ impl Gateway {
             store,
             audit,
             catalog_json,
+            verifier_key: None,
         }
     }
 }

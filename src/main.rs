@@ -36,10 +36,41 @@ enum Command {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Verify every hash chain; exit 1 naming the first bad record.
+    /// Verify every hash chain, Merkle tree and checkpoint signature; exit 1 naming the first
+    /// bad record or checkpoint.
     Verify {
         #[arg(long, default_value = ".")]
         config: PathBuf,
+        /// Also trust this verifier key (`<name>+<hash>+<key>`); repeatable.
+        #[arg(long = "key")]
+        keys: Vec<String>,
+        /// A checkpoint note saved earlier: the log must still contain it; repeatable.
+        #[arg(long = "checkpoint")]
+        checkpoints: Vec<PathBuf>,
+        /// Re-read and check the archived segment files too.
+        #[arg(long)]
+        archive_files: bool,
+    },
+    /// Print the checkpoint verifier key (creating the signing key if missing).
+    Key {
+        #[arg(long, default_value = ".")]
+        config: PathBuf,
+    },
+    /// Move each chain's records from before DATE into segment files; the chain stays whole.
+    Archive {
+        #[arg(long, default_value = ".")]
+        config: PathBuf,
+        /// UTC date YYYY-MM-DD; records before it are archived (whole 256-record blocks).
+        #[arg(long)]
+        before: String,
+    },
+    /// Check an inclusion proof (JSON from GET /v1/audit/inclusion/{id}) offline.
+    CheckInclusion {
+        /// The proof file.
+        proof: PathBuf,
+        /// The verifier key to trust (default: the one inside the proof — check it!).
+        #[arg(long)]
+        key: Option<String>,
     },
 }
 
@@ -60,9 +91,28 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Serve { config } => dxgate::commands::serve(&config).await,
             Command::Check { config } => dxgate::commands::check(&config).await,
-            Command::Audit {
-                command: AuditCommand::Verify { config },
-            } => dxgate::commands::audit_verify(&config).await,
+            Command::Audit { command } => match command {
+                AuditCommand::Verify {
+                    config,
+                    keys,
+                    checkpoints,
+                    archive_files,
+                } => {
+                    let args = dxgate::commands::VerifyArgs {
+                        keys,
+                        checkpoints,
+                        archive_files,
+                    };
+                    dxgate::commands::audit_verify(&config, &args).await
+                }
+                AuditCommand::Key { config } => dxgate::commands::audit_key(&config).await,
+                AuditCommand::Archive { config, before } => {
+                    dxgate::commands::audit_archive(&config, &before).await
+                }
+                AuditCommand::CheckInclusion { proof, key } => {
+                    dxgate::commands::audit_check_inclusion(&proof, key.as_deref())
+                }
+            },
         }
     });
     match result {

@@ -4,6 +4,7 @@
 
 pub mod audit_api;
 pub mod catalog_api;
+pub mod checkpoint_api;
 mod health;
 mod pipeline;
 pub mod problem;

@@ -31,7 +31,12 @@ pub fn origin_for(prefix: &str, node_id: &str) -> String {
 impl Checkpoint {
     /// The note text (three lines, each ending in a newline).
     pub fn body(&self) -> String {
-        format!("{}\n{}\n{}\n", self.origin, self.size, B64.encode(self.root))
+        format!(
+            "{}\n{}\n{}\n",
+            self.origin,
+            self.size,
+            B64.encode(self.root)
+        )
     }
 
     /// Parse a note text; extension lines after the third are ignored, as the spec allows.
@@ -156,7 +161,10 @@ mod tests {
         let s = NoteSigner::generate("dxgate.test/audit").unwrap();
         let cp = SignedCheckpoint::new(&s, "dxgate.test/audit", "n1", 5, [7u8; 32], "ab", 1);
         let c = Checkpoint::open(&cp.note, &s.verifier()).unwrap();
-        assert_eq!((c.origin.as_str(), c.size, c.root), ("dxgate.test/audit/n1", 5, [7u8; 32]));
+        assert_eq!(
+            (c.origin.as_str(), c.size, c.root),
+            ("dxgate.test/audit/n1", 5, [7u8; 32])
+        );
         let forged = cp.note.replace("\n5\n", "\n4\n");
         assert!(Checkpoint::open(&forged, &s.verifier()).is_err());
     }

@@ -156,7 +156,11 @@ impl Frontier {
         }
         Some(Frontier {
             size,
-            stack: parts.iter().map(|p| p.level).zip(hashes.iter().copied()).collect(),
+            stack: parts
+                .iter()
+                .map(|p| p.level)
+                .zip(hashes.iter().copied())
+                .collect(),
         })
     }
 
@@ -280,8 +284,17 @@ mod tests {
                     .iter()
                     .map(|&(a, b)| range_hash(&all, a, b))
                     .collect();
-                assert!(verify_inclusion(m, n, &all[m as usize], &proof, &root), "{m} in {n}");
-                assert!(!verify_inclusion(m, n, &all[(m as usize + 1) % 300], &proof, &root));
+                assert!(
+                    verify_inclusion(m, n, &all[m as usize], &proof, &root),
+                    "{m} in {n}"
+                );
+                assert!(!verify_inclusion(
+                    m,
+                    n,
+                    &all[(m as usize + 1) % 300],
+                    &proof,
+                    &root
+                ));
                 let mut bad = proof.clone();
                 if let Some(first) = bad.first_mut() {
                     first[0] ^= 1;

@@ -114,7 +114,12 @@ impl NoteSigner {
     pub fn private_key(&self) -> String {
         let mut b = vec![ALG_ED25519];
         b.extend_from_slice(self.key.as_bytes());
-        format!("PRIVATE+KEY+{}+{:08x}+{}", self.name, self.hash, B64.encode(b))
+        format!(
+            "PRIVATE+KEY+{}+{:08x}+{}",
+            self.name,
+            self.hash,
+            B64.encode(b)
+        )
     }
 
     /// The public verifier key string.
@@ -201,7 +206,9 @@ impl NoteVerifier {
             .ok_or(NoteError::BadNote("no blank line before the signatures"))?;
         let (text, sigs) = (&note[..=split], &note[split + 2..]);
         if !sigs.ends_with('\n') {
-            return Err(NoteError::BadNote("signature block must end with a newline"));
+            return Err(NoteError::BadNote(
+                "signature block must end with a newline",
+            ));
         }
         for line in sigs.lines() {
             let line = line
@@ -306,7 +313,9 @@ mod tests {
         let v = NoteVerifier::parse(&s.verifier_key()).unwrap();
         let note = s.sign("origin\n3\nAAAA\n");
         assert_eq!(v.open(&note).unwrap(), "origin\n3\nAAAA\n");
-        let other = NoteSigner::generate("dxgate.test/audit").unwrap().verifier();
+        let other = NoteSigner::generate("dxgate.test/audit")
+            .unwrap()
+            .verifier();
         assert!(matches!(other.open(&note), Err(NoteError::NotSigned(_))));
         assert!(NoteSigner::generate("bad name").is_err());
     }

@@ -20,6 +20,7 @@ use sqlx::{AnyConnection, AnyPool, Executor};
 
 use super::Outcome;
 
+pub use partitions::days_from_civil;
 pub use records::Batch;
 pub use tree::SegmentRow;
 

@@ -186,7 +186,12 @@ impl Task {
         let hashes = self.store.subtree_hashes(&self.node_id, &parts).await?;
         self.tree = Frontier::from_parts(size, &hashes)
             .ok_or_else(|| StoreError::Corrupt("tree parts".into()))?;
-        self.checkpointed = match self.store.checkpoints(&self.node_id, head.seq).await?.last() {
+        self.checkpointed = match self
+            .store
+            .checkpoints(&self.node_id, head.seq)
+            .await?
+            .last()
+        {
             Some(cp) => cp.tree_size as u64,
             None => 0,
         };
@@ -209,10 +214,9 @@ impl Task {
 
     async fn run(mut self, mut rx: mpsc::Receiver<Job>) {
         let mut jobs: Vec<Job> = Vec::with_capacity(self.batch_max);
-        let interval = self
-            .policy
-            .as_ref()
-            .map_or(Duration::from_secs(3600), |p| p.interval.max(Duration::from_millis(10)));
+        let interval = self.policy.as_ref().map_or(Duration::from_secs(3600), |p| {
+            p.interval.max(Duration::from_millis(10))
+        });
         let mut tick = tokio::time::interval(interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -239,7 +243,12 @@ impl Task {
     }
 
     /// A checkpoint of the committed head, if it has grown since the last one.
-    fn due_checkpoint(&self, tree: &Frontier, head: &Head, force: bool) -> Option<SignedCheckpoint> {
+    fn due_checkpoint(
+        &self,
+        tree: &Frontier,
+        head: &Head,
+        force: bool,
+    ) -> Option<SignedCheckpoint> {
         let p = self.policy.as_ref()?;
         let pending = tree.size().saturating_sub(self.checkpointed);
         if pending == 0 || (!force && pending < p.every.max(1)) {

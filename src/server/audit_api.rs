@@ -18,7 +18,7 @@ const DEFAULT_LIMIT: u32 = 100;
 const MAX_LIMIT: u32 = 1000;
 
 /// What a caller may see.
-enum Scope {
+pub(super) enum Scope {
     All,
     Agency(String),
     Consumer(String),
@@ -34,11 +34,28 @@ fn scope_of(c: &Consumer) -> Scope {
     }
 }
 
-fn visible(scope: &Scope, r: &StoredRecord) -> bool {
+pub(super) fn visible(scope: &Scope, r: &StoredRecord) -> bool {
     match scope {
         Scope::All => true,
         Scope::Agency(a) => r.entry.agency.as_deref() == Some(a),
         Scope::Consumer(c) => r.entry.consumer.as_deref() == Some(c),
+    }
+}
+
+/// Authenticate the caller and work out what it may see; "no" is 401.
+pub(super) fn caller_scope(
+    gw: &Gateway,
+    req: &Request<Incoming>,
+) -> Result<Scope, Response<Full<Bytes>>> {
+    let auth = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .map(HeaderValue::as_bytes);
+    match authenticate(&gw.catalog.keys, auth) {
+        Ok(c) => Ok(scope_of(&c)),
+        Err(e) => Err(Problem::new(ProblemKind::Unauthenticated, e.to_string())
+            .with_header(header::WWW_AUTHENTICATE, "Bearer")
+            .render(None)),
     }
 }
 
@@ -47,19 +64,10 @@ pub async fn records(
     req: &Request<Incoming>,
     id: Option<&str>,
 ) -> Response<Full<Bytes>> {
-    let auth = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .map(HeaderValue::as_bytes);
-    let caller = match authenticate(&gw.catalog.keys, auth) {
-        Ok(c) => c,
-        Err(e) => {
-            return Problem::new(ProblemKind::Unauthenticated, e.to_string())
-                .with_header(header::WWW_AUTHENTICATE, "Bearer")
-                .render(None)
-        }
+    let scope = match caller_scope(gw, req) {
+        Ok(s) => s,
+        Err(r) => return r,
     };
-    let scope = scope_of(&caller);
     if let Some(id) = id.filter(|s| !s.is_empty()) {
         return match gw.store.get(id).await {
             // Records outside the caller's scope are reported as absent, not forbidden, so

@@ -30,6 +30,7 @@ pub enum ProblemKind {
     SourceTimeout,
     InvalidResponse,
     AuditUnavailable,
+    NotYetCheckpointed,
     Internal,
 }
 
@@ -109,6 +110,11 @@ impl ProblemKind {
                 "audit-unavailable",
                 "The audit log cannot record this request, so nothing is served",
                 StatusCode::SERVICE_UNAVAILABLE,
+            ),
+            NotYetCheckpointed => (
+                "not-yet-checkpointed",
+                "Not yet covered by a signed checkpoint",
+                StatusCode::CONFLICT,
             ),
             Internal => (
                 "internal",
@@ -240,7 +246,7 @@ pub fn outcome_of(kind: ProblemKind) -> Outcome {
         SourceError | SourceTimeout => Outcome::SourceError,
         InvalidResponse => Outcome::InvalidResponse,
         Forbidden | MissingPurpose | NotFound | MethodNotAllowed | InvalidRequest
-        | PayloadTooLarge | UnsupportedMediaType => Outcome::RejectedRequest,
+        | PayloadTooLarge | UnsupportedMediaType | NotYetCheckpointed => Outcome::RejectedRequest,
         AuditUnavailable | Internal => Outcome::SourceError,
     }
 }

@@ -9,7 +9,7 @@ use http_body_util::Full;
 use hyper::body::Incoming;
 
 use super::problem::{Problem, ProblemKind};
-use super::{audit_api, catalog_api, health, pipeline};
+use super::{audit_api, catalog_api, checkpoint_api, health, pipeline};
 use crate::gateway::Gateway;
 
 /// Dispatch one request.
@@ -43,6 +43,17 @@ pub async fn route(
         (Some("v1"), Some("audit"), Some("records"), rest, None) => match only_get(&req) {
             Some(r) => r,
             None => audit_api::records(&gw, &req, rest).await,
+        },
+        (Some("v1"), Some("audit"), Some("checkpoint"), node, None) => match only_get(&req) {
+            Some(r) => r,
+            None => match node.filter(|n| !n.is_empty()) {
+                Some(n) => checkpoint_api::note(&gw, n).await,
+                None => checkpoint_api::latest(&gw).await,
+            },
+        },
+        (Some("v1"), Some("audit"), Some("inclusion"), Some(id), None) => match only_get(&req) {
+            Some(r) => r,
+            None => checkpoint_api::inclusion(&gw, &req, id).await,
         },
         (Some("healthz"), None, ..) => health::healthz(),
         (Some("readyz"), None, ..) => health::readyz(&gw).await,

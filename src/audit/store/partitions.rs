@@ -16,7 +16,11 @@ const DAY_MS: i64 = 86_400_000;
 impl Store {
     /// Make sure the partitions for this month and the next `months_ahead` exist (PostgreSQL;
     /// nothing to do on SQLite). Replicas may run this concurrently.
-    pub async fn ensure_partitions(&self, now_ms: i64, months_ahead: u32) -> Result<(), StoreError> {
+    pub async fn ensure_partitions(
+        &self,
+        now_ms: i64,
+        months_ahead: u32,
+    ) -> Result<(), StoreError> {
         if self.backend != Backend::Postgres {
             return Ok(());
         }

@@ -6,9 +6,9 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::super::chain::Head;
+use super::super::checkpoint::SignedCheckpoint;
 use super::super::merkle::{to_hex, Hash, Subtree};
 use super::super::{Entry, Outcome, RecordedJustification, SchemaResult, StoredRecord};
-use super::super::checkpoint::SignedCheckpoint;
 use super::{now_ms, RecordFilter, Store, StoreError};
 use crate::policy::JustificationStatus;
 
@@ -77,13 +77,15 @@ impl Store {
             q.execute(&mut *tx).await?;
         }
         for (t, h) in batch.tree_nodes {
-            sqlx::query("INSERT INTO audit_tree (node_id, level, idx, hash) VALUES ($1, $2, $3, $4)")
-                .bind(batch.node_id)
-                .bind(i64::from(t.level))
-                .bind(t.index as i64)
-                .bind(to_hex(h))
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO audit_tree (node_id, level, idx, hash) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(batch.node_id)
+            .bind(i64::from(t.level))
+            .bind(t.index as i64)
+            .bind(to_hex(h))
+            .execute(&mut *tx)
+            .await?;
         }
         let moved = sqlx::query(
             "UPDATE audit_chains SET seq = $1, hash = $2, updated_ms = $3 \
@@ -167,15 +169,31 @@ impl Store {
         rows.iter().map(decode).collect()
     }
 
+    /// The first `seq` after `after` in `node_id`'s chain whose record is from `since_ms` or
+    /// later (records arrive out of time order by at most a request timeout).
+    pub async fn first_seq_since(
+        &self,
+        node_id: &str,
+        since_ms: i64,
+        after: i64,
+    ) -> Result<Option<i64>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT MIN(seq) FROM audit_records WHERE node_id = $1 AND ts_ms >= $2 AND seq > $3",
+        )
+        .bind(node_id)
+        .bind(since_ms)
+        .bind(after)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
     /// Every node id that has a chain.
     pub async fn nodes(&self) -> Result<Vec<String>, StoreError> {
-        Ok(
-            sqlx::query_scalar(
-                "SELECT node_id FROM audit_chains UNION SELECT node_id FROM audit_records ORDER BY 1",
-            )
-                .fetch_all(&self.pool)
-                .await?,
+        Ok(sqlx::query_scalar(
+            "SELECT node_id FROM audit_chains UNION SELECT node_id FROM audit_records ORDER BY 1",
         )
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     /// Up to `limit` records of `node_id`'s chain with `seq > after`, in chain order.
@@ -199,7 +217,6 @@ impl Store {
         }
         Ok(out)
     }
-
 }
 
 fn insert_sql(rows: usize) -> String {
@@ -279,4 +296,3 @@ pub(super) fn decode(r: &AnyRow) -> Result<StoredRecord, StoreError> {
         },
     })
 }
-

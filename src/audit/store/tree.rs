@@ -6,8 +6,8 @@ use sqlx::{Any, Row, Transaction};
 
 use super::super::chain::{Head, GENESIS};
 use super::super::checkpoint::SignedCheckpoint;
-use super::super::merkle::{fold_parts, from_hex, leaf_hash, node_hash, to_hex, Hash, Subtree};
 use super::super::merkle::STORED_LEVEL;
+use super::super::merkle::{fold_parts, from_hex, leaf_hash, node_hash, to_hex, Hash, Subtree};
 use super::{now_ms, Store, StoreError};
 
 /// One archived stretch of a chain (`audit_segments`): enough to continue verifying the live
@@ -86,7 +86,9 @@ impl Store {
             if seq != (from + i as u64 + 1) as i64 {
                 break;
             }
-            out.push(leaf_hash(&from_hex(&hash).ok_or_else(|| corrupt("record hash"))?));
+            out.push(leaf_hash(
+                &from_hex(&hash).ok_or_else(|| corrupt("record hash"))?,
+            ));
         }
         if out.len() as u64 != to - from {
             return Err(StoreError::MissingLeaves {
@@ -146,12 +148,17 @@ impl Store {
     ) -> Result<HashMap<Subtree, Hash>, StoreError> {
         let mut out = HashMap::new();
         for chunk in wanted.chunks(32) {
-            let mut sql = String::from("SELECT level, idx, hash FROM audit_tree WHERE node_id = $1 AND (");
+            let mut sql =
+                String::from("SELECT level, idx, hash FROM audit_tree WHERE node_id = $1 AND (");
             for i in 0..chunk.len() {
                 if i > 0 {
                     sql.push_str(" OR ");
                 }
-                sql.push_str(&format!("(level = ${} AND idx = ${})", 2 + 2 * i, 3 + 2 * i));
+                sql.push_str(&format!(
+                    "(level = ${} AND idx = ${})",
+                    2 + 2 * i,
+                    3 + 2 * i
+                ));
             }
             sql.push(')');
             let mut q = sqlx::query(&sql).bind(node_id);
