@@ -8,7 +8,11 @@ mod common;
 mod audit_log;
 #[path = "gateway/catalogue.rs"]
 mod catalogue;
+#[path = "gateway/checkpoints.rs"]
+mod checkpoints;
 #[path = "gateway/outcomes.rs"]
 mod outcomes;
+#[path = "gateway/replicas.rs"]
+mod replicas;
 #[path = "gateway/sql_sources.rs"]
 mod sql_sources;

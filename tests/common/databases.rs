@@ -37,3 +37,46 @@ pub fn unique_name(prefix: &str) -> String {
         .as_nanos();
     format!("{prefix}_{}_{}", std::process::id(), nanos % 1_000_000_000)
 }
+
+/// A database of its own on the test PostgreSQL server (`CREATE DATABASE dxgate_t_…` through
+/// the server's `test` database); [`FreshPostgres::drop_db`] removes it.
+pub struct FreshPostgres {
+    /// URL of the fresh database.
+    pub url: String,
+    name: String,
+    admin: AnyPool,
+}
+
+impl FreshPostgres {
+    /// Create one, or skip (outside CI) / fail (under CI=true) like [`require`].
+    pub async fn create(prefix: &str) -> Option<FreshPostgres> {
+        let admin_url = postgres_url();
+        let admin = require(&admin_url, "PostgreSQL").await?;
+        let name = unique_name(&format!("dxgate_t_{prefix}"));
+        sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
+            .execute(&admin)
+            .await
+            .expect("create the test database");
+        let (base, query) = match admin_url.split_once('?') {
+            Some((b, q)) => (b, format!("?{q}")),
+            None => (admin_url.as_str(), String::new()),
+        };
+        let server = base.rsplit_once('/').map(|(s, _)| s).unwrap_or(base);
+        Some(FreshPostgres {
+            url: format!("{server}/{name}{query}"),
+            name,
+            admin,
+        })
+    }
+
+    /// Drop the database (connections still open to it are ended).
+    pub async fn drop_db(self) {
+        let _ = sqlx::raw_sql(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            self.name
+        ))
+        .execute(&self.admin)
+        .await;
+        self.admin.close().await;
+    }
+}
