@@ -14,5 +14,7 @@ mod checkpoints;
 mod outcomes;
 #[path = "gateway/replicas.rs"]
 mod replicas;
+#[path = "gateway/retention.rs"]
+mod retention;
 #[path = "gateway/sql_sources.rs"]
 mod sql_sources;
