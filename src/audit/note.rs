@@ -251,16 +251,21 @@ pub fn load_or_create_key(path: &Path, name: &str) -> Result<(NoteSigner, bool),
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(file_err)?;
     }
+    // Write a private temporary file, then link it into place: replicas starting together see
+    // either no key or a complete one, and only the first link wins.
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
     let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
+    opts.write(true).create(true).truncate(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-    match opts.open(path) {
-        Ok(mut f) => {
-            writeln!(f, "{}", signer.private_key()).map_err(file_err)?;
-            f.sync_all().map_err(file_err)?;
-            Ok((signer, true))
-        }
+    let written = opts.open(&tmp).and_then(|mut f| {
+        writeln!(f, "{}", signer.private_key())?;
+        f.sync_all()
+    });
+    let linked = written.and_then(|()| std::fs::hard_link(&tmp, path));
+    let _ = std::fs::remove_file(&tmp);
+    match linked {
+        Ok(()) => Ok((signer, true)),
         // Another replica created it first: use theirs.
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
             let text = std::fs::read_to_string(path).map_err(file_err)?;

@@ -9,7 +9,7 @@ use super::super::chain::Head;
 use super::super::checkpoint::SignedCheckpoint;
 use super::super::merkle::{to_hex, Hash, Subtree};
 use super::super::{Entry, Outcome, RecordedJustification, SchemaResult, StoredRecord};
-use super::{now_ms, RecordFilter, Store, StoreError};
+use super::{now_ms, Backend, RecordFilter, Store, StoreError};
 use crate::policy::JustificationStatus;
 
 pub(super) const COLUMNS: &str =
@@ -43,7 +43,7 @@ impl Store {
     pub async fn append_batch(&self, batch: &Batch<'_>) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
         for chunk in batch.records.chunks(ROWS_PER_INSERT) {
-            let sql = insert_sql(chunk.len());
+            let sql = insert_sql(chunk.len(), self.backend);
             let mut q = sqlx::query(&sql);
             for r in chunk {
                 let e = &r.entry;
@@ -219,7 +219,9 @@ impl Store {
     }
 }
 
-fn insert_sql(rows: usize) -> String {
+/// A multi-row INSERT. SQLite gets plain `?` placeholders: it resolves `$n` names with a linear
+/// search per parameter, which makes binding 12,000 of them quadratic (measured 30x slower).
+fn insert_sql(rows: usize, backend: Backend) -> String {
     let mut sql = String::with_capacity(64 + COLUMNS.len() + rows * NCOLS * 5);
     sql.push_str("INSERT INTO audit_records (");
     sql.push_str(COLUMNS);
@@ -235,8 +237,12 @@ fn insert_sql(rows: usize) -> String {
                 sql.push(',');
             }
             n += 1;
-            sql.push('$');
-            sql.push_str(&n.to_string());
+            if backend == Backend::Sqlite {
+                sql.push('?');
+            } else {
+                sql.push('$');
+                sql.push_str(&n.to_string());
+            }
         }
         sql.push(')');
     }
