@@ -10,6 +10,8 @@ mod audit_log;
 mod catalogue;
 #[path = "gateway/checkpoints.rs"]
 mod checkpoints;
+#[path = "gateway/deploy.rs"]
+mod deploy;
 #[path = "gateway/outcomes.rs"]
 mod outcomes;
 #[path = "gateway/replicas.rs"]

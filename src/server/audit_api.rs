@@ -46,16 +46,18 @@ pub(super) fn visible(scope: &Scope, r: &StoredRecord) -> bool {
 pub(super) fn caller_scope(
     gw: &Gateway,
     req: &Request<Incoming>,
-) -> Result<Scope, Response<Full<Bytes>>> {
+) -> Result<Scope, Box<Response<Full<Bytes>>>> {
     let auth = req
         .headers()
         .get(header::AUTHORIZATION)
         .map(HeaderValue::as_bytes);
     match authenticate(&gw.catalog.keys, auth) {
         Ok(c) => Ok(scope_of(&c)),
-        Err(e) => Err(Problem::new(ProblemKind::Unauthenticated, e.to_string())
-            .with_header(header::WWW_AUTHENTICATE, "Bearer")
-            .render(None)),
+        Err(e) => Err(Box::new(
+            Problem::new(ProblemKind::Unauthenticated, e.to_string())
+                .with_header(header::WWW_AUTHENTICATE, "Bearer")
+                .render(None),
+        )),
     }
 }
 
@@ -66,7 +68,7 @@ pub async fn records(
 ) -> Response<Full<Bytes>> {
     let scope = match caller_scope(gw, req) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     if let Some(id) = id.filter(|s| !s.is_empty()) {
         return match gw.store.get(id).await {

@@ -74,7 +74,7 @@ pub async fn inclusion(
 ) -> Response<Full<Bytes>> {
     let scope = match caller_scope(gw, req) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let record = match gw.store.get(request_id).await {
         Ok(Some(r)) if visible(&scope, &r) => r,
