@@ -54,6 +54,8 @@ struct Report {
     batches: u64,
     max_batch: u64,
     checkpoints: u64,
+    /// Store bytes per record (table, indexes, tree, checkpoints; SQLite: the file and WAL).
+    bytes_per_record: f64,
 }
 
 async fn run(backend: &'static str, url: &str) -> Report {
@@ -107,6 +109,7 @@ async fn run(backend: &'static str, url: &str) -> Report {
     let elapsed = started.elapsed();
     let s = writer.stats();
     let report = Report {
+        bytes_per_record: 0.0,
         backend,
         records: s.committed_records.load(Ordering::Relaxed) - base.0,
         elapsed,
@@ -116,8 +119,39 @@ async fn run(backend: &'static str, url: &str) -> Report {
     };
     drop(writer);
     let _ = task.await;
+    let total = s_records(&store).await;
+    let bytes = store_bytes(&store, url).await;
     store.close().await;
-    report
+    Report {
+        bytes_per_record: bytes as f64 / total.max(1) as f64,
+        ..report
+    }
+}
+
+async fn s_records(store: &Store) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM audit_records")
+        .fetch_one(store.pool())
+        .await
+        .unwrap_or(0)
+}
+
+/// Bytes the audit tables take.
+async fn store_bytes(store: &Store, url: &str) -> i64 {
+    match dxgate::audit::sqlite_file(url) {
+        Some(path) => ["", "-wal"]
+            .iter()
+            .filter_map(|ext| std::fs::metadata(format!("{path}{ext}")).ok())
+            .map(|m| m.len() as i64)
+            .sum(),
+        None => sqlx::query_scalar(
+            "SELECT (SELECT COALESCE(SUM(pg_total_relation_size(inhrelid)), 0) FROM pg_inherits \
+             WHERE inhparent = 'audit_records'::regclass)::bigint \
+             + pg_total_relation_size('audit_tree') + pg_total_relation_size('audit_checkpoints')",
+        )
+        .fetch_one(store.pool())
+        .await
+        .unwrap_or(0),
+    }
 }
 
 fn main() {
@@ -155,13 +189,13 @@ fn main() {
         }
     });
     println!(
-        "| backend | records | seconds | records/s | commits | mean batch | max batch | checkpoints |"
+        "| backend | records | seconds | records/s | commits | mean batch | max batch | checkpoints | bytes/record |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     for r in reports {
         let secs = r.elapsed.as_secs_f64();
         println!(
-            "| {} | {} | {:.2} | {:.0} | {} | {:.0} | {} | {} |",
+            "| {} | {} | {:.2} | {:.0} | {} | {:.0} | {} | {} | {:.0} |",
             r.backend,
             r.records,
             secs,
@@ -169,7 +203,8 @@ fn main() {
             r.batches,
             r.records as f64 / r.batches.max(1) as f64,
             r.max_batch,
-            r.checkpoints
+            r.checkpoints,
+            r.bytes_per_record
         );
     }
 }

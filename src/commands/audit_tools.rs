@@ -65,10 +65,17 @@ pub fn audit_check_inclusion(proof: &Path, key: Option<&str>) -> Result<(), Comm
             .ok()
             .and_then(|v| v.get("record").cloned())
             .and_then(|r| crate::audit::archive::record_from_json(r).ok());
-    let key = key
-        .map(str::to_owned)
-        .or_else(|| p.verifier_key.clone())
-        .ok_or_else(|| failed("pass --key <verifier key>"))?;
+    let key = match key {
+        Some(k) => k.to_owned(),
+        None => {
+            let k = p
+                .verifier_key
+                .clone()
+                .ok_or_else(|| failed("pass --key <published verifier key>"))?;
+            eprintln!("dxgate: WARNING: trusting the key inside the proof ({k}); compare it with the published verifier key or pass --key");
+            k
+        }
+    };
     let verifier = NoteVerifier::parse(&key).map_err(failed)?;
     let cp =
         check(&p, &verifier, record.as_ref()).map_err(|e| failed(format!("NOT INCLUDED: {e}")))?;
