@@ -20,3 +20,5 @@ mod replicas;
 mod retention;
 #[path = "gateway/sql_sources.rs"]
 mod sql_sources;
+#[path = "gateway/upgrade.rs"]
+mod upgrade;
