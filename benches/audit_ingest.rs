@@ -56,6 +56,8 @@ struct Report {
     checkpoints: u64,
     /// Store bytes per record (table, indexes, tree, checkpoints; SQLite: the file and WAL).
     bytes_per_record: f64,
+    /// `audit verify` speed over the whole store (chain, tree, signatures), records/s.
+    verify_per_s: f64,
 }
 
 async fn run(backend: &'static str, url: &str) -> Report {
@@ -63,6 +65,7 @@ async fn run(backend: &'static str, url: &str) -> Report {
     let inflight = env_or("BENCH_INFLIGHT", 4096);
     let store = Store::open(url).await.expect("open the store");
     let signer = NoteSigner::generate("bench.local/audit").expect("key");
+    let verifier = signer.verifier();
     let (writer, task) = AuditWriter::start_with(
         store.clone(),
         WriterConfig {
@@ -110,6 +113,7 @@ async fn run(backend: &'static str, url: &str) -> Report {
     let s = writer.stats();
     let report = Report {
         bytes_per_record: 0.0,
+        verify_per_s: 0.0,
         backend,
         records: s.committed_records.load(Ordering::Relaxed) - base.0,
         elapsed,
@@ -121,9 +125,20 @@ async fn run(backend: &'static str, url: &str) -> Report {
     let _ = task.await;
     let total = s_records(&store).await;
     let bytes = store_bytes(&store, url).await;
+    let opts = dxgate::audit::verify::VerifyOptions {
+        verifiers: vec![verifier],
+        ..Default::default()
+    };
+    let t = Instant::now();
+    let verified = dxgate::audit::verify::verify_all(&store, &opts)
+        .await
+        .expect("verify")
+        .expect("the benchmark's chain verifies");
+    let verify_per_s = verified[0].records as f64 / t.elapsed().as_secs_f64();
     store.close().await;
     Report {
         bytes_per_record: bytes as f64 / total.max(1) as f64,
+        verify_per_s,
         ..report
     }
 }
@@ -189,13 +204,13 @@ fn main() {
         }
     });
     println!(
-        "| backend | records | seconds | records/s | commits | mean batch | max batch | checkpoints | bytes/record |"
+        "| backend | records | seconds | records/s | commits | mean batch | max batch | checkpoints | bytes/record | verify records/s |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for r in reports {
         let secs = r.elapsed.as_secs_f64();
         println!(
-            "| {} | {} | {:.2} | {:.0} | {} | {:.0} | {} | {} | {:.0} |",
+            "| {} | {} | {:.2} | {:.0} | {} | {:.0} | {} | {} | {:.0} | {:.0} |",
             r.backend,
             r.records,
             secs,
@@ -204,7 +219,8 @@ fn main() {
             r.records as f64 / r.batches.max(1) as f64,
             r.max_batch,
             r.checkpoints,
-            r.bytes_per_record
+            r.bytes_per_record,
+            r.verify_per_s
         );
     }
 }
