@@ -50,6 +50,10 @@ enum AuditCommand {
         /// Re-read and check the archived segment files too.
         #[arg(long)]
         archive_files: bool,
+        /// Only walk records after each chain's last signed checkpoint before this UTC date
+        /// (YYYY-MM-DD); the checkpoint vouches for the rest.
+        #[arg(long)]
+        since: Option<String>,
     },
     /// Print the checkpoint verifier key (creating the signing key if missing).
     Key {
@@ -97,11 +101,13 @@ fn main() -> ExitCode {
                     keys,
                     checkpoints,
                     archive_files,
+                    since,
                 } => {
                     let args = dxgate::commands::VerifyArgs {
                         keys,
                         checkpoints,
                         archive_files,
+                        since,
                     };
                     dxgate::commands::audit_verify(&config, &args).await
                 }

@@ -55,9 +55,9 @@ pub async fn prove(
     verifier_key: Option<String>,
 ) -> Result<InclusionProof, ProveError> {
     let cp: SignedCheckpoint = store
-        .checkpoints(&record.node_id, record.seq)
+        .latest_checkpoint(&record.node_id)
         .await?
-        .pop()
+        .filter(|c| c.tree_size >= record.seq)
         .ok_or(ProveError::NotYetCheckpointed)?;
     let (m, n) = (record.seq as u64 - 1, cp.tree_size as u64);
     let mut proof = Vec::new();

@@ -2,12 +2,17 @@
 //! signature and root, and name the first record (or checkpoint) that does not fit.
 //!
 //! Per node: archived segments must link up from genesis; the live chain continues from the
-//! last segment's hash; each record's hash and link are recomputed; at each checkpoint's size
-//! the recomputed root must equal the signed one; and the chain may not end before its latest
-//! checkpoint or its recorded head (the only way a removed *tail* shows).
+//! last segment's hash (or, with `since`, from the last signed checkpoint before that time);
+//! each record's hash and link are recomputed; at each checkpoint's size the recomputed root
+//! must equal the signed one; and the chain may not end before its latest checkpoint or its
+//! recorded head (the only way a removed *tail* shows). Checkpoints are read page by page with
+//! the records, so memory stays flat however long the chain is.
+
+mod fault;
 
 use std::collections::BTreeMap;
-use std::fmt;
+
+pub use fault::{Fault, Tampered};
 
 use super::chain::{record_hash, GENESIS};
 use super::checkpoint::{Checkpoint, SignedCheckpoint};
@@ -18,76 +23,6 @@ use super::{Store, StoreError};
 /// Records fetched per round trip while walking a chain.
 const PAGE: i64 = 10_000;
 
-/// What is wrong.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Fault {
-    /// The stored hash does not match the record's content: it was altered.
-    HashMismatch,
-    /// `prev_hash` does not equal the previous record's hash: a record was removed or replaced.
-    BrokenLink,
-    /// Sequence numbers jump: records are missing.
-    Gap { expected: i64 },
-    /// The chain ends before a signed checkpoint (or its recorded head) says it should.
-    Truncated {
-        records: i64,
-        expected: i64,
-        by: String,
-    },
-    /// A checkpoint's signature does not verify with any trusted key.
-    BadSignature { size: i64, why: String },
-    /// The chain's Merkle root at a checkpoint's size is not the signed root.
-    RootMismatch { size: i64 },
-    /// An archived segment does not link up or does not match its file.
-    Segment { first_seq: i64, why: String },
-}
-
-/// The first problem found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Tampered {
-    pub node_id: String,
-    pub seq: i64,
-    /// The record's id, when the problem is a record.
-    pub request_id: Option<String>,
-    pub fault: Fault,
-}
-
-impl fmt::Display for Tampered {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let what = match &self.fault {
-            Fault::HashMismatch => {
-                "its content does not match its hash: the record was altered".to_string()
-            }
-            Fault::BrokenLink => {
-                "its prev_hash does not match the previous record: a record was removed or replaced"
-                    .to_string()
-            }
-            Fault::Gap { expected } => {
-                format!("expected seq {expected}: records are missing before it")
-            }
-            Fault::Truncated { records, expected, by } => format!(
-                "the chain holds {records} records but {by} covers {expected}: records were removed from its end"
-            ),
-            Fault::BadSignature { size, why } => {
-                format!("checkpoint at size {size} is not validly signed: {why}")
-            }
-            Fault::RootMismatch { size } => format!(
-                "the chain's Merkle root at size {size} differs from the signed checkpoint: records were altered"
-            ),
-            Fault::Segment { first_seq, why } => {
-                format!("archived segment from seq {first_seq}: {why}")
-            }
-        };
-        match &self.request_id {
-            Some(id) => write!(
-                f,
-                "record {id} (node {}, seq {}): {what}",
-                self.node_id, self.seq
-            ),
-            None => write!(f, "chain {} at seq {}: {what}", self.node_id, self.seq),
-        }
-    }
-}
-
 /// What to check beyond the chains themselves.
 #[derive(Debug, Clone, Default)]
 pub struct VerifyOptions {
@@ -97,6 +32,9 @@ pub struct VerifyOptions {
     pub external: Vec<String>,
     /// Also re-read and check each archived segment's file.
     pub archive_files: bool,
+    /// Start each chain at its last signed checkpoint before this time (Unix ms) instead of
+    /// its beginning: the checkpoint's signature and root vouch for what came before.
+    pub since_ms: Option<i64>,
 }
 
 /// Summary of a clean chain.
@@ -107,6 +45,8 @@ pub struct ChainReport {
     pub head_hash: String,
     /// Records in archived segments (verified through their checkpoint, or file if asked).
     pub archived: i64,
+    /// Where the walk started (0: genesis; else the last archived or trusted checkpoint seq).
+    pub from_seq: i64,
     /// Checkpoints whose signature and root were checked.
     pub checkpoints: usize,
 }
@@ -160,7 +100,16 @@ pub async fn verify_all(
     Ok(Ok(reports))
 }
 
-/// Verify one node's chain from genesis (or its last archived segment) to its head.
+/// Where a chain's walk starts: after its archived segments, or at a trusted checkpoint.
+struct Start {
+    seq: i64,
+    prev_hash: String,
+    /// The signed root the tree must have at `seq` (none at genesis).
+    root: Option<Hash>,
+    archived: i64,
+}
+
+/// Verify one node's chain from genesis (or its last archived segment, or `since`) to its head.
 pub async fn verify_chain(
     store: &Store,
     node_id: &str,
@@ -175,101 +124,55 @@ pub async fn verify_chain(
             fault,
         }))
     };
-    // 1. Archived segments link up from genesis; each carries a signed checkpoint.
-    let mut prev_hash = GENESIS.to_owned();
-    let mut expected = 1i64;
-    let mut seg_root: Option<Hash> = None;
-    for seg in store.segments(node_id).await? {
-        let bad = |why: String| Fault::Segment {
-            first_seq: seg.first_seq,
-            why,
-        };
-        if seg.first_seq != expected || seg.prev_hash != prev_hash {
-            return fail(
-                seg.first_seq,
-                None,
-                bad("does not follow the previous segment".into()),
-            );
-        }
-        match Checkpoint::open_any(&seg.checkpoint, &opts.verifiers) {
-            Ok(c) if c.size == seg.last_seq as u64 && to_hex(&c.root) == seg.root_hash => {}
-            Ok(_) => {
-                return fail(
-                    seg.last_seq,
-                    None,
-                    bad("its checkpoint is for another tree".into()),
-                )
-            }
-            Err(e) => return fail(seg.last_seq, None, bad(format!("its checkpoint: {e}"))),
-        }
-        if opts.archive_files {
-            if let Err(why) = super::archive::verify_file(&seg) {
-                return fail(seg.first_seq, None, bad(why));
-            }
-        }
-        prev_hash = seg.last_hash.clone();
-        expected = seg.last_seq + 1;
-        seg_root = from_hex(&seg.root_hash);
-    }
-    let archived = expected - 1;
-
-    // 2. The tree's right edge where the live chain starts (stored subtrees only).
-    let start = archived as u64;
-    let parts = store
-        .subtree_hashes(node_id, &range_parts(0, start))
-        .await?;
-    let mut tree = Frontier::from_parts(start, &parts).unwrap_or_default();
-    if start > 0 && Some(tree.root()) != seg_root {
-        return fail(archived, None, Fault::RootMismatch { size: archived });
-    }
-
-    // 3. Every checkpoint from there on must be validly signed.
-    let mut checkpoints = store.checkpoints(node_id, archived).await?;
-    checkpoints.append(&mut extra);
-    checkpoints.sort_by_key(|c| c.tree_size);
-    for cp in &checkpoints {
-        let why = match Checkpoint::open_any(&cp.note, &opts.verifiers) {
-            _ if opts.verifiers.is_empty() => Some("no trusted verifier key was given".to_string()),
-            Ok(c)
-                if c.size as i64 == cp.tree_size
-                    && to_hex(&c.root) == cp.root_hash
-                    && c.origin.ends_with(&format!("/{node_id}")) =>
-            {
-                None
-            }
-            Ok(_) => Some("its note does not match the stored size, root or chain".to_string()),
-            Err(e) => Some(e.to_string()),
-        };
-        if let Some(why) = why {
-            return fail(
-                cp.tree_size,
-                None,
-                Fault::BadSignature {
-                    size: cp.tree_size,
-                    why,
-                },
-            );
-        }
-    }
-    let mut pending = checkpoints.iter().peekable();
-    let mut check_root = |tree: &Frontier| -> Option<i64> {
-        while let Some(cp) = pending.next_if(|c| c.tree_size as u64 <= tree.size()) {
-            if cp.tree_size as u64 == tree.size() && Some(tree.root()) != cp.root() {
-                return Some(cp.tree_size);
-            }
-        }
-        None
+    let start = match start(store, node_id, opts).await? {
+        Ok(s) => s,
+        Err(t) => return Ok(Err(t)),
     };
-    if let Some(size) = check_root(&tree) {
-        return fail(size, None, Fault::RootMismatch { size });
+    // The tree's right edge where the walk starts: stored subtrees plus one live block.
+    let parts = store
+        .subtree_hashes(node_id, &range_parts(0, start.seq as u64))
+        .await?;
+    let mut tree = Frontier::from_parts(start.seq as u64, &parts).unwrap_or_default();
+    if start.root.is_some_and(|r| r != tree.root()) {
+        return fail(start.seq, None, Fault::RootMismatch { size: start.seq });
     }
-
-    // 4. Walk the live chain.
+    let (mut prev_hash, mut expected) = (start.prev_hash, start.seq + 1);
+    extra.sort_by_key(|c| c.tree_size);
+    // Supplied checkpoints from before the walk's start: compare with the stored tree.
+    for cp in extra.iter().filter(|c| c.tree_size <= start.seq) {
+        match store.range_hash(node_id, 0, cp.tree_size as u64).await {
+            Ok(root) if Some(root) == cp.root() => {}
+            Ok(_) => {
+                let size = cp.tree_size;
+                return fail(size, None, Fault::RootMismatch { size });
+            }
+            // Inside an archived block: checked against the segment files, not here.
+            Err(StoreError::MissingLeaves { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    extra.retain(|c| c.tree_size > start.seq);
+    let mut extra = extra.into_iter().peekable();
+    let mut checked = 0usize;
     loop {
         let page = store.chain_page(node_id, expected - 1, PAGE).await?;
-        if page.is_empty() {
+        let Some(last) = page.last().map(|r| r.seq) else {
             break;
+        };
+        // This page's checkpoints (and supplied ones), signatures first.
+        let mut cps = store.checkpoints(node_id, expected, last).await?;
+        while let Some(c) = extra.next_if(|c| c.tree_size <= last) {
+            cps.push(c);
         }
+        cps.sort_by_key(|c| c.tree_size);
+        for cp in &cps {
+            if let Some(why) = bad_signature(cp, node_id, opts) {
+                let size = cp.tree_size;
+                return fail(size, None, Fault::BadSignature { size, why });
+            }
+        }
+        checked += cps.len();
+        let mut cps = cps.into_iter().peekable();
         for r in page {
             let id = Some(r.entry.request_id.clone());
             if r.seq != expected {
@@ -282,8 +185,11 @@ pub async fn verify_chain(
                 return fail(r.seq, id, Fault::HashMismatch);
             }
             tree.push(leaf_hash(&from_hex(&r.hash).unwrap_or_default()), |_, _| {});
-            if let Some(size) = check_root(&tree) {
-                return fail(size, id, Fault::RootMismatch { size });
+            while let Some(cp) = cps.next_if(|c| c.tree_size <= r.seq) {
+                if cp.tree_size == r.seq && cp.root() != Some(tree.root()) {
+                    let size = cp.tree_size;
+                    return fail(size, id, Fault::RootMismatch { size });
+                }
             }
             prev_hash = r.hash;
             expected += 1;
@@ -291,35 +197,123 @@ pub async fn verify_chain(
     }
     let records = expected - 1;
 
-    // 5. A chain shorter than what was signed (or recorded as its head) lost its tail.
-    if let Some(cp) = checkpoints.last().filter(|c| c.tree_size > records) {
-        return fail(
-            records,
-            None,
-            Fault::Truncated {
+    // A chain shorter than what was signed (or recorded as its head) lost its tail.
+    let latest = store.latest_checkpoint(node_id).await?;
+    for cp in latest.into_iter().chain(extra) {
+        if cp.tree_size > records {
+            if let Some(why) = bad_signature(&cp, node_id, opts) {
+                let size = cp.tree_size;
+                return fail(size, None, Fault::BadSignature { size, why });
+            }
+            let fault = Fault::Truncated {
                 records,
                 expected: cp.tree_size,
                 by: "a signed checkpoint".into(),
-            },
-        );
+            };
+            return fail(records, None, fault);
+        }
     }
     let head = store.head(node_id).await?;
     if head.seq > records {
-        return fail(
+        let fault = Fault::Truncated {
             records,
-            None,
-            Fault::Truncated {
-                records,
-                expected: head.seq,
-                by: "its recorded head".into(),
-            },
-        );
+            expected: head.seq,
+            by: "its recorded head".into(),
+        };
+        return fail(records, None, fault);
     }
     Ok(Ok(ChainReport {
         node_id: node_id.to_owned(),
         records,
         head_hash: prev_hash,
-        archived,
-        checkpoints: checkpoints.len(),
+        archived: start.archived,
+        from_seq: start.seq,
+        checkpoints: checked,
     }))
+}
+
+/// Why `cp` is not a valid checkpoint of `node_id`'s chain, if it is not.
+fn bad_signature(cp: &SignedCheckpoint, node_id: &str, opts: &VerifyOptions) -> Option<String> {
+    if opts.verifiers.is_empty() {
+        return Some("no trusted verifier key was given (--key)".into());
+    }
+    match Checkpoint::open_any(&cp.note, &opts.verifiers) {
+        Ok(c)
+            if c.size as i64 == cp.tree_size
+                && to_hex(&c.root) == cp.root_hash
+                && c.origin.ends_with(&format!("/{node_id}")) =>
+        {
+            None
+        }
+        Ok(_) => Some("its note does not match the stored size, root or chain".into()),
+        Err(e) => Some(e.to_string()),
+    }
+}
+
+/// Check the archived segments link up from genesis (each with its signed checkpoint, and its
+/// file if asked), then pick where the live walk starts.
+async fn start(
+    store: &Store,
+    node_id: &str,
+    opts: &VerifyOptions,
+) -> Result<Result<Start, Tampered>, StoreError> {
+    let fail = |seq: i64, fault| {
+        Ok(Err(Tampered {
+            node_id: node_id.to_owned(),
+            seq,
+            request_id: None,
+            fault,
+        }))
+    };
+    let mut s = Start {
+        seq: 0,
+        prev_hash: GENESIS.to_owned(),
+        root: None,
+        archived: 0,
+    };
+    for seg in store.segments(node_id).await? {
+        let bad = |why: String| Fault::Segment {
+            first_seq: seg.first_seq,
+            why,
+        };
+        if seg.first_seq != s.seq + 1 || seg.prev_hash != s.prev_hash {
+            return fail(
+                seg.first_seq,
+                bad("does not follow the previous segment".into()),
+            );
+        }
+        match Checkpoint::open_any(&seg.checkpoint, &opts.verifiers) {
+            Ok(c) if c.size == seg.last_seq as u64 && to_hex(&c.root) == seg.root_hash => {}
+            Ok(_) => {
+                return fail(
+                    seg.last_seq,
+                    bad("its checkpoint is for another tree".into()),
+                )
+            }
+            Err(e) => return fail(seg.last_seq, bad(format!("its checkpoint: {e}"))),
+        }
+        if opts.archive_files {
+            if let Err(why) = super::archive::verify_file(&seg) {
+                return fail(seg.first_seq, bad(why));
+            }
+        }
+        s.seq = seg.last_seq;
+        s.prev_hash = seg.last_hash.clone();
+        s.root = from_hex(&seg.root_hash);
+        s.archived = seg.last_seq;
+    }
+    if let Some(since) = opts.since_ms {
+        if let Some(cp) = store.checkpoint_before(node_id, since).await? {
+            if cp.tree_size > s.seq {
+                if let Some(why) = bad_signature(&cp, node_id, opts) {
+                    let size = cp.tree_size;
+                    return fail(size, Fault::BadSignature { size, why });
+                }
+                s.seq = cp.tree_size;
+                s.root = cp.root();
+                s.prev_hash = cp.head_hash;
+            }
+        }
+    }
+    Ok(Ok(s))
 }

@@ -15,7 +15,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::chain::{record_hash, Head};
 use super::checkpoint::SignedCheckpoint;
-use super::merkle::{from_hex, leaf_hash, range_parts, Frontier, Hash, Subtree, STORED_LEVEL};
+use super::merkle::{from_hex, leaf_hash, range_parts, Frontier, Hash, Subtree};
 use super::note::NoteSigner;
 use super::store::Batch;
 use super::{now_ms, Entry, Store, StoreError, StoredRecord};
@@ -177,21 +177,19 @@ impl Task {
         self.store.ensure_chain(&self.node_id).await?;
         let head = self.store.head(&self.node_id).await?;
         let size = head.seq as u64;
-        let expected: u64 = (STORED_LEVEL..64).map(|l| size >> l).sum();
-        if self.store.tree_node_count(&self.node_id).await? < expected {
-            tracing::warn!(node = %self.node_id, records = size, "rebuilding the chain's Merkle tree");
-            self.rebuild_tree(size).await?;
-        }
         let parts = range_parts(0, size);
-        let hashes = self.store.subtree_hashes(&self.node_id, &parts).await?;
+        let hashes = match self.store.subtree_hashes(&self.node_id, &parts).await {
+            Ok(h) => h,
+            Err(StoreError::MissingLeaves { .. }) => {
+                tracing::warn!(node = %self.node_id, records = size, "rebuilding the chain's Merkle tree");
+                self.rebuild_tree(size).await?;
+                self.store.subtree_hashes(&self.node_id, &parts).await?
+            }
+            Err(e) => return Err(e),
+        };
         self.tree = Frontier::from_parts(size, &hashes)
             .ok_or_else(|| StoreError::Corrupt("tree parts".into()))?;
-        self.checkpointed = match self
-            .store
-            .checkpoints(&self.node_id, head.seq)
-            .await?
-            .last()
-        {
+        self.checkpointed = match self.store.latest_checkpoint(&self.node_id).await? {
             Some(cp) => cp.tree_size as u64,
             None => 0,
         };

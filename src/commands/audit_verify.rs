@@ -18,6 +18,8 @@ pub struct VerifyArgs {
     pub checkpoints: Vec<PathBuf>,
     /// Re-read the archived segment files too (`--archive-files`).
     pub archive_files: bool,
+    /// Start each chain at its last checkpoint before this UTC date (`--since YYYY-MM-DD`).
+    pub since: Option<String>,
 }
 
 pub async fn audit_verify(dir: &Path, args: &VerifyArgs) -> Result<(), CommandError> {
@@ -36,10 +38,18 @@ pub async fn audit_verify(dir: &Path, args: &VerifyArgs) -> Result<(), CommandEr
             .map_err(|e| failed(&format!("{}: {e}", path.display())))?;
         external.push(note);
     }
+    let since_ms = match &args.since {
+        Some(d) => Some(
+            crate::audit::archive::parse_date_ms(d)
+                .ok_or_else(|| failed(&format!("--since {d:?}: write the date as YYYY-MM-DD")))?,
+        ),
+        None => None,
+    };
     let opts = VerifyOptions {
         verifiers,
         external,
         archive_files: args.archive_files,
+        since_ms,
     };
     let store = Store::open(&url).await?;
     let result = verify::verify_all(&store, &opts).await?;
@@ -50,8 +60,13 @@ pub async fn audit_verify(dir: &Path, args: &VerifyArgs) -> Result<(), CommandEr
             let cps: usize = chains.iter().map(|c| c.checkpoints).sum();
             for c in &chains {
                 println!(
-                    "chain {}: {} records ({} archived), {} checkpoints, head {}",
-                    c.node_id, c.records, c.archived, c.checkpoints, c.head_hash
+                    "chain {}: {} records ({} archived, walked from seq {}), {} checkpoints, head {}",
+                    c.node_id,
+                    c.records,
+                    c.archived,
+                    c.from_seq + 1,
+                    c.checkpoints,
+                    c.head_hash
                 );
             }
             println!(

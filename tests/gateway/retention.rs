@@ -116,10 +116,14 @@ async fn scenario(url: &str, dir: &Path) {
         let (code, out, err) = run_cli_env(args, dir, &env);
         assert_eq!(code, 0, "{out}{err}");
         assert!(
-            out.contains("chain node-r: 662 records (512 archived)"),
+            out.contains("chain node-r: 662 records (512 archived, walked from seq 513)"),
             "{out}"
         );
     }
+    // An incremental verify starts at the last signed checkpoint before the date.
+    let (code, out, err) = run_cli_env(&["audit", "verify", "--since", "2100-01-01"], dir, &env);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("walked from seq 663"), "{out}");
     // Proofs still work for live records, right after the cut too.
     for id in ["r-1707955200000-00000", &format!("r-{FEB}-00099")] {
         let record = store.get(id).await.unwrap().expect("live record");

@@ -99,14 +99,19 @@ impl Store {
             if end_ms > cutoff_ms {
                 continue;
             }
-            // `part` matched ^audit_records_[0-9]{4}_[0-9]{2}$: safe to splice into SQL.
-            let live: i64 = sqlx::query(&format!(
-                "SELECT COUNT(*) FROM {part} p WHERE NOT EXISTS (SELECT 1 FROM audit_segments s \
-                 WHERE s.node_id = p.node_id AND p.seq BETWEEN s.first_seq AND s.last_seq)"
-            ))
-            .fetch_one(&self.pool)
-            .await?
-            .try_get(0)?;
+            // A partition can go when no chain has a row in it above its archived end: one
+            // index probe per chain. `part` matched ^audit_records_[0-9]{4}_[0-9]{2}$.
+            let mut live = 0i64;
+            for (node, archived) in self.archived_ends().await? {
+                let above: Option<i64> = sqlx::query_scalar(&format!(
+                    "SELECT seq FROM {part} WHERE node_id = $1 AND seq > $2 LIMIT 1"
+                ))
+                .bind(node)
+                .bind(archived)
+                .fetch_optional(&self.pool)
+                .await?;
+                live += i64::from(above.is_some());
+            }
             if live == 0 {
                 sqlx::raw_sql(&format!("DROP TABLE {part}"))
                     .execute(&self.pool)
@@ -124,6 +129,21 @@ impl Store {
                 .await?;
         }
         Ok(dropped)
+    }
+}
+
+impl Store {
+    /// Every chain with the last seq it has archived (0 if none).
+    async fn archived_ends(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT h.node_id, COALESCE((SELECT MAX(s.last_seq) FROM audit_segments s \
+             WHERE s.node_id = h.node_id), 0) FROM audit_chains h",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
     }
 }
 

@@ -181,15 +181,6 @@ impl Store {
         Ok(out)
     }
 
-    /// How many stored subtrees `node_id` has.
-    pub async fn tree_node_count(&self, node_id: &str) -> Result<u64, StoreError> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_tree WHERE node_id = $1")
-            .bind(node_id)
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(n as u64)
-    }
-
     /// Store subtrees computed outside a batch (rebuilding an upgraded chain); existing ones
     /// are left as they are.
     pub async fn insert_tree_nodes(
@@ -241,34 +232,69 @@ impl Store {
         Ok(())
     }
 
-    /// Checkpoints of `node_id` with `tree_size >= min_size`, oldest first (all when 0).
+    /// Checkpoints of `node_id` with `from <= tree_size <= to`, oldest first.
     pub async fn checkpoints(
         &self,
         node_id: &str,
-        min_size: i64,
+        from: i64,
+        to: i64,
     ) -> Result<Vec<SignedCheckpoint>, StoreError> {
         let rows = sqlx::query(
             "SELECT node_id, tree_size, root_hash, head_hash, ts_ms, note FROM audit_checkpoints \
-             WHERE node_id = $1 AND tree_size >= $2 ORDER BY tree_size",
+             WHERE node_id = $1 AND tree_size >= $2 AND tree_size <= $3 ORDER BY tree_size",
         )
         .bind(node_id)
-        .bind(min_size)
+        .bind(from)
+        .bind(to)
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(decode_checkpoint).collect()
     }
 
-    /// The newest checkpoint of every chain.
+    /// The newest checkpoint of every chain: one index probe per chain, however many
+    /// checkpoints there are.
     pub async fn latest_checkpoints(&self) -> Result<Vec<SignedCheckpoint>, StoreError> {
         let rows = sqlx::query(
             "SELECT c.node_id, c.tree_size, c.root_hash, c.head_hash, c.ts_ms, c.note \
-             FROM audit_checkpoints c JOIN (SELECT node_id, MAX(tree_size) AS m \
-             FROM audit_checkpoints GROUP BY node_id) l ON c.node_id = l.node_id AND c.tree_size = l.m \
-             ORDER BY c.node_id",
+             FROM audit_chains h JOIN audit_checkpoints c ON c.node_id = h.node_id \
+             AND c.tree_size = (SELECT MAX(m.tree_size) FROM audit_checkpoints m \
+             WHERE m.node_id = h.node_id) ORDER BY c.node_id",
         )
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(decode_checkpoint).collect()
+    }
+
+    /// The newest checkpoint of `node_id`'s chain.
+    pub async fn latest_checkpoint(
+        &self,
+        node_id: &str,
+    ) -> Result<Option<SignedCheckpoint>, StoreError> {
+        let row = sqlx::query(
+            "SELECT node_id, tree_size, root_hash, head_hash, ts_ms, note FROM audit_checkpoints \
+             WHERE node_id = $1 ORDER BY tree_size DESC LIMIT 1",
+        )
+        .bind(node_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(decode_checkpoint).transpose()
+    }
+
+    /// The newest checkpoint of `node_id` signed before `before_ms`.
+    pub async fn checkpoint_before(
+        &self,
+        node_id: &str,
+        before_ms: i64,
+    ) -> Result<Option<SignedCheckpoint>, StoreError> {
+        let row = sqlx::query(
+            "SELECT node_id, tree_size, root_hash, head_hash, ts_ms, note FROM audit_checkpoints \
+             WHERE node_id = $1 AND ts_ms < $2 ORDER BY tree_size DESC LIMIT 1",
+        )
+        .bind(node_id)
+        .bind(before_ms)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(decode_checkpoint).transpose()
     }
 
     /// Archived segments of `node_id`, oldest first.
