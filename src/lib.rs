@@ -11,10 +11,12 @@
 //! - [`policy`]: share, refuse (with a [`policy::Justification`]) or exempt.
 //! - [`validate`]: compiled JSON Schemas, query-string → JSON, errors as JSON pointers.
 //! - [`source`]: the agency sources — pooled HTTP and read-only SQL.
-//! - [`audit`]: records, the hash chain, the group-commit writer, the store and `audit verify`.
+//! - [`audit`]: records, the per-replica hash chains and their Merkle trees, the group-commit
+//!   writer, signed checkpoints, inclusion proofs, the store (SQLite or partitioned PostgreSQL),
+//!   archiving and `audit verify`.
 //! - [`server`]: the hyper listener, the router, the request pipeline and problem+json.
 //! - [`gateway`]: the shared state one server runs with.
-//! - [`commands`]: the CLI subcommands (`serve`, `check`, `audit verify`).
+//! - [`commands`]: the CLI subcommands (`serve`, `check`, `audit verify|key|archive|check-inclusion`).
 #![forbid(unsafe_code)]
 
 pub mod audit;
