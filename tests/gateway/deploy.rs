@@ -58,7 +58,7 @@ fn files(dir: &Path) -> BTreeSet<String> {
 }
 
 /// `dxgate check` on the assembled config dir, and nothing of the catalogue left out.
-fn check_assembled(config: &Path) {
+fn check_assembled(config: &Path) -> String {
     for sub in ["policies", "schemas", "seeds"] {
         let missing: Vec<_> = files(&repo().join(sub))
             .difference(&files(&config.join(sub)))
@@ -68,6 +68,7 @@ fn check_assembled(config: &Path) {
     }
     let (code, out, err) = run_cli(&["check"], config);
     assert_eq!(code, 0, "dxgate check on the mounted layout:\n{out}{err}");
+    out
 }
 
 #[test]
@@ -100,9 +101,13 @@ fn k8s_mounts_pass_dxgate_check() {
         let vol = volumes.iter().find(|v| v["name"] == m["name"]).unwrap();
         let target = root.path().join(s(&m["mountPath"]).trim_start_matches('/'));
         if vol["secret"]["secretName"] == "dxgate-secrets" {
-            let key = &vol["secret"]["items"][0];
-            assert_eq!(key["key"], "checkpoint.key");
-            // The key file's place must be where dxgate.toml says the signing key is.
+            // What the Secret holds: a signing key made by `dxgate audit key`.
+            let item = &vol["secret"]["items"][0];
+            assert_eq!(item["key"], "checkpoint.key");
+            let key = dxgate::audit::note::NoteSigner::generate("dxgate.local/audit").unwrap();
+            let path = target.join(s(&item["path"]));
+            std::fs::create_dir_all(&target).unwrap();
+            std::fs::write(path, key.private_key()).unwrap();
             continue;
         }
         let Some(cm) = vol["configMap"]["name"].as_str() else {
@@ -127,12 +132,16 @@ fn k8s_mounts_pass_dxgate_check() {
         }
     }
     let config = root.path().join(config_dir.trim_start_matches('/'));
-    let toml = std::fs::read_to_string(config.join("dxgate.toml")).unwrap();
+    let out = check_assembled(&config);
     assert!(
-        toml.contains("signing_key = \"keys/checkpoint.key\""),
-        "the Secret is mounted at keys/"
+        out.contains("checkpoint key dxgate.local/audit+"),
+        "the Secret's key is where dxgate.toml looks for it: {out}"
     );
-    check_assembled(&config);
+    // A Secret holding something else is caught before any replica starts.
+    std::fs::write(config.join("keys/checkpoint.key"), "not a key").unwrap();
+    let (code, _, err) = run_cli(&["check"], &config);
+    assert_eq!(code, 1);
+    assert!(err.contains("checkpoint signing key"), "{err}");
 
     let svc = yaml("deploy/k8s/service.yaml");
     let component = "app.kubernetes.io/component";
@@ -171,6 +180,7 @@ fn compose_mounts_pass_dxgate_check() {
             }
         }
         check_assembled(&root.path().join("etc/dxgate"));
+        // The compose key directory starts empty: the first replica creates the key.
     }
 }
 
