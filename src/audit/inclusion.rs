@@ -59,7 +59,9 @@ pub async fn prove(
         .await?
         .filter(|c| c.tree_size >= record.seq)
         .ok_or(ProveError::NotYetCheckpointed)?;
-    let (m, n) = (record.seq as u64 - 1, cp.tree_size as u64);
+    let m = u64::try_from(record.seq - 1)
+        .map_err(|_| StoreError::Corrupt(format!("record with seq {}", record.seq)))?;
+    let n = cp.tree_size as u64;
     let mut proof = Vec::new();
     for (a, b) in proof_ranges(m, n) {
         proof.push(to_hex(&store.range_hash(&record.node_id, a, b).await?));
