@@ -39,12 +39,27 @@ pub fn unique_name(prefix: &str) -> String {
 }
 
 /// A database of its own on the test PostgreSQL server (`CREATE DATABASE dxgate_t_…` through
-/// the server's `test` database); [`FreshPostgres::drop_db`] removes it.
+/// the server's `test` database). [`FreshPostgres::drop_db`] removes it; if a test panics first,
+/// `Drop` removes it from a helper thread.
 pub struct FreshPostgres {
     /// URL of the fresh database.
     pub url: String,
     name: String,
-    admin: AnyPool,
+    admin_url: String,
+    dropped: bool,
+}
+
+async fn drop_database(admin_url: &str, name: &str) {
+    if let Ok(admin) = AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(admin_url)
+        .await
+    {
+        let _ = sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .execute(&admin)
+            .await;
+        admin.close().await;
+    }
 }
 
 impl FreshPostgres {
@@ -57,6 +72,7 @@ impl FreshPostgres {
             .execute(&admin)
             .await
             .expect("create the test database");
+        admin.close().await;
         let (base, query) = match admin_url.split_once('?') {
             Some((b, q)) => (b, format!("?{q}")),
             None => (admin_url.as_str(), String::new()),
@@ -65,18 +81,32 @@ impl FreshPostgres {
         Some(FreshPostgres {
             url: format!("{server}/{name}{query}"),
             name,
-            admin,
+            admin_url,
+            dropped: false,
         })
     }
 
     /// Drop the database (connections still open to it are ended).
-    pub async fn drop_db(self) {
-        let _ = sqlx::raw_sql(&format!(
-            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-            self.name
-        ))
-        .execute(&self.admin)
-        .await;
-        self.admin.close().await;
+    pub async fn drop_db(mut self) {
+        drop_database(&self.admin_url, &self.name).await;
+        self.dropped = true;
+    }
+}
+
+impl Drop for FreshPostgres {
+    fn drop(&mut self) {
+        if self.dropped {
+            return;
+        }
+        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
+        let cleanup = std::thread::spawn(move || {
+            if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                rt.block_on(drop_database(&admin_url, &name));
+            }
+        });
+        let _ = cleanup.join();
     }
 }
