@@ -215,7 +215,8 @@ impl Task {
         let interval = self.policy.as_ref().map_or(Duration::from_secs(3600), |p| {
             p.interval.max(Duration::from_millis(10))
         });
-        let mut tick = tokio::time::interval(interval);
+        // Look four times per interval, so an idle chain is signed within 1.25 intervals.
+        let mut tick = tokio::time::interval(interval / 4);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {

@@ -100,7 +100,7 @@ pub async fn inclusion(
             let wait = gw.settings.audit.checkpoint_interval.as_secs().max(1);
             let mut p = Problem::new(
                 ProblemKind::NotYetCheckpointed,
-                format!("the record is committed but not yet covered by a signed checkpoint; checkpoints are signed at least every {wait} s"),
+                format!("the record is committed but not yet covered by a signed checkpoint; a checkpoint follows within about {wait} s"),
             );
             if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
                 p.headers.push((header::RETRY_AFTER, v));
