@@ -2,19 +2,31 @@
 //!
 //! - [`Entry`]: what the pipeline knows about one request (hashes, never payloads).
 //! - [`chain`]: the canonical encoding and the per-node SHA-256 hash chain.
-//! - [`Store`]: SQLite (default) or PostgreSQL through sqlx, with embedded migrations.
-//! - [`AuditWriter`]: the group-commit task that batches concurrent records into one transaction
-//!   and answers each request only once its record is durable.
-//! - [`verify`]: `dxgate audit verify`, which names the first altered or missing record.
+//! - [`merkle`]: RFC 6962 Merkle trees over each chain, for roots and inclusion proofs.
+//! - [`note`] and [`checkpoint`]: C2SP signed notes, Ed25519 keys and signed checkpoints.
+//! - [`Store`]: SQLite (default) or PostgreSQL through sqlx, with embedded migrations,
+//!   PostgreSQL monthly partitions and archived segments.
+//! - [`AuditWriter`]: the group-commit task that batches concurrent records into one transaction,
+//!   answers each request only once its record is durable, and signs checkpoints.
+//! - [`inclusion`]: proofs that a `Request-Id` is in a signed tree, checkable offline.
+//! - [`archive`]: `dxgate audit archive`, moving closed segments to files, chain kept.
+//! - [`verify`]: `dxgate audit verify`, which names the first altered or missing record and
+//!   checks every checkpoint's signature and root.
 
+pub mod archive;
 pub mod chain;
+pub mod checkpoint;
+pub mod inclusion;
+pub mod merkle;
+pub mod note;
 mod outcome;
 mod record;
 mod store;
 pub mod verify;
 mod writer;
 
+pub use checkpoint::{Checkpoint, SignedCheckpoint};
 pub use outcome::{Outcome, SchemaResult};
 pub use record::{Entry, RecordedJustification, StoredRecord};
-pub use store::{now_ms, sqlite_file, Backend, RecordFilter, Store, StoreError};
-pub use writer::{AuditError, AuditWriter, WriterStats};
+pub use store::{now_ms, sqlite_file, Backend, Batch, RecordFilter, SegmentRow, Store, StoreError};
+pub use writer::{AuditError, AuditWriter, CheckpointPolicy, WriterConfig, WriterStats};

@@ -1,12 +1,14 @@
 //! The CLI subcommands. Each returns an [`ExitCode`]-worthy result and prints for humans.
 
+mod audit_tools;
 mod audit_verify;
 mod check;
 mod demo_agencies;
 mod ranking;
 mod serve;
 
-pub use audit_verify::audit_verify;
+pub use audit_tools::{audit_archive, audit_check_inclusion, audit_key};
+pub use audit_verify::{audit_verify, VerifyArgs};
 pub use check::check;
 pub use demo_agencies::demo_agencies;
 pub use ranking::{ranking, RankingArgs};

@@ -19,4 +19,4 @@ pub use load::{load, load_settings, Loaded};
 pub use security_settings::{
     parse_algorithm, ClientAuth, HarvestSettings, JwtSettings, SubjectSettings, TlsSettings,
 };
-pub use settings::{AuditSettings, ServerSettings, Settings, StoreSettings};
+pub use settings::{valid_node_id, AuditSettings, ServerSettings, Settings, StoreSettings};

@@ -135,6 +135,8 @@ pub struct Gateway {
     pub tls: Option<Arc<TlsListener>>,
     /// The public ranking: background rollups and a short-lived cache.
     pub ranking: Arc<crate::ranking::Service>,
+    /// The checkpoint verifier key (`<name>+<hash>+<key>`), served with checkpoints.
+    pub verifier_key: Option<String>,
 }
 
 impl Gateway {
@@ -171,6 +173,7 @@ impl Gateway {
             security: Arc::new(SecurityEvents::default()),
             tls: security.tls,
             ranking,
+            verifier_key: None,
         }
     }
 

@@ -16,15 +16,17 @@
 //!   a concurrency cap and a circuit breaker.
 //! - [`subjects`]: data subjects — keyed hashes, the citizen access log, the bulk-harvest alarm.
 //! - [`security`]: counters of security events.
-//! - [`audit`]: records, the hash chain, the group-commit writer, the store and `audit verify`.
+//! - [`audit`]: records, the per-replica hash chains and their Merkle trees, the group-commit
+//!   writer, signed checkpoints, inclusion proofs, the store (SQLite or partitioned PostgreSQL),
+//!   archiving and `audit verify`.
 //! - [`ranking`]: the public readiness ranking — rollups, indicators, snapshots, renderers.
 //! - [`oversight`]: reviews of refusals by the competent authority, its API and page.
 //! - [`server`]: the hyper listener (TLS, mTLS, limits), the router, the request pipeline and
 //!   problem+json.
 //! - [`telemetry`]: `/metrics`, JSON logs, OpenTelemetry traces and metrics over OTLP.
 //! - [`gateway`]: the shared state one server runs with, and hot reload of the catalogue.
-//! - [`commands`]: the CLI subcommands (`serve`, `check`, `audit verify`, `ranking`,
-//!   `demo-agencies`).
+//! - [`commands`]: the CLI subcommands (`serve`, `check`, `audit verify|key|archive|
+//!   check-inclusion`, `ranking`, `demo-agencies`).
 #![forbid(unsafe_code)]
 
 pub mod audit;

@@ -63,10 +63,45 @@ enum Command {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Verify every hash chain; exit 1 naming the first bad record.
+    /// Verify every hash chain, Merkle tree and checkpoint signature; exit 1 naming the first
+    /// bad record or checkpoint.
     Verify {
         #[arg(long, default_value = ".")]
         config: PathBuf,
+        /// Also trust this verifier key (`<name>+<hash>+<key>`); repeatable.
+        #[arg(long = "key")]
+        keys: Vec<String>,
+        /// A checkpoint note saved earlier: the log must still contain it; repeatable.
+        #[arg(long = "checkpoint")]
+        checkpoints: Vec<PathBuf>,
+        /// Re-read and check the archived segment files too.
+        #[arg(long)]
+        archive_files: bool,
+        /// Only walk records after each chain's last signed checkpoint before this UTC date
+        /// (YYYY-MM-DD); the checkpoint vouches for the rest.
+        #[arg(long)]
+        since: Option<String>,
+    },
+    /// Print the checkpoint verifier key (creating the signing key if missing).
+    Key {
+        #[arg(long, default_value = ".")]
+        config: PathBuf,
+    },
+    /// Move each chain's records from before DATE into segment files; the chain stays whole.
+    Archive {
+        #[arg(long, default_value = ".")]
+        config: PathBuf,
+        /// UTC date YYYY-MM-DD; records before it are archived (whole 256-record blocks).
+        #[arg(long)]
+        before: String,
+    },
+    /// Check an inclusion proof (JSON from GET /v1/audit/inclusion/{id}) offline.
+    CheckInclusion {
+        /// The proof file.
+        proof: PathBuf,
+        /// The verifier key to trust (default: the one inside the proof — check it!).
+        #[arg(long)]
+        key: Option<String>,
     },
 }
 
@@ -103,9 +138,30 @@ fn main() -> ExitCode {
                 };
                 dxgate::commands::ranking(&config, &args).await
             }
-            Command::Audit {
-                command: AuditCommand::Verify { config },
-            } => dxgate::commands::audit_verify(&config).await,
+            Command::Audit { command } => match command {
+                AuditCommand::Verify {
+                    config,
+                    keys,
+                    checkpoints,
+                    archive_files,
+                    since,
+                } => {
+                    let args = dxgate::commands::VerifyArgs {
+                        keys,
+                        checkpoints,
+                        archive_files,
+                        since,
+                    };
+                    dxgate::commands::audit_verify(&config, &args).await
+                }
+                AuditCommand::Key { config } => dxgate::commands::audit_key(&config).await,
+                AuditCommand::Archive { config, before } => {
+                    dxgate::commands::audit_archive(&config, &before).await
+                }
+                AuditCommand::CheckInclusion { proof, key } => {
+                    dxgate::commands::audit_check_inclusion(&proof, key.as_deref())
+                }
+            },
         }
     });
     // Flush exporters before the runtime goes away.

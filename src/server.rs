@@ -8,6 +8,7 @@
 
 pub mod audit_api;
 pub mod catalog_api;
+pub mod checkpoint_api;
 mod health;
 mod me_api;
 pub(crate) mod pipeline;

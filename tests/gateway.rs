@@ -8,6 +8,10 @@ mod common;
 mod audit_log;
 #[path = "gateway/catalogue.rs"]
 mod catalogue;
+#[path = "gateway/checkpoints.rs"]
+mod checkpoints;
+#[path = "gateway/deploy.rs"]
+mod deploy;
 #[path = "gateway/eid.rs"]
 mod eid;
 #[path = "gateway/operations.rs"]
@@ -24,7 +28,13 @@ mod protection;
 mod ranking;
 #[path = "gateway/ranking_store.rs"]
 mod ranking_store;
+#[path = "gateway/replicas.rs"]
+mod replicas;
+#[path = "gateway/retention.rs"]
+mod retention;
 #[path = "gateway/sql_sources.rs"]
 mod sql_sources;
 #[path = "gateway/tls.rs"]
 mod tls;
+#[path = "gateway/upgrade.rs"]
+mod upgrade;

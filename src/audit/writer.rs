@@ -1,18 +1,47 @@
 //! The group-commit writer: one task owns the chain head and appends batches.
 //!
 //! Requests hand their [`Entry`] to [`AuditWriter::record`] and wait. The task takes whatever
-//! has queued up (up to `batch_max`), chains it, commits it in one transaction, and only then
-//! releases every waiting request. If the commit fails every request in the batch gets an
-//! error (and answers 503): nothing is served without its committed record.
+//! has queued up (up to `batch_max`), chains it, extends the chain's Merkle tree, commits it in
+//! one transaction, and only then releases every waiting request. If the commit fails every
+//! request in the batch gets an error (and answers 503): nothing is served without its
+//! committed record. Every `every` records (in the same transaction) or, when idle, every
+//! `interval`, the task signs a checkpoint of its chain's head: O(1) work per batch.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, oneshot};
 
 use super::chain::{record_hash, Head};
-use super::{Entry, Store, StoreError, StoredRecord};
+use super::checkpoint::SignedCheckpoint;
+use super::merkle::{from_hex, leaf_hash, range_parts, Frontier, Hash, Subtree};
+use super::note::NoteSigner;
+use super::store::Batch;
+use super::{now_ms, Entry, Store, StoreError, StoredRecord};
 use crate::telemetry::Histogram;
+
+/// When and how the writer signs checkpoints.
+#[derive(Debug, Clone)]
+pub struct CheckpointPolicy {
+    pub signer: NoteSigner,
+    /// Origin prefix; each chain's origin is `<prefix>/<node id>`.
+    pub origin: String,
+    /// Sign after this many new records (inside the batch's transaction).
+    pub every: u64,
+    /// Sign pending records after this long without a checkpoint.
+    pub interval: Duration,
+}
+
+/// How to run one node's writer.
+#[derive(Debug, Clone)]
+pub struct WriterConfig {
+    pub node_id: String,
+    pub batch_max: usize,
+    pub queue_capacity: usize,
+    /// `None`: no checkpoints (tests and tools only).
+    pub checkpoints: Option<CheckpointPolicy>,
+}
 
 /// Why a record could not be committed. Always answered with 503.
 #[derive(Debug, thiserror::Error, Clone)]
@@ -40,6 +69,8 @@ pub struct WriterStats {
     pub batch_sizes: Histogram,
     /// The last commit attempt failed (readiness turns false until one succeeds).
     pub failing: AtomicBool,
+    /// Signed checkpoints written.
+    pub checkpoints: AtomicU64,
 }
 
 impl Default for WriterStats {
@@ -52,6 +83,7 @@ impl Default for WriterStats {
             queued: AtomicU64::new(0),
             batch_sizes: Histogram::new(&BATCH_SIZES),
             failing: AtomicBool::new(false),
+            checkpoints: AtomicU64::new(0),
         }
     }
 }
@@ -70,31 +102,52 @@ pub struct AuditWriter {
 }
 
 impl AuditWriter {
-    /// Start the writer for `node_id`'s chain. The task ends when every handle is dropped,
-    /// after committing what is queued.
+    /// Start the writer for `node_id`'s chain without checkpoints.
     pub async fn start(
         store: Store,
         node_id: &str,
         batch_max: usize,
         queue_capacity: usize,
     ) -> Result<(AuditWriter, tokio::task::JoinHandle<()>), StoreError> {
-        let head = store.head(node_id).await?;
-        let (tx, rx) = mpsc::channel(queue_capacity.max(1));
-        let stats = Arc::new(WriterStats::default());
-        let task = Task {
+        Self::start_with(
             store,
-            node_id: node_id.to_owned(),
-            head,
-            batch_max: batch_max.max(1),
+            WriterConfig {
+                node_id: node_id.to_owned(),
+                batch_max,
+                queue_capacity,
+                checkpoints: None,
+            },
+        )
+        .await
+    }
+
+    /// Start the writer. The task ends when every handle is dropped, after committing what is
+    /// queued (and checkpointing it).
+    pub async fn start_with(
+        store: Store,
+        config: WriterConfig,
+    ) -> Result<(AuditWriter, tokio::task::JoinHandle<()>), StoreError> {
+        let (tx, rx) = mpsc::channel(config.queue_capacity.max(1));
+        let stats = Arc::new(WriterStats::default());
+        let mut task = Task {
+            store,
+            node_id: config.node_id.clone(),
+            head: Head::genesis(),
+            tree: Frontier::default(),
+            checkpointed: 0,
+            last_checkpoint: Instant::now(),
+            policy: config.checkpoints,
+            batch_max: config.batch_max.max(1),
             stats: stats.clone(),
             stale_head: false,
         };
+        task.load().await?;
         let handle = tokio::spawn(task.run(rx));
         Ok((
             AuditWriter {
                 tx,
                 stats,
-                node_id: node_id.into(),
+                node_id: config.node_id.as_str().into(),
             },
             handle,
         ))
@@ -129,6 +182,12 @@ struct Task {
     store: Store,
     node_id: String,
     head: Head,
+    /// The chain's Merkle tree right edge, always at `head.seq` leaves.
+    tree: Frontier,
+    /// Tree size of the last checkpoint.
+    checkpointed: u64,
+    last_checkpoint: Instant,
+    policy: Option<CheckpointPolicy>,
     batch_max: usize,
     stats: Arc<WriterStats>,
     /// After a failed commit we cannot know whether it landed: re-read the head first.
@@ -136,27 +195,123 @@ struct Task {
 }
 
 impl Task {
-    async fn run(mut self, mut rx: mpsc::Receiver<Job>) {
-        let mut jobs: Vec<Job> = Vec::with_capacity(self.batch_max);
-        while rx.recv_many(&mut jobs, self.batch_max).await > 0 {
-            self.stats
-                .queued
-                .fetch_sub(jobs.len() as u64, Ordering::Relaxed);
-            let result = self.commit(&mut jobs).await;
-            for job in jobs.drain(..) {
-                let _ = job.done.send(result.clone());
+    /// Read the head and rebuild the tree's right edge from the store: O(log n) reads, plus a
+    /// one-off pass over the chain if its stored subtrees are missing (an upgraded store).
+    async fn load(&mut self) -> Result<(), StoreError> {
+        self.store.ensure_chain(&self.node_id).await?;
+        let head = self.store.head(&self.node_id).await?;
+        let size = head.seq as u64;
+        let parts = range_parts(0, size);
+        let hashes = match self.store.subtree_hashes(&self.node_id, &parts).await {
+            Ok(h) => h,
+            Err(StoreError::MissingLeaves { .. }) => {
+                tracing::warn!(node = %self.node_id, records = size, "rebuilding the chain's Merkle tree");
+                self.rebuild_tree(size).await?;
+                self.store.subtree_hashes(&self.node_id, &parts).await?
+            }
+            Err(e) => return Err(e),
+        };
+        self.tree = Frontier::from_parts(size, &hashes)
+            .ok_or_else(|| StoreError::Corrupt("tree parts".into()))?;
+        self.checkpointed = match self.store.latest_checkpoint(&self.node_id).await? {
+            Some(cp) => cp.tree_size as u64,
+            None => 0,
+        };
+        self.head = head;
+        Ok(())
+    }
+
+    async fn rebuild_tree(&self, size: u64) -> Result<(), StoreError> {
+        const PAGE: u64 = 10_000;
+        let mut f = Frontier::default();
+        let mut nodes: Vec<(Subtree, Hash)> = Vec::new();
+        while f.size() < size {
+            let to = (f.size() + PAGE).min(size);
+            for leaf in self.store.leaves(&self.node_id, f.size(), to).await? {
+                f.push(leaf, |s, h| nodes.push((s, h)));
             }
         }
+        self.store.insert_tree_nodes(&self.node_id, &nodes).await
+    }
+
+    async fn run(mut self, mut rx: mpsc::Receiver<Job>) {
+        let mut jobs: Vec<Job> = Vec::with_capacity(self.batch_max);
+        let interval = self.policy.as_ref().map_or(Duration::from_secs(3600), |p| {
+            p.interval.max(Duration::from_millis(10))
+        });
+        // Look four times per interval, so an idle chain is signed within 1.25 intervals.
+        let mut tick = tokio::time::interval(interval / 4);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                n = rx.recv_many(&mut jobs, self.batch_max) => {
+                    if n == 0 {
+                        break;
+                    }
+                    self.stats.queued.fetch_sub(jobs.len() as u64, Ordering::Relaxed);
+                    let result = self.commit(&mut jobs).await;
+                    for job in jobs.drain(..) {
+                        let _ = job.done.send(result.clone());
+                    }
+                }
+                _ = tick.tick() => {
+                    if self.last_checkpoint.elapsed() >= interval {
+                        self.checkpoint_now().await;
+                    }
+                }
+            }
+        }
+        self.checkpoint_now().await;
         tracing::info!(node = %self.node_id, "audit writer stopped: queue drained");
+    }
+
+    /// A checkpoint of the committed head, if it has grown since the last one.
+    fn due_checkpoint(
+        &self,
+        tree: &Frontier,
+        head: &Head,
+        force: bool,
+    ) -> Option<SignedCheckpoint> {
+        let p = self.policy.as_ref()?;
+        let pending = tree.size().saturating_sub(self.checkpointed);
+        if pending == 0 || (!force && pending < p.every.max(1)) {
+            return None;
+        }
+        Some(SignedCheckpoint::new(
+            &p.signer,
+            &p.origin,
+            &self.node_id,
+            tree.size(),
+            tree.root(),
+            &head.hash,
+            now_ms(),
+        ))
+    }
+
+    /// Sign and store a checkpoint of what is committed (the idle timer and shutdown).
+    async fn checkpoint_now(&mut self) {
+        if self.stale_head {
+            return;
+        }
+        let Some(cp) = self.due_checkpoint(&self.tree, &self.head, true) else {
+            return;
+        };
+        match self.store.insert_checkpoint(&cp).await {
+            Ok(()) => self.checkpoint_done(&cp),
+            Err(e) => tracing::error!(error = %e, "audit checkpoint not stored; will retry"),
+        }
+    }
+
+    fn checkpoint_done(&mut self, cp: &SignedCheckpoint) {
+        self.checkpointed = cp.tree_size as u64;
+        self.last_checkpoint = Instant::now();
+        self.stats.checkpoints.fetch_add(1, Ordering::Relaxed);
     }
 
     async fn commit(&mut self, jobs: &mut [Job]) -> Result<(), AuditError> {
         if self.stale_head {
-            match self.store.head(&self.node_id).await {
-                Ok(h) => {
-                    self.head = h;
-                    self.stale_head = false;
-                }
+            match self.load().await {
+                Ok(()) => self.stale_head = false,
                 Err(e) => {
                     self.stats.failed_batches.fetch_add(1, Ordering::Relaxed);
                     return Err(AuditError::Store(e.to_string()));
@@ -164,11 +319,15 @@ impl Task {
             }
         }
         let mut head = self.head.clone();
+        let mut tree = self.tree.clone();
+        let mut nodes: Vec<(Subtree, Hash)> = Vec::new();
         let records: Vec<StoredRecord> = jobs
             .iter_mut()
             .map(|job| {
                 let seq = head.seq + 1;
                 let hash = record_hash(&head.hash, &self.node_id, seq, &job.entry);
+                let leaf = leaf_hash(&from_hex(&hash).unwrap_or_default());
+                tree.push(leaf, |s, h| nodes.push((s, h)));
                 let prev = std::mem::replace(
                     &mut head,
                     Head {
@@ -186,9 +345,22 @@ impl Task {
                 }
             })
             .collect();
-        match self.store.append(&records).await {
+        let checkpoint = self.due_checkpoint(&tree, &head, false);
+        let batch = Batch {
+            node_id: &self.node_id,
+            records: &records,
+            tree_nodes: &nodes,
+            head_before: &self.head,
+            head_after: &head,
+            checkpoint: checkpoint.as_ref(),
+        };
+        match self.store.append_batch(&batch).await {
             Ok(()) => {
                 self.head = head;
+                self.tree = tree;
+                if let Some(cp) = &checkpoint {
+                    self.checkpoint_done(cp);
+                }
                 let n = records.len() as u64;
                 self.stats.committed_records.fetch_add(n, Ordering::Relaxed);
                 self.stats.committed_batches.fetch_add(1, Ordering::Relaxed);

@@ -106,11 +106,40 @@ fn load_settings_into(dir: &Path, diags: &mut Diagnostics) -> (Settings, String)
             ),
         }
     }
-    if settings.server.node_id.trim().is_empty() || settings.server.node_id.len() > 64 {
-        diags.file(&settings_path, "[server] node_id must be 1-64 characters");
+    if let Ok(node) = std::env::var("DXGATE_NODE_ID") {
+        settings.server.node_id = node;
     }
     let text = std::fs::read_to_string(&settings_path).unwrap_or_default();
     super::security_settings::validate(&mut settings, dir, &settings_path, &text, diags);
+    if !super::settings::valid_node_id(&settings.server.node_id) {
+        diags.file(
+            &settings_path,
+            format!(
+                "[server] node_id {:?} must be 1-64 letters, digits, '.', '_' or '-' (env DXGATE_NODE_ID overrides it)",
+                settings.server.node_id
+            ),
+        );
+    }
+    let a = &mut settings.audit;
+    if !crate::audit::note::valid_name(&a.origin) {
+        diags.file(
+            &settings_path,
+            "[audit] origin must be non-empty, without spaces or '+'",
+        );
+    }
+    if a.checkpoint_every == 0 || a.checkpoint_interval.is_zero() {
+        diags.file(
+            &settings_path,
+            "[audit] checkpoint_every and checkpoint_interval must be greater than zero",
+        );
+    }
+    for k in &a.trusted_keys {
+        if let Err(e) = crate::audit::note::NoteVerifier::parse(k) {
+            diags.file(&settings_path, format!("[audit] trusted_keys: {e}"));
+        }
+    }
+    a.signing_key = dir.join(&a.signing_key);
+    a.archive_dir = dir.join(&a.archive_dir);
     let store_url = std::env::var("DXGATE_STORE_URL")
         .ok()
         .or_else(|| settings.store.url.clone())

@@ -2,6 +2,7 @@
 //! sections live in [`super::security_settings`].
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -31,7 +32,8 @@ pub struct Settings {
 pub struct ServerSettings {
     /// Listen address. Default `127.0.0.1:8080`; env `DXGATE_LISTEN` overrides.
     pub listen: SocketAddr,
-    /// This replica's id: names its own hash chain in the audit log. Default `node-1`.
+    /// This replica's id: names its own hash chain in the audit log. Default `node-1`;
+    /// env `DXGATE_NODE_ID` overrides (e.g. the pod name). Letters, digits, `.`, `_`, `-`.
     pub node_id: String,
     /// Largest request body accepted, in bytes. Default 1 MiB.
     pub max_request_body: usize,
@@ -81,7 +83,7 @@ pub struct StoreSettings {
     pub url: Option<String>,
 }
 
-/// `[audit]`: the group-commit writer.
+/// `[audit]`: the group-commit writer, checkpoints and archives.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AuditSettings {
@@ -89,6 +91,21 @@ pub struct AuditSettings {
     pub batch_max: usize,
     /// Records that may wait for the writer before requests get 503. Default 65536.
     pub queue_capacity: usize,
+    /// Ed25519 key that signs checkpoints, in signed-note form. Default `data/checkpoint.key`
+    /// (relative to the config dir); generated with mode 0600 on first start if missing.
+    pub signing_key: PathBuf,
+    /// Checkpoint origin prefix (each chain's origin is `<origin>/<node_id>`) and the name of
+    /// a newly generated key. Default `dxgate.local/audit`.
+    pub origin: String,
+    /// Sign a checkpoint after this many new records. Default 1000.
+    pub checkpoint_every: u64,
+    /// ...or after this long, if records are pending. Default `10s`.
+    #[serde(with = "humantime_serde")]
+    pub checkpoint_interval: Duration,
+    /// More verifier keys `audit verify` trusts (old keys after a rotation). Default none.
+    pub trusted_keys: Vec<String>,
+    /// Where `dxgate audit archive` writes segment files. Default `data/archive`.
+    pub archive_dir: PathBuf,
 }
 
 impl Default for AuditSettings {
@@ -96,6 +113,21 @@ impl Default for AuditSettings {
         AuditSettings {
             batch_max: 1024,
             queue_capacity: 65536,
+            signing_key: PathBuf::from("data/checkpoint.key"),
+            origin: "dxgate.local/audit".into(),
+            checkpoint_every: 1000,
+            checkpoint_interval: Duration::from_secs(10),
+            trusted_keys: Vec::new(),
+            archive_dir: PathBuf::from("data/archive"),
         }
     }
+}
+
+/// Whether `id` may name a node: 1-64 of `[A-Za-z0-9._-]` (it appears in checkpoint origins
+/// and archive file names).
+pub fn valid_node_id(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }

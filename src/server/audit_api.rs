@@ -18,7 +18,7 @@ const DEFAULT_LIMIT: u32 = 100;
 const MAX_LIMIT: u32 = 1000;
 
 /// What a caller may see.
-enum Scope {
+pub(super) enum Scope {
     All,
     Agency(String),
     Consumer(String),
@@ -34,11 +34,39 @@ fn scope_of(c: &Consumer) -> Scope {
     }
 }
 
-fn visible(scope: &Scope, r: &StoredRecord) -> bool {
+pub(super) fn visible(scope: &Scope, r: &StoredRecord) -> bool {
     match scope {
         Scope::All => true,
         Scope::Agency(a) => r.entry.agency.as_deref() == Some(a),
         Scope::Consumer(c) => r.entry.consumer.as_deref() == Some(c),
+    }
+}
+
+/// Authenticate the caller (API key, eID token or client certificate) and work out what it may
+/// see; "no" is 401, and citizens are sent to their own access log (403).
+pub(super) async fn caller_scope(
+    gw: &Gateway,
+    req: &Request<Incoming>,
+) -> Result<Scope, Box<Response<Full<Bytes>>>> {
+    let cert = req
+        .extensions()
+        .get::<std::sync::Arc<PeerCert>>()
+        .map(AsRef::as_ref);
+    match gw
+        .auth
+        .authenticate(&gw.catalog().keys, req.headers(), cert)
+        .await
+    {
+        Ok(Caller::Consumer { consumer, .. }) => Ok(scope_of(&consumer)),
+        Ok(Caller::Citizen { .. }) => Err(Box::new(forbidden(
+            "citizens see who accessed their records at GET /v1/me/access-log".into(),
+        ))),
+        Err(e) => {
+            let token = matches!(e, crate::identity::AuthError::InvalidToken(_));
+            Err(Box::new(
+                super::pipeline::protect::unauthenticated(&e.to_string(), token).render(None),
+            ))
+        }
     }
 }
 
@@ -47,27 +75,10 @@ pub async fn records(
     req: &Request<Incoming>,
     id: Option<&str>,
 ) -> Response<Full<Bytes>> {
-    let cert = req
-        .extensions()
-        .get::<std::sync::Arc<PeerCert>>()
-        .map(AsRef::as_ref);
-    let caller = match gw
-        .auth
-        .authenticate(&gw.catalog().keys, req.headers(), cert)
-        .await
-    {
-        Ok(Caller::Consumer { consumer, .. }) => consumer,
-        Ok(Caller::Citizen { .. }) => {
-            return forbidden(
-                "citizens see who accessed their records at GET /v1/me/access-log".into(),
-            )
-        }
-        Err(e) => {
-            let token = matches!(e, crate::identity::AuthError::InvalidToken(_));
-            return super::pipeline::protect::unauthenticated(&e.to_string(), token).render(None);
-        }
+    let scope = match caller_scope(gw, req).await {
+        Ok(s) => s,
+        Err(r) => return *r,
     };
-    let scope = scope_of(&caller);
     if let Some(id) = id.filter(|s| !s.is_empty()) {
         return match gw.store.get(id).await {
             // Records outside the caller's scope are reported as absent, not forbidden, so

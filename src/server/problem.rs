@@ -37,6 +37,7 @@ pub enum ProblemKind {
     SourceUnavailable,
     InvalidResponse,
     AuditUnavailable,
+    NotYetCheckpointed,
     Internal,
 }
 
@@ -136,6 +137,11 @@ impl ProblemKind {
                 "audit-unavailable",
                 "The audit log cannot record this request, so nothing is served",
                 StatusCode::SERVICE_UNAVAILABLE,
+            ),
+            NotYetCheckpointed => (
+                "not-yet-checkpointed",
+                "Not yet covered by a signed checkpoint",
+                StatusCode::CONFLICT,
             ),
             Internal => (
                 "internal",
@@ -267,7 +273,9 @@ pub fn outcome_of(kind: ProblemKind) -> Outcome {
         SourceError | SourceTimeout | SourceUnavailable => Outcome::SourceError,
         InvalidResponse => Outcome::InvalidResponse,
         Forbidden | MissingPurpose | NotFound | MethodNotAllowed | Conflict | InvalidRequest
-        | PayloadTooLarge | UnsupportedMediaType | RequestTimeout => Outcome::RejectedRequest,
+        | PayloadTooLarge | UnsupportedMediaType | RequestTimeout | NotYetCheckpointed => {
+            Outcome::RejectedRequest
+        }
         AuditUnavailable | Internal => Outcome::SourceError,
     }
 }

@@ -9,7 +9,7 @@ use http_body_util::Full;
 use hyper::body::Incoming;
 
 use super::problem::{Problem, ProblemKind};
-use super::{audit_api, catalog_api, health, me_api, pipeline};
+use super::{audit_api, catalog_api, checkpoint_api, health, me_api, pipeline};
 use crate::gateway::Gateway;
 
 /// Dispatch one request.
@@ -59,6 +59,17 @@ pub async fn route(
         (Some("public"), Some(file), None, ..) => {
             crate::ranking::http::handle(&gw, &req, file).await
         }
+        (Some("v1"), Some("audit"), Some("checkpoint"), node, None) => match only_get(&req) {
+            Some(r) => r,
+            None => match node.filter(|n| !n.is_empty()) {
+                Some(n) => checkpoint_api::note(&gw, n).await,
+                None => checkpoint_api::latest(&gw).await,
+            },
+        },
+        (Some("v1"), Some("audit"), Some("inclusion"), Some(id), None) => match only_get(&req) {
+            Some(r) => r,
+            None => checkpoint_api::inclusion(&gw, &req, id).await,
+        },
         (Some("healthz"), None, ..) => health::healthz(),
         (Some("metrics"), None, ..) => health::metrics(&gw),
         (Some("readyz"), None, ..) => health::readyz(&gw).await,

@@ -123,6 +123,17 @@ pub fn render(
         "dxgate_audit_commits_total{{result=\"failed\"}} {}",
         s.failed_batches.load(Ordering::Relaxed)
     );
+    header(
+        &mut out,
+        "dxgate_audit_checkpoints_total",
+        "counter",
+        "Signed checkpoints written by this replica.",
+    );
+    let _ = writeln!(
+        out,
+        "dxgate_audit_checkpoints_total {}",
+        s.checkpoints.load(Ordering::Relaxed)
+    );
     histogram(
         &mut out,
         "dxgate_audit_batch_size",

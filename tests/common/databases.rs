@@ -37,3 +37,76 @@ pub fn unique_name(prefix: &str) -> String {
         .as_nanos();
     format!("{prefix}_{}_{}", std::process::id(), nanos % 1_000_000_000)
 }
+
+/// A database of its own on the test PostgreSQL server (`CREATE DATABASE dxgate_t_…` through
+/// the server's `test` database). [`FreshPostgres::drop_db`] removes it; if a test panics first,
+/// `Drop` removes it from a helper thread.
+pub struct FreshPostgres {
+    /// URL of the fresh database.
+    pub url: String,
+    name: String,
+    admin_url: String,
+    dropped: bool,
+}
+
+async fn drop_database(admin_url: &str, name: &str) {
+    if let Ok(admin) = AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(admin_url)
+        .await
+    {
+        let _ = sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .execute(&admin)
+            .await;
+        admin.close().await;
+    }
+}
+
+impl FreshPostgres {
+    /// Create one, or skip (outside CI) / fail (under CI=true) like [`require`].
+    pub async fn create(prefix: &str) -> Option<FreshPostgres> {
+        let admin_url = postgres_url();
+        let admin = require(&admin_url, "PostgreSQL").await?;
+        let name = unique_name(&format!("dxgate_t_{prefix}"));
+        sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
+            .execute(&admin)
+            .await
+            .expect("create the test database");
+        admin.close().await;
+        let (base, query) = match admin_url.split_once('?') {
+            Some((b, q)) => (b, format!("?{q}")),
+            None => (admin_url.as_str(), String::new()),
+        };
+        let server = base.rsplit_once('/').map(|(s, _)| s).unwrap_or(base);
+        Some(FreshPostgres {
+            url: format!("{server}/{name}{query}"),
+            name,
+            admin_url,
+            dropped: false,
+        })
+    }
+
+    /// Drop the database (connections still open to it are ended).
+    pub async fn drop_db(mut self) {
+        drop_database(&self.admin_url, &self.name).await;
+        self.dropped = true;
+    }
+}
+
+impl Drop for FreshPostgres {
+    fn drop(&mut self) {
+        if self.dropped {
+            return;
+        }
+        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
+        let cleanup = std::thread::spawn(move || {
+            if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                rt.block_on(drop_database(&admin_url, &name));
+            }
+        });
+        let _ = cleanup.join();
+    }
+}

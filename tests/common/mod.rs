@@ -47,6 +47,8 @@ impl Gateway {
         cmd.args(["serve", "--config"])
             .arg(dir)
             .env("DXGATE_LISTEN", "127.0.0.1:0")
+            .env_remove("DXGATE_STORE_URL")
+            .env_remove("DXGATE_NODE_ID")
             .env("RUST_LOG", "info")
             .stdout(Stdio::piped())
             .stderr(Stdio::from(log))
@@ -174,13 +176,34 @@ pub async fn record_with(c: &reqwest::Client, gw: &Gateway, id: &str) -> Value {
 
 /// Run the binary with `args` and return (exit code, stdout, stderr).
 pub fn run_cli(args: &[&str], dir: &Path) -> (i32, String, String) {
+    run_cli_env(args, dir, &[])
+}
+
+/// Run the binary with exactly `args` (commands without `--config`).
+pub fn run_bin(args: &[&str]) -> (i32, String, String) {
     let out = std::process::Command::new(bin())
         .args(args)
+        .output()
+        .expect("run dxgate");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// [`run_cli`] with extra environment (e.g. `DXGATE_STORE_URL`).
+pub fn run_cli_env(args: &[&str], dir: &Path, env: &[(&str, &str)]) -> (i32, String, String) {
+    let mut cmd = std::process::Command::new(bin());
+    cmd.args(args)
         .arg("--config")
         .arg(dir)
         .env_remove("DXGATE_STORE_URL")
-        .output()
-        .expect("run dxgate");
+        .env_remove("DXGATE_NODE_ID");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("run dxgate");
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),

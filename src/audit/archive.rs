@@ -1,0 +1,270 @@
+//! `dxgate audit archive --before DATE`: move closed stretches of each chain out of the live
+//! table into segment files, without breaking the chain.
+//!
+//! For each node the segment runs from the last archived record to the last record before the
+//! cutoff, rounded down to a multiple of 256 so that every Merkle subtree it covers is stored
+//! (proofs and roots never need archived leaves). The records are re-verified while written to
+//! `<archive dir>/<node>-<first>-<last>.jsonl` (fsynced), a checkpoint at the segment's end is
+//! signed, and an `audit_segments` row keeps the link: `audit verify` continues from its hash.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use super::chain::{record_hash, GENESIS};
+use super::checkpoint::{origin_for, Checkpoint};
+use super::merkle::{to_hex, STORED_LEVEL};
+use super::note::NoteSigner;
+use super::{
+    now_ms, Entry, Outcome, RecordedJustification, SchemaResult, SegmentRow, Store, StoreError,
+    StoredRecord,
+};
+use crate::policy::JustificationStatus;
+
+/// Records read per round trip.
+const PAGE: i64 = 10_000;
+
+/// Archiving failed; nothing was removed from the live table.
+#[derive(Debug, thiserror::Error)]
+pub enum ArchiveError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("archive file {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("chain {node} does not verify at seq {seq}; run `dxgate audit verify` first")]
+    Tampered { node: String, seq: i64 },
+}
+
+/// What one run archived.
+#[derive(Debug, Default)]
+pub struct Archived {
+    pub segments: Vec<SegmentRow>,
+    pub dropped_partitions: Vec<String>,
+}
+
+/// Archive every chain's records from before `cutoff_ms` into `dir`.
+pub async fn archive_before(
+    store: &Store,
+    cutoff_ms: i64,
+    dir: &Path,
+    signer: &NoteSigner,
+    origin: &str,
+) -> Result<Archived, ArchiveError> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| ArchiveError::Io { path, source }
+    };
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let mut segments = Vec::new();
+    for node in store.nodes().await? {
+        let (mut seq, mut prev) = match store.segments(&node).await?.last() {
+            Some(s) => (s.last_seq, s.last_hash.clone()),
+            None => (0, GENESIS.to_owned()),
+        };
+        let (first, seg_prev) = (seq + 1, prev.clone());
+        let end = match store.first_seq_since(&node, cutoff_ms, seq).await? {
+            Some(s) => s - 1,
+            None => store.head(&node).await?.seq,
+        };
+        let last = end - end.rem_euclid(1 << STORED_LEVEL);
+        if last < first {
+            continue;
+        }
+        let path = dir.join(format!("{node}-{first}-{last}.jsonl"));
+        let tmp = path.with_extension("jsonl.tmp");
+        let mut file = std::io::BufWriter::new(std::fs::File::create(&tmp).map_err(io(&tmp))?);
+        let mut sha = Sha256::new();
+        let (mut min_ts, mut max_ts) = (i64::MAX, i64::MIN);
+        while seq < last {
+            let page = store.chain_page(&node, seq, PAGE.min(last - seq)).await?;
+            if page.is_empty() {
+                return Err(ArchiveError::Tampered { node, seq: seq + 1 });
+            }
+            for r in page {
+                if r.seq != seq + 1
+                    || r.prev_hash != prev
+                    || record_hash(&r.prev_hash, &r.node_id, r.seq, &r.entry) != r.hash
+                {
+                    return Err(ArchiveError::Tampered { node, seq: r.seq });
+                }
+                let mut line = serde_json::to_vec(&r).unwrap_or_default();
+                line.push(b'\n');
+                sha.update(&line);
+                file.write_all(&line).map_err(io(&tmp))?;
+                min_ts = min_ts.min(r.entry.ts_ms);
+                max_ts = max_ts.max(r.entry.ts_ms);
+                seq = r.seq;
+                prev = r.hash;
+            }
+        }
+        let file = file.into_inner().map_err(|e| io(&tmp)(e.into_error()))?;
+        file.sync_all().map_err(io(&tmp))?;
+        std::fs::rename(&tmp, &path).map_err(io(&path))?;
+        let root = store.range_hash(&node, 0, last as u64).await?;
+        let checkpoint = Checkpoint {
+            origin: origin_for(origin, &node),
+            size: last as u64,
+            root,
+        }
+        .sign(signer);
+        segments.push(SegmentRow {
+            node_id: node,
+            first_seq: first,
+            last_seq: last,
+            prev_hash: seg_prev,
+            last_hash: prev,
+            root_hash: to_hex(&root),
+            min_ts_ms: Some(min_ts),
+            max_ts_ms: Some(max_ts),
+            archived_ms: now_ms(),
+            location: path.display().to_string(),
+            file_sha256: hex::encode(sha.finalize()),
+            checkpoint,
+        });
+    }
+    let dropped_partitions = store.commit_segments(&segments, cutoff_ms).await?;
+    Ok(Archived {
+        segments,
+        dropped_partitions,
+    })
+}
+
+/// Re-read a segment's file: its digest, and every record's hash and link.
+pub fn verify_file(seg: &SegmentRow) -> Result<(), String> {
+    let bytes = std::fs::read(&seg.location).map_err(|e| format!("{}: {e}", seg.location))?;
+    if hex::encode(Sha256::digest(&bytes)) != seg.file_sha256 {
+        return Err(format!(
+            "{} was changed since it was archived",
+            seg.location
+        ));
+    }
+    let mut prev = seg.prev_hash.clone();
+    let mut seq = seg.first_seq - 1;
+    for line in bytes.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
+        let r: ArchivedRecord =
+            serde_json::from_slice(line).map_err(|e| format!("unreadable record: {e}"))?;
+        let r = r.into_stored().ok_or("a record has unknown values")?;
+        if r.seq != seq + 1 || r.prev_hash != prev || r.node_id != seg.node_id {
+            return Err(format!(
+                "record {} does not follow seq {seq}",
+                r.entry.request_id
+            ));
+        }
+        if record_hash(&r.prev_hash, &r.node_id, r.seq, &r.entry) != r.hash {
+            return Err(format!("record {} was altered", r.entry.request_id));
+        }
+        seq = r.seq;
+        prev = r.hash;
+    }
+    if seq != seg.last_seq || prev != seg.last_hash {
+        return Err(format!(
+            "the file ends at seq {seq}, the segment at {}",
+            seg.last_seq
+        ));
+    }
+    Ok(())
+}
+
+/// A record from the JSON `StoredRecord` serializes to (archive lines, API answers).
+pub fn record_from_json(v: serde_json::Value) -> Result<StoredRecord, String> {
+    let r: ArchivedRecord = serde_json::from_value(v).map_err(|e| e.to_string())?;
+    r.into_stored()
+        .ok_or_else(|| "a record has unknown values".to_owned())
+}
+
+/// A record as `StoredRecord`'s JSON writes it.
+#[derive(Deserialize)]
+struct ArchivedRecord {
+    request_id: String,
+    node_id: String,
+    seq: i64,
+    ts_ms: i64,
+    consumer: Option<String>,
+    agency: Option<String>,
+    dataset: Option<String>,
+    method: String,
+    purpose: Option<String>,
+    outcome: String,
+    status: u16,
+    justification: Option<ArchivedJustification>,
+    request_schema: String,
+    response_schema: String,
+    request_sha256: Option<String>,
+    response_sha256: Option<String>,
+    latency_us: i64,
+    source_latency_us: Option<i64>,
+    detail: Option<String>,
+    /// Present only on records of datasets that declare a subject field.
+    #[serde(default)]
+    subject_hash: Option<String>,
+    prev_hash: String,
+    hash: String,
+}
+
+#[derive(Deserialize)]
+struct ArchivedJustification {
+    legal_basis: Option<String>,
+    reason: Option<String>,
+    decided_by: String,
+    status: String,
+}
+
+impl ArchivedRecord {
+    fn into_stored(self) -> Option<StoredRecord> {
+        let justification = match self.justification {
+            None => None,
+            Some(j) => Some(RecordedJustification {
+                legal_basis: j.legal_basis,
+                reason: j.reason,
+                decided_by: j.decided_by,
+                status: JustificationStatus::parse(&j.status)?,
+            }),
+        };
+        Some(StoredRecord {
+            node_id: self.node_id,
+            seq: self.seq,
+            prev_hash: self.prev_hash,
+            hash: self.hash,
+            entry: Entry {
+                request_id: self.request_id,
+                ts_ms: self.ts_ms,
+                consumer: self.consumer,
+                agency: self.agency,
+                dataset: self.dataset,
+                method: self.method,
+                purpose: self.purpose,
+                outcome: Outcome::parse(&self.outcome)?,
+                status: self.status,
+                justification,
+                request_schema: SchemaResult::parse(&self.request_schema)?,
+                response_schema: SchemaResult::parse(&self.response_schema)?,
+                request_sha256: self.request_sha256,
+                response_sha256: self.response_sha256,
+                latency_us: self.latency_us,
+                source_latency_us: self.source_latency_us,
+                detail: self.detail,
+                subject_hash: self.subject_hash,
+            },
+        })
+    }
+}
+
+/// Unix milliseconds of 00:00 UTC on `YYYY-MM-DD`.
+pub fn parse_date_ms(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let y: i64 = s[0..4].parse().ok()?;
+    let m: i64 = s[5..7].parse().ok()?;
+    let d: i64 = s[8..10].parse().ok()?;
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    Some(super::store::days_from_civil(y, m, d) * 86_400_000)
+}

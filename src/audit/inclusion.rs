@@ -1,0 +1,122 @@
+//! Inclusion proofs: show that one `Request-Id`'s record is in its chain's signed tree.
+//!
+//! The gateway answers with an [`InclusionProof`] against the chain's latest checkpoint; anyone
+//! holding the verifier key checks it offline with [`check`] (or `dxgate audit check-inclusion`):
+//!
+//! 1. open the checkpoint note with the verifier key: origin `…/<node_id>`, `size`, `root`;
+//! 2. recompute the record's hash from its fields (see [`super::chain`]) and compare;
+//! 3. `leaf = SHA-256(0x00 ‖ record_hash)`; fold the proof (RFC 9162 §2.1.3.2) from leaf index
+//!    `seq - 1` in a tree of `size` leaves; the result must be `root`.
+
+use serde::{Deserialize, Serialize};
+
+use super::chain::record_hash;
+use super::checkpoint::{Checkpoint, SignedCheckpoint};
+use super::merkle::{from_hex, leaf_hash, proof_ranges, to_hex, verify_inclusion, Hash};
+use super::note::NoteVerifier;
+use super::{Store, StoreError, StoredRecord};
+
+/// Everything a consumer needs to check one record's inclusion offline.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct InclusionProof {
+    pub request_id: String,
+    pub node_id: String,
+    pub seq: i64,
+    /// `seq - 1`: the record's leaf index in its chain's tree.
+    pub leaf_index: u64,
+    /// Hex chain hash of the record (the leaf's data).
+    pub record_hash: String,
+    /// Hex `SHA-256(0x00 ‖ record_hash)`.
+    pub leaf_hash: String,
+    /// Leaves in the tree the proof is for (the checkpoint's size).
+    pub tree_size: u64,
+    /// Hex sibling hashes, innermost first.
+    pub proof: Vec<String>,
+    /// The signed checkpoint note the proof leads to.
+    pub checkpoint: String,
+    /// The key that signed it, if the gateway knows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verifier_key: Option<String>,
+}
+
+/// Why no proof can be given (yet).
+#[derive(Debug, thiserror::Error)]
+pub enum ProveError {
+    #[error("the record is newer than its chain's latest checkpoint")]
+    NotYetCheckpointed,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Prove `record` against its chain's latest checkpoint: O(log n) store reads.
+pub async fn prove(
+    store: &Store,
+    record: &StoredRecord,
+    verifier_key: Option<String>,
+) -> Result<InclusionProof, ProveError> {
+    let cp: SignedCheckpoint = store
+        .latest_checkpoint(&record.node_id)
+        .await?
+        .filter(|c| c.tree_size >= record.seq)
+        .ok_or(ProveError::NotYetCheckpointed)?;
+    let m = u64::try_from(record.seq - 1)
+        .map_err(|_| StoreError::Corrupt(format!("record with seq {}", record.seq)))?;
+    let n = cp.tree_size as u64;
+    let mut proof = Vec::new();
+    for (a, b) in proof_ranges(m, n) {
+        proof.push(to_hex(&store.range_hash(&record.node_id, a, b).await?));
+    }
+    let leaf = leaf_hash(&from_hex(&record.hash).unwrap_or_default());
+    Ok(InclusionProof {
+        request_id: record.entry.request_id.clone(),
+        node_id: record.node_id.clone(),
+        seq: record.seq,
+        leaf_index: m,
+        record_hash: record.hash.clone(),
+        leaf_hash: to_hex(&leaf),
+        tree_size: n,
+        proof,
+        checkpoint: cp.note,
+        verifier_key,
+    })
+}
+
+/// Check `p` offline with `verifier`; with the `record`, also that it hashes to the leaf.
+/// Returns the checkpoint it was proven against.
+pub fn check(
+    p: &InclusionProof,
+    verifier: &NoteVerifier,
+    record: Option<&StoredRecord>,
+) -> Result<Checkpoint, String> {
+    let cp = Checkpoint::open(&p.checkpoint, verifier).map_err(|e| e.to_string())?;
+    if !cp.origin.ends_with(&format!("/{}", p.node_id)) {
+        return Err(format!(
+            "the checkpoint is for {}, not chain {}",
+            cp.origin, p.node_id
+        ));
+    }
+    if cp.size != p.tree_size || p.leaf_index + 1 != p.seq as u64 {
+        return Err("the proof's size or index does not match the checkpoint".into());
+    }
+    if let Some(r) = record {
+        if r.entry.request_id != p.request_id
+            || record_hash(&r.prev_hash, &r.node_id, r.seq, &r.entry) != p.record_hash
+        {
+            return Err("the record does not hash to the proven leaf".into());
+        }
+    }
+    let data = from_hex(&p.record_hash).ok_or("record_hash is not 64 hex digits")?;
+    let proof: Vec<Hash> = p
+        .proof
+        .iter()
+        .map(|h| from_hex(h).ok_or("a proof hash is not 64 hex digits"))
+        .collect::<Result<_, _>>()?;
+    if verify_inclusion(p.leaf_index, cp.size, &leaf_hash(&data), &proof, &cp.root) {
+        Ok(cp)
+    } else {
+        Err(
+            "the proof does not lead to the checkpoint's root: the record is not in this tree"
+                .into(),
+        )
+    }
+}

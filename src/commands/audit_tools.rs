@@ -1,0 +1,95 @@
+//! `dxgate audit key`, `dxgate audit archive` and `dxgate audit check-inclusion`.
+
+use std::path::Path;
+
+use super::CommandError;
+use crate::audit::archive::{archive_before, parse_date_ms};
+use crate::audit::inclusion::{check, InclusionProof};
+use crate::audit::note::{load_or_create_key, NoteVerifier};
+use crate::audit::{now_ms, Store};
+
+fn failed(e: impl std::fmt::Display) -> CommandError {
+    CommandError::Failed(e.to_string())
+}
+
+/// Print the checkpoint verifier key, creating the signing key (mode 0600) if it is missing.
+pub async fn audit_key(dir: &Path) -> Result<(), CommandError> {
+    let (settings, _) = crate::config::load_settings(dir).map_err(CommandError::Config)?;
+    let path = &settings.audit.signing_key;
+    let (signer, created) = load_or_create_key(path, &settings.audit.origin).map_err(failed)?;
+    if created {
+        eprintln!(
+            "dxgate: generated a NEW checkpoint signing key at {} (mode 0600); back it up",
+            path.display()
+        );
+    }
+    println!("{}", signer.verifier_key());
+    Ok(())
+}
+
+/// Archive every chain's records from before `before` (YYYY-MM-DD, UTC).
+pub async fn audit_archive(dir: &Path, before: &str) -> Result<(), CommandError> {
+    let (settings, url) = crate::config::load_settings(dir).map_err(CommandError::Config)?;
+    let cutoff = parse_date_ms(before)
+        .ok_or_else(|| failed(format!("--before {before:?}: write the date as YYYY-MM-DD")))?;
+    if cutoff > now_ms() {
+        return Err(failed("--before must not be in the future"));
+    }
+    let a = &settings.audit;
+    let (signer, _) = load_or_create_key(&a.signing_key, &a.origin).map_err(failed)?;
+    let store = Store::open(&url).await?;
+    let result = archive_before(&store, cutoff, &a.archive_dir, &signer, &a.origin).await;
+    store.close().await;
+    let done = result.map_err(failed)?;
+    for s in &done.segments {
+        println!(
+            "archived chain {} seq {}..={} to {}",
+            s.node_id, s.first_seq, s.last_seq, s.location
+        );
+    }
+    for p in &done.dropped_partitions {
+        println!("dropped partition {p}");
+    }
+    println!("ok: {} segment(s) archived", done.segments.len());
+    Ok(())
+}
+
+/// Check an inclusion proof (the JSON `GET /v1/audit/inclusion/{id}` returns) offline.
+pub fn audit_check_inclusion(proof: &Path, key: Option<&str>) -> Result<(), CommandError> {
+    let text =
+        std::fs::read_to_string(proof).map_err(|e| failed(format!("{}: {e}", proof.display())))?;
+    let p: InclusionProof =
+        serde_json::from_str(&text).map_err(|e| failed(format!("not an inclusion proof: {e}")))?;
+    let record: Option<crate::audit::StoredRecord> =
+        serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|v| v.get("record").cloned())
+            .and_then(|r| crate::audit::archive::record_from_json(r).ok());
+    let key = match key {
+        Some(k) => k.to_owned(),
+        None => {
+            let k = p
+                .verifier_key
+                .clone()
+                .ok_or_else(|| failed("pass --key <published verifier key>"))?;
+            eprintln!("dxgate: WARNING: trusting the key inside the proof ({k}); compare it with the published verifier key or pass --key");
+            k
+        }
+    };
+    let verifier = NoteVerifier::parse(&key).map_err(failed)?;
+    let cp =
+        check(&p, &verifier, record.as_ref()).map_err(|e| failed(format!("NOT INCLUDED: {e}")))?;
+    println!(
+        "ok: {} is record {} of {}, included in its signed tree of {} records{}",
+        p.request_id,
+        p.seq,
+        cp.origin,
+        cp.size,
+        if record.is_some() {
+            " (record content checked)"
+        } else {
+            ""
+        }
+    );
+    Ok(())
+}

@@ -1,0 +1,238 @@
+//! Signed checkpoints, inclusion proofs checked offline, and truncation only checkpoints reveal.
+
+use std::time::Duration;
+
+use serde_json::Value;
+use sqlx::{Connection, SqliteConnection};
+
+use crate::common::catalogue::*;
+use crate::common::*;
+use dxgate::audit::note::NoteVerifier;
+use dxgate::audit::Checkpoint;
+
+/// A catalogue whose gateway checkpoints quickly.
+fn fast_checkpoints(cat: &Catalogue) {
+    cat.write(
+        "dxgate.toml",
+        "[server]\nnode_id = \"test-node\"\nmax_request_body = 4096\n\
+         [audit]\ncheckpoint_every = 1000\ncheckpoint_interval = \"200ms\"\n",
+    );
+}
+
+/// Poll the public checkpoint until it covers `size` records.
+async fn checkpoint_of_size(gw: &Gateway, size: i64) -> Value {
+    for _ in 0..100 {
+        let v: Value = client()
+            .get(gw.url("/v1/audit/checkpoint"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if v["checkpoints"][0]["tree_size"] == size {
+            return v;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no checkpoint of size {size}");
+}
+
+#[tokio::test]
+async fn checkpoints_are_signed_and_inclusion_proofs_check_offline() {
+    let up = Upstream::start().await;
+    let cat = Catalogue::new(&format!("http://{}", up.addr));
+    fast_checkpoints(&cat);
+    let (code, vkey, err) = run_cli(&["audit", "key"], cat.path());
+    assert_eq!(code, 0, "{err}");
+    let vkey = vkey.trim().to_owned();
+    assert!(vkey.starts_with("dxgate.local/audit+"), "{vkey}");
+    let gw = Gateway::start(cat.path()).await;
+    let mut ids = Vec::new();
+    for _ in 0..5 {
+        ids.push(request_id(
+            &gw.get(PORTAL_KEY, "/v1/data/alpha/people?citizen_id=001")
+                .await,
+        ));
+    }
+    let police = request_id(
+        &gw.get(POLICE_KEY, "/v1/data/alpha/restricted?citizen_id=001")
+            .await,
+    );
+
+    // The public checkpoint: a C2SP note signed by the key `audit key` printed.
+    let v = checkpoint_of_size(&gw, 6).await;
+    assert_eq!(v["verifier_key"], vkey.as_str());
+    let note = v["checkpoints"][0]["note"].as_str().unwrap();
+    let cp = Checkpoint::open(note, &NoteVerifier::parse(&vkey).unwrap()).unwrap();
+    assert_eq!(
+        (cp.origin.as_str(), cp.size),
+        ("dxgate.local/audit/test-node", 6)
+    );
+    let r = client()
+        .get(gw.url("/v1/audit/checkpoint/test-node"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain"));
+    assert_eq!(r.text().await.unwrap(), note);
+    assert_eq!(
+        client()
+            .get(gw.url("/v1/audit/checkpoint/nobody"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+
+    // An inclusion proof for the consumer's own request, checked offline by the CLI.
+    let inclusion = |key: &'static str, id: String| {
+        let url = gw.url(&format!("/v1/audit/inclusion/{id}"));
+        async move { client().get(url).bearer_auth(key).send().await.unwrap() }
+    };
+    let r = inclusion(PORTAL_KEY, ids[2].clone()).await;
+    assert_eq!(r.status(), 200);
+    let proof: Value = r.json().await.unwrap();
+    assert_eq!(proof["seq"], 3);
+    assert_eq!(proof["tree_size"], 6);
+    assert_eq!(proof["record"]["request_id"], ids[2].as_str());
+    let file = cat.file("proof.json");
+    std::fs::write(&file, proof.to_string()).unwrap();
+    let path = file.to_str().unwrap();
+    let (code, out, err) = run_bin(&["audit", "check-inclusion", path, "--key", &vkey]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("record content checked"), "{out}");
+    let mut forged = proof.clone();
+    forged["record"]["purpose"] = "something else".into();
+    std::fs::write(&file, forged.to_string()).unwrap();
+    let (code, _, err) = run_bin(&["audit", "check-inclusion", path, "--key", &vkey]);
+    assert_eq!(code, 1);
+    assert!(err.contains("NOT INCLUDED"), "{err}");
+    let mut forged = proof.clone();
+    forged["seq"] = 4.into();
+    forged["leaf_index"] = 3.into();
+    forged.as_object_mut().unwrap().remove("record");
+    std::fs::write(&file, forged.to_string()).unwrap();
+    assert_eq!(
+        run_bin(&["audit", "check-inclusion", path, "--key", &vkey]).0,
+        1
+    );
+
+    // Scoped like the records: another consumer's id is not confirmed; no key is 401.
+    assert_eq!(inclusion(PORTAL_KEY, police).await.status(), 404);
+    assert_eq!(inclusion("nobody", ids[0].clone()).await.status(), 401);
+    gw.stop().await;
+
+    let (code, out, err) = run_cli(&["audit", "verify"], cat.path());
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("checkpoint signatures valid"), "{out}");
+    std::fs::write(cat.file("saved.checkpoint"), note).unwrap();
+
+    // Cut the chain's tail and fix up its head row: only the signed checkpoint shows it.
+    let url = format!("sqlite://{}", cat.audit_db().display());
+    let mut db = SqliteConnection::connect(&url).await.unwrap();
+    for sql in [
+        "DELETE FROM audit_records WHERE seq > 4",
+        "UPDATE audit_chains SET seq = 4, hash = (SELECT hash FROM audit_records WHERE seq = 4)",
+    ] {
+        sqlx::query(sql).execute(&mut db).await.unwrap();
+    }
+    let (code, _, err) = run_cli(&["audit", "verify"], cat.path());
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("removed from its end") && err.contains("signed checkpoint"),
+        "{err}"
+    );
+
+    // Remove the checkpoints too: a checkpoint saved by a consumer still catches it.
+    sqlx::query("DELETE FROM audit_checkpoints")
+        .execute(&mut db)
+        .await
+        .unwrap();
+    assert_eq!(run_cli(&["audit", "verify"], cat.path()).0, 0);
+    let saved = cat.file("saved.checkpoint");
+    let (code, _, err) = run_cli(
+        &["audit", "verify", "--checkpoint", saved.to_str().unwrap()],
+        cat.path(),
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("removed from its end"), "{err}");
+
+    // A checkpoint signed by another key is refused.
+    let other = dxgate::audit::note::NoteSigner::generate("dxgate.local/audit").unwrap();
+    let forged = Checkpoint::parse(
+        Checkpoint::open(note, &NoteVerifier::parse(&vkey).unwrap())
+            .unwrap()
+            .body()
+            .as_str(),
+    )
+    .unwrap()
+    .sign(&other);
+    std::fs::write(&saved, forged).unwrap();
+    let (code, _, err) = run_cli(
+        &["audit", "verify", "--checkpoint", saved.to_str().unwrap()],
+        cat.path(),
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("not validly signed"), "{err}");
+}
+
+#[tokio::test]
+async fn inclusion_waits_for_a_checkpoint_and_checkpoints_survive_restarts() {
+    let up = Upstream::start().await;
+    let cat = Catalogue::new(&format!("http://{}", up.addr));
+    cat.write(
+        "dxgate.toml",
+        "[server]\nnode_id = \"test-node\"\n[audit]\ncheckpoint_every = 3\ncheckpoint_interval = \"1h\"\n",
+    );
+    let gw = Gateway::start(cat.path()).await;
+    let first = request_id(
+        &gw.get(PORTAL_KEY, "/v1/data/alpha/people?citizen_id=001")
+            .await,
+    );
+    let r = client()
+        .get(gw.url(&format!("/v1/audit/inclusion/{first}")))
+        .bearer_auth(PORTAL_KEY)
+        .send()
+        .await
+        .unwrap();
+    let (status, _, ct, body) = parts(r).await;
+    assert_eq!((status, ct.as_str()), (409, "application/problem+json"));
+    assert!(body["type"]
+        .as_str()
+        .unwrap()
+        .ends_with("/not-yet-checkpointed"));
+    // The third record is checkpointed in its own commit.
+    for _ in 0..2 {
+        gw.get(PORTAL_KEY, "/v1/data/alpha/people?citizen_id=002")
+            .await;
+    }
+    let v = checkpoint_of_size(&gw, 3).await;
+    assert_eq!(v["checkpoints"][0]["tree_size"], 3);
+    gw.stop().await;
+
+    // A restarted gateway continues the chain and the tree.
+    let gw = Gateway::start(cat.path()).await;
+    for _ in 0..3 {
+        gw.get(PORTAL_KEY, "/v1/data/alpha/people?citizen_id=003")
+            .await;
+    }
+    checkpoint_of_size(&gw, 6).await;
+    let r = client()
+        .get(gw.url(&format!("/v1/audit/inclusion/{first}")))
+        .bearer_auth(PORTAL_KEY)
+        .send()
+        .await
+        .unwrap();
+    let proof: Value = r.json().await.unwrap();
+    assert_eq!(proof["tree_size"], 6);
+    gw.stop().await;
+    let (code, out, err) = run_cli(&["audit", "verify"], cat.path());
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("6 records verified"), "{out}");
+}

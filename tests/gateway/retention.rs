@@ -1,0 +1,174 @@
+//! Retention: `dxgate audit archive --before DATE` moves old segments to files, drops whole
+//! PostgreSQL month partitions, and `audit verify` and inclusion proofs carry on across the cut.
+
+use std::path::Path;
+
+use dxgate::audit::inclusion::{check, prove};
+use dxgate::audit::note::NoteSigner;
+use dxgate::audit::{
+    AuditWriter, CheckpointPolicy, Entry, Outcome, SchemaResult, Store, WriterConfig,
+};
+
+use crate::common::databases::FreshPostgres;
+use crate::common::*;
+
+/// 2024-01-15 and 2024-02-15, 00:00 UTC.
+const JAN: i64 = 1_705_276_800_000;
+const FEB: i64 = 1_707_955_200_000;
+
+fn entry(i: usize, ts_ms: i64) -> Entry {
+    Entry {
+        request_id: format!("r-{ts_ms}-{i:05}"),
+        ts_ms,
+        consumer: Some("portal".into()),
+        agency: Some("alpha".into()),
+        dataset: Some("people".into()),
+        method: "GET".into(),
+        purpose: Some("retention".into()),
+        outcome: Outcome::Served,
+        status: 200,
+        justification: None,
+        request_schema: SchemaResult::Valid,
+        response_schema: SchemaResult::Valid,
+        request_sha256: None,
+        response_sha256: None,
+        latency_us: 10,
+        source_latency_us: Some(5),
+        detail: None,
+        subject_hash: None,
+    }
+}
+
+/// 512 records in January 2024, 100 in February, 50 now, on chain `node-r`.
+async fn fill(store: &Store, signer: &NoteSigner) {
+    let (writer, task) = AuditWriter::start_with(
+        store.clone(),
+        WriterConfig {
+            node_id: "node-r".into(),
+            batch_max: 128,
+            queue_capacity: 4096,
+            checkpoints: Some(CheckpointPolicy {
+                signer: signer.clone(),
+                origin: "dxgate.local/audit".into(),
+                every: 100,
+                interval: std::time::Duration::from_secs(3600),
+            }),
+        },
+    )
+    .await
+    .unwrap();
+    let now = dxgate::audit::now_ms();
+    for (n, ts) in [(512, JAN), (100, FEB), (50, now)] {
+        let all = (0..n).map(|i| writer.record(entry(i, ts)));
+        for r in futures_util::future::join_all(all).await {
+            r.unwrap();
+        }
+    }
+    drop(writer);
+    task.await.unwrap();
+}
+
+async fn scenario(url: &str, dir: &Path) {
+    let signer = NoteSigner::generate("dxgate.local/audit").unwrap();
+    std::fs::create_dir_all(dir.join("data")).unwrap();
+    std::fs::write(dir.join("data/checkpoint.key"), signer.private_key()).unwrap();
+    let store = Store::open(url).await.unwrap();
+    let pg = store.backend() == dxgate::audit::Backend::Postgres;
+    if pg {
+        store
+            .execute_raw(
+                "SELECT dxgate_audit_partition('2024-01-01'); SELECT dxgate_audit_partition('2024-02-01')",
+            )
+            .await
+            .unwrap();
+    }
+    fill(&store, &signer).await;
+    let env = [("DXGATE_STORE_URL", url)];
+
+    let (code, out, err) = run_cli_env(&["audit", "archive", "--before", "2024-02-01"], dir, &env);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("archived chain node-r seq 1..=512"), "{out}");
+    let live: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_records")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(live, 150);
+    if pg {
+        assert!(
+            out.contains("dropped partition audit_records_2024_01"),
+            "{out}"
+        );
+        let parts = store.partitions().await.unwrap();
+        assert!(
+            !parts.contains(&"audit_records_2024_01".to_owned()),
+            "{parts:?}"
+        );
+        assert!(
+            parts.contains(&"audit_records_2024_02".to_owned()),
+            "{parts:?}"
+        );
+    }
+
+    // The chain verifies across the cut, with or without re-reading the archive file.
+    for args in [
+        &["audit", "verify"][..],
+        &["audit", "verify", "--archive-files"],
+    ] {
+        let (code, out, err) = run_cli_env(args, dir, &env);
+        assert_eq!(code, 0, "{out}{err}");
+        assert!(
+            out.contains("chain node-r: 662 records (512 archived, walked from seq 513)"),
+            "{out}"
+        );
+    }
+    // An incremental verify starts at the last signed checkpoint before the date.
+    let (code, out, err) = run_cli_env(&["audit", "verify", "--since", "2100-01-01"], dir, &env);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("walked from seq 663"), "{out}");
+    // Proofs still work for live records, right after the cut too.
+    for id in ["r-1707955200000-00000", &format!("r-{FEB}-00099")] {
+        let record = store.get(id).await.unwrap().expect("live record");
+        let p = prove(&store, &record, None).await.unwrap();
+        assert_eq!(p.tree_size, 662);
+        check(&p, &signer.verifier(), Some(&record)).unwrap();
+    }
+    // Archiving again finds nothing new.
+    let (code, out, _) = run_cli_env(&["audit", "archive", "--before", "2024-02-01"], dir, &env);
+    assert_eq!(code, 0);
+    assert!(out.contains("ok: 0 segment(s)"), "{out}");
+
+    // An edited archive file is caught when the files are checked.
+    let file = dir.join("data/archive/node-r-1-512.jsonl");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, text.replacen("retention", "Retention", 1)).unwrap();
+    let (code, _, err) = run_cli_env(&["audit", "verify", "--archive-files"], dir, &env);
+    assert_eq!(code, 1);
+    assert!(err.contains("changed since it was archived"), "{err}");
+    assert_eq!(run_cli_env(&["audit", "verify"], dir, &env).0, 0);
+    // A segment row that no longer links to the live chain is caught.
+    store
+        .execute_raw("UPDATE audit_segments SET last_hash = prev_hash")
+        .await
+        .unwrap();
+    let (code, _, err) = run_cli_env(&["audit", "verify"], dir, &env);
+    assert_eq!(code, 1);
+    assert!(err.contains("seq 513"), "{err}");
+    store.close().await;
+}
+
+#[tokio::test]
+async fn archive_keeps_the_chain_whole_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/data/audit.db", dir.path().display());
+    scenario(&url, dir.path()).await;
+}
+
+#[tokio::test]
+async fn archive_drops_whole_month_partitions_on_postgres() {
+    let Some(db) = FreshPostgres::create("retention").await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    scenario(&db.url, dir.path()).await;
+    db.drop_db().await;
+}
