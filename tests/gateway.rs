@@ -8,6 +8,8 @@ mod common;
 mod audit_log;
 #[path = "gateway/catalogue.rs"]
 mod catalogue;
+#[path = "gateway/crash.rs"]
+mod crash;
 #[path = "gateway/eid.rs"]
 mod eid;
 #[path = "gateway/operations.rs"]

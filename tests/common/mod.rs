@@ -115,6 +115,12 @@ impl Gateway {
             .expect("wait")
     }
 
+    /// SIGKILL the process (no drain, no flush) and reap it: a crash.
+    pub async fn kill9(&mut self) {
+        self.child.start_kill().expect("SIGKILL");
+        let _ = tokio::time::timeout(Duration::from_secs(10), self.child.wait()).await;
+    }
+
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.join("gateway.log")).unwrap_or_default()
     }
@@ -153,6 +159,22 @@ pub async fn parts(r: reqwest::Response) -> (u16, String, String, Value) {
     let body = r.bytes().await.expect("body");
     let json = serde_json::from_slice(&body).unwrap_or(Value::Null);
     (status, id, ct, json)
+}
+
+/// Run the binary with `args` and extra environment (e.g. `DXGATE_STORE_URL`).
+pub fn run_cli_env(args: &[&str], dir: &Path, env: &[(&str, &str)]) -> (i32, String, String) {
+    let mut cmd = std::process::Command::new(bin());
+    cmd.args(args).arg("--config").arg(dir);
+    cmd.env_remove("DXGATE_STORE_URL");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("run dxgate");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 /// Fetch an audit record as the oversight consumer.
