@@ -26,6 +26,8 @@ mod protection;
 mod ranking;
 #[path = "gateway/ranking_store.rs"]
 mod ranking_store;
+#[path = "gateway/source_faults.rs"]
+mod source_faults;
 #[path = "gateway/sql_sources.rs"]
 mod sql_sources;
 #[path = "gateway/tls.rs"]
