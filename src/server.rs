@@ -10,6 +10,7 @@ pub mod audit_api;
 pub mod catalog_api;
 mod health;
 mod me_api;
+pub mod openapi;
 pub(crate) mod pipeline;
 pub mod problem;
 mod router;

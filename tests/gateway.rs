@@ -12,6 +12,8 @@ mod catalogue;
 mod crash;
 #[path = "gateway/eid.rs"]
 mod eid;
+#[path = "gateway/openapi.rs"]
+mod openapi;
 #[path = "gateway/operations.rs"]
 mod operations;
 #[path = "gateway/outcomes.rs"]

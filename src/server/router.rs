@@ -9,7 +9,7 @@ use http_body_util::Full;
 use hyper::body::Incoming;
 
 use super::problem::{Problem, ProblemKind};
-use super::{audit_api, catalog_api, health, me_api, pipeline};
+use super::{audit_api, catalog_api, health, me_api, openapi, pipeline};
 use crate::gateway::Gateway;
 
 /// Dispatch one request.
@@ -60,6 +60,7 @@ pub async fn route(
             crate::ranking::http::handle(&gw, &req, file).await
         }
         (Some("healthz"), None, ..) => health::healthz(),
+        (Some("openapi.json"), None, ..) => only_get(&req).unwrap_or_else(openapi::handle),
         (Some("metrics"), None, ..) => health::metrics(&gw),
         (Some("readyz"), None, ..) => health::readyz(&gw).await,
         _ => Problem::new(
