@@ -28,6 +28,8 @@ mod protection;
 mod ranking;
 #[path = "gateway/ranking_store.rs"]
 mod ranking_store;
+#[path = "gateway/security.rs"]
+mod security;
 #[path = "gateway/source_faults.rs"]
 mod source_faults;
 #[path = "gateway/sql_sources.rs"]

@@ -98,7 +98,18 @@ async fn handle(req: Request<Incoming>, jwks: String) -> Result<Response<Full<By
         .get("data-purpose")
         .map(|v| v.to_str().unwrap_or("").to_owned())
         .unwrap_or_default();
+    let names: Vec<String> = req
+        .headers()
+        .keys()
+        .map(|k| k.as_str().to_owned())
+        .collect();
     let r = match path.as_str() {
+        // Echoes the names of the headers it received (to prove what was, and was not, forwarded).
+        "/headers" => json(
+            200,
+            &serde_json::json!({"code": query, "name": names.join(","), "purpose": purpose})
+                .to_string(),
+        ),
         // Echoes what it was asked, so tests can see what the gateway forwarded.
         "/ok" => json(
             200,
