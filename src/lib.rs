@@ -21,7 +21,7 @@
 //!   archiving and `audit verify`.
 //! - [`ranking`]: the public readiness ranking — rollups, indicators, snapshots, renderers.
 //! - [`oversight`]: reviews of refusals by the competent authority, its API and page.
-//! - [`server`]: the hyper listener (TLS, mTLS, limits), the router, the request pipeline and
+//! - [`server`]: the hyper listener (TLS, mTLS, limits), the router, `/openapi.json`, the request pipeline and
 //!   problem+json.
 //! - [`telemetry`]: `/metrics`, JSON logs, OpenTelemetry traces and metrics over OTLP.
 //! - [`gateway`]: the shared state one server runs with, and hot reload of the catalogue.

@@ -11,6 +11,7 @@ pub mod catalog_api;
 pub mod checkpoint_api;
 mod health;
 mod me_api;
+pub mod openapi;
 pub(crate) mod pipeline;
 pub mod problem;
 mod router;

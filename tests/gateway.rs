@@ -10,10 +10,14 @@ mod audit_log;
 mod catalogue;
 #[path = "gateway/checkpoints.rs"]
 mod checkpoints;
+#[path = "gateway/crash.rs"]
+mod crash;
 #[path = "gateway/deploy.rs"]
 mod deploy;
 #[path = "gateway/eid.rs"]
 mod eid;
+#[path = "gateway/openapi.rs"]
+mod openapi;
 #[path = "gateway/operations.rs"]
 mod operations;
 #[path = "gateway/outcomes.rs"]
@@ -32,6 +36,10 @@ mod ranking_store;
 mod replicas;
 #[path = "gateway/retention.rs"]
 mod retention;
+#[path = "gateway/security.rs"]
+mod security;
+#[path = "gateway/source_faults.rs"]
+mod source_faults;
 #[path = "gateway/sql_sources.rs"]
 mod sql_sources;
 #[path = "gateway/tls.rs"]

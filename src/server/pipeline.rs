@@ -315,6 +315,13 @@ async fn check_request_phase(
                 ));
             }
             let limit = gw.settings.server.max_request_body;
+            // A Content-Length over the limit is refused at once, not after waiting for the body.
+            if hyper::body::Body::size_hint(&body).lower() > limit as u64 {
+                return Err(Problem::new(
+                    ProblemKind::PayloadTooLarge,
+                    format!("the request body is larger than {limit} bytes"),
+                ));
+            }
             let wait = gw.settings.server.body_read_timeout;
             let bytes = tokio::time::timeout(wait, Limited::new(body, limit).collect())
                 .await

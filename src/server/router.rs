@@ -9,7 +9,7 @@ use http_body_util::Full;
 use hyper::body::Incoming;
 
 use super::problem::{Problem, ProblemKind};
-use super::{audit_api, catalog_api, checkpoint_api, health, me_api, pipeline};
+use super::{audit_api, catalog_api, checkpoint_api, health, me_api, openapi, pipeline};
 use crate::gateway::Gateway;
 
 /// Dispatch one request.
@@ -71,6 +71,7 @@ pub async fn route(
             None => checkpoint_api::inclusion(&gw, &req, id).await,
         },
         (Some("healthz"), None, ..) => health::healthz(),
+        (Some("openapi.json"), None, ..) => only_get(&req).unwrap_or_else(openapi::handle),
         (Some("metrics"), None, ..) => health::metrics(&gw),
         (Some("readyz"), None, ..) => health::readyz(&gw).await,
         _ => Problem::new(

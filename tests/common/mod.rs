@@ -117,6 +117,12 @@ impl Gateway {
             .expect("wait")
     }
 
+    /// SIGKILL the process (no drain, no flush) and reap it: a crash.
+    pub async fn kill9(&mut self) {
+        self.child.start_kill().expect("SIGKILL");
+        let _ = tokio::time::timeout(Duration::from_secs(10), self.child.wait()).await;
+    }
+
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.join("gateway.log")).unwrap_or_default()
     }

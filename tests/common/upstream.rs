@@ -98,7 +98,18 @@ async fn handle(req: Request<Incoming>, jwks: String) -> Result<Response<Full<By
         .get("data-purpose")
         .map(|v| v.to_str().unwrap_or("").to_owned())
         .unwrap_or_default();
+    let names: Vec<String> = req
+        .headers()
+        .keys()
+        .map(|k| k.as_str().to_owned())
+        .collect();
     let r = match path.as_str() {
+        // Echoes the names of the headers it received (to prove what was, and was not, forwarded).
+        "/headers" => json(
+            200,
+            &serde_json::json!({"code": query, "name": names.join(","), "purpose": purpose})
+                .to_string(),
+        ),
         // Echoes what it was asked, so tests can see what the gateway forwarded.
         "/ok" => json(
             200,
@@ -142,4 +153,94 @@ async fn handle(req: Request<Incoming>, jwks: String) -> Result<Response<Full<By
         _ => json(404, "{}"),
     };
     Ok(r)
+}
+
+/// What a [`FaultyUpstream`] does to every connection.
+#[derive(Debug, Clone, Copy)]
+pub enum Fault {
+    /// Accepts and reads the request, then never answers.
+    Hang,
+    /// Announces a 1000-byte body, sends 100 bytes, then closes cleanly (FIN).
+    HalfBody,
+    /// Sends the head and part of the body, then resets the connection (RST).
+    ResetMidBody,
+    /// Answers with bytes that are not HTTP at all.
+    Garbage,
+    /// A 200 with a chunked body that never ends (drip-feeds a byte every 100 ms).
+    Drip,
+}
+
+/// A raw TCP "agency API" that misbehaves below HTTP, one [`Fault`] for every connection.
+pub struct FaultyUpstream {
+    pub addr: SocketAddr,
+    pub hits: Arc<AtomicU64>,
+}
+
+impl FaultyUpstream {
+    pub async fn start(fault: Fault) -> FaultyUpstream {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let hits = Arc::new(AtomicU64::new(0));
+        let h = hits.clone();
+        tokio::spawn(async move {
+            while let Ok((mut s, _)) = listener.accept().await {
+                h.fetch_add(1, Ordering::Relaxed);
+                tokio::spawn(async move {
+                    let mut buf = [0u8; 4096];
+                    let _ = s.read(&mut buf).await;
+                    let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n";
+                    match fault {
+                        Fault::Hang => {
+                            tokio::time::sleep(Duration::from_secs(3600)).await;
+                        }
+                        Fault::HalfBody => {
+                            let body = format!("{{\"code\":\"{}", "x".repeat(90));
+                            let _ = s
+                                .write_all(
+                                    format!("{head}content-length: 1000\r\n\r\n{body}").as_bytes(),
+                                )
+                                .await;
+                            let _ = s.shutdown().await;
+                        }
+                        Fault::ResetMidBody => {
+                            let _ = s
+                                .write_all(
+                                    format!("{head}content-length: 1000\r\n\r\n{{\"code\":\"12")
+                                        .as_bytes(),
+                                )
+                                .await;
+                            let _ = s.flush().await;
+                            tokio::time::sleep(Duration::from_millis(20)).await;
+                            let _ = s.set_zero_linger();
+                            drop(s);
+                        }
+                        Fault::Garbage => {
+                            let _ = s
+                                .write_all(b"SSH-2.0-OpenSSH_9.6\r\n\x00\x01\x02garbage\r\n\r\n")
+                                .await;
+                        }
+                        Fault::Drip => {
+                            let _ = s
+                                .write_all(
+                                    format!("{head}transfer-encoding: chunked\r\n\r\n").as_bytes(),
+                                )
+                                .await;
+                            for _ in 0..600 {
+                                if s.write_all(b"1\r\n \r\n").await.is_err() {
+                                    break;
+                                }
+                                tokio::time::sleep(Duration::from_millis(100)).await;
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        FaultyUpstream { addr, hits }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
 }

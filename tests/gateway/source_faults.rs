@@ -1,0 +1,157 @@
+//! Sources that misbehave below HTTP (hang, half a body, reset, garbage, an endless drip) and
+//! SQL sources that fail: each gives its outcome and a clear problem+json, bounded in time,
+//! with no internals leaked and the gateway still serving afterwards.
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::common::catalogue::*;
+use crate::common::upstream::{Fault, FaultyUpstream};
+use crate::common::*;
+
+fn http_dataset(id: &str, url: &str) -> String {
+    format!(
+        "[[datasets]]\nid = \"{id}\"\ntitle = \"{id}\"\nrequest_schema = \"code.request.json\"\nresponse_schema = \"code.response.json\"\n\
+         [datasets.source]\nkind = \"http\"\nurl = \"{url}\"\ntimeout = \"1s\"\n"
+    )
+}
+
+fn sql_dataset(id: &str, url: &str, query: &str) -> String {
+    format!(
+        "[[datasets]]\nid = \"{id}\"\ntitle = \"{id}\"\nrequest_schema = \"person.request.json\"\nresponse_schema = \"person.response.json\"\n\
+         [datasets.source]\nkind = \"sql\"\nurl = \"{url}\"\nseed = \"seeds/alpha.sql\"\nquery = \"{query}\"\ntimeout = \"2s\"\n"
+    )
+}
+
+/// The problem's text, which must never carry internals.
+fn assert_no_internals(body: &Value, extra: &[&str]) {
+    let text = body.to_string();
+    for leak in [
+        "127.0.0.1",
+        "SELECT",
+        "sqlite",
+        "no such",
+        "hyper",
+        "SSH-2.0",
+    ]
+    .iter()
+    .chain(extra)
+    {
+        assert!(!text.contains(leak), "problem leaks {leak:?}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn misbehaving_http_sources_never_hang_the_gateway() {
+    let up = Upstream::start().await;
+    let cat = Catalogue::new(&format!("http://{}", up.addr));
+    let mut faulty = Vec::new();
+    let mut gamma = String::from("id = \"gamma\"\nname = \"Gamma Sector\"\nkind = \"sector\"\n");
+    for (id, fault) in [
+        ("hang", Fault::Hang),
+        ("half", Fault::HalfBody),
+        ("reset", Fault::ResetMidBody),
+        ("garbage", Fault::Garbage),
+        ("drip", Fault::Drip),
+    ] {
+        let f = FaultyUpstream::start(fault).await;
+        gamma += &http_dataset(id, &f.url("/api"));
+        faulty.push(f);
+    }
+    cat.write("policies/agencies/gamma.toml", &gamma);
+    let gw = Gateway::start(cat.path()).await;
+
+    for (id, status, slug) in [
+        ("hang", 504, "source-timeout"),
+        ("half", 502, "source-error"),
+        ("reset", 502, "source-error"),
+        ("garbage", 502, "source-error"),
+        ("drip", 504, "source-timeout"),
+    ] {
+        let started = Instant::now();
+        let r = tokio::time::timeout(
+            Duration::from_secs(15),
+            gw.get(PORTAL_KEY, &format!("/v1/data/gamma/{id}?code=1234")),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("{id}: the gateway hung"));
+        let took = started.elapsed();
+        let (s, rid, ct, body) = parts(r).await;
+        assert_eq!(s, status, "{id}: {body}");
+        assert_eq!(ct, "application/problem+json", "{id}");
+        assert!(
+            body["type"].as_str().unwrap().ends_with(slug),
+            "{id}: {body}"
+        );
+        assert_eq!(body["request_id"], rid.as_str());
+        assert_no_internals(&body, &[]);
+        assert!(
+            took < Duration::from_secs(5),
+            "{id}: bounded by the 1 s source timeout, took {took:?}"
+        );
+        let rec = record(&gw, &rid).await;
+        assert_eq!(rec["outcome"], "source_error", "{id}");
+        assert_eq!(rec["response_sha256"], Value::Null, "{id}: nothing served");
+    }
+    for f in &faulty {
+        assert!(f.hits.load(std::sync::atomic::Ordering::Relaxed) >= 1);
+    }
+    // The gateway is unharmed.
+    assert_eq!(
+        gw.get(PORTAL_KEY, "/v1/data/alpha/http-ok?code=1234")
+            .await
+            .status(),
+        200
+    );
+    let status = gw.stop().await;
+    assert!(status.success());
+    let (code, out, err) = run_cli(&["audit", "verify"], cat.path());
+    assert_eq!(code, 0, "{out}{err}");
+}
+
+#[tokio::test]
+async fn sql_errors_are_source_errors_without_sql_text() {
+    let cat = Catalogue::new("http://127.0.0.1:1");
+    let db = "sqlite://data/sources/alpha.db";
+    let mut gamma = String::from("id = \"gamma\"\nname = \"Gamma Sector\"\nkind = \"sector\"\n");
+    gamma += &sql_dataset(
+        "missing-table",
+        db,
+        "SELECT citizen_id, name, born FROM no_such_table WHERE citizen_id = :citizen_id",
+    );
+    gamma += &sql_dataset(
+        "missing-column",
+        db,
+        "SELECT citizen_id, name, no_such_column AS born FROM people WHERE citizen_id = :citizen_id",
+    );
+    gamma += &sql_dataset(
+        "bad-function",
+        db,
+        "SELECT citizen_id, name, no_such_function(born) AS born FROM people WHERE citizen_id = :citizen_id",
+    );
+    cat.write("policies/agencies/gamma.toml", &gamma);
+    let gw = Gateway::start(cat.path()).await;
+    for id in ["missing-table", "missing-column", "bad-function"] {
+        let r = tokio::time::timeout(
+            Duration::from_secs(15),
+            gw.get(PORTAL_KEY, &format!("/v1/data/gamma/{id}?citizen_id=001")),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("{id}: the gateway hung"));
+        let (s, rid, ct, body) = parts(r).await;
+        assert_eq!(s, 502, "{id}: {body}");
+        assert_eq!(ct, "application/problem+json");
+        assert!(body["type"].as_str().unwrap().ends_with("/source-error"));
+        assert!(!body["detail"].as_str().unwrap().is_empty());
+        assert_no_internals(&body, &["no_such", "people", "citizen_id ="]);
+        assert_eq!(record(&gw, &rid).await["outcome"], "source_error", "{id}");
+    }
+    // The same database still serves a good query.
+    assert_eq!(
+        gw.get(PORTAL_KEY, "/v1/data/alpha/people?citizen_id=001")
+            .await
+            .status(),
+        200
+    );
+}
