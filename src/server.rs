@@ -7,6 +7,7 @@
 //! every request of its connection as an `Arc<PeerCert>` extension.
 
 pub mod audit_api;
+pub(crate) mod caller;
 pub mod catalog_api;
 pub mod checkpoint_api;
 mod health;

@@ -151,7 +151,9 @@ impl Store {
         }
         let pool = AnyPoolOptions::new()
             .max_connections(8)
-            .acquire_timeout(Duration::from_secs(5))
+            // Short: while the store is down every commit attempt waits this long before the
+            // batch fails closed with 503, so keep that wait small.
+            .acquire_timeout(Duration::from_secs(2))
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {

@@ -57,21 +57,7 @@ async fn caller(
     gw: &Gateway,
     req: &Request<Incoming>,
 ) -> Result<std::sync::Arc<Consumer>, Problem> {
-    let cert = req
-        .extensions()
-        .get::<std::sync::Arc<crate::identity::PeerCert>>()
-        .map(AsRef::as_ref);
-    match gw.auth.authenticate(&gw.catalog().keys, req.headers(), cert).await {
-        Ok(crate::identity::Caller::Consumer { consumer, .. }) => Ok(consumer),
-        Ok(crate::identity::Caller::Citizen { .. }) => Err(Problem::new(
-            ProblemKind::Forbidden,
-            "oversight is for the competent authority; citizens see who accessed their records at GET /v1/me/access-log",
-        )),
-        Err(e) => {
-            let token = matches!(e, crate::identity::AuthError::InvalidToken(_));
-            Err(crate::server::pipeline::protect::unauthenticated(&e.to_string(), token))
-        }
-    }
+    crate::server::caller::consumer(gw, req, "oversight is for the competent authority").await
 }
 
 async fn list(

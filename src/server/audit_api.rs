@@ -11,7 +11,7 @@ use super::health::json;
 use super::problem::{Problem, ProblemKind};
 use crate::audit::{Outcome, RecordFilter, StoredRecord};
 use crate::gateway::Gateway;
-use crate::identity::{Caller, Consumer, PeerCert, Role};
+use crate::identity::{Consumer, Role};
 
 /// Default and largest page size.
 const DEFAULT_LIMIT: u32 = 100;
@@ -48,25 +48,15 @@ pub(super) async fn caller_scope(
     gw: &Gateway,
     req: &Request<Incoming>,
 ) -> Result<Scope, Box<Response<Full<Bytes>>>> {
-    let cert = req
-        .extensions()
-        .get::<std::sync::Arc<PeerCert>>()
-        .map(AsRef::as_ref);
-    match gw
-        .auth
-        .authenticate(&gw.catalog().keys, req.headers(), cert)
-        .await
+    match super::caller::consumer(
+        gw,
+        req,
+        "audit records are scoped to consumers and agencies",
+    )
+    .await
     {
-        Ok(Caller::Consumer { consumer, .. }) => Ok(scope_of(&consumer)),
-        Ok(Caller::Citizen { .. }) => Err(Box::new(forbidden(
-            "citizens see who accessed their records at GET /v1/me/access-log".into(),
-        ))),
-        Err(e) => {
-            let token = matches!(e, crate::identity::AuthError::InvalidToken(_));
-            Err(Box::new(
-                super::pipeline::protect::unauthenticated(&e.to_string(), token).render(None),
-            ))
-        }
+        Ok(consumer) => Ok(scope_of(&consumer)),
+        Err(p) => Err(Box::new(p.render(None))),
     }
 }
 

@@ -11,7 +11,6 @@ use super::health::json as json_response;
 use super::problem::{Problem, ProblemKind};
 use crate::config::Catalog;
 use crate::gateway::Gateway;
-use crate::identity::{Caller, PeerCert};
 use crate::source::SourceSpec;
 
 /// Render the catalogue once; it is the same for every authenticated caller.
@@ -48,23 +47,8 @@ pub fn render(catalog: &Catalog) -> Bytes {
 
 /// `GET /v1/catalog`: any authenticated consumer (API key, eID token or client certificate).
 pub async fn handle(gw: &Gateway, req: &Request<Incoming>) -> Response<Full<Bytes>> {
-    let cert = req
-        .extensions()
-        .get::<std::sync::Arc<PeerCert>>()
-        .map(AsRef::as_ref);
-    match gw.auth.authenticate(&gw.catalog().keys, req.headers(), cert).await {
-        Ok(Caller::Consumer { .. }) => {}
-        Ok(Caller::Citizen { .. }) => {
-            return Problem::new(
-                ProblemKind::Forbidden,
-                "the catalogue is for consumers; citizens see who accessed their records at GET /v1/me/access-log",
-            )
-            .render(None)
-        }
-        Err(e) => {
-            let token = matches!(e, crate::identity::AuthError::InvalidToken(_));
-            return super::pipeline::protect::unauthenticated(&e.to_string(), token).render(None);
-        }
+    if let Err(p) = super::caller::consumer(gw, req, "the catalogue is for consumers").await {
+        return p.render(None);
     }
     let mut r = Response::new(Full::new(gw.catalog().rendered.clone()));
     r.headers_mut().insert(
