@@ -11,5 +11,7 @@ if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
 fi
 for t in catalog_parse query_to_json problem_render; do
     echo "== $t ($SECS s)"
-    cargo +nightly fuzz run "$t" "corpus/$t" -- -max_total_time="$SECS" -rss_limit_mb=2048
+    # corpus/ (grows, not committed) starts from the committed seeds/.
+    mkdir -p "corpus/$t"
+    cargo +nightly fuzz run "$t" "corpus/$t" "seeds/$t" -- -max_total_time="$SECS" -rss_limit_mb=2048
 done

@@ -19,6 +19,7 @@ fn dir() -> &'static tempfile::TempDir {
         w("policies/consumers.toml", "consumers = []\n");
         w("policies/state-secrets.toml", "entries = []\n");
         w("schemas/r.json", r#"{"type":"object"}"#);
+        std::fs::create_dir_all(d.path().join("policies/agencies")).unwrap();
         d
     })
 }
