@@ -71,6 +71,11 @@ const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = &[
         include_str!("migrations/sqlite_0002_chains_checkpoints.sql"),
     ),
     (
+        3,
+        "partial_refusal_index",
+        include_str!("migrations/sqlite_0003_partial_refusal_index.sql"),
+    ),
+    (
         100,
         "ranking",
         include_str!("../ranking/sql/0100_ranking.sql"),
@@ -85,6 +90,11 @@ const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = &[
         "subject_hash",
         include_str!("migrations/sqlite_0200_subject_hash.sql"),
     ),
+    (
+        201,
+        "partial_subject_index",
+        include_str!("migrations/sqlite_0201_partial_subject_index.sql"),
+    ),
 ];
 const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("migrations/postgres_0001_init.sql")),
@@ -92,6 +102,11 @@ const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
         2,
         "partitions_checkpoints",
         include_str!("migrations/postgres_0002_partitions_checkpoints.sql"),
+    ),
+    (
+        3,
+        "partial_refusal_index",
+        include_str!("migrations/postgres_0003_partial_refusal_index.sql"),
     ),
     (
         100,
@@ -107,6 +122,11 @@ const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
         200,
         "subject_hash",
         include_str!("migrations/postgres_0200_subject_hash.sql"),
+    ),
+    (
+        201,
+        "partial_subject_index",
+        include_str!("migrations/postgres_0201_partial_subject_index.sql"),
     ),
 ];
 
