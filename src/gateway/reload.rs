@@ -48,15 +48,14 @@ pub async fn reload_once(gw: &Gateway) -> ReloadOutcome {
 
 /// Watch for SIGHUP and file changes until the gateway is dropped.
 pub fn spawn_reloader(gw: Arc<Gateway>, poll: Duration) -> tokio::task::JoinHandle<()> {
+    // Take the baseline now, not when the task first runs: a change made between start-up and
+    // the task's first poll must still count as a change.
+    let dir = gw.dir.clone();
+    let mut seen = fingerprint(&dir);
+    #[cfg(unix)]
+    let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
     let gw = Arc::downgrade(&gw);
     tokio::spawn(async move {
-        #[cfg(unix)]
-        let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
-        let dir = match gw.upgrade() {
-            Some(g) => g.dir.clone(),
-            None => return,
-        };
-        let mut seen = fingerprint(&dir);
         let polling = !poll.is_zero();
         let tick = if polling {
             poll
