@@ -128,7 +128,7 @@ response_schema = "code.response.json"
 [datasets.source]
 kind = "http"
 url = "{upstream}{path}"
-timeout = "500ms"
+timeout = "2s"
 max_response_bytes = 16384
 "#
             )
