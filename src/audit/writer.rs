@@ -64,7 +64,6 @@ pub struct WriterStats {
     pub committed_batches: AtomicU64,
     pub failed_batches: AtomicU64,
     pub max_batch: AtomicU64,
-    pub queued: AtomicU64,
     /// Records per committed transaction.
     pub batch_sizes: Histogram,
     /// The last commit attempt failed (readiness turns false until one succeeds).
@@ -80,7 +79,6 @@ impl Default for WriterStats {
             committed_batches: AtomicU64::new(0),
             failed_batches: AtomicU64::new(0),
             max_batch: AtomicU64::new(0),
-            queued: AtomicU64::new(0),
             batch_sizes: Histogram::new(&BATCH_SIZES),
             failing: AtomicBool::new(false),
             checkpoints: AtomicU64::new(0),
@@ -160,7 +158,6 @@ impl AuditWriter {
             mpsc::error::TrySendError::Full(_) => AuditError::QueueFull,
             mpsc::error::TrySendError::Closed(_) => AuditError::Stopped,
         })?;
-        self.stats.queued.fetch_add(1, Ordering::Relaxed);
         wait.await.unwrap_or(Err(AuditError::Stopped))
     }
 
@@ -248,7 +245,6 @@ impl Task {
                     if n == 0 {
                         break;
                     }
-                    self.stats.queued.fetch_sub(jobs.len() as u64, Ordering::Relaxed);
                     let result = self.commit(&mut jobs).await;
                     for job in jobs.drain(..) {
                         let _ = job.done.send(result.clone());

@@ -1,7 +1,7 @@
 //! `GET /metrics`: Prometheus text exposition (version 0.0.4) of everything the gateway counts.
 
-use std::fmt::Write;
-use std::sync::atomic::Ordering;
+use std::fmt::{Display, Write};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::{Histogram, Metrics};
 use crate::audit::{AuditWriter, Outcome};
@@ -16,183 +16,190 @@ pub fn render(
     security: &SecurityEvents,
 ) -> String {
     let mut out = String::with_capacity(8 * 1024);
-    header(
-        &mut out,
+    let o = &mut out;
+    let load = |c: &AtomicU64| c.load(Ordering::Relaxed);
+
+    family(
+        o,
         "dxgate_requests_total",
         "counter",
         "Data requests by outcome.",
     );
-    for o in Outcome::ALL {
-        let _ = writeln!(
-            out,
-            "dxgate_requests_total{{outcome=\"{}\"}} {}",
-            o.as_str(),
-            m.outcome_count(o)
+    for oc in Outcome::ALL {
+        sample(
+            o,
+            "dxgate_requests_total",
+            &[("outcome", oc.as_str())],
+            m.outcome_count(oc),
         );
     }
     histogram(
-        &mut out,
+        o,
         "dxgate_request_duration_seconds",
         "Data request latency, audit commit included.",
         &m.latency,
         1e-6,
     );
     histogram(
-        &mut out,
+        o,
         "dxgate_source_duration_seconds",
         "Time spent waiting on agency sources.",
         &m.source_latency,
         1e-6,
     );
 
-    header(
-        &mut out,
+    let datasets = || catalog.agencies.values().flat_map(|a| a.datasets.values());
+    family(
+        o,
         "dxgate_source_requests_total",
         "counter",
         "Exchanges with each dataset's source by result.",
     );
-    for a in catalog.agencies.values() {
-        for d in a.datasets.values() {
-            let h = &d.health;
-            let _ = writeln!(
-                out,
-                "dxgate_source_requests_total{{agency=\"{}\",dataset=\"{}\",result=\"ok\"}} {}",
-                a.id,
-                d.id,
-                h.ok.load(Ordering::Relaxed)
-            );
-            let _ = writeln!(
-                out,
-                "dxgate_source_requests_total{{agency=\"{}\",dataset=\"{}\",result=\"error\"}} {}",
-                a.id,
-                d.id,
-                h.errors.load(Ordering::Relaxed)
-            );
+    for d in datasets() {
+        for (result, n) in [
+            ("ok", load(&d.health.ok)),
+            ("error", load(&d.health.errors)),
+        ] {
+            let labels = [
+                ("agency", d.agency.as_str()),
+                ("dataset", d.id.as_str()),
+                ("result", result),
+            ];
+            sample(o, "dxgate_source_requests_total", &labels, n);
         }
     }
-    header(
-        &mut out,
+    family(
+        o,
         "dxgate_source_up",
         "gauge",
         "1 unless the last exchange with the source failed.",
     );
-    for a in catalog.agencies.values() {
-        for d in a.datasets.values() {
-            let _ = writeln!(
-                out,
-                "dxgate_source_up{{agency=\"{}\",dataset=\"{}\"}} {}",
-                a.id,
-                d.id,
-                u8::from(d.health.up())
-            );
-        }
+    for d in datasets() {
+        let labels = [("agency", d.agency.as_str()), ("dataset", d.id.as_str())];
+        sample(o, "dxgate_source_up", &labels, u8::from(d.health.up()));
     }
 
     let s = audit.stats();
-    header(
-        &mut out,
+    family(
+        o,
         "dxgate_audit_queue_depth",
         "gauge",
         "Records waiting for the group-commit writer.",
     );
-    let _ = writeln!(out, "dxgate_audit_queue_depth {}", audit.queue_depth());
-    header(
-        &mut out,
+    sample(o, "dxgate_audit_queue_depth", &[], audit.queue_depth());
+    family(
+        o,
         "dxgate_audit_records_committed_total",
         "counter",
         "Audit records committed.",
     );
-    let _ = writeln!(
-        out,
-        "dxgate_audit_records_committed_total {}",
-        s.committed_records.load(Ordering::Relaxed)
+    sample(
+        o,
+        "dxgate_audit_records_committed_total",
+        &[],
+        load(&s.committed_records),
     );
-    header(
-        &mut out,
+    family(
+        o,
         "dxgate_audit_commits_total",
         "counter",
         "Audit transactions by result.",
     );
-    let _ = writeln!(
-        out,
-        "dxgate_audit_commits_total{{result=\"ok\"}} {}",
-        s.committed_batches.load(Ordering::Relaxed)
+    sample(
+        o,
+        "dxgate_audit_commits_total",
+        &[("result", "ok")],
+        load(&s.committed_batches),
     );
-    let _ = writeln!(
-        out,
-        "dxgate_audit_commits_total{{result=\"failed\"}} {}",
-        s.failed_batches.load(Ordering::Relaxed)
+    sample(
+        o,
+        "dxgate_audit_commits_total",
+        &[("result", "failed")],
+        load(&s.failed_batches),
     );
-    header(
-        &mut out,
+    family(
+        o,
         "dxgate_audit_checkpoints_total",
         "counter",
         "Signed checkpoints written by this replica.",
     );
-    let _ = writeln!(
-        out,
-        "dxgate_audit_checkpoints_total {}",
-        s.checkpoints.load(Ordering::Relaxed)
+    sample(
+        o,
+        "dxgate_audit_checkpoints_total",
+        &[],
+        load(&s.checkpoints),
     );
     histogram(
-        &mut out,
+        o,
         "dxgate_audit_batch_size",
         "Records per audit commit (group commit).",
         &s.batch_sizes,
         1.0,
     );
 
-    header(
-        &mut out,
+    family(
+        o,
         "dxgate_catalog_reloads_total",
         "counter",
         "Catalogue reloads by result.",
     );
-    let _ = writeln!(
-        out,
-        "dxgate_catalog_reloads_total{{result=\"ok\"}} {}",
-        m.reloads_ok.load(Ordering::Relaxed)
+    sample(
+        o,
+        "dxgate_catalog_reloads_total",
+        &[("result", "ok")],
+        load(&m.reloads_ok),
     );
-    let _ = writeln!(
-        out,
-        "dxgate_catalog_reloads_total{{result=\"rejected\"}} {}",
-        m.reloads_rejected.load(Ordering::Relaxed)
+    sample(
+        o,
+        "dxgate_catalog_reloads_total",
+        &[("result", "rejected")],
+        load(&m.reloads_rejected),
     );
-    header(
-        &mut out,
+    family(
+        o,
         "dxgate_security_events_total",
         "counter",
         "Security events by kind (see docs/security.md).",
     );
     for (kind, n) in security.snapshot() {
-        let _ = writeln!(out, "dxgate_security_events_total{{kind=\"{kind}\"}} {n}");
+        sample(o, "dxgate_security_events_total", &[("kind", kind)], n);
     }
-    header(
-        &mut out,
+    family(
+        o,
         "dxgate_catalog_datasets",
         "gauge",
         "Routable datasets in the serving catalogue.",
     );
-    let _ = writeln!(out, "dxgate_catalog_datasets {}", catalog.dataset_count());
+    sample(o, "dxgate_catalog_datasets", &[], catalog.dataset_count());
     out
 }
 
-fn header(out: &mut String, name: &str, kind: &str, help: &str) {
+/// `# HELP` and `# TYPE` lines of one metric family.
+fn family(out: &mut String, name: &str, kind: &str, help: &str) {
     let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
 }
 
-fn histogram(out: &mut String, name: &str, help: &str, h: &Histogram, scale: f64) {
-    header(out, name, "histogram", help);
-    for (le, n) in h.cumulative() {
-        match le {
-            Some(b) => {
-                let _ = writeln!(out, "{name}_bucket{{le=\"{}\"}} {n}", b as f64 * scale);
-            }
-            None => {
-                let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {n}");
-            }
-        }
+/// One sample line: `name{k="v",…} value` (no braces without labels). Label values here are
+/// ids and fixed words, which never need escaping.
+fn sample(out: &mut String, name: &str, labels: &[(&str, &str)], value: impl Display) {
+    out.push_str(name);
+    for (i, (k, v)) in labels.iter().enumerate() {
+        out.push(if i == 0 { '{' } else { ',' });
+        let _ = write!(out, "{k}=\"{v}\"");
     }
-    let _ = writeln!(out, "{name}_sum {}", h.sum() as f64 * scale);
-    let _ = writeln!(out, "{name}_count {}", h.count());
+    if !labels.is_empty() {
+        out.push('}');
+    }
+    let _ = writeln!(out, " {value}");
+}
+
+fn histogram(out: &mut String, name: &str, help: &str, h: &Histogram, scale: f64) {
+    family(out, name, "histogram", help);
+    let bucket = format!("{name}_bucket");
+    for (le, n) in h.cumulative() {
+        let le = le.map_or_else(|| "+Inf".to_owned(), |b| (b as f64 * scale).to_string());
+        sample(out, &bucket, &[("le", &le)], n);
+    }
+    sample(out, &format!("{name}_sum"), &[], h.sum() as f64 * scale);
+    sample(out, &format!("{name}_count"), &[], h.count());
 }

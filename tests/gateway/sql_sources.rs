@@ -68,12 +68,12 @@ async fn exercise(gw: &Gateway, prefix: &str) {
             &format!("/v1/data/gamma/{prefix}-lax?citizen_id=x'%20OR%20'1'='1"),
         )
         .await;
+    // The lax schema accepts any string, so the query runs: bound as a value it matches no
+    // citizen, where spliced into the SQL it would return every row.
     let (status, id, _, body) = parts(r).await;
-    assert!(status == 200 || status == 400, "{status} {body}");
-    if status == 200 {
-        assert_eq!(body, json!([]), "injection returned rows");
-    }
-    assert!(!id.is_empty());
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body, json!([]), "injection returned rows");
+    assert_eq!(record(gw, &id).await["outcome"], "served");
 }
 
 const SEED_ROWS: &str = "INSERT INTO people (citizen_id, name, born) VALUES ('001','An Nguyen',1990),('002','Binh Tran',1985),('003','Chi Le',NULL)";
