@@ -1,0 +1,132 @@
+//! The check-response phase: classify what the source answered (data, not found, its own
+//! refusal, or a failure) and check data against the dataset's published response schema.
+
+use bytes::Bytes;
+use http::StatusCode;
+
+use super::protect;
+use crate::audit::chain::payload_hash;
+use crate::audit::{Entry, RecordedJustification, SchemaResult};
+use crate::config::{Dataset, InvalidResponseAction};
+use crate::policy::JustificationStatus;
+use crate::server::problem::{Problem, ProblemKind, ShownJustification};
+use crate::source::{SourceError, SourceReply};
+
+/// Classify the source's reply and check data against the response schema.
+pub(super) fn check_response_phase(
+    ds: &Dataset,
+    reply: Result<SourceReply, SourceError>,
+    entry: &mut Entry,
+) -> Result<Bytes, Problem> {
+    match reply {
+        Ok(SourceReply::Data { bytes, json }) => {
+            entry.response_sha256 = Some(payload_hash(&bytes));
+            if ds.response_schema.is_valid(&json) {
+                entry.response_schema = SchemaResult::Valid;
+                return Ok(bytes);
+            }
+            entry.response_schema = SchemaResult::Invalid;
+            match ds.on_invalid_response {
+                InvalidResponseAction::Flag => Ok(bytes),
+                InvalidResponseAction::Block => {
+                    let errors = ds.response_schema.check(&json).err().unwrap_or_default();
+                    Err(Problem::new(
+                        ProblemKind::InvalidResponse,
+                        format!(
+                            "{}/{} answered with data that does not match its published schema {}; it was blocked and the agency is accountable for it",
+                            ds.agency, ds.id, ds.response_schema.path
+                        ),
+                    )
+                    .with_errors(errors))
+                }
+            }
+        }
+        Ok(SourceReply::NotFound) => Err(Problem::new(
+            ProblemKind::NotFoundAtSource,
+            format!("{}/{} has no record matching the request", ds.agency, ds.id),
+        )),
+        Ok(SourceReply::Refused {
+            status,
+            justification,
+        }) => {
+            let decided_by = format!("source:{}/{}", ds.agency, ds.id);
+            let (shown, recorded, detail) = match justification {
+                Some((basis, reason)) => (
+                    ShownJustification {
+                        legal_basis: Some(basis.to_string()),
+                        reason: Some(reason.to_string()),
+                        decided_by: decided_by.clone(),
+                        status: "justified",
+                    },
+                    JustificationStatus::Justified,
+                    format!("{} refused to share: {reason} To appeal, quote the Request-Id to the competent authority.", ds.agency),
+                ),
+                None => (
+                    ShownJustification {
+                        legal_basis: None,
+                        reason: None,
+                        decided_by: decided_by.clone(),
+                        status: "unjustified",
+                    },
+                    JustificationStatus::Unjustified,
+                    format!(
+                        "{} refused to share without giving a legal basis and reason; this is recorded as an unjustified refusal and reported to the competent authority",
+                        ds.agency
+                    ),
+                ),
+            };
+            entry.justification = Some(RecordedJustification {
+                legal_basis: shown.legal_basis.clone(),
+                reason: shown.reason.clone(),
+                decided_by,
+                status: recorded,
+            });
+            let mut p = Problem::new(ProblemKind::Refused, detail);
+            p.status = StatusCode::from_u16(status).ok();
+            p.justification = Some(Box::new(shown));
+            Err(p)
+        }
+        Err(SourceError::Unavailable(retry)) => {
+            let secs = retry.as_secs_f64().ceil().max(1.0) as u64;
+            Err(protect::with_retry_after(
+                Problem::new(
+                    ProblemKind::SourceUnavailable,
+                    format!(
+                        "the source of {}/{} failed repeatedly and is given time to recover; nothing was asked of it. Retry after {secs} s; the failure is recorded against the agency",
+                        ds.agency, ds.id
+                    ),
+                ),
+                secs,
+            ))
+        }
+        Err(e) => {
+            let kind = if e.is_invalid_response() {
+                entry.response_schema = SchemaResult::Invalid;
+                ProblemKind::InvalidResponse
+            } else if matches!(e, SourceError::Timeout(_)) {
+                ProblemKind::SourceTimeout
+            } else {
+                ProblemKind::SourceError
+            };
+            tracing::warn!(agency = %ds.agency, dataset = %ds.id, error = %e, "source failed");
+            Err(Problem::new(kind, public_source_error(ds, &e)))
+        }
+    }
+}
+
+/// What a consumer is told about a source failure: enough to act on, no internals.
+fn public_source_error(ds: &Dataset, e: &SourceError) -> String {
+    let what = match e {
+        SourceError::Timeout(d) => format!("did not answer within {} ms", d.as_millis()),
+        SourceError::Unreachable(_) => "could not be reached".to_owned(),
+        SourceError::Status(s) => format!("answered with HTTP status {s}"),
+        SourceError::TooLarge(n) => format!("sent an answer larger than {n} bytes"),
+        SourceError::Malformed(_) => "sent an answer that is not valid JSON".to_owned(),
+        SourceError::Database(_) => "could not run the declared query".to_owned(),
+        SourceError::Unavailable(_) => "is unavailable".to_owned(),
+    };
+    format!(
+        "the source of {}/{} {what}; the failure is recorded against the agency",
+        ds.agency, ds.id
+    )
+}
