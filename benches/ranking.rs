@@ -201,9 +201,8 @@ async fn main() {
     let raw = env("DXGATE_BENCH_ROLLUP", 200_000) as i64;
     let dir = tempfile::tempdir().unwrap();
     write_catalogue(dir.path());
-    let loaded = dxgate::config::load(dir.path(), false)
-        .await
-        .expect("catalogue");
+    let loaded =
+        dxgate::config::load(dir.path(), &dxgate::config::Overrides::default()).expect("catalogue");
     let store = Store::open(&format!("sqlite://{}/data/audit.db", dir.path().display()))
         .await
         .unwrap();

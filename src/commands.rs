@@ -21,6 +21,8 @@ pub enum CommandError {
     Config(crate::config::Diagnostics),
     #[error(transparent)]
     Store(#[from] crate::audit::StoreError),
+    #[error(transparent)]
+    Start(#[from] crate::gateway::StartError),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: std::net::SocketAddr,

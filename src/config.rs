@@ -1,22 +1,29 @@
-//! Loading and validating the gateway's configuration: `dxgate.toml`, `policies/`, `schemas/`.
+//! The gateway's configuration: `dxgate.toml`, `policies/`, `schemas/` — plain, validated data.
 //!
-//! [`load`] reads everything, reports **every** problem it finds (file, line, what to fix) as
-//! [`Diagnostics`], and only returns a [`Catalog`] when there are none. `dxgate check` prints
-//! those diagnostics; `dxgate serve` refuses to start on them.
+//! [`load`] reads everything once, reports **every** problem it finds (file, line, what to fix)
+//! as [`Diagnostics`], and only returns a [`Loaded`] configuration when there are none. `dxgate
+//! check` prints those diagnostics; `dxgate serve` refuses to start on them. Configuration holds
+//! only what the files declare: what a running gateway keeps besides (sources and their pools,
+//! breakers, limiters, health, the harvest alarm) is `crate::runtime`, carried over reloads.
 
 mod catalog;
 mod diagnostics;
 mod files;
 mod load;
+mod overrides;
 mod security_settings;
 mod settings;
+
+#[cfg(test)]
+mod tests;
 
 pub use catalog::{
     Agency, AgencyKind, Catalog, Dataset, InvalidResponseAction, Mandate, SecretEntry,
 };
 pub use diagnostics::{Diagnostic, Diagnostics};
-pub use load::{load, load_settings, Loaded};
+pub use load::{load, load_settings, resolve_sqlite_url, valid_node_id, Loaded};
+pub use overrides::Overrides;
 pub use security_settings::{
     parse_algorithm, ClientAuth, HarvestSettings, JwtSettings, SubjectSettings, TlsSettings,
 };
-pub use settings::{valid_node_id, AuditSettings, ServerSettings, Settings, StoreSettings};
+pub use settings::{redact_url, AuditSettings, ServerSettings, Settings, StoreSettings};

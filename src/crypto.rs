@@ -2,12 +2,16 @@
 //!
 //! Every rustls config in dxgate (listener, upstream clients, JWKS fetches) is built with
 //! [`provider`] explicitly, and [`install_default`] installs the same provider process-wide at
-//! start, so no `ClientConfig::builder()` can ever pick another one. PEM files are read here.
+//! start, so no `ClientConfig::builder()` can ever pick another one. PEM files are read here,
+//! and the listener's `ServerConfig` is built here ([`server_config`]), so that `config` can
+//! check the files and `server` can serve with them.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rustls::crypto::CryptoProvider;
+use rustls::server::WebPkiClientVerifier;
+use rustls::ServerConfig;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
@@ -35,6 +39,62 @@ pub enum PemError {
     },
     #[error("{}: {what}", path.display())]
     Invalid { path: PathBuf, what: String },
+}
+
+/// The listener's TLS files cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum TlsError {
+    #[error("[tls] needs both cert and key")]
+    NotConfigured,
+    #[error(transparent)]
+    Pem(#[from] PemError),
+    #[error("[tls] client_ca cannot verify client certificates: {0}")]
+    ClientVerifier(String),
+    #[error("[tls] the certificate and key do not make a usable server identity: {0}")]
+    Identity(rustls::Error),
+}
+
+/// Whether the listener asks for client certificates (mTLS) and insists on one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientCerts<'a> {
+    /// No mTLS.
+    Off,
+    /// Certificates from this CA are verified; callers without one may use other credentials.
+    Optional(&'a Path),
+    /// Certificates from this CA are required: the handshake fails without one.
+    Required(&'a Path),
+}
+
+/// A listener config (TLS 1.3/1.2, ALPN h2 and http/1.1) from PEM files.
+pub fn server_config(
+    cert: &Path,
+    key: &Path,
+    clients: ClientCerts<'_>,
+) -> Result<ServerConfig, TlsError> {
+    let certs = load_certs(cert)?;
+    let key = load_key(key)?;
+    let builder = ServerConfig::builder_with_provider(provider())
+        .with_protocol_versions(PROTOCOL_VERSIONS)
+        .map_err(TlsError::Identity)?;
+    let builder = match clients {
+        ClientCerts::Optional(ca) | ClientCerts::Required(ca) => {
+            let roots = Arc::new(load_roots(ca)?);
+            let mut verifier = WebPkiClientVerifier::builder_with_provider(roots, provider());
+            if matches!(clients, ClientCerts::Optional(_)) {
+                verifier = verifier.allow_unauthenticated();
+            }
+            let verifier = verifier
+                .build()
+                .map_err(|e| TlsError::ClientVerifier(e.to_string()))?;
+            builder.with_client_cert_verifier(verifier)
+        }
+        ClientCerts::Off => builder.with_no_client_auth(),
+    };
+    let mut config = builder
+        .with_single_cert(certs, key)
+        .map_err(TlsError::Identity)?;
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(config)
 }
 
 /// Every certificate in a PEM file (at least one).

@@ -1,127 +1,54 @@
-//! The state one running gateway shares across connections: catalogue (hot-swappable), audit
-//! writer, store, metrics, and the security parts (authenticator, subject key, harvest alarm,
-//! event counters).
+//! The state one running gateway shares across connections: the configuration in force with its
+//! runtime state (one hot-swappable [`Snapshot`]), the audit writer and store, metrics, the
+//! security parts, the ranking service and the background tasks.
 //!
-//! The catalogue sits behind an [`ArcSwap`]: a request takes one snapshot at its start and uses
-//! it to the end, so a reload never changes the rules halfway through a request, and swapping
-//! costs readers one atomic load.
+//! The (configuration, runtime) pair sits behind one [`ArcSwap`]: a request takes one snapshot at
+//! its start and uses it to the end, so a reload never changes the rules halfway through a
+//! request, and swapping costs readers one atomic load. [`start`] builds a gateway from a loaded
+//! configuration — the same code for `dxgate serve` and in-process tests — and
+//! [`Running::serve`] runs it until shutdown; [`reload_once`] puts a reloaded configuration in
+//! force, carrying the runtime state over (`crate::runtime`).
 
 mod reload;
+mod security;
+mod start;
+mod tasks;
 
 use std::path::PathBuf;
-use std::sync::{Arc, Weak};
-use std::time::Duration;
+use std::sync::Arc;
 
 use arc_swap::ArcSwap;
+use bytes::Bytes;
 
-pub use reload::{reload_once, spawn_reloader, ReloadOutcome};
+pub use reload::{reload_once, ReloadOutcome};
+pub use security::Security;
+pub use start::{start, Running, StartError};
+pub use tasks::Tasks;
 
 use crate::audit::{AuditWriter, Store};
-use crate::config::{parse_algorithm, Catalog, JwtSettings, Loaded, Settings};
-use crate::identity::jwks::{Jwks, JwksSource};
-use crate::identity::{Authenticator, JwtVerifier};
+use crate::config::{Catalog, Overrides, Settings};
+use crate::identity::Authenticator;
+use crate::runtime::Runtime;
 use crate::security::SecurityEvents;
 use crate::server::tls::TlsListener;
-use crate::source::{UpstreamClients, UpstreamTls};
-use crate::subjects::{Harvest, SubjectKey};
+use crate::subjects::SubjectKey;
 use crate::telemetry::Metrics;
 
-/// How often stale keys are pruned from keyed rate limiters.
-const PRUNE_EVERY: Duration = Duration::from_secs(60);
-
-/// The security parts of a gateway, built by `serve` (they read files and may fetch keys).
-pub struct Security {
-    pub auth: Authenticator,
-    pub subject_key: SubjectKey,
-    /// The listener's live TLS config; `None` serves plain HTTP.
-    pub tls: Option<Arc<TlsListener>>,
-}
-
-impl Security {
-    /// Read the subject key (creating it on first start), set up eID token checks (loading the
-    /// JWKS; an unreachable JWKS URL only logs, API keys keep working) and the listener's TLS.
-    pub async fn build(loaded: &Loaded) -> Result<Security, String> {
-        let s = &loaded.settings;
-        let path = &s.subjects.hmac_key_file;
-        let (subject_key, created) = SubjectKey::load_or_create(path).map_err(|e| e.to_string())?;
-        if created {
-            tracing::warn!(
-                target: "dxgate::security",
-                event = "subject_key_created",
-                path = %path.display(),
-                "generated a new subject HMAC key (mode 0600); back it up: without it, recorded subject hashes can no longer be matched to citizens"
-            );
-        }
-        let jwt = match &s.jwt {
-            Some(j) => Some(jwt_verifier(j).await?),
-            None => None,
-        };
-        let tls = if s.tls.enabled() {
-            Some(TlsListener::new(s.tls.clone()).map_err(|e| e.to_string())?)
-        } else {
-            None
-        };
-        Ok(Security {
-            auth: Authenticator { jwt },
-            subject_key,
-            tls,
-        })
-    }
-}
-
-async fn jwt_verifier(j: &JwtSettings) -> Result<JwtVerifier, String> {
-    let source = match (&j.jwks_file, &j.jwks_url) {
-        (Some(file), _) => JwksSource::File(file.clone()),
-        (None, Some(url)) => {
-            let tls = UpstreamTls {
-                ca_file: j.jwks_ca_file.clone(),
-                ..UpstreamTls::default()
-            };
-            let client = UpstreamClients::default()
-                .get(&tls)
-                .map_err(|e| format!("[jwt] jwks_ca_file: {e}"))?;
-            let url = url
-                .parse()
-                .map_err(|_| format!("[jwt] jwks_url {url:?} is not a URL"))?;
-            JwksSource::Url {
-                url,
-                client: Box::new(client),
-            }
-        }
-        (None, None) => return Err("[jwt] needs jwks_file or jwks_url".into()),
-    };
-    let jwks = Arc::new(Jwks::new(
-        source,
-        Vec::new(),
-        j.jwks_cache_ttl,
-        j.jwks_refetch_interval,
-    ));
-    match jwks.refresh().await {
-        Ok(n) => tracing::info!(keys = n, issuer = %j.issuer, "eID signing keys loaded"),
-        Err(e) => {
-            tracing::warn!(error = %e, "eID signing keys not loaded yet; tokens are refused until they are")
-        }
-    }
-    Ok(JwtVerifier {
-        issuer: j.issuer.clone(),
-        audiences: j.audiences.clone(),
-        algorithms: j
-            .algorithms
-            .iter()
-            .filter_map(|a| parse_algorithm(a))
-            .collect(),
-        leeway: j.leeway,
-        citizen_claim: j.citizen_claim.clone(),
-        jwks,
-    })
+/// The configuration in force and the runtime state built for it, swapped together.
+pub struct Snapshot {
+    pub catalog: Arc<Catalog>,
+    pub runtime: Runtime,
 }
 
 /// Everything a request needs.
 pub struct Gateway {
     pub settings: Settings,
-    /// The configuration directory (reloads read it again).
+    /// The configuration directory (reloads read it again, with the same overrides).
     pub dir: PathBuf,
-    catalog: ArcSwap<Catalog>,
+    overrides: Overrides,
+    state: ArcSwap<Snapshot>,
+    /// Serialises reloads (SIGHUP, polling and callers of [`reload_once`]).
+    reloading: tokio::sync::Mutex<()>,
     pub store: Store,
     pub audit: AuditWriter,
     pub metrics: Arc<Metrics>,
@@ -129,7 +56,6 @@ pub struct Gateway {
     pub trace_requests: bool,
     pub auth: Authenticator,
     pub subject_key: SubjectKey,
-    pub harvest: Harvest,
     /// Security event counters, for `/metrics`.
     pub security: Arc<SecurityEvents>,
     pub tls: Option<Arc<TlsListener>>,
@@ -137,82 +63,32 @@ pub struct Gateway {
     pub ranking: Arc<crate::ranking::Service>,
     /// The checkpoint verifier key (`<name>+<hash>+<key>`), served with checkpoints.
     pub verifier_key: Option<String>,
+    /// The background tasks, stopped together at shutdown.
+    pub tasks: Tasks,
 }
 
 impl Gateway {
-    pub fn new(
-        loaded: Loaded,
-        store: Store,
-        audit: AuditWriter,
-        security: Security,
-        metrics: Arc<Metrics>,
-    ) -> Gateway {
-        let mut catalog = loaded.catalog;
-        catalog.rendered = crate::server::catalog_api::render(&catalog);
-        let catalog = Arc::new(catalog);
-        let ranking = Arc::new(crate::ranking::Service::new(
-            store.clone(),
-            catalog.clone(),
-            loaded.settings.ranking.clone(),
-        ));
-        let harvest = Harvest::new(
-            loaded.settings.harvest.clone(),
-            catalog.consumers.keys().map(String::as_str),
-        );
-        Gateway {
-            settings: loaded.settings,
-            dir: loaded.dir,
-            catalog: ArcSwap::new(catalog),
-            store,
-            audit,
-            metrics,
-            trace_requests: false,
-            auth: security.auth,
-            subject_key: security.subject_key,
-            harvest,
-            security: Arc::new(SecurityEvents::default()),
-            tls: security.tls,
-            ranking,
-            verifier_key: None,
-        }
+    /// The configuration and runtime now in force. Hold the `Arc` for the whole request.
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.state.load_full()
     }
 
-    /// The catalogue now in force. Hold the `Arc` for the whole request.
+    /// The catalogue now in force (for handlers that need no runtime state).
     pub fn catalog(&self) -> Arc<Catalog> {
-        self.catalog.load_full()
+        self.state.load().catalog.clone()
     }
 
-    /// Put a new catalogue in force (already validated).
-    pub async fn replace_catalog(&self, mut catalog: Catalog) {
-        catalog.rendered = crate::server::catalog_api::render(&catalog);
-        let catalog = Arc::new(catalog);
-        self.catalog.store(catalog.clone());
+    /// The `GET /v1/catalog` body of the catalogue in force, rendered once per catalogue.
+    pub fn catalog_body(&self) -> Bytes {
+        let s = self.state.load();
+        s.runtime
+            .catalog_body(|| crate::server::catalog_api::render(&s.catalog))
+    }
+
+    /// Put a new snapshot in force (configuration already validated, runtime carried over).
+    async fn replace(&self, snapshot: Snapshot) {
+        let catalog = snapshot.catalog.clone();
+        self.state.store(Arc::new(snapshot));
         self.ranking.set_catalog(catalog).await;
-    }
-
-    /// Start the housekeeping timers (limiter pruning, certificate reloads, JWKS refreshes);
-    /// they stop when the gateway is dropped.
-    pub fn spawn_timers(self: &Arc<Self>) {
-        if let Some(tls) = &self.tls {
-            tls.spawn_reloader(self.security.clone());
-        }
-        if let Some(jwt) = &self.auth.jwt {
-            jwt.jwks.spawn_refresher();
-        }
-        let weak: Weak<Gateway> = Arc::downgrade(self);
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(PRUNE_EVERY);
-            tick.tick().await;
-            loop {
-                tick.tick().await;
-                let Some(gw) = weak.upgrade() else { return };
-                // governor's keyed limiters never forget a key on their own.
-                for ds in gw.catalog().datasets() {
-                    if let Some(rate) = &ds.rate {
-                        rate.prune();
-                    }
-                }
-            }
-        });
     }
 }

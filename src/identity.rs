@@ -19,7 +19,7 @@ pub use api_key::{authenticate, AuthError};
 pub use caller::{Authenticator, Caller, Via};
 pub use cert::{normalize_dn, PeerCert};
 pub use jwt::{JwtVerifier, TokenError};
-pub use rate::{KeyedRateLimit, RateLimit, Throttled};
+pub use rate::{KeyedLimiter, Limiter, Rate, Throttled, TokioClock};
 
 use crate::ids::Ident;
 
@@ -35,8 +35,9 @@ pub enum Role {
     Oversight,
 }
 
-/// A registered consumer of data.
-#[derive(Debug)]
+/// A registered consumer of data, as `policies/consumers.toml` declares it (configuration: its
+/// live rate limiter is runtime state, see `crate::runtime`).
+#[derive(Debug, PartialEq)]
 pub struct Consumer {
     pub id: String,
     pub name: String,
@@ -44,7 +45,7 @@ pub struct Consumer {
     /// The agency this consumer acts for, if any.
     pub agency: Option<Ident>,
     /// Requests per second this consumer may make (`None`: unlimited).
-    pub rate: Option<RateLimit>,
+    pub rate: Option<Rate>,
 }
 
 impl Consumer {

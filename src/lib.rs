@@ -5,7 +5,10 @@
 //! commits a hash-chained audit record of every request **before** the answer is released.
 //!
 //! # Layout
-//! - [`config`]: `dxgate.toml`, `policies/` and `schemas/` → a validated [`config::Catalog`].
+//! - [`config`]: `dxgate.toml`, `policies/` and `schemas/` → a validated [`config::Catalog`]
+//!   (plain data).
+//! - [`runtime`]: what a running gateway keeps that is not configuration — sources and their
+//!   pools, circuit breakers, limiters, source health, the harvest alarm — carried over reloads.
 //! - [`ids`]: validated agency and dataset identifiers (the only path segments we route on).
 //! - [`identity`]: who is calling — API keys, eID tokens (JWT/JWKS) and mTLS client certificates
 //!   to [`identity::Consumer`]s or citizens; rate limits.
@@ -24,7 +27,8 @@
 //! - [`server`]: the hyper listener (TLS, mTLS, limits), the router, `/openapi.json`, the request pipeline and
 //!   problem+json.
 //! - [`telemetry`]: `/metrics`, JSON logs, OpenTelemetry traces and metrics over OTLP.
-//! - [`gateway`]: the shared state one server runs with, and hot reload of the catalogue.
+//! - [`gateway`]: the shared state one server runs with (one configuration + runtime snapshot),
+//!   starting and stopping it with its background tasks, and hot reload.
 //! - [`commands`]: the CLI subcommands (`serve`, `check`, `audit verify|key|archive|
 //!   check-inclusion`, `ranking`, `demo-agencies`).
 #![forbid(unsafe_code)]
@@ -39,6 +43,7 @@ pub mod ids;
 pub mod oversight;
 pub mod policy;
 pub mod ranking;
+pub mod runtime;
 pub mod security;
 pub mod server;
 pub mod source;

@@ -1,8 +1,11 @@
 //! The agency sources a dataset is served from: an HTTP API or a read-only SQL query.
 //!
-//! Each source protects the agency's system with a timeout, a concurrency cap and a circuit
-//! breaker ([`breaker`]), and turns whatever comes back into a [`SourceReply`] or a
-//! [`SourceError`] the pipeline can classify. HTTPS sources get their clients from [`tls`].
+//! A dataset declares its source as data ([`SourceSpec`]); [`Source::build`] turns that into a
+//! live client (an HTTP client or a SQL pool) with a timeout and a concurrency cap, and
+//! [`Source::fetch`] asks it behind the dataset's circuit breaker ([`breaker`]), turning whatever
+//! comes back into a [`SourceReply`] or a [`SourceError`] the pipeline can classify. Sources and
+//! breakers are runtime state, kept by `crate::runtime` across reloads. HTTPS sources get their
+//! clients from [`tls`]; demo SQLite sources are created from seed scripts by [`seed_sqlite`].
 
 pub mod breaker;
 pub mod http;
@@ -17,10 +20,10 @@ use std::time::Duration;
 use bytes::Bytes;
 use serde_json::Value;
 
-pub use http::HttpSource;
-pub use seed::seed_sqlite;
+pub use http::{BadUrl, HttpSource};
+pub use seed::{seed_sources, seed_sqlite, SeedError};
 pub use spec::{HttpSpec, SourceSpec, SqlSpec};
-pub use sql::SqlSource;
+pub use sql::{SqlKind, SqlSource, SqlSourceError};
 pub use statement::{parse_statement, Statement, StatementError};
 pub use tls::{UpstreamClient, UpstreamClients, UpstreamTls, UpstreamTlsError};
 
@@ -98,7 +101,18 @@ impl SourceError {
     }
 }
 
-/// A ready-to-use source.
+/// A source that cannot be built from its (validated) spec.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error("source TLS: {0}")]
+    Tls(#[from] UpstreamTlsError),
+    #[error(transparent)]
+    Url(#[from] BadUrl),
+    #[error(transparent)]
+    Sql(#[from] SqlSourceError),
+}
+
+/// A ready-to-use source: the client (and its connection pool), timeout and concurrency cap.
 #[derive(Debug)]
 pub enum Source {
     Http(Box<HttpSource>),
@@ -106,10 +120,26 @@ pub enum Source {
 }
 
 impl Source {
-    /// Ask the source, within its timeout, concurrency cap and circuit breaker. While the
+    /// Build the client `spec` declares. HTTP sources take their pooled client from `clients`
+    /// (one per TLS configuration); SQL sources open their pool lazily, so a down agency
+    /// database does not stop the gateway from starting.
+    pub fn build(spec: &SourceSpec, clients: &UpstreamClients) -> Result<Source, BuildError> {
+        Ok(match spec {
+            SourceSpec::Http(h) => {
+                let client = clients.get(&h.tls())?;
+                Source::Http(Box::new(HttpSource::new(h, client)?))
+            }
+            SourceSpec::Sql(s) => Source::Sql(Box::new(SqlSource::new(s)?)),
+        })
+    }
+
+    /// Ask the source, within its timeout and concurrency cap, behind `breaker`. While the
     /// breaker is open this answers [`SourceError::Unavailable`] at once.
-    pub async fn fetch(&self, req: &SourceRequest<'_>) -> Result<SourceReply, SourceError> {
-        let breaker = self.breaker();
+    pub async fn fetch(
+        &self,
+        breaker: &Breaker,
+        req: &SourceRequest<'_>,
+    ) -> Result<SourceReply, SourceError> {
         let admit = breaker
             .admit()
             .map_err(|open| SourceError::Unavailable(open.retry_after))?;
@@ -130,14 +160,6 @@ impl Source {
             );
         }
         reply
-    }
-
-    /// This source's circuit breaker.
-    pub fn breaker(&self) -> &Breaker {
-        match self {
-            Source::Http(s) => &s.breaker,
-            Source::Sql(s) => &s.breaker,
-        }
     }
 
     pub fn kind(&self) -> &'static str {

@@ -14,7 +14,8 @@ fn failed(e: impl std::fmt::Display) -> CommandError {
 
 /// Print the checkpoint verifier key, creating the signing key (mode 0600) if it is missing.
 pub async fn audit_key(dir: &Path) -> Result<(), CommandError> {
-    let (settings, _) = crate::config::load_settings(dir).map_err(CommandError::Config)?;
+    let (settings, _) = crate::config::load_settings(dir, &crate::config::Overrides::from_env())
+        .map_err(CommandError::Config)?;
     let path = &settings.audit.signing_key;
     let (signer, created) = load_or_create_key(path, &settings.audit.origin).map_err(failed)?;
     if created {
@@ -29,7 +30,8 @@ pub async fn audit_key(dir: &Path) -> Result<(), CommandError> {
 
 /// Archive every chain's records from before `before` (YYYY-MM-DD, UTC).
 pub async fn audit_archive(dir: &Path, before: &str) -> Result<(), CommandError> {
-    let (settings, url) = crate::config::load_settings(dir).map_err(CommandError::Config)?;
+    let (settings, url) = crate::config::load_settings(dir, &crate::config::Overrides::from_env())
+        .map_err(CommandError::Config)?;
     let cutoff = parse_date_ms(before)
         .ok_or_else(|| failed(format!("--before {before:?}: write the date as YYYY-MM-DD")))?;
     if cutoff > now_ms() {

@@ -23,7 +23,8 @@ pub struct VerifyArgs {
 }
 
 pub async fn audit_verify(dir: &Path, args: &VerifyArgs) -> Result<(), CommandError> {
-    let (settings, url) = crate::config::load_settings(dir).map_err(CommandError::Config)?;
+    let (settings, url) = crate::config::load_settings(dir, &crate::config::Overrides::from_env())
+        .map_err(CommandError::Config)?;
     let failed = |e: &dyn std::fmt::Display| CommandError::Failed(e.to_string());
     let mut verifiers = Vec::new();
     if let Some(signer) = load_key(&settings.audit.signing_key).map_err(|e| failed(&e))? {

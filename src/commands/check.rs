@@ -3,12 +3,11 @@
 use std::path::Path;
 
 use super::CommandError;
+use crate::config::{redact_url, Overrides};
 
 /// Load everything; on success print a summary, else every problem.
 pub async fn check(dir: &Path) -> Result<(), CommandError> {
-    let loaded = crate::config::load(dir, false)
-        .await
-        .map_err(CommandError::Config)?;
+    let loaded = crate::config::load(dir, &Overrides::from_env()).map_err(CommandError::Config)?;
     // The checkpoint key is checked too: a mounted key that does not parse would stop `serve`.
     let key_path = &loaded.settings.audit.signing_key;
     let key = match crate::audit::note::load_key(key_path) {
@@ -28,33 +27,7 @@ pub async fn check(dir: &Path) -> Result<(), CommandError> {
         c.schemas.len(),
         c.consumers.len(),
         secrets,
-        redact(&loaded.store_url)
+        redact_url(&loaded.store_url)
     );
     Ok(())
-}
-
-/// Hide a password in a store URL before printing it.
-pub(crate) fn redact(url: &str) -> String {
-    match (url.find("://"), url.find('@')) {
-        (Some(s), Some(at)) if at > s => {
-            let creds = &url[s + 3..at];
-            match creds.split_once(':') {
-                Some((user, _)) => format!("{}://{user}:***@{}", &url[..s], &url[at + 1..]),
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn redacts_passwords() {
-        assert_eq!(
-            super::redact("postgres://u:secret@h/db"),
-            "postgres://u:***@h/db"
-        );
-        assert_eq!(super::redact("sqlite:///x.db"), "sqlite:///x.db");
-    }
 }

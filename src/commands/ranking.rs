@@ -27,8 +27,7 @@ pub async fn ranking(dir: &Path, args: &RankingArgs) -> Result<(), CommandError>
             args.format
         )));
     }
-    let loaded = crate::config::load(dir, false)
-        .await
+    let loaded = crate::config::load(dir, &crate::config::Overrides::from_env())
         .map_err(CommandError::Config)?;
     let settings = &loaded.settings.ranking;
     let days = match &args.window {

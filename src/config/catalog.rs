@@ -1,4 +1,6 @@
-//! The loaded catalogue: agencies, their datasets, consumers and the state-secret list.
+//! The loaded catalogue: agencies, their datasets, consumers and the state-secret list — only
+//! what the files declare, validated. What a running gateway keeps besides (sources, breakers,
+//! limiters, health, the harvest alarm) is `crate::runtime`.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -6,11 +8,10 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::identity::{Consumer, KeyRing, KeyedRateLimit};
+use crate::identity::{Consumer, KeyRing, Rate};
 use crate::ids::Ident;
 use crate::policy::RefusalRule;
-use crate::source::{Source, SourceSpec};
-use crate::telemetry::SourceHealth;
+use crate::source::SourceSpec;
 use crate::validate::Schema;
 
 /// The unit that is ranked.
@@ -44,9 +45,10 @@ pub enum InvalidResponseAction {
 }
 
 /// A mandated dataset must be connected and served by `deadline`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Mandate {
-    pub deadline: String,
+    /// A real calendar day (`YYYY-MM-DD` in the file and in JSON).
+    pub deadline: jiff::civil::Date,
     pub official: String,
 }
 
@@ -63,13 +65,11 @@ pub struct Dataset {
     pub subject_field: Option<String>,
     pub refresh_period: Option<Duration>,
     pub mandate: Option<Mandate>,
-    pub source_spec: SourceSpec,
-    pub source: Source,
+    /// The source as declared, its relative paths resolved against the config directory.
+    pub source: SourceSpec,
     pub refusals: Vec<RefusalRule>,
-    /// Live health of the source (for `/metrics`).
-    pub health: SourceHealth,
-    /// Per-consumer quota on this dataset (`rate_per_second`/`burst`), if declared.
-    pub rate: Option<KeyedRateLimit>,
+    /// Quota each consumer has on this dataset (`rate_per_second`/`burst`), if declared.
+    pub rate: Option<Rate>,
 }
 
 /// A ministry, sector or province.
@@ -100,8 +100,6 @@ pub struct Catalog {
     pub secrets: HashMap<String, HashMap<String, SecretEntry>>,
     /// Every schema by its path under `schemas/`.
     pub schemas: BTreeMap<String, Arc<Schema>>,
-    /// `GET /v1/catalog`, rendered once when the catalogue is put in force.
-    pub rendered: bytes::Bytes,
 }
 
 impl Catalog {

@@ -1,12 +1,13 @@
 //! The security sections of `dxgate.toml`: `[tls]`, `[jwt]` (alias `[oidc]`), `[subjects]`
-//! and `[harvest]`, with their defaults and the checks that report problems with file:line.
+//! and `[harvest]`, with their defaults. They are checked with the rest of the settings in
+//! `load/settings.rs`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::Diagnostics;
+use crate::crypto::ClientCerts;
 
 /// `[tls]`: TLS on the listener, optional mTLS. Without `cert` and `key` the listener is plain
 /// HTTP (put it behind a TLS terminator you trust).
@@ -49,6 +50,15 @@ impl TlsSettings {
     /// True when the listener speaks TLS.
     pub fn enabled(&self) -> bool {
         self.cert.is_some() || self.key.is_some()
+    }
+
+    /// Whether (and against which CA) client certificates are verified.
+    pub fn client_certs(&self) -> ClientCerts<'_> {
+        match (&self.client_ca, self.client_auth) {
+            (None, _) => ClientCerts::Off,
+            (Some(ca), ClientAuth::Optional) => ClientCerts::Optional(ca),
+            (Some(ca), ClientAuth::Required) => ClientCerts::Required(ca),
+        }
     }
 }
 
@@ -167,206 +177,11 @@ impl Default for HarvestSettings {
     }
 }
 
-/// Byte offset of `key` inside `[section]` of `text` (or of the section header), for
-/// diagnostics with a line number.
-pub fn locate(text: &str, section: &str, key: Option<&str>) -> Option<usize> {
-    let mut offset = 0;
-    let mut in_section = false;
-    let mut header_at = None;
-    for line in text.split_inclusive('\n') {
-        let t = line.trim();
-        if t.starts_with('[') {
-            let name = t.trim_matches(|c| c == '[' || c == ']').trim();
-            in_section = name == section;
-            if in_section {
-                header_at.get_or_insert(offset);
-            }
-        } else if in_section {
-            if let Some(k) = key {
-                if t.split('=').next().is_some_and(|n| n.trim() == k) {
-                    return Some(offset);
-                }
-            }
-        }
-        offset += line.len();
-    }
-    header_at
-}
-
-/// Check the security sections; relative paths are resolved against `dir`.
-pub fn validate(s: &mut super::Settings, dir: &Path, path: &Path, text: &str, d: &mut Diagnostics) {
-    let resolve = |p: &mut Option<PathBuf>| {
-        if let Some(rel) = p.as_mut() {
-            *rel = dir.join(&*rel);
-        }
-    };
-    resolve(&mut s.tls.cert);
-    resolve(&mut s.tls.key);
-    resolve(&mut s.tls.client_ca);
-    s.subjects.hmac_key_file = dir.join(&s.subjects.hmac_key_file);
-    let mut err = |section: &str, key: Option<&str>, msg: String| {
-        d.at(path, text, locate(text, section, key), msg);
-    };
-    if s.tls.cert.is_some() != s.tls.key.is_some() {
-        err("tls", None, "[tls] needs both cert and key".into());
-    }
-    if s.tls.client_ca.is_some() && !s.tls.enabled() {
-        err(
-            "tls",
-            Some("client_ca"),
-            "[tls] client_ca (mTLS) needs cert and key: client certificates only exist over TLS"
-                .into(),
-        );
-    }
-    if s.tls.client_auth == ClientAuth::Required && s.tls.client_ca.is_none() {
-        err(
-            "tls",
-            Some("client_auth"),
-            "[tls] client_auth = \"required\" needs client_ca".into(),
-        );
-    }
-    if s.server.max_header_bytes < 8192 {
-        err(
-            "server",
-            Some("max_header_bytes"),
-            "[server] max_header_bytes must be at least 8192".into(),
-        );
-    }
-    if s.server.max_headers == 0 {
-        err(
-            "server",
-            Some("max_headers"),
-            "[server] max_headers must be at least 1".into(),
-        );
-    }
-    let h = &s.harvest;
-    if h.window.is_zero() {
-        err(
-            "harvest",
-            Some("window"),
-            "[harvest] window must be longer than 0s".into(),
-        );
-    }
-    if !(h.multiplier.is_finite() && h.multiplier >= 1.0) {
-        err(
-            "harvest",
-            Some("multiplier"),
-            "[harvest] multiplier must be a number of at least 1".into(),
-        );
-    }
-    if let Some(jwt) = s.jwt.as_mut() {
-        let sec = if locate(text, "jwt", None).is_some() {
-            "jwt"
-        } else {
-            "oidc"
-        };
-        resolve(&mut jwt.jwks_file);
-        resolve(&mut jwt.jwks_ca_file);
-        if jwt.issuer.trim().is_empty() {
-            err(
-                sec,
-                None,
-                format!("[{sec}] issuer is required: the `iss` every token must carry"),
-            );
-        }
-        if jwt.audiences.iter().all(|a| a.trim().is_empty()) {
-            err(
-                sec,
-                Some("audiences"),
-                format!("[{sec}] audiences must name at least one accepted `aud`"),
-            );
-        }
-        if jwt.algorithms.is_empty() {
-            err(
-                sec,
-                Some("algorithms"),
-                format!("[{sec}] algorithms must allow at least one algorithm"),
-            );
-        }
-        for a in &jwt.algorithms {
-            if parse_algorithm(a).is_none() {
-                err(sec, Some("algorithms"), format!(
-                    "[{sec}] algorithm {a:?} is not accepted: use RS256/384/512, PS256/384/512, ES256/384 or EdDSA (symmetric HS* never)"
-                ));
-            }
-        }
-        match (&jwt.jwks_file, &jwt.jwks_url) {
-            (Some(_), Some(_)) | (None, None) => err(
-                sec,
-                None,
-                format!("[{sec}] needs exactly one of jwks_file or jwks_url"),
-            ),
-            (None, Some(url)) => {
-                if !jwks_url_ok(url) {
-                    err(sec, Some("jwks_url"), format!("[{sec}] jwks_url {url:?} must be an https:// URL (http:// only to a loopback address)"));
-                }
-            }
-            (Some(file), None) => {
-                let problem = match std::fs::read(file) {
-                    Ok(bytes) => crate::identity::jwks::parse(&bytes)
-                        .err()
-                        .map(|e| e.to_string()),
-                    Err(e) => Some(format!("cannot read {}: {e}", file.display())),
-                };
-                if let Some(p) = problem {
-                    err(sec, Some("jwks_file"), format!("[{sec}] jwks_file: {p}"));
-                }
-            }
-        }
-        if jwt.citizen_claim.trim().is_empty() {
-            err(
-                sec,
-                Some("citizen_claim"),
-                format!("[{sec}] citizen_claim must name a claim"),
-            );
-        }
-    }
-}
-
 /// An allowed signature algorithm; `None` for unknown or symmetric ones.
 pub fn parse_algorithm(name: &str) -> Option<jsonwebtoken::Algorithm> {
     use jsonwebtoken::Algorithm as A;
     match name.parse::<A>().ok()? {
         A::HS256 | A::HS384 | A::HS512 => None,
         a => Some(a),
-    }
-}
-
-fn jwks_url_ok(url: &str) -> bool {
-    let Ok(uri) = url.parse::<http::Uri>() else {
-        return false;
-    };
-    match (uri.scheme_str(), uri.host()) {
-        (Some("https"), Some(_)) => true,
-        (Some("http"), Some(h)) => {
-            h == "localhost"
-                || h.trim_matches(|c| c == '[' || c == ']')
-                    .parse::<std::net::IpAddr>()
-                    .is_ok_and(|ip| ip.is_loopback())
-        }
-        _ => false,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn locates_keys_in_sections() {
-        let t = "[server]\nlisten = \"x\"\n\n[jwt]\nissuer = \"i\"\naudiences = []\n";
-        assert_eq!(locate(t, "jwt", Some("audiences")), t.find("audiences"));
-        assert_eq!(locate(t, "jwt", Some("nope")), t.find("[jwt]"));
-        assert_eq!(locate(t, "tls", None), None);
-    }
-
-    #[test]
-    fn algorithms_and_urls() {
-        assert!(parse_algorithm("EdDSA").is_some());
-        assert!(parse_algorithm("HS256").is_none());
-        assert!(parse_algorithm("none").is_none());
-        assert!(jwks_url_ok("https://eid.example/jwks"));
-        assert!(jwks_url_ok("http://127.0.0.1:9/jwks"));
-        assert!(!jwks_url_ok("http://eid.example/jwks"));
     }
 }

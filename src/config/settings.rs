@@ -1,5 +1,6 @@
 //! `dxgate.toml`: listener, store and audit-writer settings, with their defaults. The security
-//! sections live in [`super::security_settings`].
+//! sections live in [`super::security_settings`]; every section is checked in one place,
+//! `load/settings.rs`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -123,11 +124,28 @@ impl Default for AuditSettings {
     }
 }
 
-/// Whether `id` may name a node: 1-64 of `[A-Za-z0-9._-]` (it appears in checkpoint origins
-/// and archive file names).
-pub fn valid_node_id(id: &str) -> bool {
-    (1..=64).contains(&id.len())
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+/// A store URL fit to print: the password, if any, replaced by `***`.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}://{user}:***@{}", &url[..s], &url[at + 1..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(
+            super::redact_url("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
+        assert_eq!(super::redact_url("sqlite:///x.db"), "sqlite:///x.db");
+    }
 }

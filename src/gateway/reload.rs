@@ -2,16 +2,19 @@
 //!
 //! Changes are detected by polling a fingerprint (path, size, mtime) every `[server]
 //! reload_poll` rather than with inotify: it also sees Kubernetes ConfigMap updates, which swap
-//! a symlink and are easy for watchers to miss. A new catalogue is loaded and validated in full
-//! first; if it has any problem it is rejected, its problems are logged, and the old one keeps
-//! serving. Connections are never touched. Changes to `dxgate.toml` itself need a restart.
+//! a symlink and are easy for watchers to miss. A new configuration is loaded and validated in
+//! full first; if it has any problem it is rejected, its problems are logged, and the old one
+//! keeps serving. Then demo sources are seeded, and the runtime in force is carried over to the
+//! new configuration by key (`crate::runtime`): open breakers stay open, quotas continue, new
+//! consumers are watched by the harvest alarm. Connections are never touched. Changes to
+//! `dxgate.toml` itself need a restart.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::{Duration, SystemTime};
 
-use super::Gateway;
+use super::{Gateway, Snapshot};
 
 /// What a reload attempt did.
 #[derive(Debug, PartialEq, Eq)]
@@ -20,42 +23,58 @@ pub enum ReloadOutcome {
     Rejected { problems: usize },
 }
 
-/// Load the config directory again and swap it in if it is valid.
+/// Load the config directory again and put it in force if it is valid.
 pub async fn reload_once(gw: &Gateway) -> ReloadOutcome {
-    match crate::config::load(&gw.dir, true).await {
-        Ok(loaded) => {
-            let datasets = loaded.catalog.dataset_count();
-            gw.replace_catalog(loaded.catalog).await;
-            gw.metrics.reloads_ok.fetch_add(1, Ordering::Relaxed);
-            tracing::info!(datasets, "catalogue reloaded");
-            ReloadOutcome::Applied { datasets }
-        }
-        Err(diags) => {
-            gw.metrics.reloads_rejected.fetch_add(1, Ordering::Relaxed);
-            for d in &diags.0 {
-                tracing::error!(problem = %d, "catalogue reload rejected");
+    let _one = gw.reloading.lock().await;
+    let (dir, overrides) = (gw.dir.clone(), gw.overrides.clone());
+    let loaded = tokio::task::spawn_blocking(move || crate::config::load(&dir, &overrides)).await;
+    let problems: Vec<String> = match loaded {
+        Ok(Ok(loaded)) => {
+            let sources: Vec<_> = loaded.catalog.datasets().map(|d| &d.source).collect();
+            match crate::source::seed_sources(sources).await {
+                Ok(_) => match gw.snapshot().runtime.carry(&loaded.catalog) {
+                    Ok(runtime) => {
+                        let datasets = loaded.catalog.dataset_count();
+                        let catalog = Arc::new(loaded.catalog);
+                        gw.replace(Snapshot { catalog, runtime }).await;
+                        gw.metrics.reloads_ok.fetch_add(1, Ordering::Relaxed);
+                        tracing::info!(datasets, "catalogue reloaded");
+                        return ReloadOutcome::Applied { datasets };
+                    }
+                    Err(e) => vec![e.to_string()],
+                },
+                Err(e) => vec![e.to_string()],
             }
-            tracing::error!(
-                problems = diags.len(),
-                "catalogue reload rejected; the previous catalogue keeps serving"
-            );
-            ReloadOutcome::Rejected {
-                problems: diags.len(),
-            }
         }
+        Ok(Err(diags)) => diags.0.iter().map(ToString::to_string).collect(),
+        Err(e) => vec![format!("loading failed: {e}")],
+    };
+    gw.metrics.reloads_rejected.fetch_add(1, Ordering::Relaxed);
+    for problem in &problems {
+        tracing::error!(problem = %problem, "catalogue reload rejected");
+    }
+    tracing::error!(
+        problems = problems.len(),
+        "catalogue reload rejected; the previous catalogue keeps serving"
+    );
+    ReloadOutcome::Rejected {
+        problems: problems.len(),
     }
 }
 
-/// Watch for SIGHUP and file changes until the gateway is dropped.
-pub fn spawn_reloader(gw: Arc<Gateway>, poll: Duration) -> tokio::task::JoinHandle<()> {
-    // Take the baseline now, not when the task first runs: a change made between start-up and
-    // the task's first poll must still count as a change.
+/// The task that reloads on SIGHUP and on file changes, until the gateway is dropped or shut
+/// down. The baseline and the signal handler are taken now, not when the task first runs: a
+/// change made between start-up and the first poll must still count as a change.
+pub(super) fn reloader(
+    gw: &Arc<Gateway>,
+    poll: Duration,
+) -> impl std::future::Future<Output = ()> + Send + 'static {
     let dir = gw.dir.clone();
     let mut seen = fingerprint(&dir);
     #[cfg(unix)]
     let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
-    let gw = Arc::downgrade(&gw);
-    tokio::spawn(async move {
+    let gw: Weak<Gateway> = Arc::downgrade(gw);
+    async move {
         let polling = !poll.is_zero();
         let tick = if polling {
             poll
@@ -88,7 +107,7 @@ pub fn spawn_reloader(gw: Arc<Gateway>, poll: Duration) -> tokio::task::JoinHand
             seen = now;
             reload_once(&g).await;
         }
-    })
+    }
 }
 
 /// (path, size, mtime) of every file under `policies/`, `schemas/` and `seeds/`, sorted.

@@ -191,11 +191,12 @@ impl Jwks {
         }
     }
 
-    /// Refresh every TTL until the cache is dropped.
-    pub fn spawn_refresher(self: &Arc<Self>) {
+    /// The task that refreshes every TTL until the cache is dropped (the gateway runs it under
+    /// its cancellation token).
+    pub fn refresher(self: &Arc<Self>) -> impl std::future::Future<Output = ()> + Send + 'static {
         let weak = Arc::downgrade(self);
         let ttl = self.ttl.max(Duration::from_secs(1));
-        tokio::spawn(async move {
+        async move {
             loop {
                 tokio::time::sleep(ttl).await;
                 let Some(jwks) = weak.upgrade() else { return };
@@ -204,7 +205,7 @@ impl Jwks {
                     tracing::warn!(error = %e, "JWKS refresh failed; keeping the cached keys");
                 }
             }
-        });
+        }
     }
 }
 

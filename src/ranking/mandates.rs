@@ -16,7 +16,7 @@ pub fn statuses(a: &Agency, served: &Served, now_ms: i64) -> Vec<MandateStatus> 
         .values()
         .filter_map(|d| {
             let m = d.mandate.as_ref()?;
-            let end = deadline_end_ms(&m.deadline)?;
+            let end = deadline_end_ms(&m.deadline.to_string())?;
             let first = served
                 .get(&(a.id.to_string(), d.id.to_string()))
                 .and_then(|s| s.0);
@@ -29,7 +29,7 @@ pub fn statuses(a: &Agency, served: &Served, now_ms: i64) -> Vec<MandateStatus> 
             Some(MandateStatus {
                 dataset: d.id.to_string(),
                 title: d.title.clone(),
-                deadline: m.deadline.clone(),
+                deadline: m.deadline.to_string(),
                 official: m.official.clone(),
                 state,
                 first_served_ms: first,

@@ -115,22 +115,21 @@ impl Service {
         Ok(())
     }
 
-    /// Run [`Service::cycle`] every `rollup_interval` until the task is aborted.
-    pub fn spawn(self: Arc<Self>) -> tokio::task::JoinHandle<()> {
-        tokio::spawn(async move {
-            // A zero interval would spin (and tokio refuses it): at least 100 ms.
-            let every = self
-                .settings
-                .rollup_interval
-                .max(std::time::Duration::from_millis(100));
-            let mut tick = tokio::time::interval(every);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                tick.tick().await;
-                if let Err(e) = self.cycle().await {
-                    tracing::warn!(error = %e, "ranking rollup cycle failed; will retry");
-                }
+    /// Run [`Service::cycle`] every `rollup_interval`, for ever (the gateway runs this under
+    /// its cancellation token).
+    pub async fn run(self: Arc<Self>) {
+        // A zero interval would spin (and tokio refuses it): at least 100 ms.
+        let every = self
+            .settings
+            .rollup_interval
+            .max(std::time::Duration::from_millis(100));
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = self.cycle().await {
+                tracing::warn!(error = %e, "ranking rollup cycle failed; will retry");
             }
-        })
+        }
     }
 }

@@ -11,9 +11,9 @@ use super::health::json as json_response;
 use super::problem::{Problem, ProblemKind};
 use crate::config::Catalog;
 use crate::gateway::Gateway;
-use crate::source::SourceSpec;
 
-/// Render the catalogue once; it is the same for every authenticated caller.
+/// Render the catalogue (once per catalogue: the runtime keeps the body); it is the same for
+/// every authenticated caller.
 pub fn render(catalog: &Catalog) -> Bytes {
     let agencies: Vec<Value> = catalog
         .agencies
@@ -32,7 +32,7 @@ pub fn render(catalog: &Catalog) -> Bytes {
                         "request_schema": format!("/v1/schemas/{}", d.request_schema.path),
                         "response_schema": format!("/v1/schemas/{}", d.response_schema.path),
                         "subject_field": d.subject_field,
-                        "source_kind": match d.source_spec { SourceSpec::Http(_) => "http", SourceSpec::Sql(_) => "sql" },
+                        "source_kind": d.source.kind(),
                         "mandate": d.mandate,
                         "refresh_period": d.refresh_period.map(|p| humantime::format_duration(p).to_string()),
                         "has_refusal_rules": !d.refusals.is_empty(),
@@ -50,7 +50,7 @@ pub async fn handle(gw: &Gateway, req: &Request<Incoming>) -> Response<Full<Byte
     if let Err(p) = super::caller::consumer(gw, req, "the catalogue is for consumers").await {
         return p.render(None);
     }
-    let mut r = Response::new(Full::new(gw.catalog().rendered.clone()));
+    let mut r = Response::new(Full::new(gw.catalog_body()));
     r.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),

@@ -35,7 +35,8 @@ pub async fn readyz(gw: &Gateway) -> Response<Full<Bytes>> {
 
 /// `GET /metrics`: Prometheus text.
 pub fn metrics(gw: &Gateway) -> Response<Full<Bytes>> {
-    let text = crate::telemetry::render(&gw.metrics, &gw.catalog(), &gw.audit, &gw.security);
+    let text =
+        crate::telemetry::render(&gw.metrics, &gw.snapshot().runtime, &gw.audit, &gw.security);
     let mut r = Response::new(Full::new(Bytes::from(text)));
     r.headers_mut().insert(
         header::CONTENT_TYPE,

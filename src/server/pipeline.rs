@@ -24,8 +24,7 @@ use tracing::Instrument;
 
 use super::problem::{outcome_of, Problem, ProblemKind};
 use crate::audit::{now_ms, Entry, Outcome, SchemaResult};
-use crate::config::Catalog;
-use crate::gateway::Gateway;
+use crate::gateway::{Gateway, Snapshot};
 
 /// What the phases decided; rendered only after the audit record is committed.
 enum Answer {
@@ -62,8 +61,9 @@ pub async fn handle(
         detail: None,
         subject_hash: None,
     };
-    // One catalogue snapshot for the whole request: a reload cannot change the rules midway.
-    let catalog = gw.catalog();
+    // One snapshot (configuration and runtime) for the whole request: a reload cannot change
+    // the rules midway.
+    let snap = gw.snapshot();
     let span = if gw.trace_requests {
         tracing::info_span!(
             "data_request",
@@ -79,7 +79,7 @@ pub async fn handle(
     } else {
         tracing::Span::none()
     };
-    let answer = match phases(&gw, &catalog, req, agency, dataset, &mut entry)
+    let answer = match phases(&gw, &snap, req, agency, dataset, &mut entry)
         .instrument(span.clone())
         .await
     {
@@ -143,24 +143,28 @@ pub async fn handle(
 
 async fn phases(
     gw: &Gateway,
-    catalog: &Catalog,
+    snap: &Snapshot,
     req: Request<Incoming>,
     agency: &str,
     dataset: &str,
     entry: &mut Entry,
 ) -> Result<Bytes, Problem> {
+    let (catalog, rt) = (&snap.catalog, &snap.runtime);
     let consumer = protect::authenticate_phase(gw, catalog, &req).await?;
     entry.consumer = Some(consumer.id.clone());
-    protect::harvest_block_phase(gw, &consumer)?;
-    protect::rate_limit_phase(gw, &consumer)?;
+    protect::harvest_block_phase(gw, rt, &consumer)?;
+    protect::rate_limit_phase(gw, rt, &consumer)?;
     let purpose = decide::purpose_phase(req.headers())?;
     entry.purpose = Some(purpose.clone());
     let ds = decide::resolve_phase(catalog, agency, dataset, entry)?;
-    protect::dataset_rate_phase(gw, &ds, &consumer)?;
+    let live = rt
+        .dataset(&ds)
+        .ok_or_else(|| Problem::new(ProblemKind::Internal, "the dataset has no runtime state"))?;
+    protect::dataset_rate_phase(gw, &ds, live, &consumer)?;
     decide::decide_phase(&ds, &consumer, &purpose, entry)?;
     let checked = check::check_request_phase(gw, &ds, req, entry).await?;
-    protect::subject_phase(gw, &ds, &consumer, &checked.params, entry)?;
-    let reply = forward::forward_phase(gw, &ds, &consumer, &purpose, &checked, entry).await;
+    protect::subject_phase(gw, rt, &ds, &consumer, &checked.params, entry)?;
+    let reply = forward::forward_phase(gw, live, &consumer, &purpose, &checked, entry).await;
     response::check_response_phase(&ds, reply, entry)
 }
 

@@ -9,58 +9,22 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
-use rustls::server::WebPkiClientVerifier;
 use rustls::ServerConfig;
 use sha2::{Digest, Sha256};
 use tokio_rustls::TlsAcceptor;
 
-use crate::config::{ClientAuth, TlsSettings};
-use crate::crypto::{self, PemError};
+use crate::config::TlsSettings;
+use crate::crypto;
 use crate::security::SecurityEvents;
 
-/// The listener's TLS settings cannot be used.
-#[derive(Debug, thiserror::Error)]
-pub enum TlsError {
-    #[error("[tls] needs both cert and key")]
-    NotConfigured,
-    #[error(transparent)]
-    Pem(#[from] PemError),
-    #[error("[tls] client_ca cannot verify client certificates: {0}")]
-    ClientVerifier(String),
-    #[error("[tls] the certificate and key do not make a usable server identity: {0}")]
-    Identity(rustls::Error),
-}
+pub use crate::crypto::TlsError;
 
 /// Build the server config `settings` describe.
 pub fn server_config(settings: &TlsSettings) -> Result<ServerConfig, TlsError> {
     let (Some(cert), Some(key)) = (&settings.cert, &settings.key) else {
         return Err(TlsError::NotConfigured);
     };
-    let certs = crypto::load_certs(cert)?;
-    let key = crypto::load_key(key)?;
-    let builder = ServerConfig::builder_with_provider(crypto::provider())
-        .with_protocol_versions(crypto::PROTOCOL_VERSIONS)
-        .map_err(TlsError::Identity)?;
-    let builder = match &settings.client_ca {
-        Some(ca) => {
-            let roots = Arc::new(crypto::load_roots(ca)?);
-            let mut verifier =
-                WebPkiClientVerifier::builder_with_provider(roots, crypto::provider());
-            if settings.client_auth == ClientAuth::Optional {
-                verifier = verifier.allow_unauthenticated();
-            }
-            let verifier = verifier
-                .build()
-                .map_err(|e| TlsError::ClientVerifier(e.to_string()))?;
-            builder.with_client_cert_verifier(verifier)
-        }
-        None => builder.with_no_client_auth(),
-    };
-    let mut config = builder
-        .with_single_cert(certs, key)
-        .map_err(TlsError::Identity)?;
-    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-    Ok(config)
+    crypto::server_config(cert, key, settings.client_certs())
 }
 
 /// The live TLS config of the listener.
@@ -108,14 +72,18 @@ impl TlsListener {
         Ok(true)
     }
 
-    /// Reload on SIGHUP and on file changes, until the listener is dropped.
-    pub fn spawn_reloader(self: &Arc<Self>, events: Arc<SecurityEvents>) {
+    /// The task that reloads on SIGHUP and on file changes, until the listener is dropped (the
+    /// gateway runs it under its cancellation token).
+    pub fn reloader(
+        self: &Arc<Self>,
+        events: Arc<SecurityEvents>,
+    ) -> impl std::future::Future<Output = ()> + Send + 'static {
         let weak = Arc::downgrade(self);
         let interval = self.settings.reload_interval;
         // Registered before returning, so a SIGHUP right after start-up reloads (the default
         // action would end the process).
         let mut hangup = hangup_signal();
-        tokio::spawn(async move {
+        async move {
             let mut tick = tokio::time::interval(if interval.is_zero() {
                 Duration::from_secs(3600 * 24 * 365)
             } else {
@@ -142,7 +110,7 @@ impl TlsListener {
                     }
                 }
             }
-        });
+        }
     }
 }
 

@@ -2,10 +2,14 @@
 //! probe) after the cooldown → closed on success, open again on failure.
 //!
 //! While open, requests are answered at once (503 `source-unavailable`) instead of piling onto a
-//! system that is down. State lives in atomics: no lock on the request path.
+//! system that is down. State lives in atomics: no lock on the request path. A breaker is runtime
+//! state (`crate::runtime`): a reload keeps it, and [`Breaker::configure`] applies new settings.
+//! Time is tokio's clock, so tests drive cooldowns with paused time.
 
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicU8, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 const CLOSED: u8 = 0;
 const OPEN: u8 = 1;
@@ -38,8 +42,8 @@ pub struct Open {
 #[derive(Debug)]
 pub struct Breaker {
     /// Consecutive failures that open it; 0 disables the breaker.
-    threshold: u32,
-    cooldown: Duration,
+    threshold: AtomicU32,
+    cooldown_ms: AtomicU64,
     state: AtomicU8,
     failures: AtomicU32,
     /// When it opened (or the last probe started), in ms since `epoch`.
@@ -50,8 +54,8 @@ pub struct Breaker {
 impl Breaker {
     pub fn new(threshold: u32, cooldown: Duration) -> Breaker {
         Breaker {
-            threshold,
-            cooldown,
+            threshold: AtomicU32::new(threshold),
+            cooldown_ms: AtomicU64::new(millis(cooldown)),
             state: AtomicU8::new(CLOSED),
             failures: AtomicU32::new(0),
             since_ms: AtomicU64::new(0),
@@ -59,8 +63,15 @@ impl Breaker {
         }
     }
 
+    /// Apply new settings (after a reload) without forgetting the state: an open breaker
+    /// stays open, and its cooldown is measured with the new length.
+    pub fn configure(&self, threshold: u32, cooldown: Duration) {
+        self.threshold.store(threshold, Ordering::Release);
+        self.cooldown_ms.store(millis(cooldown), Ordering::Release);
+    }
+
     fn now_ms(&self) -> u64 {
-        self.epoch.elapsed().as_millis() as u64
+        millis(self.epoch.elapsed())
     }
 
     pub fn state(&self) -> BreakerState {
@@ -73,10 +84,10 @@ impl Breaker {
 
     /// May a request go to the source now?
     pub fn admit(&self) -> Result<Admit, Open> {
-        if self.threshold == 0 {
+        if self.threshold.load(Ordering::Acquire) == 0 {
             return Ok(Admit::Closed);
         }
-        let cooldown = self.cooldown.as_millis() as u64;
+        let cooldown = self.cooldown_ms.load(Ordering::Acquire);
         match self.state.load(Ordering::Acquire) {
             CLOSED => Ok(Admit::Closed),
             state => {
@@ -112,7 +123,8 @@ impl Breaker {
 
     /// Report how the admitted request went. Returns true when this call opened the breaker.
     pub fn record(&self, admit: Admit, failed: bool) -> bool {
-        if self.threshold == 0 {
+        let threshold = self.threshold.load(Ordering::Acquire);
+        if threshold == 0 {
             return false;
         }
         if !failed {
@@ -133,7 +145,7 @@ impl Breaker {
             .failures
             .fetch_add(1, Ordering::AcqRel)
             .saturating_add(1);
-        if n >= self.threshold {
+        if n >= threshold {
             self.since_ms.store(self.now_ms(), Ordering::Release);
             return self
                 .state
@@ -144,29 +156,59 @@ impl Breaker {
     }
 }
 
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn opens_probes_and_closes() {
+    #[tokio::test(start_paused = true)]
+    async fn opens_probes_and_closes() {
         let b = Breaker::new(2, Duration::from_millis(50));
         let a = b.admit().unwrap();
         assert!(!b.record(a, true));
         assert_eq!(b.state(), BreakerState::Closed);
         assert!(b.record(b.admit().unwrap(), true), "second failure opens");
         let open = b.admit().unwrap_err();
-        assert!(open.retry_after <= Duration::from_millis(50));
-        std::thread::sleep(Duration::from_millis(60));
+        assert_eq!(open.retry_after, Duration::from_millis(50));
+        tokio::time::advance(Duration::from_millis(20)).await;
+        assert_eq!(
+            b.admit().unwrap_err().retry_after,
+            Duration::from_millis(30)
+        );
+        tokio::time::advance(Duration::from_millis(29)).await;
+        assert!(b.admit().is_err(), "still cooling down 1 ms before the end");
+        tokio::time::advance(Duration::from_millis(1)).await;
+        assert_eq!(b.admit(), Ok(Admit::Probe));
+        assert!(b.record(Admit::Probe, true), "failed probe reopens");
+        tokio::time::advance(Duration::from_millis(50)).await;
         assert_eq!(b.admit(), Ok(Admit::Probe));
         assert!(b.admit().is_err(), "only one probe at a time");
         assert!(b.record(Admit::Probe, true), "failed probe reopens");
         assert_eq!(b.state(), BreakerState::Open);
-        std::thread::sleep(Duration::from_millis(60));
+        tokio::time::advance(Duration::from_millis(50)).await;
         assert_eq!(b.admit(), Ok(Admit::Probe));
         b.record(Admit::Probe, false);
         assert_eq!(b.state(), BreakerState::Closed);
         assert_eq!(b.admit(), Ok(Admit::Closed));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn configure_keeps_an_open_breaker_open() {
+        let b = Breaker::new(1, Duration::from_secs(30));
+        assert!(b.record(b.admit().unwrap(), true));
+        b.configure(5, Duration::from_secs(60));
+        assert_eq!(b.state(), BreakerState::Open);
+        tokio::time::advance(Duration::from_secs(30)).await;
+        assert_eq!(
+            b.admit().unwrap_err().retry_after,
+            Duration::from_secs(30),
+            "the new cooldown counts from when it opened"
+        );
+        tokio::time::advance(Duration::from_secs(30)).await;
+        assert_eq!(b.admit(), Ok(Admit::Probe));
     }
 
     #[test]

@@ -10,7 +10,6 @@ use http_body_util::{BodyExt, Full, Limited};
 use serde_json::Value;
 use tokio::sync::Semaphore;
 
-use super::breaker::Breaker;
 use super::{HttpSpec, SourceError, SourceReply, SourceRequest};
 use crate::policy::Text;
 
@@ -24,7 +23,6 @@ pub struct HttpSource {
     permits: Arc<Semaphore>,
     timeout: Duration,
     max_response_bytes: usize,
-    pub(super) breaker: Breaker,
 }
 
 /// The source URL is not an absolute `http://` or `https://` URL.
@@ -34,20 +32,13 @@ pub struct BadUrl(pub String);
 
 impl HttpSource {
     pub fn new(spec: &HttpSpec, client: UpstreamClient) -> Result<Self, BadUrl> {
-        let uri: Uri = spec.url.parse().map_err(|_| BadUrl(spec.url.clone()))?;
-        if !matches!(uri.scheme_str(), Some("http" | "https"))
-            || uri.host().is_none()
-            || uri.query().is_some()
-        {
-            return Err(BadUrl(spec.url.clone()));
-        }
+        check_url(&spec.url)?;
         Ok(HttpSource {
             base: spec.url.clone(),
             client,
             permits: Arc::new(Semaphore::new(spec.max_concurrency.max(1))),
             timeout: spec.timeout,
             max_response_bytes: spec.max_response_bytes,
-            breaker: Breaker::new(spec.breaker_failures, spec.breaker_cooldown),
         })
     }
 
@@ -117,6 +108,18 @@ impl HttpSource {
             s => Err(SourceError::Status(s)),
         }
     }
+}
+
+/// Whether `url` may be an HTTP source: absolute `http://` or `https://`, without a query.
+pub fn check_url(url: &str) -> Result<(), BadUrl> {
+    let uri: Uri = url.parse().map_err(|_| BadUrl(url.to_owned()))?;
+    if !matches!(uri.scheme_str(), Some("http" | "https"))
+        || uri.host().is_none()
+        || uri.query().is_some()
+    {
+        return Err(BadUrl(url.to_owned()));
+    }
+    Ok(())
 }
 
 /// A source refusal is justified only if its body names a legal basis and a reason, either at

@@ -1,4 +1,5 @@
-//! Creating demo SQLite source databases from seed scripts on first start.
+//! Creating demo SQLite source databases from seed scripts: `serve` (and a reload) does this
+//! before building its sources; loading configuration never writes anything.
 
 use std::path::Path;
 use std::str::FromStr;
@@ -13,6 +14,26 @@ pub struct SeedError {
     pub db: String,
     pub script: String,
     pub message: String,
+}
+
+/// Seed every SQL source of `specs` that declares a `seed` script and whose database file does
+/// not exist yet. Returns how many databases were created.
+pub async fn seed_sources<'a>(
+    specs: impl IntoIterator<Item = &'a super::SourceSpec>,
+) -> Result<usize, SeedError> {
+    let mut created = 0;
+    for spec in specs {
+        let super::SourceSpec::Sql(s) = spec else {
+            continue;
+        };
+        let (Some(script), Some(db)) = (&s.seed, crate::audit::sqlite_file(&s.url)) else {
+            continue;
+        };
+        if seed_sqlite(Path::new(db), script).await? {
+            created += 1;
+        }
+    }
+    Ok(created)
 }
 
 /// Create `db` from `script` if `db` does not exist yet. The database is built under a

@@ -60,7 +60,6 @@ pub struct SqlSource {
     statement: Statement,
     max_rows: usize,
     timeout: Duration,
-    pub(super) breaker: super::Breaker,
 }
 
 impl SqlSource {
@@ -70,15 +69,23 @@ impl SqlSource {
         Ok((kind, parse_statement(query, kind.dialect())?))
     }
 
+    /// Check `spec` (its URL already resolved) as [`SqlSource::new`] would, without making a
+    /// pool: the statement, and that the URL parses. Returns the statement's parameters.
+    pub fn check(spec: &SqlSpec) -> Result<Vec<String>, SqlSourceError> {
+        sqlx::any::install_default_drivers();
+        let (kind, statement) = Self::statement_for(&spec.url, &spec.query)?;
+        connect_url(kind, &spec.url)
+            .parse::<sqlx::any::AnyConnectOptions>()
+            .map_err(|e| SqlSourceError::Open(e.to_string()))?;
+        Ok(statement.params)
+    }
+
     /// Prepare the source; connections are opened lazily so a down agency database does not
     /// stop the gateway from starting.
-    pub fn new(spec: &SqlSpec, url: &str) -> Result<Self, SqlSourceError> {
+    pub fn new(spec: &SqlSpec) -> Result<Self, SqlSourceError> {
         sqlx::any::install_default_drivers();
-        let (kind, statement) = Self::statement_for(url, &spec.query)?;
-        let url = match kind {
-            SqlKind::Sqlite => read_only_sqlite_url(url),
-            _ => url.to_owned(),
-        };
+        let (kind, statement) = Self::statement_for(&spec.url, &spec.query)?;
+        let url = connect_url(kind, &spec.url);
         let pool = AnyPoolOptions::new()
             .max_connections(spec.max_concurrency.max(1) as u32)
             .min_connections(0)
@@ -100,7 +107,6 @@ impl SqlSource {
             statement,
             max_rows: spec.max_rows,
             timeout: spec.timeout,
-            breaker: super::Breaker::new(spec.breaker_failures, spec.breaker_cooldown),
         })
     }
 
@@ -216,6 +222,14 @@ fn row_to_json(row: &AnyRow) -> Result<Value, SourceError> {
         obj.insert(col.name().to_owned(), value);
     }
     Ok(Value::Object(obj))
+}
+
+/// The URL connections use: SQLite databases are opened read-only.
+fn connect_url(kind: SqlKind, url: &str) -> String {
+    match kind {
+        SqlKind::Sqlite => read_only_sqlite_url(url),
+        _ => url.to_owned(),
+    }
 }
 
 /// Add `mode=ro` to a SQLite URL so the gateway can never write to an agency database.

@@ -2,11 +2,15 @@
 //!
 //! A source with `ca_file` trusts only that CA (the agency's own PKI); without it, the system's
 //! roots. `client_cert` + `client_key` present the gateway's certificate to agencies that
-//! require mTLS. Sources sharing the same three settings share one client and its pool.
+//! require mTLS. Sources sharing the same three settings share one client and its pool; a
+//! reload reuses a client (and its open connections) while those settings and the contents of
+//! their files are unchanged ([`UpstreamClients::carry`]).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Mutex;
+
+use sha2::{Digest, Sha256};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -43,42 +47,107 @@ pub enum UpstreamTlsError {
     Config(rustls::Error),
 }
 
-/// Upstream clients by TLS configuration; built while loading the catalogue.
+impl UpstreamTls {
+    /// Check that the files can be used (read, parsed, certificate and key matching) without
+    /// building a client: what `dxgate check` does.
+    pub fn check(&self) -> Result<(), UpstreamTlsError> {
+        let roots = match &self.ca_file {
+            Some(ca) => crypto::load_roots(ca)?,
+            None => rustls::RootCertStore::empty(),
+        };
+        client_config(self, roots).map(drop)
+    }
+
+    /// SHA-256 over the contents of the three files: a changed file means a new client.
+    fn digest(&self) -> [u8; 32] {
+        let mut h = Sha256::new();
+        for p in [&self.ca_file, &self.client_cert, &self.client_key] {
+            let bytes = p
+                .as_ref()
+                .and_then(|p| std::fs::read(p).ok())
+                .unwrap_or_default();
+            h.update((bytes.len() as u64).to_be_bytes());
+            h.update(&bytes);
+        }
+        h.finalize().into()
+    }
+}
+
+type ClientKey = (UpstreamTls, [u8; 32]);
+
+/// Upstream clients by TLS configuration (and the contents of its files); part of the runtime.
 #[derive(Default)]
 pub struct UpstreamClients {
-    clients: Mutex<HashMap<UpstreamTls, UpstreamClient>>,
+    clients: Mutex<HashMap<ClientKey, UpstreamClient>>,
+    /// The previous runtime's clients, reused on first use (see [`UpstreamClients::carry`]).
+    inherited: Mutex<HashMap<ClientKey, UpstreamClient>>,
     system_roots: Mutex<Option<rustls::RootCertStore>>,
 }
 
 impl UpstreamClients {
-    /// The client for `tls`, built on first use.
-    pub fn get(&self, tls: &UpstreamTls) -> Result<UpstreamClient, UpstreamTlsError> {
-        let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(c) = clients.get(tls) {
-            return Ok(c.clone());
+    /// A cache for a new runtime that takes over `previous`'s clients whose settings and files
+    /// are unchanged, so their pooled connections survive a reload. Call
+    /// [`UpstreamClients::forget_inherited`] once the new runtime is built.
+    pub fn carry(previous: &UpstreamClients) -> UpstreamClients {
+        let lock = |m: &Mutex<HashMap<ClientKey, UpstreamClient>>| {
+            m.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        };
+        let roots = previous
+            .system_roots
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        UpstreamClients {
+            clients: Mutex::default(),
+            inherited: Mutex::new(lock(&previous.clients)),
+            system_roots: Mutex::new(roots),
         }
-        let config = self.client_config(tls)?;
-        let client = build_client(config);
-        clients.insert(tls.clone(), client.clone());
-        Ok(client)
     }
 
-    fn client_config(&self, tls: &UpstreamTls) -> Result<rustls::ClientConfig, UpstreamTlsError> {
-        let roots = match &tls.ca_file {
-            Some(ca) => crypto::load_roots(ca)?,
-            None => self.system_roots(),
+    /// Drop inherited clients no source asked for.
+    pub fn forget_inherited(&self) {
+        self.inherited
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+
+    /// Whether a client for `tls` with its files as they are now exists here or was inherited:
+    /// false when a file changed since that client was built.
+    pub fn known(&self, tls: &UpstreamTls) -> bool {
+        let key = (tls.clone(), tls.digest());
+        let has = |m: &Mutex<HashMap<ClientKey, UpstreamClient>>| {
+            m.lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .contains_key(&key)
         };
-        let builder = rustls::ClientConfig::builder_with_provider(crypto::provider())
-            .with_protocol_versions(crypto::PROTOCOL_VERSIONS)
-            .map_err(UpstreamTlsError::Config)?
-            .with_root_certificates(roots);
-        match (&tls.client_cert, &tls.client_key) {
-            (Some(cert), Some(key)) => builder
-                .with_client_auth_cert(crypto::load_certs(cert)?, crypto::load_key(key)?)
-                .map_err(UpstreamTlsError::Identity),
-            (None, None) => Ok(builder.with_no_client_auth()),
-            _ => Err(UpstreamTlsError::HalfClientIdentity),
+        has(&self.clients) || has(&self.inherited)
+    }
+
+    /// The client for `tls`, built on first use.
+    pub fn get(&self, tls: &UpstreamTls) -> Result<UpstreamClient, UpstreamTlsError> {
+        let key = (tls.clone(), tls.digest());
+        let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(c) = clients.get(&key) {
+            return Ok(c.clone());
         }
+        let inherited = self
+            .inherited
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&key);
+        let client = match inherited {
+            Some(c) => c,
+            None => {
+                let roots = match &tls.ca_file {
+                    Some(ca) => crypto::load_roots(ca)?,
+                    None => self.system_roots(),
+                };
+                build_client(client_config(tls, roots)?)
+            }
+        };
+        clients.insert(key, client.clone());
+        Ok(client)
     }
 
     /// The operating system's roots, loaded once.
@@ -95,6 +164,23 @@ impl UpstreamClients {
                 roots
             })
             .clone()
+    }
+}
+
+fn client_config(
+    tls: &UpstreamTls,
+    roots: rustls::RootCertStore,
+) -> Result<rustls::ClientConfig, UpstreamTlsError> {
+    let builder = rustls::ClientConfig::builder_with_provider(crypto::provider())
+        .with_protocol_versions(crypto::PROTOCOL_VERSIONS)
+        .map_err(UpstreamTlsError::Config)?
+        .with_root_certificates(roots);
+    match (&tls.client_cert, &tls.client_key) {
+        (Some(cert), Some(key)) => builder
+            .with_client_auth_cert(crypto::load_certs(cert)?, crypto::load_key(key)?)
+            .map_err(UpstreamTlsError::Identity),
+        (None, None) => Ok(builder.with_no_client_auth()),
+        _ => Err(UpstreamTlsError::HalfClientIdentity),
     }
 }
 
@@ -142,5 +228,40 @@ mod tests {
             clients.get(&half),
             Err(UpstreamTlsError::Pem(_) | UpstreamTlsError::HalfClientIdentity)
         ));
+        assert!(half.check().is_err());
+        assert!(UpstreamTls::default().check().is_ok());
+    }
+
+    #[test]
+    fn a_carried_cache_reuses_clients_until_a_file_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = dir.path().join("ca.pem");
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["ca".into()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        std::fs::write(&ca, cert.pem()).unwrap();
+        let tls = UpstreamTls {
+            ca_file: Some(ca.clone()),
+            ..UpstreamTls::default()
+        };
+        let first = UpstreamClients::default();
+        first.get(&tls).unwrap();
+        let same = UpstreamClients::carry(&first);
+        assert!(same.known(&tls));
+        same.get(&tls).unwrap();
+        assert!(same.inherited.lock().unwrap().is_empty(), "taken over");
+        std::fs::write(&ca, format!("{}\n", cert.pem())).unwrap();
+        let changed = UpstreamClients::carry(&same);
+        assert!(!changed.known(&tls));
+        changed.get(&tls).unwrap();
+        assert_eq!(
+            changed.inherited.lock().unwrap().len(),
+            1,
+            "a changed CA file builds a new client"
+        );
+        changed.forget_inherited();
+        assert!(changed.inherited.lock().unwrap().is_empty());
     }
 }

@@ -5,13 +5,19 @@
 //! window's threshold is `max(min_subjects, multiplier × baseline)`, capped by `max_subjects`,
 //! where the baseline is an exponentially weighted average of the consumer's earlier windows
 //! that did not alarm (so a harvest never teaches the baseline). Memory stays bounded: the
-//! consumers are the catalogue's fixed set, and each window's set stops growing once it has
-//! crossed its threshold (and never holds more than [`MAX_TRACKED`] entries).
+//! consumers are the catalogue's set, and each window's set stops growing once it has crossed
+//! its threshold (and never holds more than [`MAX_TRACKED`] entries).
+//!
+//! The alarm is runtime state: a reload builds the next [`Harvest`] with [`Harvest::carry`], so
+//! windows, baselines and blocks continue and a consumer added by the reload is watched from
+//! then on. Time is tokio's clock, so tests drive windows with paused time.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use crate::config::HarvestSettings;
 
@@ -46,15 +52,31 @@ struct Track {
     window: Mutex<Window>,
 }
 
-/// The detector for every consumer.
+impl Track {
+    /// A consumer seen from `now_ms` on: its first window starts then.
+    fn new(now_ms: u64, threshold: u64) -> Arc<Track> {
+        Arc::new(Track {
+            blocked_until_ms: AtomicU64::new(0),
+            window: Mutex::new(Window {
+                started_ms: now_ms,
+                seen: HashSet::new(),
+                threshold,
+                alarmed: false,
+                baseline: None,
+            }),
+        })
+    }
+}
+
+/// The detector for every consumer of one catalogue.
 pub struct Harvest {
     settings: HarvestSettings,
-    consumers: HashMap<String, Track>,
+    consumers: HashMap<String, Arc<Track>>,
     epoch: Instant,
 }
 
 impl Harvest {
-    /// A detector for the given consumer ids (the catalogue's fixed set).
+    /// A detector for the given consumer ids (the catalogue's set).
     pub fn new<'a>(
         settings: HarvestSettings,
         consumers: impl IntoIterator<Item = &'a str>,
@@ -62,27 +84,40 @@ impl Harvest {
         let first = first_threshold(&settings);
         let consumers = consumers
             .into_iter()
-            .map(|id| {
-                (
-                    id.to_owned(),
-                    Track {
-                        blocked_until_ms: AtomicU64::new(0),
-                        window: Mutex::new(Window {
-                            started_ms: 0,
-                            seen: HashSet::new(),
-                            threshold: first,
-                            alarmed: false,
-                            baseline: None,
-                        }),
-                    },
-                )
-            })
+            .map(|id| (id.to_owned(), Track::new(0, first)))
             .collect();
         Harvest {
             settings,
             consumers,
             epoch: Instant::now(),
         }
+    }
+
+    /// The detector for a reloaded catalogue's `consumers`: a consumer known before keeps its
+    /// window, baseline and block; a new one is watched from now; a removed one is dropped.
+    pub fn carry<'a>(&self, consumers: impl IntoIterator<Item = &'a str>) -> Harvest {
+        let now = self.now_ms();
+        let first = first_threshold(&self.settings);
+        let consumers = consumers
+            .into_iter()
+            .map(|id| {
+                let track = match self.consumers.get(id) {
+                    Some(t) => t.clone(),
+                    None => Track::new(now, first),
+                };
+                (id.to_owned(), track)
+            })
+            .collect();
+        Harvest {
+            settings: self.settings.clone(),
+            consumers,
+            epoch: self.epoch,
+        }
+    }
+
+    /// Whether `consumer` is watched (it is one of the catalogue's consumers).
+    pub fn watches(&self, consumer: &str) -> bool {
+        self.consumers.contains_key(consumer)
     }
 
     fn now_ms(&self) -> u64 {
@@ -216,13 +251,13 @@ mod tests {
         assert_eq!(d.observe("c", "not-hex"), None);
     }
 
-    #[test]
-    fn baseline_follows_quiet_windows_only() {
+    #[tokio::test(start_paused = true)]
+    async fn baseline_follows_quiet_windows_only() {
         let d = Harvest::new(settings(2, false), ["c"]);
         // Window 1: 2 subjects, quiet → baseline 2, next threshold max(2, 6) = 6.
         d.observe("c", &h(1));
         d.observe("c", &h(2));
-        std::thread::sleep(Duration::from_millis(45));
+        tokio::time::advance(Duration::from_millis(40)).await;
         for i in 10..16 {
             assert_eq!(d.observe("c", &h(i)), None, "6 is within 3 × baseline");
         }
@@ -230,6 +265,30 @@ mod tests {
         assert_eq!(alarm.threshold, 6);
         assert!(!alarm.blocked);
         assert!(d.blocked("c").is_none(), "block = false only alarms");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn carry_keeps_windows_and_blocks_and_watches_newcomers() {
+        let d = Harvest::new(settings(2, true), ["c", "gone"]);
+        d.observe("c", &h(1));
+        d.observe("c", &h(2));
+        let next = d.carry(["c", "new"]);
+        assert!(!next.watches("gone"));
+        assert!(
+            next.observe("c", &h(3)).is_some(),
+            "the window went on: 3 > 2"
+        );
+        assert!(next.blocked("c").is_some(), "and the block holds");
+        tokio::time::advance(Duration::from_millis(30)).await;
+        let later = next.carry(["c", "late"]);
+        for i in 0..2 {
+            assert_eq!(later.observe("late", &h(i)), None);
+        }
+        tokio::time::advance(Duration::from_millis(15)).await;
+        assert!(
+            later.observe("late", &h(2)).is_some(),
+            "a newcomer's first window starts when it is added (15 ms ago), not at start (45 ms)"
+        );
     }
 
     #[test]

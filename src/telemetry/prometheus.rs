@@ -5,13 +5,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::{Histogram, Metrics};
 use crate::audit::{AuditWriter, Outcome};
-use crate::config::Catalog;
+use crate::runtime::Runtime;
 use crate::security::SecurityEvents;
 
 /// Render every metric. Called per scrape; allocation here is off the request path.
 pub fn render(
     m: &Metrics,
-    catalog: &Catalog,
+    runtime: &Runtime,
     audit: &AuditWriter,
     security: &SecurityEvents,
 ) -> String {
@@ -48,21 +48,20 @@ pub fn render(
         1e-6,
     );
 
-    let datasets = || catalog.agencies.values().flat_map(|a| a.datasets.values());
     family(
         o,
         "dxgate_source_requests_total",
         "counter",
         "Exchanges with each dataset's source by result.",
     );
-    for d in datasets() {
+    for d in runtime.sources() {
         for (result, n) in [
             ("ok", load(&d.health.ok)),
             ("error", load(&d.health.errors)),
         ] {
             let labels = [
-                ("agency", d.agency.as_str()),
-                ("dataset", d.id.as_str()),
+                ("agency", d.agency),
+                ("dataset", d.dataset),
                 ("result", result),
             ];
             sample(o, "dxgate_source_requests_total", &labels, n);
@@ -74,8 +73,8 @@ pub fn render(
         "gauge",
         "1 unless the last exchange with the source failed.",
     );
-    for d in datasets() {
-        let labels = [("agency", d.agency.as_str()), ("dataset", d.id.as_str())];
+    for d in runtime.sources() {
+        let labels = [("agency", d.agency), ("dataset", d.dataset)];
         sample(o, "dxgate_source_up", &labels, u8::from(d.health.up()));
     }
 
@@ -170,7 +169,7 @@ pub fn render(
         "gauge",
         "Routable datasets in the serving catalogue.",
     );
-    sample(o, "dxgate_catalog_datasets", &[], catalog.dataset_count());
+    sample(o, "dxgate_catalog_datasets", &[], runtime.sources().count());
     out
 }
 

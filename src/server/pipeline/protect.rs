@@ -12,6 +12,7 @@ use crate::audit::Entry;
 use crate::config::{Catalog, Dataset};
 use crate::gateway::Gateway;
 use crate::identity::{AuthError, Caller, Consumer, PeerCert, Throttled};
+use crate::runtime::{DatasetRuntime, Runtime};
 use crate::security::SecurityEvents;
 use crate::server::problem::{Problem, ProblemKind};
 use crate::subjects::subject_value;
@@ -58,8 +59,8 @@ pub fn unauthenticated(detail: &str, invalid_token: bool) -> Problem {
 
 /// A consumer blocked by the bulk-harvest alarm. "No" is 429 `harvest-blocked`, recorded as
 /// `rate_limited` (it is the gateway throttling a consumer, not an agency refusing to share).
-pub fn harvest_block_phase(gw: &Gateway, consumer: &Consumer) -> Result<(), Problem> {
-    match gw.harvest.blocked(&consumer.id) {
+pub fn harvest_block_phase(gw: &Gateway, rt: &Runtime, consumer: &Consumer) -> Result<(), Problem> {
+    match rt.harvest.blocked(&consumer.id) {
         None => Ok(()),
         Some(left) => {
             SecurityEvents::bump(&gw.security.harvest_blocked_requests);
@@ -80,8 +81,8 @@ fn harvest_blocked(left: Duration) -> Problem {
 }
 
 /// Spend one request of the consumer's quota. "No" is 429 `rate_limited` with Retry-After.
-pub fn rate_limit_phase(gw: &Gateway, consumer: &Consumer) -> Result<(), Problem> {
-    let Some(limit) = &consumer.rate else {
+pub fn rate_limit_phase(gw: &Gateway, rt: &Runtime, consumer: &Consumer) -> Result<(), Problem> {
+    let Some(limit) = rt.consumer_limiter(&consumer.id) else {
         return Ok(());
     };
     limit.check().map_err(|t| {
@@ -90,15 +91,20 @@ pub fn rate_limit_phase(gw: &Gateway, consumer: &Consumer) -> Result<(), Problem
             t,
             format!(
                 "you may make {} requests per second (bursts of {})",
-                limit.per_second, limit.burst
+                limit.rate.per_second, limit.rate.burst
             ),
         )
     })
 }
 
 /// Spend one request of the consumer's quota on this dataset. "No" is 429 `rate_limited`.
-pub fn dataset_rate_phase(gw: &Gateway, ds: &Dataset, consumer: &Consumer) -> Result<(), Problem> {
-    let Some(limit) = &ds.rate else {
+pub fn dataset_rate_phase(
+    gw: &Gateway,
+    ds: &Dataset,
+    live: &DatasetRuntime,
+    consumer: &Consumer,
+) -> Result<(), Problem> {
+    let Some(limit) = &live.limiter else {
         return Ok(());
     };
     let key: Arc<str> = Arc::from(consumer.id.as_str());
@@ -108,7 +114,7 @@ pub fn dataset_rate_phase(gw: &Gateway, ds: &Dataset, consumer: &Consumer) -> Re
             t,
             format!(
                 "{}/{} accepts {} requests per second from each consumer (bursts of {})",
-                ds.agency, ds.id, limit.per_second, limit.burst
+                ds.agency, ds.id, limit.rate.per_second, limit.rate.burst
             ),
         )
     })
@@ -138,6 +144,7 @@ pub fn with_retry_after(mut p: Problem, secs: u64) -> Problem {
 /// `[harvest] block = true`, on the request that crosses the threshold) is 429 `harvest-blocked`.
 pub fn subject_phase(
     gw: &Gateway,
+    rt: &Runtime,
     ds: &Dataset,
     consumer: &Consumer,
     params: &Value,
@@ -150,7 +157,7 @@ pub fn subject_phase(
         return Ok(());
     };
     let hash = gw.subject_key.hash(&subject);
-    let alarm = gw.harvest.observe(&consumer.id, &hash);
+    let alarm = rt.harvest.observe(&consumer.id, &hash);
     entry.subject_hash = Some(hash);
     let Some(alarm) = alarm else {
         return Ok(());

@@ -1,0 +1,251 @@
+//! `policies/agencies/*.toml`: one agency per file and its datasets — schemas, subject field,
+//! mandate, refusal rules, rate and source — each checked and reported at its position.
+
+use std::collections::BTreeMap;
+use std::num::NonZeroU32;
+use std::path::Path;
+use std::sync::Arc;
+
+use super::{read_toml, resolve_sqlite_url, FileText};
+use crate::config::catalog::{Agency, Dataset, Mandate};
+use crate::config::files::{AgencyFile, DatasetDecl, MandateDecl, RefusalDecl};
+use crate::config::{Catalog, Diagnostics};
+use crate::identity::Rate;
+use crate::ids::Ident;
+use crate::policy::{Justification, RefusalRule, Text};
+use crate::source::{http, SourceSpec, SqlSource, UpstreamTls};
+use crate::validate::Schema;
+
+/// Read the agency file `path` into `catalog.agencies`.
+pub(super) fn load(dir: &Path, path: &Path, catalog: &mut Catalog, diags: &mut Diagnostics) {
+    let Some((text, file)) = read_toml::<AgencyFile>(path, diags) else {
+        return;
+    };
+    let f = FileText { path, text: &text };
+    let id_at = file.id.span().start;
+    let id = file.id.into_inner();
+    if catalog.agencies.contains_key(id.as_str()) {
+        let msg = format!("agency {id:?} is declared in another file too");
+        f.err(diags, id_at, msg);
+        return;
+    }
+    let mut datasets = BTreeMap::new();
+    for decl in file.datasets {
+        let at = decl.span().start;
+        let decl = decl.into_inner();
+        let ds_id = decl.id.clone();
+        if datasets.contains_key(ds_id.as_str()) {
+            f.err(diags, at, format!("dataset {ds_id:?} is declared twice"));
+            continue;
+        }
+        let mut ctx = Ctx {
+            dir,
+            f: &f,
+            diags,
+            ok: true,
+        };
+        if let Some(ds) = dataset(&mut ctx, &id, decl, catalog) {
+            // A dataset on the state-secret list is never routable, even if declared.
+            if catalog.secret(id.as_str(), ds_id.as_str()).is_none() {
+                datasets.insert(ds_id.as_str().to_owned(), Arc::new(ds));
+            }
+        }
+    }
+    catalog.agencies.insert(
+        id.as_str().to_owned(),
+        Agency {
+            id,
+            name: file.name,
+            kind: file.kind,
+            datasets,
+        },
+    );
+}
+
+/// Checking one dataset: where to report, and whether anything was wrong.
+struct Ctx<'a, 'f> {
+    dir: &'a Path,
+    f: &'a FileText<'f>,
+    diags: &'a mut Diagnostics,
+    ok: bool,
+}
+
+impl Ctx<'_, '_> {
+    fn err(&mut self, at: usize, msg: impl Into<String>) {
+        self.ok = false;
+        self.f.err(self.diags, at, msg);
+    }
+}
+
+fn dataset(
+    ctx: &mut Ctx<'_, '_>,
+    agency: &Ident,
+    decl: DatasetDecl,
+    catalog: &Catalog,
+) -> Option<Dataset> {
+    let name = format!("{agency}/{}", decl.id);
+    let schema = |ctx: &mut Ctx<'_, '_>, s: &toml::Spanned<String>, which: &str| {
+        let found = catalog.schemas.get(s.get_ref().as_str()).cloned();
+        if found.is_none() {
+            ctx.err(s.span().start, format!(
+                "dataset {name}: {which} {:?} not found under schemas/ (or it failed to compile, see above)",
+                s.get_ref()
+            ));
+        }
+        found
+    };
+    let request_schema = schema(ctx, &decl.request_schema, "request_schema");
+    let response_schema = schema(ctx, &decl.response_schema, "response_schema");
+    let at = decl.source.span().start;
+    if let (Some(field), Some(req)) = (&decl.subject_field, &request_schema) {
+        if !req.has_property(field) {
+            ctx.err(at, format!("dataset {name}: subject_field {field:?} is not a property of its request schema"));
+        }
+    }
+    let mandate = decl.mandate.and_then(|m| mandate(ctx, at, &name, m));
+    let mut refusals = Vec::new();
+    for (i, r) in decl.refusals.into_iter().enumerate() {
+        let r_at = r.span().start;
+        match refusal_rule(&name, i + 1, r.into_inner(), catalog) {
+            Ok(rule) => refusals.push(rule),
+            Err(msg) => ctx.err(r_at, msg),
+        }
+    }
+    let rate = decl
+        .rate_per_second
+        .and_then(NonZeroU32::new)
+        .map(|per_second| Rate {
+            per_second,
+            burst: decl.burst.and_then(NonZeroU32::new).unwrap_or(per_second),
+        });
+    let mut source = decl.source.into_inner();
+    source.resolve(ctx.dir, resolve_sqlite_url);
+    check_source(ctx, at, &name, &source, request_schema.as_deref());
+    if !ctx.ok {
+        return None;
+    }
+    Some(Dataset {
+        agency: agency.clone(),
+        id: decl.id,
+        title: decl.title,
+        description: decl.description,
+        request_schema: request_schema?,
+        response_schema: response_schema?,
+        on_invalid_response: decl.on_invalid_response,
+        subject_field: decl.subject_field,
+        refresh_period: decl.refresh_period,
+        mandate,
+        source,
+        refusals,
+        rate,
+    })
+}
+
+/// A mandate names a real calendar day (`YYYY-MM-DD`) and the responsible official.
+fn mandate(ctx: &mut Ctx<'_, '_>, at: usize, name: &str, m: MandateDecl) -> Option<Mandate> {
+    let shaped = m.deadline.len() == 10 && m.deadline.as_bytes()[4] == b'-';
+    let deadline = match m.deadline.parse::<jiff::civil::Date>() {
+        Ok(d) if shaped => Some(d),
+        _ => {
+            let msg = format!(
+                "dataset {name}: mandate deadline {:?} must be a calendar day written YYYY-MM-DD",
+                m.deadline
+            );
+            ctx.err(at, msg);
+            None
+        }
+    };
+    if m.official.trim().is_empty() {
+        let msg = format!("dataset {name}: mandate must name the responsible official");
+        ctx.err(at, msg);
+    }
+    Some(Mandate {
+        deadline: deadline?,
+        official: m.official,
+    })
+}
+
+fn refusal_rule(
+    dataset: &str,
+    n: usize,
+    r: RefusalDecl,
+    catalog: &Catalog,
+) -> Result<RefusalRule, String> {
+    let legal_basis = Text::new(&r.legal_basis).map_err(|_| {
+        format!("dataset {dataset}: refusal rule #{n}: legal_basis must not be empty")
+    })?;
+    let reason = Text::new(&r.reason)
+        .map_err(|_| format!("dataset {dataset}: refusal rule #{n}: reason must not be empty"))?;
+    for list in [&r.consumers, &r.except_consumers].into_iter().flatten() {
+        if let Some(unknown) = list
+            .iter()
+            .find(|c| !catalog.consumers.contains_key(c.as_str()))
+        {
+            return Err(format!(
+                "dataset {dataset}: refusal rule #{n} names consumer {unknown:?}, which is not in policies/consumers.toml"
+            ));
+        }
+    }
+    Ok(RefusalRule {
+        consumers: r.consumers,
+        except_consumers: r.except_consumers,
+        purposes_not_in: r.purposes_not_in.map(|l| {
+            l.into_iter()
+                .map(|p| p.trim().to_ascii_lowercase())
+                .collect()
+        }),
+        justification: Justification {
+            legal_basis,
+            reason,
+            decided_by: format!("policy:{dataset}#{n}"),
+        },
+    })
+}
+
+/// Check a source as the runtime will build it (files readable, URL and query well-formed),
+/// without building anything.
+fn check_source(
+    ctx: &mut Ctx<'_, '_>,
+    at: usize,
+    name: &str,
+    spec: &SourceSpec,
+    request_schema: Option<&Schema>,
+) {
+    match spec {
+        SourceSpec::Http(h) => {
+            let tls = h.tls();
+            if tls != UpstreamTls::default() && !h.url.starts_with("https://") {
+                ctx.err(at, format!("dataset {name}: ca_file, client_cert and client_key apply only to https:// source URLs"));
+            } else if let Err(e) = tls.check() {
+                ctx.err(at, format!("dataset {name}: source TLS: {e}"));
+            } else if let Err(e) = http::check_url(&h.url) {
+                ctx.err(at, format!("dataset {name}: {e}"));
+            }
+        }
+        SourceSpec::Sql(s) => {
+            let params = match SqlSource::check(s) {
+                Ok(p) => p,
+                Err(e) => return ctx.err(at, format!("dataset {name}: {e}")),
+            };
+            if let Some(p) = request_schema.and_then(|r| params.iter().find(|p| !r.has_property(p)))
+            {
+                return ctx.err(
+                    at,
+                    format!(
+                    "dataset {name}: query parameter :{p} is not a property of the request schema"
+                ),
+                );
+            }
+            let Some(script) = &s.seed else { return };
+            if crate::audit::sqlite_file(&s.url).is_none() {
+                ctx.err(
+                    at,
+                    format!("dataset {name}: seed works only with a sqlite file URL"),
+                );
+            } else if !script.is_file() {
+                let msg = format!("dataset {name}: seed script {} not found", script.display());
+                ctx.err(at, msg);
+            }
+        }
+    }
+}

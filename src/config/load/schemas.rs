@@ -1,0 +1,67 @@
+//! `schemas/**/*.json`: every JSON Schema compiled once, keyed by its path under `schemas/`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::config::{Diagnostic, Diagnostics};
+use crate::validate::Schema;
+
+/// Compile every `*.json` under `root`; problems name the file (and line, for bad JSON).
+pub(super) fn load(root: &Path, diags: &mut Diagnostics) -> BTreeMap<String, Arc<Schema>> {
+    let mut schemas = BTreeMap::new();
+    if !root.is_dir() {
+        diags.file(root, "missing: JSON Schemas live in schemas/");
+        return schemas;
+    }
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&dir) else {
+            diags.file(&dir, "unreadable directory");
+            continue;
+        };
+        for entry in rd.filter_map(Result::ok) {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "json") {
+                continue;
+            }
+            let rel = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            let text = match std::fs::read_to_string(&path) {
+                Ok(t) => t,
+                Err(e) => {
+                    diags.file(&path, format!("cannot read: {e}"));
+                    continue;
+                }
+            };
+            let doc: serde_json::Value = match serde_json::from_str(&text) {
+                Ok(d) => d,
+                Err(e) => {
+                    diags.0.push(Diagnostic {
+                        file: path.clone(),
+                        line: Some(e.line()),
+                        column: Some(e.column()),
+                        message: format!("not valid JSON: {e}"),
+                    });
+                    continue;
+                }
+            };
+            match Schema::compile(&rel, doc) {
+                Ok(s) => {
+                    schemas.insert(rel, Arc::new(s));
+                }
+                Err(e) => diags.file(&path, e.to_string()),
+            }
+        }
+    }
+    schemas
+}

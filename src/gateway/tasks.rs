@@ -1,0 +1,102 @@
+//! The gateway's background tasks under one `CancellationToken` and one `TaskTracker`: the
+//! reloader, limiter pruning, the TLS and JWKS refreshers, ranking rollups, partition upkeep,
+//! and the audit writer. Shutdown cancels them together and waits for them, so `serve` and
+//! in-process tests end cleanly.
+
+use std::future::Future;
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use super::Gateway;
+use crate::audit::{now_ms, Store};
+
+/// How often stale keys are pruned from keyed rate limiters.
+const PRUNE_EVERY: Duration = Duration::from_secs(60);
+/// How often replicas make sure next months' partitions exist (PostgreSQL).
+const PARTITION_CHECK: Duration = Duration::from_secs(6 * 3600);
+/// Months of partitions kept ready ahead of time.
+pub(super) const PARTITIONS_AHEAD: u32 = 2;
+
+/// The token and tracker every background task runs under.
+#[derive(Debug, Clone, Default)]
+pub struct Tasks {
+    cancel: CancellationToken,
+    tracker: TaskTracker,
+}
+
+impl Tasks {
+    /// Run `task` until it ends or the tasks are cancelled.
+    pub fn spawn(&self, task: impl Future<Output = ()> + Send + 'static) {
+        let cancel = self.cancel.clone();
+        self.tracker.spawn(async move {
+            cancel.run_until_cancelled(task).await;
+        });
+    }
+
+    /// Track a task that must not be cancelled but finishes on its own (the audit writer,
+    /// which commits what is queued once the last handle is gone).
+    pub fn track(&self, handle: tokio::task::JoinHandle<()>) {
+        self.tracker.spawn(async move {
+            let _ = handle.await;
+        });
+    }
+
+    /// Cancel every task and accept no more; [`Tasks::wait`] then waits for them.
+    pub fn cancel(&self) {
+        self.cancel.cancel();
+        self.tracker.close();
+    }
+
+    /// Resolves once every task has ended (after [`Tasks::cancel`]).
+    pub async fn wait(&self) {
+        self.tracker.wait().await;
+    }
+
+    /// Cancelled when the gateway shuts down.
+    pub fn token(&self) -> CancellationToken {
+        self.cancel.clone()
+    }
+}
+
+/// Start every background task of `gw`. The tasks hold the gateway weakly: they also end if
+/// it is dropped without a shutdown.
+pub(super) fn spawn_all(gw: &Arc<Gateway>) {
+    let tasks = &gw.tasks;
+    if let Some(tls) = &gw.tls {
+        tasks.spawn(tls.reloader(gw.security.clone()));
+    }
+    if let Some(jwt) = &gw.auth.jwt {
+        tasks.spawn(jwt.jwks.refresher());
+    }
+    tasks.spawn(prune(Arc::downgrade(gw)));
+    tasks.spawn(gw.ranking.clone().run());
+    tasks.spawn(keep_partitions(gw.store.clone()));
+    tasks.spawn(super::reload::reloader(gw, gw.settings.server.reload_poll));
+}
+
+/// governor's keyed limiters never forget a key on their own.
+async fn prune(gw: Weak<Gateway>) {
+    let mut tick = tokio::time::interval(PRUNE_EVERY);
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        let Some(gw) = gw.upgrade() else { return };
+        gw.snapshot().runtime.prune_limiters();
+    }
+}
+
+/// Keep next months' partitions ready; a failure is logged (the DEFAULT partition still takes
+/// the records, so nothing fails closed because of it).
+async fn keep_partitions(store: Store) {
+    let mut tick = tokio::time::interval(PARTITION_CHECK);
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        if let Err(e) = store.ensure_partitions(now_ms(), PARTITIONS_AHEAD).await {
+            tracing::warn!(error = %e, "could not prepare next months' audit partitions");
+        }
+    }
+}
