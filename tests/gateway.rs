@@ -1,11 +1,14 @@
-//! Integration tests: the real `dxgate` binary on an ephemeral port, against a real upstream
-//! HTTP server and real SQLite databases. One test binary, many modules (fast to link).
+//! Integration tests: the gateway on an ephemeral port — in-process by default, the real
+//! `dxgate` binary where a process is needed — against a real upstream HTTP server and real
+//! SQLite, PostgreSQL and MariaDB databases. One test binary, many modules (fast to link).
 
 #[path = "common/mod.rs"]
 mod common;
 
 #[path = "gateway/audit_log.rs"]
 mod audit_log;
+#[path = "gateway/carry_over.rs"]
+mod carry_over;
 #[path = "gateway/catalogue.rs"]
 mod catalogue;
 #[path = "gateway/checkpoints.rs"]
@@ -42,6 +45,8 @@ mod security;
 mod source_faults;
 #[path = "gateway/sql_sources.rs"]
 mod sql_sources;
+#[path = "gateway/timed.rs"]
+mod timed;
 #[path = "gateway/tls.rs"]
 mod tls;
 #[path = "gateway/upgrade.rs"]

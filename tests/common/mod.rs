@@ -1,10 +1,12 @@
-//! Shared fixtures: a test catalogue on disk, a real upstream HTTP server, and the real
-//! `dxgate` binary started on an ephemeral port.
+//! Shared fixtures: a test catalogue on disk, a real upstream HTTP server, and the gateway on
+//! an ephemeral port — in-process by default ([`inproc`]), or the real `dxgate` binary for tests
+//! that need a process (signals, crashes, log lines, OTLP export, TLS).
 #![allow(dead_code)]
 
 pub mod browser;
 pub mod catalogue;
 pub mod databases;
+pub mod inproc;
 pub mod otlp;
 pub mod pki;
 pub mod ranking;
@@ -13,7 +15,10 @@ pub mod upstream;
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
+use std::sync::Arc;
 use std::time::Duration;
+
+use dxgate::config::Overrides;
 
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -28,20 +33,70 @@ pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_dxgate")
 }
 
-/// A running `dxgate serve`; killed when dropped.
+/// A running gateway: in-process ([`Gateway::start`]) or a `dxgate serve` process
+/// ([`Gateway::start_binary`], killed when dropped).
 pub struct Gateway {
-    child: Child,
     pub base: String,
     pub dir: PathBuf,
+    run: Run,
+}
+
+enum Run {
+    InProc(inproc::InProc),
+    Process(Child),
+}
+
+/// How a gateway stopped.
+#[derive(Debug)]
+pub struct Stopped(Option<std::process::ExitStatus>);
+
+impl Stopped {
+    /// A clean stop: the process exited 0, or the in-process gateway shut down.
+    pub fn success(&self) -> bool {
+        self.0.is_none_or(|s| s.success())
+    }
 }
 
 impl Gateway {
-    /// Start `dxgate serve --config dir` on 127.0.0.1:0 and wait until it listens.
+    /// Start the gateway in-process on `dir` (127.0.0.1:0) and wait until it listens.
     pub async fn start(dir: &Path) -> Gateway {
-        Self::start_with_env(dir, &[]).await
+        Self::start_with(dir, Overrides::default()).await
     }
 
+    /// [`Gateway::start`] with `DXGATE_STORE_URL` / `DXGATE_NODE_ID` given as they would be in
+    /// the environment (passed as overrides; the process environment is not touched).
     pub async fn start_with_env(dir: &Path, env: &[(&str, &str)]) -> Gateway {
+        let mut overrides = Overrides::default();
+        for (k, v) in env {
+            let slot = match *k {
+                "DXGATE_STORE_URL" => &mut overrides.store_url,
+                "DXGATE_NODE_ID" => &mut overrides.node_id,
+                "DXGATE_LISTEN" => &mut overrides.listen,
+                other => {
+                    panic!("{other} is process environment: use Gateway::start_binary_with_env")
+                }
+            };
+            *slot = Some((*v).to_owned());
+        }
+        Self::start_with(dir, overrides).await
+    }
+
+    async fn start_with(dir: &Path, overrides: Overrides) -> Gateway {
+        let gw = inproc::InProc::start(dir, overrides).await;
+        Gateway {
+            base: format!("{}://{}", gw.scheme, gw.addr),
+            dir: dir.to_path_buf(),
+            run: Run::InProc(gw),
+        }
+    }
+
+    /// Start the real binary, `dxgate serve --config dir` on 127.0.0.1:0, and wait until it
+    /// listens: for tests of signals, crashes, log lines, OTLP export and TLS.
+    pub async fn start_binary(dir: &Path) -> Gateway {
+        Self::start_binary_with_env(dir, &[]).await
+    }
+
+    pub async fn start_binary_with_env(dir: &Path, env: &[(&str, &str)]) -> Gateway {
         let log = std::fs::File::create(dir.join("gateway.log")).expect("log file");
         let mut cmd = Command::new(bin());
         cmd.args(["serve", "--config"])
@@ -77,15 +132,38 @@ impl Gateway {
         // Keep draining stdout so the child never blocks on a full pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
         Gateway {
-            child,
             base,
             dir: dir.to_path_buf(),
+            run: Run::Process(child),
+        }
+    }
+
+    /// The in-process gateway itself, for white-box steps (reload now, look at the runtime).
+    pub fn inproc(&self) -> &Arc<dxgate::gateway::Gateway> {
+        match &self.run {
+            Run::InProc(g) => g.gateway(),
+            Run::Process(_) => panic!("a binary gateway has no in-process state"),
+        }
+    }
+
+    /// Reload the configuration now (in-process), as SIGHUP or a file change would.
+    pub async fn reload(&self) -> dxgate::gateway::ReloadOutcome {
+        dxgate::gateway::reload_once(self.inproc()).await
+    }
+
+    fn child(&mut self) -> &mut Child {
+        match &mut self.run {
+            Run::Process(c) => c,
+            Run::InProc(_) => panic!("this needs a process: start it with Gateway::start_binary"),
         }
     }
 
     /// The gateway's process id (to send it signals).
     pub fn pid(&self) -> u32 {
-        self.child.id().expect("running")
+        match &self.run {
+            Run::Process(c) => c.id().expect("running"),
+            Run::InProc(_) => panic!("signals need a process: start it with Gateway::start_binary"),
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -103,28 +181,48 @@ impl Gateway {
             .expect("request")
     }
 
-    /// Send SIGTERM and wait for a clean exit.
-    pub async fn stop(mut self) -> std::process::ExitStatus {
-        if let Some(pid) = self.child.id() {
-            let _ = std::process::Command::new("kill")
-                .arg("-TERM")
-                .arg(pid.to_string())
-                .status();
+    /// Stop as SIGTERM does (in-process: the same shutdown path) and wait until it has.
+    pub async fn stop(self) -> Stopped {
+        match self.run {
+            Run::InProc(g) => {
+                g.stop().await;
+                Stopped(None)
+            }
+            Run::Process(mut child) => {
+                if let Some(pid) = child.id() {
+                    let _ = std::process::Command::new("kill")
+                        .arg("-TERM")
+                        .arg(pid.to_string())
+                        .status();
+                }
+                let status = tokio::time::timeout(Duration::from_secs(30), child.wait())
+                    .await
+                    .expect("gateway stops within 30s")
+                    .expect("wait");
+                Stopped(Some(status))
+            }
         }
-        tokio::time::timeout(Duration::from_secs(30), self.child.wait())
-            .await
-            .expect("gateway stops within 30s")
-            .expect("wait")
     }
 
     /// SIGKILL the process (no drain, no flush) and reap it: a crash.
     pub async fn kill9(&mut self) {
-        self.child.start_kill().expect("SIGKILL");
-        let _ = tokio::time::timeout(Duration::from_secs(10), self.child.wait()).await;
+        let child = self.child();
+        child.start_kill().expect("SIGKILL");
+        let _ = tokio::time::timeout(Duration::from_secs(10), child.wait()).await;
     }
 
+    /// The process's log (stderr). An in-process gateway has none: tests that assert on log
+    /// lines start the binary.
     pub fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.join("gateway.log")).unwrap_or_default()
+        match &self.run {
+            Run::Process(_) => {
+                std::fs::read_to_string(self.dir.join("gateway.log")).unwrap_or_default()
+            }
+            Run::InProc(_) => {
+                "(in-process gateway: no log; start it with Gateway::start_binary to read one)"
+                    .into()
+            }
+        }
     }
 }
 

@@ -1,10 +1,11 @@
 //! A real HTTP upstream (hyper) on 127.0.0.1:0 that plays an agency API, one behaviour per path.
 //! [`Upstream::start_tls`] serves the same over TLS (optionally requiring a client certificate);
-//! `/jwks` serves whatever [`Upstream::set_jwks`] last stored (an eID provider's key set).
+//! `/jwks` serves whatever [`Upstream::set_jwks`] last stored (an eID provider's key set);
+//! `/switch` answers like `/ok`, or 500 while [`Upstream::set_failing`] says so.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -20,7 +21,10 @@ use tokio::net::TcpListener;
 pub struct Upstream {
     pub addr: SocketAddr,
     pub hits: Arc<AtomicU64>,
+    /// TCP connections accepted (a pooled client reuses them).
+    pub connections: Arc<AtomicU64>,
     jwks: Arc<Mutex<String>>,
+    failing: Arc<AtomicBool>,
 }
 
 impl Upstream {
@@ -37,19 +41,27 @@ impl Upstream {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let hits = Arc::new(AtomicU64::new(0));
+        let connections = Arc::new(AtomicU64::new(0));
         let jwks = Arc::new(Mutex::new(String::from(r#"{"keys":[]}"#)));
-        let (h, j) = (hits.clone(), jwks.clone());
+        let failing = Arc::new(AtomicBool::new(false));
+        let (h, c, j, f) = (
+            hits.clone(),
+            connections.clone(),
+            jwks.clone(),
+            failing.clone(),
+        );
         tokio::spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else {
                     continue;
                 };
-                let (h, j, tls) = (h.clone(), j.clone(), tls.clone());
+                c.fetch_add(1, Ordering::Relaxed);
+                let (h, j, f, tls) = (h.clone(), j.clone(), f.clone(), tls.clone());
                 tokio::spawn(async move {
                     let svc = service_fn(move |req| {
                         h.fetch_add(1, Ordering::Relaxed);
                         let jwks = j.lock().unwrap().clone();
-                        handle(req, jwks)
+                        handle(req, jwks, f.load(Ordering::Relaxed))
                     });
                     let builder = auto::Builder::new(TokioExecutor::new());
                     match tls {
@@ -65,7 +77,22 @@ impl Upstream {
                 });
             }
         });
-        Upstream { addr, hits, jwks }
+        Upstream {
+            addr,
+            hits,
+            connections,
+            jwks,
+            failing,
+        }
+    }
+
+    /// Whether `/switch` fails (500) from now on.
+    pub fn set_failing(&self, failing: bool) {
+        self.failing.store(failing, Ordering::Relaxed);
+    }
+
+    pub fn connections(&self) -> u64 {
+        self.connections.load(Ordering::Relaxed)
     }
 
     /// What `/jwks` answers from now on.
@@ -90,7 +117,11 @@ fn json(status: u16, body: &str) -> Response<Full<Bytes>> {
     r
 }
 
-async fn handle(req: Request<Incoming>, jwks: String) -> Result<Response<Full<Bytes>>, Infallible> {
+async fn handle(
+    req: Request<Incoming>,
+    jwks: String,
+    failing: bool,
+) -> Result<Response<Full<Bytes>>, Infallible> {
     let path = req.uri().path().to_owned();
     let query = req.uri().query().unwrap_or("").to_owned();
     let purpose = req
@@ -138,6 +169,11 @@ async fn handle(req: Request<Incoming>, jwks: String) -> Result<Response<Full<By
         "/invalid" => json(200, r#"{"code": 12, "unexpected": true}"#),
         "/malformed" => json(200, "{not json"),
         "/fail" => json(500, r#"{"error":"database down"}"#),
+        "/switch" if failing => json(500, r#"{"error":"database down"}"#),
+        "/switch" => json(
+            200,
+            &serde_json::json!({"code": query, "name": "Acme Ltd", "purpose": purpose}).to_string(),
+        ),
         "/missing" => json(404, r#"{"error":"no such record"}"#),
         "/big" => json(
             200,

@@ -125,7 +125,7 @@ fn must_be_recorded(got: &[Received]) -> HashSet<String> {
 
 /// Load, SIGKILL mid-load, restart on the same config and store, check nothing was lost.
 async fn kill_mid_load(cat: &Catalogue, store_url: &str, env: &[(&str, &str)]) {
-    let mut gw = Gateway::start_with_env(cat.path(), env).await;
+    let mut gw = Gateway::start_binary_with_env(cat.path(), env).await;
     let stop = Arc::new(AtomicBool::new(false));
     let count = Arc::new(AtomicUsize::new(0));
     let clients = tokio::spawn(load(gw.base.clone(), 8, 400, stop.clone(), count.clone()));
@@ -149,7 +149,7 @@ async fn kill_mid_load(cat: &Catalogue, store_url: &str, env: &[(&str, &str)]) {
     assert!(got.iter().all(|r| r.status != 503), "no store failure here");
 
     // Restart on the same config dir and store: it must come up and keep the chain going.
-    let gw = Gateway::start_with_env(cat.path(), env).await;
+    let gw = Gateway::start_binary_with_env(cat.path(), env).await;
     assert_eq!(
         gw.get(PORTAL_KEY, "/v1/data/alpha/people?citizen_id=001")
             .await
@@ -216,7 +216,7 @@ async fn postgres_outage_fails_closed_recovers_and_loses_nothing() {
     let up = Upstream::start().await;
     let cat = Catalogue::new(&format!("http://{}", up.addr));
     let env = [("DXGATE_STORE_URL", store.as_str())];
-    let gw = Gateway::start_with_env(cat.path(), &env).await;
+    let gw = Gateway::start_binary_with_env(cat.path(), &env).await;
 
     let stop = Arc::new(AtomicBool::new(false));
     let count = Arc::new(AtomicUsize::new(0));

@@ -77,7 +77,7 @@ async fn exports_spans_and_metrics_over_otlp() {
     let up = Upstream::start().await;
     let cat = Catalogue::new(&format!("http://{}", up.addr));
     let endpoint = format!("http://{}", otlp.addr);
-    let gw = Gateway::start_with_env(
+    let gw = Gateway::start_binary_with_env(
         cat.path(),
         &[
             ("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint),
@@ -206,7 +206,7 @@ async fn hot_reload_applies_valid_catalogues_and_keeps_serving_on_invalid_ones()
         "dxgate.toml",
         "[server]\nnode_id = \"test-node\"\nreload_poll = \"200ms\"\n",
     );
-    let gw = Gateway::start(cat.path()).await;
+    let gw = Gateway::start_binary(cat.path()).await;
     // One keep-alive client throughout: reloads must not drop its connection.
     let c = client();
     let get = |path: &'static str| {
@@ -283,7 +283,7 @@ async fn sighup_reloads_and_sigterm_drains_in_flight_requests() {
         "dxgate.toml",
         "[server]\nnode_id = \"test-node\"\nreload_poll = \"0s\"\n",
     );
-    let gw = Gateway::start(cat.path()).await;
+    let gw = Gateway::start_binary(cat.path()).await;
     assert_eq!(
         gw.get(PORTAL_KEY, "/v1/data/beta/licences?code=1234")
             .await

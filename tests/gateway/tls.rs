@@ -46,7 +46,7 @@ async fn listener_speaks_tls_and_maps_client_certificates() {
             by_fingerprint.sha256.to_uppercase()
         ),
     );
-    let gw = Gateway::start(cat.path()).await;
+    let gw = Gateway::start_binary(cat.path()).await;
     assert!(gw.base.starts_with("https://127.0.0.1:"), "{}", gw.base);
 
     // Plain HTTP on the TLS port gets nowhere.
@@ -139,7 +139,7 @@ async fn certificates_reload_on_sighup_and_on_file_change() {
         "dxgate.toml",
         "[tls]\ncert = \"tls/server.crt\"\nkey = \"tls/server.key\"\nreload_interval = \"0s\"\n",
     );
-    let gw = Gateway::start(cat.path()).await;
+    let gw = Gateway::start_binary(cat.path()).await;
     assert!(trusted_by(&old_ca, &gw).await);
     new_ca.server().write(&cat.file("tls"), "server");
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -168,7 +168,7 @@ async fn certificates_reload_on_sighup_and_on_file_change() {
         "dxgate.toml",
         "[tls]\ncert = \"tls/server.crt\"\nkey = \"tls/server.key\"\nreload_interval = \"100ms\"\n",
     );
-    let gw = Gateway::start(cat.path()).await;
+    let gw = Gateway::start_binary(cat.path()).await;
     assert!(trusted_by(&old_ca, &gw).await);
     newest_ca.server().write(&cat.file("tls"), "server");
     assert!(eventually(async || trusted_by(&newest_ca, &gw).await).await);
