@@ -31,11 +31,11 @@ pub struct DatasetDecl {
     #[serde(default)]
     pub on_invalid_response: super::InvalidResponseAction,
     #[serde(default)]
-    pub subject_field: Option<String>,
+    pub subject_field: Option<Spanned<String>>,
     #[serde(default, with = "humantime_serde")]
     pub refresh_period: Option<std::time::Duration>,
     #[serde(default)]
-    pub mandate: Option<MandateDecl>,
+    pub mandate: Option<Spanned<MandateDecl>>,
     pub source: Spanned<SourceSpec>,
     #[serde(default)]
     pub refusals: Vec<Spanned<RefusalDecl>>,
@@ -53,7 +53,7 @@ pub struct DatasetDecl {
 #[serde(deny_unknown_fields)]
 pub struct MandateDecl {
     /// `YYYY-MM-DD`.
-    pub deadline: String,
+    pub deadline: Spanned<String>,
     pub official: String,
 }
 

@@ -25,7 +25,7 @@ pub(super) fn load(dir: &Path, path: &Path, catalog: &mut Catalog, diags: &mut D
     let id_at = file.id.span().start;
     let id = file.id.into_inner();
     if catalog.agencies.contains_key(id.as_str()) {
-        let msg = format!("agency {id:?} is declared in another file too");
+        let msg = format!("agency \"{id}\" is declared in another file too");
         f.err(diags, id_at, msg);
         return;
     }
@@ -35,7 +35,7 @@ pub(super) fn load(dir: &Path, path: &Path, catalog: &mut Catalog, diags: &mut D
         let decl = decl.into_inner();
         let ds_id = decl.id.clone();
         if datasets.contains_key(ds_id.as_str()) {
-            f.err(diags, at, format!("dataset {ds_id:?} is declared twice"));
+            f.err(diags, at, format!("dataset \"{ds_id}\" is declared twice"));
             continue;
         }
         let mut ctx = Ctx {
@@ -98,11 +98,13 @@ fn dataset(
     let response_schema = schema(ctx, &decl.response_schema, "response_schema");
     let at = decl.source.span().start;
     if let (Some(field), Some(req)) = (&decl.subject_field, &request_schema) {
-        if !req.has_property(field) {
-            ctx.err(at, format!("dataset {name}: subject_field {field:?} is not a property of its request schema"));
+        if !req.has_property(field.get_ref()) {
+            let field_at = field.span().start;
+            let field = field.get_ref();
+            ctx.err(field_at, format!("dataset {name}: subject_field {field:?} is not a property of its request schema"));
         }
     }
-    let mandate = decl.mandate.and_then(|m| mandate(ctx, at, &name, m));
+    let mandate = decl.mandate.and_then(|m| mandate(ctx, &name, m));
     let mut refusals = Vec::new();
     for (i, r) in decl.refusals.into_iter().enumerate() {
         let r_at = r.span().start;
@@ -132,7 +134,7 @@ fn dataset(
         request_schema: request_schema?,
         response_schema: response_schema?,
         on_invalid_response: decl.on_invalid_response,
-        subject_field: decl.subject_field,
+        subject_field: decl.subject_field.map(toml::Spanned::into_inner),
         refresh_period: decl.refresh_period,
         mandate,
         source,
@@ -142,16 +144,18 @@ fn dataset(
 }
 
 /// A mandate names a real calendar day (`YYYY-MM-DD`) and the responsible official.
-fn mandate(ctx: &mut Ctx<'_, '_>, at: usize, name: &str, m: MandateDecl) -> Option<Mandate> {
-    let shaped = m.deadline.len() == 10 && m.deadline.as_bytes()[4] == b'-';
-    let deadline = match m.deadline.parse::<jiff::civil::Date>() {
+fn mandate(ctx: &mut Ctx<'_, '_>, name: &str, m: toml::Spanned<MandateDecl>) -> Option<Mandate> {
+    let at = m.span().start;
+    let m = m.into_inner();
+    let (deadline_at, text) = (m.deadline.span().start, m.deadline.into_inner());
+    let shaped = text.len() == 10 && text.as_bytes()[4] == b'-';
+    let deadline = match text.parse::<jiff::civil::Date>() {
         Ok(d) if shaped => Some(d),
         _ => {
             let msg = format!(
-                "dataset {name}: mandate deadline {:?} must be a calendar day written YYYY-MM-DD",
-                m.deadline
+                "dataset {name}: mandate deadline {text:?} must be a calendar day written YYYY-MM-DD"
             );
-            ctx.err(at, msg);
+            ctx.err(deadline_at, msg);
             None
         }
     };

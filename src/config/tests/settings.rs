@@ -1,0 +1,189 @@
+//! Diagnostics of `dxgate.toml` and of the overrides.
+
+use super::{dir_with, expect_one, expect_with, write};
+use crate::config::Overrides;
+
+/// Expect `toml` as `dxgate.toml` to give one problem at `line` saying `says`.
+#[track_caller]
+fn settings(toml: &str, line: Option<usize>, says: &str) {
+    let dir = dir_with(&[("dxgate.toml", toml)]);
+    expect_one(dir.path(), "dxgate.toml", line, says);
+}
+
+/// A valid `[jwt]` section, with `line` replaced by `with` (or appended when not found).
+fn jwt(section: &str, line: &str, with: &str) -> String {
+    let base = format!(
+        "[server]\nnode_id = \"n1\"\n[{section}]\nissuer = \"https://eid.example\"\naudiences = [\"dxgate\"]\njwks_url = \"https://eid.example/jwks\"\n"
+    );
+    if base.contains(line) && !line.is_empty() {
+        base.replacen(line, with, 1)
+    } else {
+        format!("{base}{with}\n")
+    }
+}
+
+#[test]
+fn syntax_and_shape() {
+    settings("[server\nnode_id = \"n1\"\n", Some(1), "");
+    settings(
+        "[server]\nlisten_addr = \"x\"\n",
+        Some(2),
+        "unknown field `listen_addr`",
+    );
+    settings(
+        "[server]\nmax_headers = \"many\"\n",
+        Some(2),
+        "invalid type",
+    );
+}
+
+#[test]
+fn an_unreadable_file() {
+    let dir = dir_with(&[]);
+    std::fs::remove_file(dir.path().join("dxgate.toml")).unwrap();
+    std::fs::create_dir(dir.path().join("dxgate.toml")).unwrap();
+    expect_one(dir.path(), "dxgate.toml", None, "cannot read:");
+}
+
+#[test]
+fn server() {
+    let n = "[server]\nnode_id = \"a b\"\n";
+    settings(n, Some(2), "[server] node_id \"a b\" must be 1-64 letters");
+    settings(
+        "[server]\nmax_header_bytes = 100\n",
+        Some(2),
+        "[server] max_header_bytes must be at least 8192",
+    );
+    settings(
+        "[server]\nmax_headers = 0\n",
+        Some(2),
+        "[server] max_headers must be at least 1",
+    );
+}
+
+#[test]
+fn overrides() {
+    let dir = dir_with(&[]);
+    let listen = Overrides {
+        listen: Some("nowhere".into()),
+        ..Overrides::default()
+    };
+    let says = "\"nowhere\" is not a socket address; write it like 127.0.0.1:8080";
+    expect_with(dir.path(), &listen, "$DXGATE_LISTEN", None, says);
+    let node = Overrides {
+        node_id: Some("pod/7".into()),
+        ..Overrides::default()
+    };
+    let says = "[server] node_id \"pod/7\" must be 1-64 letters";
+    expect_with(dir.path(), &node, "$DXGATE_NODE_ID", None, says);
+}
+
+#[test]
+fn audit() {
+    let s = "[server]\nnode_id = \"n1\"\n[audit]\n";
+    settings(
+        &format!("{s}origin = \"a b\"\n"),
+        Some(4),
+        "[audit] origin must be non-empty, without spaces or '+'",
+    );
+    settings(
+        &format!("{s}checkpoint_every = 0\n"),
+        Some(4),
+        "[audit] checkpoint_every must be greater than zero",
+    );
+    settings(
+        &format!("{s}checkpoint_interval = \"0s\"\n"),
+        Some(4),
+        "[audit] checkpoint_interval must be longer than 0s",
+    );
+    settings(
+        &format!("{s}trusted_keys = [\"nope\"]\n"),
+        Some(4),
+        "[audit] trusted_keys:",
+    );
+}
+
+#[test]
+fn tls() {
+    settings(
+        "[tls]\ncert = \"tls/c.pem\"\n",
+        Some(1),
+        "[tls] needs both cert and key",
+    );
+    settings(
+        "[tls]\ncert = \"tls/c.pem\"\nkey = \"tls/k.pem\"\n",
+        Some(1),
+        "tls/c.pem: cannot read",
+    );
+    settings(
+        "[tls]\nclient_ca = \"ca.pem\"\n",
+        Some(2),
+        "[tls] client_ca (mTLS) needs cert and key",
+    );
+    settings(
+        "[tls]\nclient_auth = \"required\"\n",
+        Some(2),
+        "[tls] client_auth = \"required\" needs client_ca",
+    );
+}
+
+#[test]
+fn harvest() {
+    settings(
+        "[harvest]\nwindow = \"0s\"\n",
+        Some(2),
+        "[harvest] window must be longer than 0s",
+    );
+    settings(
+        "[harvest]\nmultiplier = 0.5\n",
+        Some(2),
+        "[harvest] multiplier must be a number of at least 1",
+    );
+}
+
+#[test]
+fn jwt_and_oidc() {
+    let issuer = "issuer = \"https://eid.example\"";
+    for sec in ["jwt", "oidc"] {
+        settings(
+            &jwt(sec, issuer, "issuer = \" \""),
+            Some(3),
+            &format!("[{sec}] issuer is required"),
+        );
+    }
+    let audiences = "audiences = [\"dxgate\"]";
+    settings(
+        &jwt("jwt", audiences, "audiences = []"),
+        Some(5),
+        "[jwt] audiences must name at least one",
+    );
+    settings(
+        &jwt("jwt", "", "algorithms = []"),
+        Some(7),
+        "[jwt] algorithms must allow at least one",
+    );
+    settings(
+        &jwt("jwt", "", "algorithms = [\"HS256\"]"),
+        Some(7),
+        "[jwt] algorithm \"HS256\" is not accepted",
+    );
+    let url = "jwks_url = \"https://eid.example/jwks\"";
+    settings(
+        &jwt("jwt", url, ""),
+        Some(3),
+        "[jwt] needs exactly one of jwks_file or jwks_url",
+    );
+    settings(
+        &jwt("jwt", url, "jwks_url = \"http://eid.example/jwks\""),
+        Some(6),
+        "must be an https:// URL",
+    );
+    settings(
+        &jwt("jwt", "", "citizen_claim = \"\""),
+        Some(7),
+        "[jwt] citizen_claim must name a claim",
+    );
+    let dir = dir_with(&[("dxgate.toml", &jwt("jwt", url, "jwks_file = \"jwks.json\""))]);
+    write(dir.path(), "jwks.json", "{}");
+    expect_one(dir.path(), "dxgate.toml", Some(6), "[jwt] jwks_file:");
+}
