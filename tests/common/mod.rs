@@ -226,6 +226,32 @@ impl Gateway {
     }
 }
 
+/// On paused time: GET `path` as `key`, wait until `hits` shows the request reached the
+/// source, then move the clock on by `by` (say, the source's timeout) and return the answer
+/// with the time it took on tokio's clock.
+pub async fn get_advancing(
+    gw: &Gateway,
+    key: &str,
+    path: &str,
+    hits: &std::sync::atomic::AtomicU64,
+    by: Duration,
+) -> (reqwest::Response, Duration) {
+    let before = hits.load(std::sync::atomic::Ordering::Relaxed);
+    let started = tokio::time::Instant::now();
+    let request = client()
+        .get(gw.url(path))
+        .bearer_auth(key)
+        .header("Data-Purpose", "social-benefit")
+        .send();
+    let pending = tokio::spawn(request);
+    while hits.load(std::sync::atomic::Ordering::Relaxed) == before {
+        tokio::task::yield_now().await;
+    }
+    tokio::time::advance(by).await;
+    let r = pending.await.expect("request task").expect("request");
+    (r, started.elapsed())
+}
+
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .timeout(Duration::from_secs(30))

@@ -209,7 +209,11 @@ pub enum Fault {
 /// A raw TCP "agency API" that misbehaves below HTTP, one [`Fault`] for every connection.
 pub struct FaultyUpstream {
     pub addr: SocketAddr,
+    /// Connections accepted.
     pub hits: Arc<AtomicU64>,
+    /// Times a fault began to wait (hang, the pause before a reset, a drip's pause): a test on
+    /// paused time advances the clock only once the wait is armed.
+    pub stalls: Arc<AtomicU64>,
 }
 
 impl FaultyUpstream {
@@ -218,17 +222,23 @@ impl FaultyUpstream {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let hits = Arc::new(AtomicU64::new(0));
-        let h = hits.clone();
+        let stalls = Arc::new(AtomicU64::new(0));
+        let (h, st) = (hits.clone(), stalls.clone());
         tokio::spawn(async move {
             while let Ok((mut s, _)) = listener.accept().await {
                 h.fetch_add(1, Ordering::Relaxed);
+                let stall = st.clone();
+                let stall = move |d: Duration| {
+                    stall.fetch_add(1, Ordering::Relaxed);
+                    tokio::time::sleep(d)
+                };
                 tokio::spawn(async move {
                     let mut buf = [0u8; 4096];
                     let _ = s.read(&mut buf).await;
                     let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n";
                     match fault {
                         Fault::Hang => {
-                            tokio::time::sleep(Duration::from_secs(3600)).await;
+                            stall(Duration::from_secs(3600)).await;
                         }
                         Fault::HalfBody => {
                             let body = format!("{{\"code\":\"{}", "x".repeat(90));
@@ -247,7 +257,7 @@ impl FaultyUpstream {
                                 )
                                 .await;
                             let _ = s.flush().await;
-                            tokio::time::sleep(Duration::from_millis(20)).await;
+                            stall(Duration::from_millis(20)).await;
                             let _ = s.set_zero_linger();
                             drop(s);
                         }
@@ -266,14 +276,14 @@ impl FaultyUpstream {
                                 if s.write_all(b"1\r\n \r\n").await.is_err() {
                                     break;
                                 }
-                                tokio::time::sleep(Duration::from_millis(100)).await;
+                                stall(Duration::from_millis(100)).await;
                             }
                         }
                     }
                 });
             }
         });
-        FaultyUpstream { addr, hits }
+        FaultyUpstream { addr, hits, stalls }
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -358,15 +358,24 @@ async fn rate_limited_with_retry_after() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn source_errors_are_502_or_504_without_internals() {
-    let (_up, _cat, gw) = setup().await;
+    let (up, _cat, gw) = setup().await;
     for (path, status) in [
         ("/v1/data/alpha/fails?code=1234", 502),
         ("/v1/data/beta/down?code=1234", 502),
         ("/v1/data/alpha/slow?code=1234", 504),
     ] {
-        let (s, id, ct, body) = parts(gw.get(PORTAL_KEY, path).await).await;
+        let r = if path.contains("slow") {
+            // The source takes 5 s; its timeout is 2 s (paused time: no waiting).
+            let two = std::time::Duration::from_secs(2);
+            let (r, took) = get_advancing(&gw, PORTAL_KEY, path, &up.hits, two).await;
+            assert_eq!(took, two, "answered at the source's timeout");
+            r
+        } else {
+            gw.get(PORTAL_KEY, path).await
+        };
+        let (s, id, ct, body) = parts(r).await;
         assert_eq!(s, status, "{path}: {body}");
         is_problem(&ct, &body, status, &id);
         let detail = body["detail"].as_str().unwrap();
