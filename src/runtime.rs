@@ -7,7 +7,7 @@
 //!
 //! A [`Runtime`] belongs to one catalogue (`crate::config::Catalog`). [`Runtime::build`] makes
 //! the first; a reload makes the next with [`Runtime::carry`], which keeps state by key so that
-//! a reload resets nothing that must survive it (the rules are in [`carry`] and
+//! a reload resets nothing that must survive it (the rules are in `runtime/carry.rs` and
 //! docs/operations.md). Breakers, limiters and the harvest alarm read tokio's clock.
 
 mod carry;
