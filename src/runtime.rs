@@ -59,8 +59,8 @@ pub struct SourceView<'a> {
 
 /// Everything a running gateway keeps for one catalogue.
 pub struct Runtime {
-    /// By (agency, dataset), sorted (so `/metrics` lists them in a stable order).
-    datasets: BTreeMap<(String, String), DatasetRuntime>,
+    /// By agency, then dataset, sorted (so `/metrics` lists them in a stable order).
+    datasets: BTreeMap<String, BTreeMap<String, DatasetRuntime>>,
     /// Limiters of the consumers that have a rate (the others are unlimited).
     consumers: HashMap<String, Arc<Limiter>>,
     /// The bulk-harvest alarm, watching every consumer of the catalogue.
@@ -74,8 +74,7 @@ pub struct Runtime {
 impl Runtime {
     /// The live state of `ds`; every routable dataset of the catalogue has one.
     pub fn dataset(&self, ds: &Dataset) -> Option<&DatasetRuntime> {
-        self.datasets
-            .get(&(ds.agency.as_str().to_owned(), ds.id.as_str().to_owned()))
+        self.datasets.get(ds.agency.as_str())?.get(ds.id.as_str())
     }
 
     /// The rate limiter of consumer `id`, `None` when it is unlimited.
@@ -85,20 +84,21 @@ impl Runtime {
 
     /// Every source with its health and breaker state, ordered by agency and dataset.
     pub fn sources(&self) -> impl Iterator<Item = SourceView<'_>> {
-        self.datasets
-            .iter()
-            .map(|((agency, dataset), d)| SourceView {
+        self.datasets.iter().flat_map(|(agency, datasets)| {
+            datasets.iter().map(move |(dataset, d)| SourceView {
                 agency,
                 dataset,
                 kind: d.spec.kind(),
                 health: &d.health,
                 breaker: d.breaker.state(),
             })
+        })
     }
 
     /// Forget stale keys of every dataset limiter (governor never forgets on its own).
     pub fn prune_limiters(&self) {
-        for limiter in self.datasets.values().filter_map(|d| d.limiter.as_ref()) {
+        let datasets = self.datasets.values().flat_map(BTreeMap::values);
+        for limiter in datasets.filter_map(|d| d.limiter.as_ref()) {
             limiter.prune();
         }
     }

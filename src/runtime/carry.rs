@@ -53,11 +53,14 @@ fn make(
     let clients = prev.map_or_else(UpstreamClients::default, |p| {
         UpstreamClients::carry(&p.clients)
     });
-    let mut datasets = BTreeMap::new();
+    let mut datasets: BTreeMap<String, BTreeMap<String, DatasetRuntime>> = BTreeMap::new();
     for ds in catalog.datasets() {
-        let key = (ds.agency.as_str().to_owned(), ds.id.as_str().to_owned());
-        let old = prev.and_then(|p| p.datasets.get(&key));
-        datasets.insert(key, dataset(ds, old, &clients)?);
+        let old = prev.and_then(|p| p.dataset(ds));
+        let live = dataset(ds, old, &clients)?;
+        datasets
+            .entry(ds.agency.as_str().to_owned())
+            .or_default()
+            .insert(ds.id.as_str().to_owned(), live);
     }
     clients.forget_inherited();
     let consumers: HashMap<String, Arc<Limiter>> = catalog
@@ -130,4 +133,94 @@ fn dataset(
         health,
         limiter,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use crate::config::{load, Catalog, HarvestSettings, Overrides};
+    use crate::runtime::{DatasetRuntime, Runtime};
+    use crate::source::breaker::{Admit, BreakerState};
+
+    /// A catalogue of two HTTP datasets, `a` and `b`, with the given source lines.
+    fn catalog(a: &str, b: &str, consumers: &str) -> Catalog {
+        let dir = tempfile::tempdir().unwrap();
+        let w = |rel: &str, text: &str| {
+            let p = dir.path().join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        };
+        w("schemas/s.json", r#"{"type":"object"}"#);
+        w("policies/consumers.toml", consumers);
+        let ds = |id: &str, source: &str| {
+            format!("[[datasets]]\nid = \"{id}\"\ntitle = \"T\"\nrequest_schema = \"s.json\"\nresponse_schema = \"s.json\"\n[datasets.source]\nkind = \"http\"\n{source}\n")
+        };
+        let agency = format!(
+            "id = \"x\"\nname = \"X\"\nkind = \"sector\"\n{}{}",
+            ds("a", a),
+            ds("b", b)
+        );
+        w("policies/agencies/x.toml", &agency);
+        load(dir.path(), &Overrides::default())
+            .unwrap_or_else(|d| panic!("{d}"))
+            .catalog
+    }
+
+    fn live<'a>(rt: &'a Runtime, c: &Catalog, id: &str) -> &'a DatasetRuntime {
+        rt.dataset(c.dataset("x", id).unwrap()).unwrap()
+    }
+
+    const ONE: &str =
+        "[[consumers]]\nid = \"c1\"\nname = \"C\"\njwt_subject = \"c1\"\nrate_per_second = 5\n";
+
+    #[test]
+    fn carry_keeps_state_by_key_and_follows_changed_settings() {
+        let a = "url = \"http://127.0.0.1:9/a\"\nbreaker_failures = 1";
+        let b = "url = \"http://127.0.0.1:9/b\"";
+        let first = catalog(a, b, ONE);
+        let rt1 = Runtime::build(&first, HarvestSettings::default()).unwrap();
+        let (a1, b1) = (live(&rt1, &first, "a"), live(&rt1, &first, "b"));
+        assert!(a1.breaker.record(Admit::Closed, true), "a's breaker opens");
+
+        // a: same URL, another timeout; b: another URL; a second consumer.
+        let two = format!("{ONE}[[consumers]]\nid = \"c2\"\nname = \"D\"\njwt_subject = \"c2\"\n");
+        let second = catalog(
+            &format!("{a}\ntimeout = \"3s\""),
+            "url = \"http://127.0.0.1:9/moved\"",
+            &two,
+        );
+        let rt2 = rt1.carry(&second).unwrap();
+        let (a2, b2) = (live(&rt2, &second, "a"), live(&rt2, &second, "b"));
+        assert!(Arc::ptr_eq(&a1.breaker, &a2.breaker));
+        assert_eq!(a2.breaker.state(), BreakerState::Open, "still open");
+        assert!(Arc::ptr_eq(&a1.health, &a2.health));
+        assert!(
+            !Arc::ptr_eq(&a1.source, &a2.source),
+            "a new timeout: a new source"
+        );
+        assert!(
+            !Arc::ptr_eq(&b1.breaker, &b2.breaker),
+            "a moved source starts closed"
+        );
+        assert!(!Arc::ptr_eq(&b1.health, &b2.health));
+        let limiter = |rt: &Runtime| rt.consumers.get("c1").unwrap().clone();
+        assert!(
+            Arc::ptr_eq(&limiter(&rt1), &limiter(&rt2)),
+            "same rate, same quota"
+        );
+        assert!(rt2.harvest.watches("c2"), "a new consumer is watched");
+        assert!(rt2.consumer_limiter("c2").is_some(), "default rate 100/s");
+
+        let third = catalog(a, b, &ONE.replace("= 5", "= 6"));
+        let rt3 = rt2.carry(&third).unwrap();
+        assert!(
+            !Arc::ptr_eq(&limiter(&rt2), &limiter(&rt3)),
+            "a new rate, a new quota"
+        );
+        assert!(
+            !rt3.harvest.watches("c2"),
+            "a removed consumer is forgotten"
+        );
+    }
 }
