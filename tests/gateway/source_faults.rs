@@ -10,6 +10,7 @@ use serde_json::Value;
 use crate::common::catalogue::*;
 use crate::common::upstream::{Fault, FaultyUpstream};
 use crate::common::*;
+use crate::outcomes::{is_problem, setup};
 
 fn http_dataset(id: &str, url: &str) -> String {
     format!(
@@ -158,4 +159,39 @@ async fn sql_errors_are_source_errors_without_sql_text() {
             .status(),
         200
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn source_errors_are_502_or_504_without_internals() {
+    let (up, _cat, gw) = setup().await;
+    for (path, status) in [
+        ("/v1/data/alpha/fails?code=1234", 502),
+        ("/v1/data/beta/down?code=1234", 502),
+        ("/v1/data/alpha/slow?code=1234", 504),
+    ] {
+        let r = if path.contains("slow") {
+            // The source takes 5 s; its timeout is 2 s (paused time: no waiting).
+            let two = std::time::Duration::from_secs(2);
+            let (r, took) = get_advancing(&gw, PORTAL_KEY, path, &up.hits, two).await;
+            assert_eq!(took, two, "answered at the source's timeout");
+            r
+        } else {
+            gw.get(PORTAL_KEY, path).await
+        };
+        let (s, id, ct, body) = parts(r).await;
+        assert_eq!(s, status, "{path}: {body}");
+        is_problem(&ct, &body, status, &id);
+        let detail = body["detail"].as_str().unwrap();
+        assert!(
+            !detail.contains("127.0.0.1") && !detail.contains("database down"),
+            "{detail}"
+        );
+        let rec = record(&gw, &id).await;
+        assert_eq!(rec["outcome"], "source_error", "{path}");
+        assert!(rec["source_latency_us"].as_i64().is_some());
+    }
+    // A source's 404 is an answer: no matching record.
+    let (s, id, _, _) = parts(gw.get(PORTAL_KEY, "/v1/data/alpha/missing?code=1234").await).await;
+    assert_eq!(s, 404);
+    assert_eq!(record(&gw, &id).await["outcome"], "served");
 }

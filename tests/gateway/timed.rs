@@ -122,14 +122,25 @@ async fn consumer_and_dataset_limits_answer_with_retry_after() {
     assert_eq!(status_retry(&gw, LIMITED_KEY, ok).await.0, 200);
     let r = gw.get(LIMITED_KEY, ok).await;
     assert_eq!(r.headers()["retry-after"], "1");
-    let (status, id, _, body) = parts(r).await;
-    assert_eq!(status, 429, "{body}");
+    let (status, id, ct, body) = parts(r).await;
+    assert_eq!(
+        (status, ct.as_str()),
+        (429, "application/problem+json"),
+        "{body}"
+    );
     assert_eq!(body["type"], "https://dxgate.dev/problems/rate-limited");
+    assert_eq!(body["request_id"], id.as_str());
     assert_eq!(
         body["detail"],
         "you may make 1 requests per second (bursts of 2); retry after 1 s"
     );
     assert_eq!(record(&gw, &id).await["outcome"], "rate_limited");
+    let person = "/v1/data/alpha/people?citizen_id=001";
+    assert_eq!(
+        status_retry(&gw, PORTAL_KEY, person).await.0,
+        200,
+        "another consumer"
+    );
     advance(Duration::from_millis(999)).await;
     assert_eq!(status_retry(&gw, LIMITED_KEY, ok).await, (429, "1".into()));
     advance(Duration::from_millis(1)).await;
