@@ -28,5 +28,7 @@ mod writer;
 pub use checkpoint::{Checkpoint, SignedCheckpoint};
 pub use outcome::{Outcome, SchemaResult};
 pub use record::{Entry, RecordedJustification, StoredRecord};
-pub use store::{now_ms, sqlite_file, Backend, Batch, RecordFilter, SegmentRow, Store, StoreError};
+pub use store::{
+    now_ms, sqlite_file, Backend, Batch, RecordFilter, SegmentRow, SqlFilter, Store, StoreError,
+};
 pub use writer::{AuditError, AuditWriter, CheckpointPolicy, WriterConfig, WriterStats};

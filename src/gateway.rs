@@ -148,7 +148,7 @@ impl Gateway {
         metrics: Arc<Metrics>,
     ) -> Gateway {
         let mut catalog = loaded.catalog;
-        catalog.rendered = crate::server::catalog_api::render(&catalog);
+        catalog.rendered = crate::server::api::catalog::render(&catalog);
         let catalog = Arc::new(catalog);
         let ranking = Arc::new(crate::ranking::Service::new(
             store.clone(),
@@ -184,7 +184,7 @@ impl Gateway {
 
     /// Put a new catalogue in force (already validated).
     pub async fn replace_catalog(&self, mut catalog: Catalog) {
-        catalog.rendered = crate::server::catalog_api::render(&catalog);
+        catalog.rendered = crate::server::api::catalog::render(&catalog);
         let catalog = Arc::new(catalog);
         self.catalog.store(catalog.clone());
         self.ranking.set_catalog(catalog).await;

@@ -8,13 +8,12 @@
 //!   [`mandates`]: mandated datasets met, late, overdue or pending.
 //! - [`model`]: the published [`Ranking`]; [`snapshot`]: daily history and trends.
 //! - [`service`]: background rollups and the cache behind the public pages.
-//! - [`render`]: table, CSV, JSON and the HTML page; [`http`]: `/public/*`.
+//! - [`render`]: table, CSV, JSON and the HTML page (served at `/public/*` by the server).
 //!
 //! The raw audit records stay the source of truth: the rollups can be dropped at any time and
 //! a full recompute gives the same numbers.
 
 pub mod engine;
-pub mod http;
 pub mod indicators;
 pub mod inputs;
 pub mod mandates;

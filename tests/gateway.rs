@@ -16,6 +16,8 @@ mod crash;
 mod deploy;
 #[path = "gateway/eid.rs"]
 mod eid;
+#[path = "gateway/filters.rs"]
+mod filters;
 #[path = "gateway/openapi.rs"]
 mod openapi;
 #[path = "gateway/operations.rs"]

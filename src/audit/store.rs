@@ -8,6 +8,7 @@
 //! - [`tree`]: chain heads, stored Merkle subtrees, checkpoints and archived segments.
 //! - [`partitions`]: PostgreSQL monthly partitions of `audit_records`.
 
+mod filter;
 mod partitions;
 mod records;
 mod tree;
@@ -20,6 +21,7 @@ use sqlx::{AnyConnection, AnyPool, Executor};
 
 use super::Outcome;
 
+pub use filter::SqlFilter;
 pub use partitions::days_from_civil;
 pub use records::Batch;
 pub use tree::SegmentRow;

@@ -3,9 +3,10 @@
 //! → record. Each phase returns `Err(Problem)` on "no"; whatever happens, exactly one audit
 //! record is committed before the answer is released.
 //!
-//! The phases live in files by group: [`protect`] (who is calling, limits, harvest alarm,
-//! subject), [`decide`] (purpose, resolve, refusal rules), [`check`] (the request against its
-//! schema), [`forward`] (the source) and [`response`] (the source's answer against its schema).
+//! Authentication is the one every API shares (`server::caller`); the other phases live in
+//! files by group: [`protect`] (limits, harvest alarm, subject), [`decide`] (purpose, resolve,
+//! refusal rules), [`check`] (the request against its schema), [`forward`] (the source) and
+//! [`response`] (the source's answer against its schema).
 
 mod check;
 mod decide;
@@ -13,7 +14,6 @@ mod forward;
 pub(crate) mod protect;
 mod response;
 
-use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -22,24 +22,23 @@ use http_body_util::Full;
 use hyper::body::Incoming;
 use tracing::Instrument;
 
+use super::api::Reply;
+use super::caller;
 use super::problem::{outcome_of, Problem, ProblemKind};
 use crate::audit::{now_ms, Entry, Outcome, SchemaResult};
 use crate::config::Catalog;
 use crate::gateway::Gateway;
 
-/// What the phases decided; rendered only after the audit record is committed.
+/// What the phases decided; released only after the audit record is committed.
 enum Answer {
     Data(Bytes),
     Problem(Problem),
 }
 
-/// Handle one data request for `agency`/`dataset` (raw path segments).
-pub async fn handle(
-    gw: Arc<Gateway>,
-    req: Request<Incoming>,
-    agency: &str,
-    dataset: &str,
-) -> Response<Full<Bytes>> {
+/// Handle one data request for `agency`/`dataset` (raw path segments). A "no" is returned as
+/// `Err(Problem)` carrying the request id, for the router to render — but only once the audit
+/// record is committed, like the data.
+pub async fn handle(gw: &Gateway, req: Request<Incoming>, agency: &str, dataset: &str) -> Reply {
     let started = Instant::now();
     let request_id = uuid::Uuid::now_v7().to_string();
     let mut entry = Entry {
@@ -79,7 +78,7 @@ pub async fn handle(
     } else {
         tracing::Span::none()
     };
-    let answer = match phases(&gw, &catalog, req, agency, dataset, &mut entry)
+    let answer = match phases(gw, &catalog, req, agency, dataset, &mut entry)
         .instrument(span.clone())
         .await
     {
@@ -116,12 +115,12 @@ pub async fn handle(
     );
     if let Err(e) = committed {
         tracing::error!(%request_id, error = %e, "audit record not committed; answering 503");
-        return Problem::new(
+        return Err(Problem::new(
             ProblemKind::AuditUnavailable,
             "the audit log could not record this request, so no data was released; try again shortly",
         )
-        .with_header(header::RETRY_AFTER, "5")
-        .render(Some(&request_id));
+        .with_retry_after(5)
+        .with_request_id(request_id));
     }
     match answer {
         Answer::Data(bytes) => {
@@ -135,9 +134,9 @@ pub async fn handle(
             if let Ok(v) = HeaderValue::from_str(&request_id) {
                 h.insert("request-id", v);
             }
-            r
+            Ok(r)
         }
-        Answer::Problem(p) => p.render(Some(&request_id)),
+        Answer::Problem(p) => Err(p.with_request_id(request_id)),
     }
 }
 
@@ -149,7 +148,7 @@ async fn phases(
     dataset: &str,
     entry: &mut Entry,
 ) -> Result<Bytes, Problem> {
-    let consumer = protect::authenticate_phase(gw, catalog, &req).await?;
+    let consumer = caller::data_consumer(gw, catalog, &req).await?;
     entry.consumer = Some(consumer.id.clone());
     protect::harvest_block_phase(gw, &consumer)?;
     protect::rate_limit_phase(gw, &consumer)?;

@@ -26,21 +26,14 @@ pub async fn accesses(
     before: Option<&str>,
     limit: u32,
 ) -> Result<Vec<Access>, StoreError> {
-    let mut sql = String::from(
+    let mut q = store.filter(
         "SELECT request_id, ts_ms, consumer, agency, dataset, purpose, outcome \
-         FROM audit_records WHERE subject_hash = $1",
+         FROM audit_records WHERE 1=1",
     );
-    if before.is_some() {
-        sql.push_str(" AND request_id < $2");
-    }
-    sql.push_str(&format!(
-        " ORDER BY request_id DESC LIMIT {}",
-        limit.clamp(1, 1000)
-    ));
-    let mut q = sqlx::query(&sql).bind(subject_hash.to_owned());
-    if let Some(b) = before {
-        q = q.bind(b.to_owned());
-    }
+    q.and("subject_hash =", subject_hash)
+        .and_some("request_id <", before)
+        .push(" ORDER BY request_id DESC LIMIT ")
+        .bind(i64::from(limit.clamp(1, 1000)));
     let rows = q.fetch_all(store.pool()).await?;
     rows.iter()
         .map(|r| {

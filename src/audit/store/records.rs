@@ -122,52 +122,17 @@ impl Store {
         row.as_ref().map(decode).transpose()
     }
 
-    /// Newest first, filtered, at most `filter.limit`.
+    /// Newest first, filtered, at most `filter.limit` (1..=1000).
     pub async fn list(&self, filter: &RecordFilter) -> Result<Vec<StoredRecord>, StoreError> {
-        let mut sql = format!("SELECT {COLUMNS} FROM audit_records WHERE 1=1");
-        let mut n = 0;
-        let mut next = |col: &str, op: &str| {
-            n += 1;
-            format!(" AND {col} {op} ${n}")
-        };
-        if filter.consumer.is_some() {
-            sql += &next("consumer", "=");
-        }
-        if filter.agency.is_some() {
-            sql += &next("agency", "=");
-        }
-        if filter.dataset.is_some() {
-            sql += &next("dataset", "=");
-        }
-        if filter.outcome.is_some() {
-            sql += &next("outcome", "=");
-        }
-        if filter.since_ms.is_some() {
-            sql += &next("ts_ms", ">=");
-        }
-        if filter.before.is_some() {
-            sql += &next("request_id", "<");
-        }
-        sql += &format!(
-            " ORDER BY request_id DESC LIMIT {}",
-            filter.limit.clamp(1, 1000)
-        );
-        let mut q = sqlx::query(&sql);
-        for v in [&filter.consumer, &filter.agency, &filter.dataset]
-            .into_iter()
-            .flatten()
-        {
-            q = q.bind(v.clone());
-        }
-        if let Some(o) = filter.outcome {
-            q = q.bind(o.as_str());
-        }
-        if let Some(s) = filter.since_ms {
-            q = q.bind(s);
-        }
-        if let Some(b) = &filter.before {
-            q = q.bind(b.clone());
-        }
+        let mut q = self.filter(&format!("SELECT {COLUMNS} FROM audit_records WHERE 1=1"));
+        q.and_some("consumer =", filter.consumer.as_deref())
+            .and_some("agency =", filter.agency.as_deref())
+            .and_some("dataset =", filter.dataset.as_deref())
+            .and_some("outcome =", filter.outcome.map(Outcome::as_str))
+            .and_some("ts_ms >=", filter.since_ms)
+            .and_some("request_id <", filter.before.as_deref())
+            .push(" ORDER BY request_id DESC LIMIT ")
+            .bind(i64::from(filter.limit.clamp(1, 1000)));
         let rows = q.fetch_all(&self.pool).await?;
         rows.iter().map(decode).collect()
     }

@@ -12,6 +12,7 @@ use crate::audit::{Entry, SchemaResult};
 use crate::config::Dataset;
 use crate::gateway::Gateway;
 use crate::server::problem::{Problem, ProblemKind};
+use crate::server::router::Methods;
 
 /// The request, schema-checked.
 pub(super) struct CheckedRequest {
@@ -84,7 +85,7 @@ pub(super) async fn check_request_phase(
                 ProblemKind::MethodNotAllowed,
                 format!("{m} is not allowed on a dataset; use GET with query parameters or POST with a JSON body"),
             )
-            .with_header(header::ALLOW, "GET, POST"))
+            .with_header(header::ALLOW, Methods::Data.allow()))
         }
     };
     if let Err(errors) = ds.request_schema.check(&params) {

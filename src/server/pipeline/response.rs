@@ -4,7 +4,6 @@
 use bytes::Bytes;
 use http::StatusCode;
 
-use super::protect;
 use crate::audit::chain::payload_hash;
 use crate::audit::{Entry, RecordedJustification, SchemaResult};
 use crate::config::{Dataset, InvalidResponseAction};
@@ -88,16 +87,14 @@ pub(super) fn check_response_phase(
         }
         Err(SourceError::Unavailable(retry)) => {
             let secs = retry.as_secs_f64().ceil().max(1.0) as u64;
-            Err(protect::with_retry_after(
-                Problem::new(
-                    ProblemKind::SourceUnavailable,
-                    format!(
-                        "the source of {}/{} failed repeatedly and is given time to recover; nothing was asked of it. Retry after {secs} s; the failure is recorded against the agency",
-                        ds.agency, ds.id
-                    ),
+            Err(Problem::new(
+                ProblemKind::SourceUnavailable,
+                format!(
+                    "the source of {}/{} failed repeatedly and is given time to recover; nothing was asked of it. Retry after {secs} s; the failure is recorded against the agency",
+                    ds.agency, ds.id
                 ),
-                secs,
-            ))
+            )
+            .with_retry_after(secs))
         }
         Err(e) => {
             let kind = if e.is_invalid_response() {

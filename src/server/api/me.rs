@@ -5,80 +5,31 @@
 //! looked up as its keyed hash: there is no parameter that could name another person. API keys,
 //! client certificates and consumers' tokens are refused (403).
 
-use bytes::Bytes;
-use http::{Request, Response, StatusCode};
-use http_body_util::Full;
-use hyper::body::Incoming;
+use http::{Request, StatusCode};
 use serde_json::{json, Value};
 
-use super::health::json;
-use super::pipeline::protect::unauthenticated;
-use super::problem::{Problem, ProblemKind};
+use super::{query, Reply};
 use crate::gateway::Gateway;
-use crate::identity::{Caller, PeerCert};
+use crate::server::caller;
+use crate::server::problem::Problem;
 use crate::subjects::access_log;
 
-const DEFAULT_LIMIT: u32 = 100;
-const MAX_LIMIT: u32 = 1000;
-
 /// Answer `GET /v1/me/access-log[?before=<request id>&limit=n]`.
-pub async fn access_log(gw: &Gateway, req: &Request<Incoming>) -> Response<Full<Bytes>> {
-    let cert = req
-        .extensions()
-        .get::<std::sync::Arc<PeerCert>>()
-        .map(AsRef::as_ref);
-    let citizen = match gw
-        .auth
-        .authenticate(&gw.catalog().keys, req.headers(), cert)
-        .await
-    {
-        Ok(Caller::Citizen { id }) => id,
-        Ok(Caller::Consumer { .. }) => {
-            return Problem::new(
-                ProblemKind::Forbidden,
-                "the access log is for citizens signed in with their eID token; consumers see their own requests at GET /v1/audit/records",
-            )
-            .render(None)
-        }
-        Err(e) => {
-            let token = matches!(e, crate::identity::AuthError::InvalidToken(_));
-            return unauthenticated(&e.to_string(), token).render(None);
-        }
-    };
-    let mut before = None;
-    let mut limit = DEFAULT_LIMIT;
-    for (k, v) in form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes()) {
-        match k.as_ref() {
-            "before" if v.len() <= 64 => before = Some(v.into_owned()),
-            "before" => return bad("before", "a request id from next_before"),
-            "limit" => match v.parse::<u32>() {
-                Ok(n) if (1..=MAX_LIMIT).contains(&n) => limit = n,
-                _ => return bad("limit", "a whole number from 1 to 1000"),
-            },
-            other => return bad(other, "not a known parameter (before, limit)"),
-        }
-    }
+pub async fn access_log<B>(gw: &Gateway, req: &Request<B>) -> Reply {
+    let citizen = caller::citizen(gw, req).await?;
+    let page = query::access_log(req.uri().query())?;
     let hash = gw.subject_key.hash(&citizen);
-    let rows = match access_log::accesses(&gw.store, &hash, before.as_deref(), limit).await {
-        Ok(rows) => rows,
-        Err(e) => {
-            tracing::error!(error = %e, "access log read failed");
-            return Problem::new(
-                ProblemKind::AuditUnavailable,
-                "the access log cannot be read right now; try again shortly",
-            )
-            .render(None);
-        }
-    };
-    let next = (rows.len() as u32 == limit)
+    let rows = access_log::accesses(&gw.store, &hash, page.before.as_deref(), page.limit)
+        .await
+        .map_err(|e| Problem::unreadable("the access log", &e))?;
+    let next = (rows.len() as u32 == page.limit)
         .then(|| rows.last().map(|r| r.request_id.clone()))
         .flatten();
     let accesses: Vec<Value> = rows.iter().map(|r| describe(gw, r)).collect();
-    let body = json!({ "accesses": accesses, "next_before": next });
-    json(
+    Ok(super::json(
         StatusCode::OK,
-        serde_json::to_vec(&body).unwrap_or_default(),
-    )
+        &json!({ "accesses": accesses, "next_before": next }),
+    ))
 }
 
 /// One access, in words a citizen can read: who (the body's name), whose data, why, when.
@@ -122,15 +73,6 @@ fn rfc3339(ts_ms: i64) -> String {
         rem % 3600 / 60,
         rem % 60
     )
-}
-
-fn bad(name: &str, expected: &str) -> Response<Full<Bytes>> {
-    let name: String = name.chars().take(64).collect();
-    Problem::new(
-        ProblemKind::InvalidRequest,
-        format!("query parameter {name:?}: {expected}"),
-    )
-    .render(None)
 }
 
 #[cfg(test)]
