@@ -20,9 +20,9 @@
 //!   writer, signed checkpoints, inclusion proofs, the store (SQLite or partitioned PostgreSQL),
 //!   archiving and `audit verify`.
 //! - [`ranking`]: the public readiness ranking — rollups, indicators, snapshots, renderers.
-//! - [`oversight`]: reviews of refusals by the competent authority, its API and page.
-//! - [`server`]: the hyper listener (TLS, mTLS, limits), the router, `/openapi.json`, the request pipeline and
-//!   problem+json.
+//! - [`oversight`]: reviews of refusals by the competent authority, and the refusal list.
+//! - [`server`]: the hyper listener (TLS, mTLS, limits), the route table, the HTTP handlers
+//!   (`server::api`), the request pipeline, caller authentication and problem+json.
 //! - [`telemetry`]: `/metrics`, JSON logs, OpenTelemetry traces and metrics over OTLP.
 //! - [`gateway`]: the shared state one server runs with, and hot reload of the catalogue.
 //! - [`commands`]: the CLI subcommands (`serve`, `check`, `audit verify|key|archive|

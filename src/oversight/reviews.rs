@@ -2,9 +2,13 @@
 //! own audit hash. A second verdict on the same refusal is a new row (`revise`), so the history
 //! of every decision stays visible; the current verdict is the latest row.
 
+mod body;
+
+pub use body::{InvalidReview, MAX_NOTE};
+
 use std::collections::HashMap;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -68,69 +72,6 @@ pub struct NewReview {
     pub reviewer: String,
     /// Replace an existing verdict (the old one stays in the history).
     pub revise: bool,
-}
-
-/// Longest review note, in characters.
-pub const MAX_NOTE: usize = 2000;
-
-/// A review as sent: `{"verdict": "upheld"|"overturned", "note": "…", "revise": false}`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ReviewBody {
-    verdict: String,
-    note: String,
-    #[serde(default)]
-    revise: bool,
-}
-
-/// Why a review body is not acceptable; each names the field at fault ([`InvalidReview::pointer`]).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum InvalidReview {
-    #[error("send {{\"verdict\": \"upheld\"|\"overturned\", \"note\": \"…\"}}: {0}")]
-    Body(String),
-    #[error("must be \"upheld\" or \"overturned\"")]
-    Verdict,
-    #[error("a note of 1 to {MAX_NOTE} characters explaining the verdict is required")]
-    Note,
-}
-
-impl InvalidReview {
-    /// The JSON pointer of the field at fault (`""`: the whole body).
-    pub fn pointer(&self) -> &'static str {
-        match self {
-            InvalidReview::Body(_) => "",
-            InvalidReview::Verdict => "/verdict",
-            InvalidReview::Note => "/note",
-        }
-    }
-}
-
-impl NewReview {
-    /// `reviewer`'s verdict on `request_id` from a JSON review body: a known verdict and a
-    /// note of 1 to [`MAX_NOTE`] characters (trimmed; no control characters but newlines).
-    pub fn parse(
-        request_id: &str,
-        reviewer: &str,
-        body: &[u8],
-    ) -> Result<NewReview, InvalidReview> {
-        let body: ReviewBody =
-            serde_json::from_slice(body).map_err(|e| InvalidReview::Body(e.to_string()))?;
-        let verdict = Verdict::parse(&body.verdict).ok_or(InvalidReview::Verdict)?;
-        let note = body.note.trim();
-        if note.is_empty()
-            || note.chars().count() > MAX_NOTE
-            || note.chars().any(|c| c.is_control() && c != '\n')
-        {
-            return Err(InvalidReview::Note);
-        }
-        Ok(NewReview {
-            request_id: request_id.to_owned(),
-            verdict,
-            note: note.to_owned(),
-            reviewer: reviewer.to_owned(),
-            revise: body.revise,
-        })
-    }
 }
 
 /// The facts the ranking needs about a current verdict.

@@ -27,6 +27,7 @@ pub mod query;
 pub mod scope;
 
 use bytes::Bytes;
+use http::header::HeaderName;
 use http::{header, HeaderValue, Response, StatusCode};
 use http_body_util::Full;
 use serde::Serialize;
@@ -54,5 +55,19 @@ pub fn with_type(body: impl Into<Bytes>, content_type: &'static str) -> Response
     let mut r = Response::new(Full::new(body.into()));
     r.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    r
+}
+
+/// 200 with `body` as `content_type`, plus `headers` (security and caching headers of pages).
+pub fn with_headers(
+    body: impl Into<Bytes>,
+    content_type: &'static str,
+    headers: &[(HeaderName, &'static str)],
+) -> Response<Body> {
+    let mut r = with_type(body, content_type);
+    for (name, value) in headers {
+        r.headers_mut()
+            .insert(name.clone(), HeaderValue::from_static(value));
+    }
     r
 }

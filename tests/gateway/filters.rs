@@ -4,14 +4,16 @@
 
 use std::collections::HashMap;
 
-use dxgate::audit::chain::record_hash;
 use dxgate::audit::{
-    Entry, Outcome, RecordFilter, RecordedJustification, SchemaResult, Store, StoredRecord,
+    AuditWriter, Entry, Outcome, RecordFilter, RecordedJustification, SchemaResult, Store,
+    WriterConfig,
 };
 use dxgate::oversight::refusals::{self, RefusalFilter, ReviewState};
 use dxgate::oversight::reviews::{self, NewReview, Verdict};
 use dxgate::policy::JustificationStatus;
 use dxgate::subjects::access_log;
+
+use futures_util::future::join_all;
 
 use crate::common::databases::FreshPostgres;
 
@@ -58,29 +60,26 @@ fn entry(i: i64, n: i64) -> Entry {
     }
 }
 
-/// 400 records on two chains, and reviews of some refusals; returns the records and the
-/// current verdict of each reviewed refusal.
+/// 400 records on two chains, written by the real group-commit writer, and reviews of some
+/// refusals; returns the records and the current verdict of each reviewed refusal.
 async fn fill(store: &Store) -> (Vec<Entry>, HashMap<String, Verdict>) {
     let mut all = Vec::new();
     for (n, node) in [(1, "n1"), (2, "n2")] {
-        let mut head = store.head(node).await.unwrap();
-        let mut batch = Vec::new();
-        for i in 0..200 {
-            let e = entry(i, n);
-            let seq = head.seq + 1;
-            let hash = record_hash(&head.hash, node, seq, &e);
-            all.push(e.clone());
-            batch.push(StoredRecord {
-                node_id: node.into(),
-                seq,
-                prev_hash: head.hash.clone(),
-                hash: hash.clone(),
-                entry: e,
-            });
-            head.seq = seq;
-            head.hash = hash;
-        }
-        store.append(&batch).await.unwrap();
+        let config = WriterConfig {
+            node_id: node.into(),
+            batch_max: 64,
+            queue_capacity: 256,
+            checkpoints: None,
+        };
+        let (writer, task) = AuditWriter::start_with(store.clone(), config)
+            .await
+            .unwrap();
+        let entries: Vec<Entry> = (0..200).map(|i| entry(i, n)).collect();
+        let committed = join_all(entries.iter().map(|e| writer.record(e.clone()))).await;
+        assert!(committed.iter().all(Result::is_ok));
+        drop(writer);
+        task.await.unwrap();
+        all.extend(entries);
     }
     let mut verdicts = HashMap::new();
     let refused = all.iter().filter(|e| e.outcome == Outcome::Refused);

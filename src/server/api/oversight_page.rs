@@ -2,7 +2,7 @@
 //! script calls the oversight API with the key typed into the page, so it shows each caller
 //! exactly what the API allows their role, and nothing to anyone without a key.
 
-use http::{header, HeaderValue, Response};
+use http::{header, Response};
 
 use super::Body;
 
@@ -24,20 +24,14 @@ pub fn script() -> Response<Body> {
 }
 
 fn respond(body: &'static str, content_type: &'static str) -> Response<Body> {
-    let mut r = super::with_type(body.as_bytes(), content_type);
-    let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
-    );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    r
+    super::with_headers(
+        body.as_bytes(),
+        content_type,
+        &[
+            (header::CONTENT_SECURITY_POLICY, CSP),
+            (header::CACHE_CONTROL, "no-store"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (header::REFERRER_POLICY, "no-referrer"),
+        ],
+    )
 }

@@ -63,23 +63,14 @@ pub async fn ranking<B>(gw: &Gateway, req: &Request<B>, format: Format) -> Reply
 }
 
 fn respond(body: Bytes, content_type: &'static str) -> Response<Body> {
-    let mut r = super::with_type(body, content_type);
-    let h = r.headers_mut();
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=60"),
-    );
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
-    );
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        HeaderValue::from_static("*"),
-    );
-    r
+    super::with_headers(
+        body,
+        content_type,
+        &[
+            (header::CACHE_CONTROL, "public, max-age=60"),
+            (header::CONTENT_SECURITY_POLICY, CSP),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+        ],
+    )
 }
