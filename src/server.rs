@@ -6,7 +6,7 @@
 //! or silent client never holds up the accept loop. A verified client certificate is attached to
 //! every request of its connection as an `Arc<PeerCert>` extension.
 //!
-//! Each request goes to [`router`], which picks its handler ([`api`] or the data [`pipeline`])
+//! Each request goes to `router`, which picks its handler ([`api`] or the data `pipeline`)
 //! and renders whatever problem the handler returns — the one place errors become responses.
 
 pub mod api;

@@ -38,6 +38,8 @@ mod ranking_store;
 mod replicas;
 #[path = "gateway/retention.rs"]
 mod retention;
+#[path = "gateway/routing.rs"]
+mod routing;
 #[path = "gateway/security.rs"]
 mod security;
 #[path = "gateway/source_faults.rs"]

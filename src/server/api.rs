@@ -1,4 +1,4 @@
-//! The HTTP handlers of every endpoint but the data path (which is [`super::pipeline`]). Each
+//! The HTTP handlers of every endpoint but the data path (which is `server::pipeline`). Each
 //! returns a [`Reply`]: the response, or the [`Problem`] the router renders — no handler renders
 //! a problem itself. The domain modules they call (`audit`, `oversight`, `ranking`, `subjects`)
 //! know nothing of HTTP.

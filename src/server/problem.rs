@@ -3,7 +3,7 @@
 //!
 //! A problem never carries internals (no SQL, no upstream addresses, no stack): the `detail` is
 //! written for the person reading it, and the `request_id` points at the audit record. The
-//! domain errors that reach a handler become problems in [`convert`].
+//! domain errors that reach a handler become problems in `problem/convert.rs`.
 
 mod convert;
 
