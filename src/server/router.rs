@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use http::{header, HeaderValue, Method, Request, Response};
+use http::{header, Method, Request, Response};
 use hyper::body::Incoming;
 
 use super::api::{
@@ -190,18 +190,14 @@ fn resolve<'p>(method: &Method, path: &'p str) -> Result<(Endpoint, Vec<&'p str>
             Methods::Write => "POST",
             Methods::Read | Methods::Data => "GET",
         };
-        let mut p = Problem::new(
+        return Err(Problem::new(
             ProblemKind::MethodNotAllowed,
             format!(
                 "{} is not allowed here; use {verb}",
                 truncate(method.as_str())
             ),
-        );
-        p.headers.push((
-            header::ALLOW,
-            HeaderValue::from_static(route.methods.allow()),
-        ));
-        return Err(p);
+        )
+        .with_header(header::ALLOW, route.methods.allow()));
     }
     Ok((route.endpoint, caps))
 }
