@@ -629,11 +629,11 @@ fn refusal_rule(
                 .map(|p| p.trim().to_ascii_lowercase())
                 .collect()
         }),
-        justification: Justification {
+        justification: Justification::justified(
             legal_basis,
             reason,
-            decided_by: format!("policy:{dataset}#{n}"),
-        },
+            format!("policy:{dataset}#{n}"),
+        ),
     })
 }
 

@@ -68,11 +68,11 @@ mod tests {
             consumers: v(consumers),
             except_consumers: v(except),
             purposes_not_in: v(purposes),
-            justification: Justification {
-                legal_basis: Text::new("Art. 1").unwrap(),
-                reason: Text::new("because").unwrap(),
-                decided_by: "policy:a/b#1".into(),
-            },
+            justification: Justification::justified(
+                Text::new("Art. 1").unwrap(),
+                Text::new("because").unwrap(),
+                "policy:a/b#1",
+            ),
         }
     }
 

@@ -4,7 +4,7 @@
 
 use sqlx::Row;
 
-use crate::audit::{Store, StoreError};
+use crate::audit::{Digest, Store, StoreError};
 
 /// One access to a citizen's records, as the store holds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,7 +22,7 @@ pub struct Access {
 /// request id) when given, newest first.
 pub async fn accesses(
     store: &Store,
-    subject_hash: &str,
+    subject_hash: &Digest,
     before: Option<&str>,
     limit: u32,
 ) -> Result<Vec<Access>, StoreError> {
@@ -37,7 +37,7 @@ pub async fn accesses(
         " ORDER BY request_id DESC LIMIT {}",
         limit.clamp(1, 1000)
     ));
-    let mut q = sqlx::query(&sql).bind(subject_hash.to_owned());
+    let mut q = sqlx::query(&sql).bind(subject_hash.to_hex());
     if let Some(b) = before {
         q = q.bind(b.to_owned());
     }
