@@ -9,7 +9,8 @@ use std::time::Instant;
 
 use dxgate::audit::chain::record_hash;
 use dxgate::audit::{now_ms, Entry, Outcome, SchemaResult, Store, StoredRecord};
-use dxgate::ranking::rollup::{ConsumerAgencies, Delta, Facts, DAY_MS};
+use dxgate::calendar::DAY_MS;
+use dxgate::ranking::rollup::{ConsumerAgencies, Delta, Facts};
 use dxgate::ranking::{engine, inputs, rollup_store};
 
 const AGENCIES: usize = 93;

@@ -235,18 +235,3 @@ impl ArchivedRecord {
         })
     }
 }
-
-/// Unix milliseconds of 00:00 UTC on `YYYY-MM-DD`.
-pub fn parse_date_ms(s: &str) -> Option<i64> {
-    let b = s.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return None;
-    }
-    let y: i64 = s[0..4].parse().ok()?;
-    let m: i64 = s[5..7].parse().ok()?;
-    let d: i64 = s[8..10].parse().ok()?;
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
-        return None;
-    }
-    Some(super::store::days_from_civil(y, m, d) * 86_400_000)
-}

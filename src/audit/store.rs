@@ -20,7 +20,6 @@ use sqlx::{AnyConnection, AnyPool, Executor, Row};
 
 use super::{Digest, Outcome};
 
-pub use partitions::days_from_civil;
 pub use records::Batch;
 pub use tree::SegmentRow;
 

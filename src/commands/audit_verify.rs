@@ -40,8 +40,9 @@ pub async fn audit_verify(dir: &Path, args: &VerifyArgs) -> Result<(), CommandEr
     }
     let since_ms = match &args.since {
         Some(d) => Some(
-            crate::audit::archive::parse_date_ms(d)
-                .ok_or_else(|| failed(&format!("--since {d:?}: write the date as YYYY-MM-DD")))?,
+            crate::calendar::parse_date(d)
+                .map(crate::calendar::start_ms)
+                .map_err(|e| failed(&format!("--since {e}")))?,
         ),
         None => None,
     };

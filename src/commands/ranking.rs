@@ -4,6 +4,7 @@ use std::path::Path;
 
 use super::CommandError;
 use crate::audit::{now_ms, Store};
+use crate::calendar;
 use crate::ranking::rollup::ConsumerAgencies;
 use crate::ranking::{engine, inputs, parse_window, render, rollup_store};
 
@@ -33,7 +34,7 @@ pub async fn ranking(dir: &Path, args: &RankingArgs) -> Result<(), CommandError>
     let settings = &loaded.settings.ranking;
     let days = match &args.window {
         Some(w) => parse_window(w).map_err(|e| CommandError::Failed(e.to_string()))?,
-        None => ((settings.window.as_secs() / 86_400).clamp(1, 400)) as u32,
+        None => calendar::whole_days(settings.window).clamp(1, 400) as u32,
     };
     let store = Store::open(&loaded.store_url).await?;
     let agencies = ConsumerAgencies::from_catalog(&loaded.catalog);

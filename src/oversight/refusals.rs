@@ -7,9 +7,8 @@ use sqlx::Row;
 use super::reviews::{self, Review, ReviewError, Verdict};
 use super::REVIEW_WITHIN_DAYS;
 use crate::audit::{Store, StoreError};
+use crate::calendar::DAY_MS;
 use crate::policy::{Justification, JustificationStatus};
-
-const DAY_MS: i64 = 86_400_000;
 
 /// Which refusals, by their review state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,10 +6,11 @@ use std::sync::Arc;
 
 use dxgate::audit::chain::{record_hash, GENESIS};
 use dxgate::audit::{Entry, Outcome, SchemaResult, Store, StoredRecord};
+use dxgate::calendar::DAY_MS;
 use dxgate::oversight::refusals::{self, RefusalFilter, ReviewState};
 use dxgate::oversight::reviews::{self, NewReview, Verdict};
 use dxgate::policy::{Justification, Text};
-use dxgate::ranking::rollup::{ConsumerAgencies, DAY_MS};
+use dxgate::ranking::rollup::ConsumerAgencies;
 use dxgate::ranking::{engine, inputs, rollup_store, snapshot};
 use sqlx::Executor;
 
