@@ -39,7 +39,7 @@ pub fn metrics(gw: &Gateway) -> Response<Full<Bytes>> {
     let mut r = Response::new(Full::new(Bytes::from(text)));
     r.headers_mut().insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+        HeaderValue::from_static(crate::telemetry::METRICS_CONTENT_TYPE),
     );
     r
 }
