@@ -2,6 +2,8 @@
 
 mod charts;
 mod csv;
+#[cfg(test)]
+pub(crate) mod fixture;
 mod html;
 mod table;
 
@@ -31,33 +33,45 @@ pub fn pct(v: Option<f64>) -> String {
         .unwrap_or_else(|| "-".into())
 }
 
-/// Escape text for HTML element content and attribute values.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn escaping_and_numbers() {
-        assert_eq!(
-            esc("<a href=\"x\">&'"),
-            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
-        );
+    fn numbers_for_people() {
         assert_eq!(pct(Some(0.9876)), "98.8%");
         assert_eq!(num(None), "-");
+    }
+
+    #[test]
+    fn the_page_escapes_every_value_and_closes_every_shape() {
+        let page = html(&fixture::ranking());
+        assert!(page.starts_with("<!DOCTYPE html><html lang=\"en\">"));
+        assert!(!page.contains("<script"), "a name is text, never markup");
+        assert!(page.contains("Beta &lt;script&gt;alert('x')&lt;/script&gt; &amp; &quot;Co&quot;"));
+        assert!(page.contains("<td>Ms. O'Brien &amp; co</td>"));
+        assert!(page.contains("<td class=\"overdue\">overdue</td><td>never</td>"));
+        assert!(page.contains("<td>met</td><td>2024-02-27</td>"));
+        for shape in ["line", "rect", "polyline"] {
+            let (open, close) = (format!("<{shape} "), format!("</{shape}>"));
+            assert_eq!(
+                page.matches(&open).count(),
+                page.matches(&close).count(),
+                "{shape}"
+            );
+        }
+        assert!(page.contains("Daily snapshots from 2023-12-09 to 2023-12-11."));
+        assert!(page.contains("Computed 2024-02-29 UTC."));
+    }
+
+    #[test]
+    fn the_methodology_shows_raw_html_as_text() {
+        let page = methodology_page("# Method <b>x</b>\n\n|a|b|\n|-|-|\n|1|2|\n");
+        assert!(
+            page.contains("<h1>Method &lt;b&gt;x&lt;/b&gt;</h1>"),
+            "{page}"
+        );
+        assert!(page.contains("<table>"));
+        assert!(page.contains("<a href=\"/public/ranking\">Back to the ranking</a>"));
     }
 }
