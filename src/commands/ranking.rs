@@ -8,16 +8,20 @@ use crate::calendar;
 use crate::ranking::rollup::ConsumerAgencies;
 use crate::ranking::{engine, inputs, parse_window, render, rollup_store};
 
-/// Options of `dxgate ranking`.
-#[derive(Debug, Clone, Default)]
+/// Options of `dxgate ranking` (their docs are its `--help`).
+#[derive(Debug, Clone, Default, clap::Args)]
 pub struct RankingArgs {
-    /// `table` (default), `json` or `csv`.
+    /// Output format: table, json or csv.
+    #[arg(long, default_value = "table")]
     pub format: String,
-    /// Window like `30d`; default `[ranking] window` (90 days).
+    /// Window in whole days, e.g. 30d (default: [ranking] window, 90d).
+    #[arg(long)]
     pub window: Option<String>,
-    /// Drop every rollup and recompute it from the raw audit records first.
+    /// Drop the rollups and recompute them from the raw audit records first.
+    #[arg(long)]
     pub rebuild: bool,
-    /// Check that the rollups equal a full recompute from the raw records; exit 1 if not.
+    /// Check the rollups against a full recompute from the raw records; exit 1 if they differ.
+    #[arg(long)]
     pub verify: bool,
 }
 
