@@ -96,7 +96,6 @@ struct Job {
 pub struct AuditWriter {
     tx: mpsc::Sender<Job>,
     stats: Arc<WriterStats>,
-    node_id: Arc<str>,
 }
 
 impl AuditWriter {
@@ -110,7 +109,7 @@ impl AuditWriter {
         let stats = Arc::new(WriterStats::default());
         let mut task = Task {
             store,
-            node_id: config.node_id.clone(),
+            node_id: config.node_id,
             head: Head::genesis(),
             tree: Frontier::default(),
             checkpointed: 0,
@@ -122,14 +121,7 @@ impl AuditWriter {
         };
         task.load().await?;
         let handle = tokio::spawn(task.run(rx));
-        Ok((
-            AuditWriter {
-                tx,
-                stats,
-                node_id: config.node_id.as_str().into(),
-            },
-            handle,
-        ))
+        Ok((AuditWriter { tx, stats }, handle))
     }
 
     /// Commit `entry`; returns once it is durable in the store.
@@ -144,10 +136,6 @@ impl AuditWriter {
 
     pub fn stats(&self) -> &WriterStats {
         &self.stats
-    }
-
-    pub fn node_id(&self) -> &str {
-        &self.node_id
     }
 
     /// Records waiting for the writer right now.
