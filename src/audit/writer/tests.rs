@@ -5,6 +5,7 @@
 use std::sync::atomic::Ordering;
 
 use futures_util::future::join_all;
+use tokio::task::JoinHandle;
 
 use super::*;
 use crate::audit::verify::{verify_all, VerifyOptions};
@@ -25,7 +26,7 @@ async fn store(dir: &tempfile::TempDir) -> Store {
     Store::open(&url).await.unwrap()
 }
 
-async fn writer(store: &Store, queue_capacity: usize) -> AuditWriter {
+async fn start(store: &Store, queue_capacity: usize) -> (AuditWriter, JoinHandle<()>) {
     let config = WriterConfig {
         node_id: "n1".into(),
         batch_max: 64,
@@ -35,7 +36,10 @@ async fn writer(store: &Store, queue_capacity: usize) -> AuditWriter {
     AuditWriter::start_with(store.clone(), config)
         .await
         .unwrap()
-        .0
+}
+
+async fn writer(store: &Store, queue_capacity: usize) -> AuditWriter {
+    start(store, queue_capacity).await.0
 }
 
 /// The chain verifies end to end and holds exactly `records` records.
@@ -148,17 +152,7 @@ async fn a_full_queue_answers_at_once_and_records_nothing() {
 async fn a_stopped_writer_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let store = store(&dir).await;
-    let (w, task) = AuditWriter::start_with(
-        store.clone(),
-        WriterConfig {
-            node_id: "n1".into(),
-            batch_max: 8,
-            queue_capacity: 8,
-            checkpoints: None,
-        },
-    )
-    .await
-    .unwrap();
+    let (w, task) = start(&store, 8).await;
     task.abort();
     let _ = task.await;
     let r = w.record(entry("late")).await;
