@@ -10,6 +10,8 @@
 
 mod partitions;
 mod records;
+#[cfg(test)]
+mod tests;
 mod tree;
 
 use std::path::Path;
