@@ -83,17 +83,14 @@ pub(super) fn decide_phase(
 ) -> Result<(), Problem> {
     match decide(&ds.refusals, &consumer.id, purpose) {
         Decision::Share => Ok(()),
-        Decision::Refuse(j) => {
-            entry.justification = Some(j.clone());
+        Decision::Refuse(rule) => {
+            entry.justification = Some(rule.justification());
             Err(Problem::refused(
                 format!(
                     "{} refused to share {}/{} with you: {} To appeal, quote the Request-Id to the competent authority.",
-                    ds.agency,
-                    ds.agency,
-                    ds.id,
-                    j.reason().unwrap_or("no reason was recorded.")
+                    ds.agency, ds.agency, ds.id, rule.grounds.reason
                 ),
-                j.clone(),
+                rule.justification(),
             ))
         }
     }
