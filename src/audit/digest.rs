@@ -82,9 +82,7 @@ impl FromStr for Digest {
 
 impl fmt::Display for Digest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let hex = self.hex_bytes();
-        // Hex digits are ASCII.
-        f.write_str(std::str::from_utf8(&hex).unwrap_or_default())
+        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
     }
 }
 
@@ -96,8 +94,7 @@ impl fmt::Debug for Digest {
 
 impl Serialize for Digest {
     fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
-        let hex = self.hex_bytes();
-        ser.serialize_str(std::str::from_utf8(&hex).unwrap_or_default())
+        ser.serialize_str(&self.to_hex())
     }
 }
 
