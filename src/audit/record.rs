@@ -45,7 +45,7 @@ pub struct Entry {
 
 impl Entry {
     /// A request that arrived at `ts_ms`: nobody known yet, nothing checked, nothing hashed.
-    /// Its outcome stays `rejected_request` (status 0) until [`Entry::outcome`] sets it.
+    /// Outcome `rejected_request`, status 0, until the pipeline (or `.outcome()`) sets them.
     pub fn new(request_id: impl Into<String>, ts_ms: i64, method: impl Into<String>) -> Entry {
         Entry {
             request_id: request_id.into(),
