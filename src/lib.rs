@@ -10,6 +10,7 @@
 //! - [`identity`]: who is calling — API keys, eID tokens (JWT/JWKS) and mTLS client certificates
 //!   to [`identity::Consumer`]s or citizens; rate limits.
 //! - [`crypto`]: the one rustls crypto provider (ring) and PEM key material.
+//! - [`calendar`]: UTC dates, days and months (on `jiff`).
 //! - [`policy`]: share, refuse (with a [`policy::Justification`]) or exempt.
 //! - [`validate`]: compiled JSON Schemas, query-string → JSON, errors as JSON pointers.
 //! - [`source`]: the agency sources — pooled HTTP(S) and read-only SQL, each behind a timeout,
@@ -30,6 +31,7 @@
 #![forbid(unsafe_code)]
 
 pub mod audit;
+pub mod calendar;
 pub mod commands;
 pub mod config;
 pub mod crypto;

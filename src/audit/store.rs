@@ -11,18 +11,19 @@
 mod filter;
 mod partitions;
 mod records;
+#[cfg(test)]
+mod tests;
 mod tree;
 
 use std::path::Path;
 use std::time::Duration;
 
-use sqlx::any::AnyPoolOptions;
-use sqlx::{AnyConnection, AnyPool, Executor};
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyConnection, AnyPool, Executor, Row};
 
-use super::Outcome;
+use super::{Digest, Outcome};
 
 pub use filter::SqlFilter;
-pub use partitions::days_from_civil;
 pub use records::Batch;
 pub use tree::SegmentRow;
 
@@ -277,6 +278,25 @@ impl Store {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+impl StoreError {
+    /// Say where a malformed value was found (`record <id>`, `tree node …`).
+    fn within(self, what: impl std::fmt::Display) -> StoreError {
+        match self {
+            StoreError::Corrupt(m) => StoreError::Corrupt(format!("{what}: {m}")),
+            e => e,
+        }
+    }
+}
+
+/// A hash column (stored as 64 hex digits); anything else is a corrupt store.
+fn digest_column<I: sqlx::ColumnIndex<AnyRow> + std::fmt::Display + Copy>(
+    r: &AnyRow,
+    col: I,
+) -> Result<Digest, StoreError> {
+    let s: String = r.try_get(col)?;
+    Digest::from_hex(&s).map_err(|e| StoreError::Corrupt(format!("{col}: {e}")))
 }
 
 /// The file path inside a `sqlite:` URL, if it names a file.

@@ -11,7 +11,7 @@ use super::files::{AgencyFile, ConsumersFile, DatasetDecl, RefusalDecl, SecretsF
 use super::{Diagnostics, Settings};
 use crate::identity::{Consumer, KeyedRateLimit, RateLimit};
 use crate::ids::Ident;
-use crate::policy::{Justification, RefusalRule, Text};
+use crate::policy::{Grounds, RefusalRule, Text};
 use crate::source::{
     self, HttpSource, Source, SourceSpec, SqlSource, UpstreamClients, UpstreamTls,
 };
@@ -629,11 +629,11 @@ fn refusal_rule(
                 .map(|p| p.trim().to_ascii_lowercase())
                 .collect()
         }),
-        justification: Justification {
+        grounds: Grounds {
             legal_basis,
             reason,
-            decided_by: format!("policy:{dataset}#{n}"),
         },
+        decided_by: format!("policy:{dataset}#{n}"),
     })
 }
 

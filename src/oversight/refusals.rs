@@ -6,10 +6,9 @@ use sqlx::Row;
 
 use super::reviews::{self, Review, ReviewError, Verdict};
 use super::REVIEW_WITHIN_DAYS;
-use crate::audit::{SqlFilter, Store};
-use crate::policy::JustificationStatus;
-
-const DAY_MS: i64 = 86_400_000;
+use crate::audit::{SqlFilter, Store, StoreError};
+use crate::calendar::DAY_MS;
+use crate::policy::{Justification, JustificationStatus};
 
 /// Which refusals, by their review state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,15 +44,6 @@ pub struct RefusalFilter {
     pub limit: u32,
 }
 
-/// A refusal's justification as recorded.
-#[derive(Debug, Clone, Serialize)]
-pub struct ShownJustification {
-    pub legal_basis: Option<String>,
-    pub reason: Option<String>,
-    pub decided_by: Option<String>,
-    pub status: String,
-}
-
 /// One refusal with its review state.
 #[derive(Debug, Clone, Serialize)]
 pub struct Refusal {
@@ -64,7 +54,8 @@ pub struct Refusal {
     pub dataset: Option<String>,
     pub purpose: Option<String>,
     pub status: i64,
-    pub justification: ShownJustification,
+    /// As recorded: every refusal has one.
+    pub justification: Justification,
     pub detail: Option<String>,
     /// Review it by then.
     pub review_due_ms: i64,
@@ -134,21 +125,25 @@ pub async fn list(
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
         let ts_ms: i64 = r.try_get(1)?;
-        let js: Option<String> = r.try_get(10)?;
+        let request_id: String = r.try_get(0)?;
+        let corrupt = |what: String| StoreError::Corrupt(format!("refusal {request_id}: {what}"));
+        let justification = Justification::from_columns(
+            r.try_get(9)?,
+            r.try_get(7)?,
+            r.try_get(8)?,
+            r.try_get(10)?,
+        )
+        .map_err(|e| corrupt(e.to_string()))?
+        .ok_or_else(|| corrupt("no one is recorded as deciding it".into()))?;
         out.push(Refusal {
-            request_id: r.try_get(0)?,
+            request_id,
             ts_ms,
             consumer: r.try_get(2)?,
             agency: r.try_get(3)?,
             dataset: r.try_get(4)?,
             purpose: r.try_get(5)?,
             status: r.try_get(6)?,
-            justification: ShownJustification {
-                legal_basis: r.try_get(7)?,
-                reason: r.try_get(8)?,
-                decided_by: r.try_get(9)?,
-                status: js.unwrap_or_else(|| "unjustified".into()),
-            },
+            justification,
             detail: r.try_get(11)?,
             review_due_ms: ts_ms + REVIEW_WITHIN_DAYS * DAY_MS,
             overdue: false,

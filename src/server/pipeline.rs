@@ -25,7 +25,7 @@ use tracing::Instrument;
 use super::api::Reply;
 use super::caller;
 use super::problem::{outcome_of, Problem, ProblemKind};
-use crate::audit::{now_ms, Entry, Outcome, SchemaResult};
+use crate::audit::{now_ms, Entry, Outcome};
 use crate::config::Catalog;
 use crate::gateway::Gateway;
 
@@ -41,26 +41,7 @@ enum Answer {
 pub async fn handle(gw: &Gateway, req: Request<Incoming>, agency: &str, dataset: &str) -> Reply {
     let started = Instant::now();
     let request_id = uuid::Uuid::now_v7().to_string();
-    let mut entry = Entry {
-        request_id,
-        ts_ms: now_ms(),
-        consumer: None,
-        agency: None,
-        dataset: None,
-        method: method_name(req.method()),
-        purpose: None,
-        outcome: Outcome::RejectedRequest,
-        status: 0,
-        justification: None,
-        request_schema: SchemaResult::NotChecked,
-        response_schema: SchemaResult::NotChecked,
-        request_sha256: None,
-        response_sha256: None,
-        latency_us: 0,
-        source_latency_us: None,
-        detail: None,
-        subject_hash: None,
-    };
+    let mut entry = Entry::new(request_id, now_ms(), method_name(req.method()));
     // One catalogue snapshot for the whole request: a reload cannot change the rules midway.
     let catalog = gw.catalog();
     let span = if gw.trace_requests {

@@ -13,6 +13,7 @@ use http_body_util::Full;
 use serde::Serialize;
 
 use crate::audit::Outcome;
+use crate::policy::Justification;
 use crate::validate::FieldError;
 
 /// The kinds of "no". Each has a stable `type` URI, a title and a status.
@@ -164,16 +165,6 @@ impl ProblemKind {
     }
 }
 
-/// A justification as shown to the consumer.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct ShownJustification {
-    pub legal_basis: Option<String>,
-    pub reason: Option<String>,
-    pub decided_by: String,
-    /// `justified`, or `unjustified` when a source refused without giving grounds.
-    pub status: &'static str,
-}
-
 /// One problem, ready to render.
 #[derive(Debug, Clone)]
 pub struct Problem {
@@ -181,7 +172,8 @@ pub struct Problem {
     pub detail: String,
     /// Overrides the kind's status (a source's 451 stays 451).
     pub status: Option<StatusCode>,
-    pub justification: Option<Box<ShownJustification>>,
+    /// A refusal's justification, shown exactly as it is recorded.
+    pub justification: Option<Box<Justification>>,
     pub errors: Vec<FieldError>,
     /// Extra headers, e.g. `WWW-Authenticate`, `Allow`.
     pub headers: Vec<(header::HeaderName, HeaderValue)>,
@@ -199,7 +191,7 @@ struct Body<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     request_id: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    justification: Option<&'a ShownJustification>,
+    justification: Option<&'a Justification>,
     #[serde(skip_serializing_if = "<[FieldError]>::is_empty")]
     errors: &'a [FieldError],
 }
@@ -248,6 +240,13 @@ impl Problem {
         self.headers
             .push((header::RETRY_AFTER, HeaderValue::from(secs)));
         self
+    }
+
+    /// A refusal, with the justification the consumer is shown (and the record keeps).
+    pub fn refused(detail: impl Into<String>, justification: Justification) -> Problem {
+        let mut p = Problem::new(ProblemKind::Refused, detail);
+        p.justification = Some(Box::new(justification));
+        p
     }
 
     pub fn with_errors(mut self, errors: Vec<FieldError>) -> Problem {

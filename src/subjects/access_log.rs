@@ -4,7 +4,7 @@
 
 use sqlx::Row;
 
-use crate::audit::{Store, StoreError};
+use crate::audit::{Digest, Store, StoreError};
 
 /// One access to a citizen's records, as the store holds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,7 +22,7 @@ pub struct Access {
 /// request id) when given, newest first.
 pub async fn accesses(
     store: &Store,
-    subject_hash: &str,
+    subject_hash: &Digest,
     before: Option<&str>,
     limit: u32,
 ) -> Result<Vec<Access>, StoreError> {
@@ -30,7 +30,7 @@ pub async fn accesses(
         "SELECT request_id, ts_ms, consumer, agency, dataset, purpose, outcome \
          FROM audit_records WHERE 1=1",
     );
-    q.and("subject_hash =", subject_hash)
+    q.and("subject_hash =", subject_hash.to_hex())
         .and_some("request_id <", before)
         .push(" ORDER BY request_id DESC LIMIT ")
         .bind(i64::from(limit.clamp(1, 1000)));

@@ -5,12 +5,11 @@
 use std::collections::HashMap;
 
 use dxgate::audit::{
-    AuditWriter, Entry, Outcome, RecordFilter, RecordedJustification, SchemaResult, Store,
-    WriterConfig,
+    AuditWriter, Digest, Entry, Outcome, RecordFilter, SchemaResult, Store, WriterConfig,
 };
 use dxgate::oversight::refusals::{self, RefusalFilter, ReviewState};
 use dxgate::oversight::reviews::{self, NewReview, Verdict};
-use dxgate::policy::JustificationStatus;
+use dxgate::policy::{Justification, JustificationStatus, Text};
 use dxgate::subjects::access_log;
 
 use futures_util::future::join_all;
@@ -28,36 +27,39 @@ const SUBJECTS: [&str; 2] = ["s-one", "s-two"];
 fn entry(i: i64, n: i64) -> Entry {
     let outcome = Outcome::ALL[(i % 8) as usize];
     let refused = outcome == Outcome::Refused;
-    Entry {
-        // UUID-shaped, as the gateway's are, so every collation orders them alike.
-        request_id: format!("{:08x}-0000-7000-8000-{n:012x}", 0x0190_0000 + i),
-        ts_ms: NOW - (i % 45) * DAY_MS - i,
-        consumer: Some(CONSUMERS[(i % 3) as usize].into()),
-        agency: Some(AGENCIES[(i / 8 % 2) as usize].into()),
-        dataset: Some(DATASETS[(i / 3 % 2) as usize].into()),
-        method: "GET".into(),
-        purpose: Some("test".into()),
-        outcome,
-        status: if refused { 403 } else { 200 },
-        justification: refused.then(|| RecordedJustification {
-            legal_basis: None,
-            reason: None,
-            decided_by: "policy:alpha/people#1".into(),
-            status: if i % 16 == 1 {
-                JustificationStatus::Justified
-            } else {
-                JustificationStatus::Unjustified
-            },
-        }),
-        request_schema: SchemaResult::Valid,
-        response_schema: SchemaResult::NotChecked,
-        request_sha256: None,
-        response_sha256: None,
-        latency_us: 1,
-        source_latency_us: None,
-        detail: None,
-        subject_hash: (i % 5 < 2).then(|| SUBJECTS[(i % 5) as usize].into()),
+    // UUID-shaped, as the gateway's are, so every collation orders them alike.
+    let request_id = format!("{:08x}-0000-7000-8000-{n:012x}", 0x0190_0000 + i);
+    let mut e = Entry::new(request_id, NOW - (i % 45) * DAY_MS - i, "GET")
+        .consumer(CONSUMERS[(i % 3) as usize])
+        .dataset(
+            AGENCIES[(i / 8 % 2) as usize],
+            DATASETS[(i / 3 % 2) as usize],
+        )
+        .purpose("test")
+        .outcome(outcome, if refused { 403 } else { 200 })
+        .schemas(SchemaResult::Valid, SchemaResult::NotChecked)
+        .latency(1, None);
+    if refused {
+        let decided_by = "policy:alpha/people#1";
+        e = e.justification(if i % 16 == 1 {
+            Justification::justified(
+                Text::new("Law 1").unwrap(),
+                Text::new("a reason").unwrap(),
+                decided_by,
+            )
+        } else {
+            Justification::unjustified(decided_by)
+        });
     }
+    if i % 5 < 2 {
+        e = e.subject_hash(subject(SUBJECTS[(i % 5) as usize]));
+    }
+    e
+}
+
+/// The (test) keyed hash of a subject.
+fn subject(s: &str) -> Digest {
+    Digest::sha256(s)
 }
 
 /// 400 records on two chains, written by the real group-commit writer, and reviews of some
@@ -228,7 +230,7 @@ async fn refusals_match(store: &Store, all: &[Entry], verdicts: &HashMap<String,
                 .iter()
                 .filter(|e| {
                     let verdict = verdicts.get(&e.request_id).copied();
-                    let status = e.justification.as_ref().map(|j| j.status);
+                    let status = e.justification.as_ref().map(|j| j.status());
                     is(&f.request_id, &Some(e.request_id.clone()))
                         && is(&f.agency, &e.agency)
                         && is(&f.dataset, &e.dataset)
@@ -281,27 +283,26 @@ async fn refusals_match(store: &Store, all: &[Entry], verdicts: &HashMap<String,
 }
 
 async fn access_log_matches(store: &Store, all: &[Entry]) {
-    for subject in SUBJECTS.iter().chain(&["s-nobody"]) {
+    for name in SUBJECTS.iter().chain(&["s-nobody"]) {
+        let hash = subject(name);
         let theirs: Vec<String> = all
             .iter()
-            .filter(|e| e.subject_hash.as_deref() == Some(subject))
+            .filter(|e| e.subject_hash == Some(subject(name)))
             .map(|e| e.request_id.clone())
             .collect();
         let first = page(theirs.clone(), 10);
-        let got = access_log::accesses(store, subject, None, 10)
-            .await
-            .unwrap();
+        let got = access_log::accesses(store, &hash, None, 10).await.unwrap();
         let ids: Vec<String> = got.iter().map(|a| a.request_id.clone()).collect();
-        assert_eq!(ids, first, "{subject}");
+        assert_eq!(ids, first, "{name}");
         let Some(cursor) = first.last() else {
             continue;
         };
         let next = page(theirs.into_iter().filter(|id| id < cursor).collect(), 1000);
-        let got = access_log::accesses(store, subject, Some(cursor), 1000)
+        let got = access_log::accesses(store, &hash, Some(cursor), 1000)
             .await
             .unwrap();
         let ids: Vec<String> = got.iter().map(|a| a.request_id.clone()).collect();
-        assert_eq!(ids, next, "{subject} after {cursor}");
+        assert_eq!(ids, next, "{name} after {cursor}");
         let outcomes: HashMap<&str, &str> = all
             .iter()
             .map(|e| (e.request_id.as_str(), e.outcome.as_str()))

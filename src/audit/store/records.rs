@@ -7,10 +7,10 @@ use sqlx::Row;
 
 use super::super::chain::Head;
 use super::super::checkpoint::SignedCheckpoint;
-use super::super::merkle::{to_hex, Hash, Subtree};
-use super::super::{Entry, Outcome, RecordedJustification, SchemaResult, StoredRecord};
-use super::{now_ms, Backend, RecordFilter, Store, StoreError};
-use crate::policy::JustificationStatus;
+use super::super::merkle::Subtree;
+use super::super::{Digest, Entry, Outcome, SchemaResult, StoredRecord};
+use super::{digest_column, now_ms, Backend, RecordFilter, Store, StoreError};
+use crate::policy::Justification;
 
 pub(super) const COLUMNS: &str =
     "node_id, seq, request_id, ts_ms, consumer, agency, dataset, method, purpose, \
@@ -30,7 +30,7 @@ pub struct Batch<'a> {
     /// Chained records, in sequence order, following `head_before`.
     pub records: &'a [StoredRecord],
     /// Perfect Merkle subtrees the batch completed (256 leaves or more).
-    pub tree_nodes: &'a [(Subtree, Hash)],
+    pub tree_nodes: &'a [(Subtree, Digest)],
     /// The head this batch was chained on: the commit fails if the stored head moved.
     pub head_before: &'a Head,
     pub head_after: &'a Head,
@@ -61,7 +61,7 @@ impl Store {
             )
             .bind(node)
             .bind(r.seq)
-            .bind(r.hash.as_str())
+            .bind(r.hash.to_hex())
             .bind(now_ms())
             .execute(&mut *tx)
             .await?;
@@ -86,7 +86,7 @@ impl Store {
             .bind(batch.node_id)
             .bind(i64::from(t.level))
             .bind(t.index as i64)
-            .bind(to_hex(h))
+            .bind(h.to_hex())
             .execute(&mut *tx)
             .await?;
         }
@@ -95,11 +95,11 @@ impl Store {
              WHERE node_id = $4 AND seq = $5 AND hash = $6",
         )
         .bind(batch.head_after.seq)
-        .bind(batch.head_after.hash.as_str())
+        .bind(batch.head_after.hash.to_hex())
         .bind(now_ms())
         .bind(batch.node_id)
         .bind(batch.head_before.seq)
-        .bind(batch.head_before.hash.as_str())
+        .bind(batch.head_before.hash.to_hex())
         .execute(&mut *tx)
         .await?;
         if moved.rows_affected() != 1 {
@@ -218,38 +218,36 @@ fn insert_sql(rows: usize, backend: Backend) -> String {
 }
 
 pub(super) fn decode(r: &AnyRow) -> Result<StoredRecord, StoreError> {
+    let request_id: String = r.try_get("request_id")?;
+    let corrupt = |what: String| StoreError::Corrupt(format!("record {request_id}: {what}"));
     let outcome: String = r.try_get("outcome")?;
-    let outcome = Outcome::parse(&outcome)
-        .ok_or_else(|| StoreError::Corrupt(format!("unknown outcome {outcome:?}")))?;
+    let outcome =
+        Outcome::parse(&outcome).ok_or_else(|| corrupt(format!("unknown outcome {outcome:?}")))?;
     let schema = |col: &str| -> Result<SchemaResult, StoreError> {
         let s: String = r.try_get(col)?;
-        SchemaResult::parse(&s).ok_or_else(|| StoreError::Corrupt(format!("unknown {col} {s:?}")))
+        SchemaResult::parse(&s).ok_or_else(|| corrupt(format!("unknown {col} {s:?}")))
     };
-    let decided_by: Option<String> = r.try_get("decided_by")?;
-    let justification = match decided_by {
-        None => None,
-        Some(decided_by) => {
-            let st: Option<String> = r.try_get("justification_status")?;
-            let status = st
-                .as_deref()
-                .and_then(JustificationStatus::parse)
-                .ok_or_else(|| StoreError::Corrupt(format!("bad justification_status {st:?}")))?;
-            Some(RecordedJustification {
-                legal_basis: r.try_get("legal_basis")?,
-                reason: r.try_get("reason")?,
-                decided_by,
-                status,
-            })
-        }
+    let digest =
+        |col: &str| digest_column(r, col).map_err(|e| e.within(format!("record {request_id}")));
+    let optional = |col: &str| -> Result<Option<Digest>, StoreError> {
+        let s: Option<String> = r.try_get(col)?;
+        s.map(|s| Digest::from_hex(&s).map_err(|e| corrupt(format!("{col}: {e}"))))
+            .transpose()
     };
+    let justification = Justification::from_columns(
+        r.try_get("decided_by")?,
+        r.try_get("legal_basis")?,
+        r.try_get("reason")?,
+        r.try_get("justification_status")?,
+    )
+    .map_err(|e| corrupt(e.to_string()))?;
     let status: i64 = r.try_get("status")?;
     Ok(StoredRecord {
         node_id: r.try_get("node_id")?,
         seq: r.try_get("seq")?,
-        prev_hash: r.try_get("prev_hash")?,
-        hash: r.try_get("hash")?,
+        prev_hash: digest("prev_hash")?,
+        hash: digest("hash")?,
         entry: Entry {
-            request_id: r.try_get("request_id")?,
             ts_ms: r.try_get("ts_ms")?,
             consumer: r.try_get("consumer")?,
             agency: r.try_get("agency")?,
@@ -257,17 +255,17 @@ pub(super) fn decode(r: &AnyRow) -> Result<StoredRecord, StoreError> {
             method: r.try_get("method")?,
             purpose: r.try_get("purpose")?,
             outcome,
-            status: u16::try_from(status)
-                .map_err(|_| StoreError::Corrupt(format!("bad status {status}")))?,
+            status: u16::try_from(status).map_err(|_| corrupt(format!("bad status {status}")))?,
             justification,
             request_schema: schema("request_schema")?,
             response_schema: schema("response_schema")?,
-            request_sha256: r.try_get("request_sha256")?,
-            response_sha256: r.try_get("response_sha256")?,
+            request_sha256: optional("request_sha256")?,
+            response_sha256: optional("response_sha256")?,
             latency_us: r.try_get("latency_us")?,
             source_latency_us: r.try_get("source_latency_us")?,
             detail: r.try_get("detail")?,
-            subject_hash: r.try_get("subject_hash")?,
+            subject_hash: optional("subject_hash")?,
+            request_id: request_id.clone(),
         },
     })
 }
@@ -293,20 +291,20 @@ fn insert_query<'q>(
             .bind(e.purpose.as_deref())
             .bind(e.outcome.as_str())
             .bind(i64::from(e.status))
-            .bind(j.and_then(|j| j.legal_basis.as_deref()))
-            .bind(j.and_then(|j| j.reason.as_deref()))
+            .bind(j.and_then(Justification::legal_basis))
+            .bind(j.and_then(Justification::reason))
             .bind(j.map(|j| j.decided_by.as_str()))
-            .bind(j.map(|j| j.status.as_str()))
+            .bind(j.map(|j| j.status().as_str()))
             .bind(e.request_schema.as_str())
             .bind(e.response_schema.as_str())
-            .bind(e.request_sha256.as_deref())
-            .bind(e.response_sha256.as_deref())
+            .bind(e.request_sha256.map(|d| d.to_hex()))
+            .bind(e.response_sha256.map(|d| d.to_hex()))
             .bind(e.latency_us)
             .bind(e.source_latency_us)
             .bind(e.detail.as_deref())
-            .bind(r.prev_hash.as_str())
-            .bind(r.hash.as_str())
-            .bind(e.subject_hash.as_deref());
+            .bind(r.prev_hash.to_hex())
+            .bind(r.hash.to_hex())
+            .bind(e.subject_hash.map(|d| d.to_hex()));
     }
     q
 }

@@ -40,5 +40,5 @@ pub async fn readyz(gw: &Gateway) -> Response<Body> {
 /// `GET /metrics`: Prometheus text.
 pub fn metrics(gw: &Gateway) -> Response<Body> {
     let text = crate::telemetry::render(&gw.metrics, &gw.catalog(), &gw.audit, &gw.security);
-    super::with_type(text, "text/plain; version=0.0.4; charset=utf-8")
+    super::with_type(text, crate::telemetry::METRICS_CONTENT_TYPE)
 }

@@ -43,7 +43,7 @@ fn describe(gw: &Gateway, r: &access_log::Access) -> Value {
     let title = catalog.dataset(agency, dataset).map(|d| d.title.clone());
     json!({
         "request_id": r.request_id,
-        "time": rfc3339(r.ts_ms),
+        "time": crate::calendar::format_seconds(r.ts_ms),
         "ts_ms": r.ts_ms,
         "accessed_by": { "id": r.consumer, "name": body_name },
         "agency": { "id": r.agency, "name": agency_entry.map(|a| a.name.clone()) },
@@ -51,36 +51,4 @@ fn describe(gw: &Gateway, r: &access_log::Access) -> Value {
         "purpose": r.purpose,
         "outcome": r.outcome,
     })
-}
-
-/// `YYYY-MM-DDTHH:MM:SSZ` (UTC) of a Unix time in milliseconds.
-fn rfc3339(ts_ms: i64) -> String {
-    let secs = ts_ms.div_euclid(1000);
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn rfc3339_times() {
-        assert_eq!(super::rfc3339(0), "1970-01-01T00:00:00Z");
-        assert_eq!(super::rfc3339(951_782_400_000), "2000-02-29T00:00:00Z");
-        assert_eq!(super::rfc3339(1_767_225_599_999), "2025-12-31T23:59:59Z");
-    }
 }

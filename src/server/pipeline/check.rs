@@ -7,8 +7,7 @@ use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use serde_json::Value;
 
-use crate::audit::chain::payload_hash;
-use crate::audit::{Entry, SchemaResult};
+use crate::audit::{Digest, Entry, SchemaResult};
 use crate::config::Dataset;
 use crate::gateway::Gateway;
 use crate::server::problem::{Problem, ProblemKind};
@@ -34,7 +33,7 @@ pub(super) async fn check_request_phase(
     let (query, body, params) = match parts.method {
         Method::GET => {
             let query = parts.uri.query().unwrap_or("").to_owned();
-            entry.request_sha256 = Some(payload_hash(query.as_bytes()));
+            entry.request_sha256 = Some(Digest::sha256(query.as_bytes()));
             let params = crate::validate::query_to_json(&query, &ds.request_schema).map_err(|errors| {
                 entry.request_schema = SchemaResult::Invalid;
                 Problem::new(ProblemKind::InvalidRequest, "the query string is malformed").with_errors(errors)
@@ -73,7 +72,7 @@ pub(super) async fn check_request_phase(
                     }
                 })?
                 .to_bytes();
-            entry.request_sha256 = Some(payload_hash(&bytes));
+            entry.request_sha256 = Some(Digest::sha256(&bytes));
             let params: Value = serde_json::from_slice(&bytes).map_err(|e| {
                 entry.request_schema = SchemaResult::Invalid;
                 Problem::new(ProblemKind::InvalidRequest, format!("the request body is not valid JSON: {e}"))

@@ -97,7 +97,7 @@ pub fn subject_phase(
         return Ok(());
     };
     let hash = gw.subject_key.hash(&subject);
-    let alarm = gw.harvest.observe(&consumer.id, &hash);
+    let alarm = gw.harvest.observe(&consumer.id, &hash.to_hex());
     entry.subject_hash = Some(hash);
     let Some(alarm) = alarm else {
         return Ok(());
