@@ -3,8 +3,8 @@
 //! `hash = SHA-256("dxgate-audit-v1" ‖ prev_hash ‖ node_id ‖ seq ‖ every field)`, each field
 //! length-prefixed (absent fields have their own marker) so no two records encode alike.
 //! Each gateway replica (node) keeps its own chain; the first record links to [`GENESIS`].
-//! Fields added later (`subject_hash`) are appended, tagged, only when present, so records
-//! without them hash exactly as before.
+//! Fields added later (`subject_hash`, `event`) are appended, tagged, only when present, so
+//! records without them hash exactly as before.
 
 use sha2::{Digest as _, Sha256};
 
@@ -75,6 +75,11 @@ pub fn record_hash(prev_hash: &Digest, node_id: &str, seq: i64, e: &Entry) -> Di
     if let Some(s) = &e.subject_hash {
         h.update(b"subject_hash");
         digest_field(&mut h, Some(s));
+    }
+    if let Some(ev) = &e.event {
+        h.update(b"event");
+        field(&mut h, Some(ev.kind.as_str()));
+        field(&mut h, Some(&ev.canonical_facts()));
     }
     Digest::from_bytes(h.finalize().into())
 }

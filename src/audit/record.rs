@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::{Digest, Outcome, SchemaResult};
+use super::{Digest, Event, Outcome, SchemaResult};
 use crate::policy::Justification;
 
 /// Everything known about one request. Payloads are never stored: only their SHA-256.
@@ -41,6 +41,8 @@ pub struct Entry {
     /// HMAC-SHA256 of the data subject's identifier, under the gateway's subject key, when
     /// the dataset declares a `subject_field` (never the identifier itself).
     pub subject_hash: Option<Digest>,
+    /// A witnessed event (outcome [`Outcome::Event`]); `None` on every data request.
+    pub event: Option<Event>,
 }
 
 impl Entry {
@@ -66,7 +68,18 @@ impl Entry {
             source_latency_us: None,
             detail: None,
             subject_hash: None,
+            event: None,
         }
+    }
+
+    /// A witnessed event at `ts_ms` (outcome `event`, status 0, method `EVENT`), with a fresh
+    /// UUIDv7 id. Set the actor with [`Entry::consumer`] and what it concerns with
+    /// [`Entry::dataset`] where that applies.
+    pub fn event(ts_ms: i64, event: Event) -> Entry {
+        let mut e = Entry::new(uuid::Uuid::now_v7().to_string(), ts_ms, "EVENT");
+        e.outcome = Outcome::Event;
+        e.event = Some(event);
+        e
     }
 
     pub fn consumer(mut self, consumer: impl Into<String>) -> Entry {
@@ -166,6 +179,12 @@ impl Serialize for StoredRecord {
         m.serialize_entry("detail", &e.detail)?;
         if let Some(h) = &e.subject_hash {
             m.serialize_entry("subject_hash", h)?;
+        }
+        if let Some(ev) = &e.event {
+            m.serialize_entry(
+                "event",
+                &serde_json::json!({"kind": ev.kind.as_str(), "facts": ev.facts()}),
+            )?;
         }
         m.serialize_entry("prev_hash", &self.prev_hash)?;
         m.serialize_entry("hash", &self.hash)?;

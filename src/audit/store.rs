@@ -79,6 +79,11 @@ const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = &[
         include_str!("migrations/sqlite_0003_partial_refusal_index.sql"),
     ),
     (
+        4,
+        "events",
+        include_str!("migrations/sqlite_0004_events.sql"),
+    ),
+    (
         100,
         "ranking",
         include_str!("../ranking/sql/0100_ranking.sql"),
@@ -110,6 +115,11 @@ const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
         3,
         "partial_refusal_index",
         include_str!("migrations/postgres_0003_partial_refusal_index.sql"),
+    ),
+    (
+        4,
+        "events",
+        include_str!("migrations/postgres_0004_events.sql"),
     ),
     (
         100,

@@ -189,6 +189,10 @@ impl Delta {
     /// Count one record.
     pub fn add(&mut self, f: &Facts, agencies: &ConsumerAgencies) {
         self.records += 1;
+        if f.outcome == Outcome::Event {
+            // Witnessed events (reads, summaries, rule changes) are not requests to an agency.
+            return;
+        }
         let hour = f.ts_ms.div_euclid(HOUR_MS);
         let cell = self
             .hourly
@@ -225,6 +229,7 @@ impl Delta {
             Outcome::RateLimited => c[RATE_LIMITED] += 1,
             Outcome::SourceError => c[SOURCE_ERROR] += 1,
             Outcome::InvalidResponse => c[INVALID_RESPONSE] += 1,
+            Outcome::Event => {}
         }
         match f.response_schema {
             SchemaResult::Valid => c[RESP_VALID] += 1,
@@ -312,5 +317,15 @@ mod tests {
             d.datasets()[&("a".into(), "d".into())],
             (Some(20), Some(crate::calendar::DAY_MS + 5))
         );
+    }
+
+    #[test]
+    fn events_are_not_requests_to_an_agency() {
+        let agencies = ConsumerAgencies::from_pairs(std::iter::empty());
+        let mut d = Delta::default();
+        d.add(&facts(Outcome::Event, "oversight", 10, 0), &agencies);
+        assert_eq!(d.records, 1, "the watermark still moves past it");
+        assert!(d.hourly.is_empty());
+        assert!(d.consumer_days.is_empty());
     }
 }

@@ -8,7 +8,7 @@ use sqlx::Row;
 use super::super::chain::Head;
 use super::super::checkpoint::SignedCheckpoint;
 use super::super::merkle::Subtree;
-use super::super::{Digest, Entry, Outcome, SchemaResult, StoredRecord};
+use super::super::{Digest, Entry, Event, EventKind, Outcome, SchemaResult, StoredRecord};
 use super::{digest_column, now_ms, Backend, RecordFilter, Store, StoreError};
 use crate::policy::Justification;
 
@@ -16,12 +16,12 @@ pub(super) const COLUMNS: &str =
     "node_id, seq, request_id, ts_ms, consumer, agency, dataset, method, purpose, \
     outcome, status, legal_basis, reason, decided_by, justification_status, request_schema, \
     response_schema, request_sha256, response_sha256, latency_us, source_latency_us, detail, \
-    prev_hash, hash, subject_hash";
-const NCOLS: usize = 25;
-/// Rows per INSERT statement: 1,024 × 25 parameters stays under SQLite's 32,766 and
-/// PostgreSQL's 65,535 limits, so a default-sized group commit (`batch_max` 1024) is one
-/// statement.
-const ROWS_PER_INSERT: usize = 1024;
+    prev_hash, hash, subject_hash, event_kind, event";
+const NCOLS: usize = 27;
+/// Rows per INSERT statement: as many as SQLite's 32,766 bound parameters allow (PostgreSQL's
+/// limit is 65,535), so a default-sized group commit (`batch_max` 1024) is one statement while
+/// there are at most 31 columns.
+const ROWS_PER_INSERT: usize = 32_766 / NCOLS;
 
 /// Everything one group commit writes, in one transaction.
 #[derive(Debug)]
@@ -265,9 +265,25 @@ pub(super) fn decode(r: &AnyRow) -> Result<StoredRecord, StoreError> {
             source_latency_us: r.try_get("source_latency_us")?,
             detail: r.try_get("detail")?,
             subject_hash: optional("subject_hash")?,
+            event: event(r).map_err(corrupt)?,
             request_id: request_id.clone(),
         },
     })
+}
+
+/// The event columns of a record: both empty on a data request, both set on an event.
+fn event(r: &AnyRow) -> Result<Option<Event>, String> {
+    let kind: Option<String> = r.try_get("event_kind").map_err(|e| e.to_string())?;
+    let facts: Option<String> = r.try_get("event").map_err(|e| e.to_string())?;
+    match (kind, facts) {
+        (None, None) => Ok(None),
+        (Some(kind), Some(facts)) => {
+            let k = EventKind::parse(&kind).ok_or(format!("unknown event kind {kind:?}"))?;
+            let facts = serde_json::from_str(&facts).map_err(|e| format!("event facts: {e}"))?;
+            Event::new(k, facts).map(Some).map_err(|e| e.to_string())
+        }
+        _ => Err("event_kind and event must be both set or both empty".into()),
+    }
 }
 
 /// Bind every column of `rows` to `sql` (from `insert_sql`), borrowing rather than copying.
@@ -304,7 +320,9 @@ fn insert_query<'q>(
             .bind(e.detail.as_deref())
             .bind(r.prev_hash.to_hex())
             .bind(r.hash.to_hex())
-            .bind(e.subject_hash.map(|d| d.to_hex()));
+            .bind(e.subject_hash.map(|d| d.to_hex()))
+            .bind(e.event.as_ref().map(|ev| ev.kind.as_str()))
+            .bind(e.event.as_ref().map(Event::canonical_facts));
     }
     q
 }

@@ -9,7 +9,7 @@ use tokio::task::JoinHandle;
 
 use super::*;
 use crate::audit::verify::{verify_all, VerifyOptions};
-use crate::audit::{Outcome, SchemaResult};
+use crate::audit::{Event, EventKind, Outcome, SchemaResult};
 
 fn entry(id: &str) -> Entry {
     Entry::new(id, now_ms(), "GET")
@@ -157,4 +157,57 @@ async fn a_stopped_writer_says_so() {
     let _ = task.await;
     let r = w.record(entry("late")).await;
     assert!(matches!(r, Err(AuditError::Stopped)), "{r:?}");
+}
+
+#[tokio::test]
+async fn events_are_chained_like_requests_and_read_back_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(&dir).await;
+    let w = writer(&store, 16).await;
+    let facts = serde_json::json!({"filter": {"agency": "alpha"}, "returned": 3});
+    let event = Event::new(EventKind::AuditRead, facts.clone()).unwrap();
+    let ev = Entry::event(now_ms(), event.clone()).consumer("oversight");
+    let id = ev.request_id.clone();
+    w.record(entry("r1")).await.unwrap();
+    w.record(ev).await.unwrap();
+    chain_holds(&store, 2).await;
+    let back = store.get(&id).await.unwrap().unwrap();
+    assert_eq!(back.entry.outcome, Outcome::Event);
+    assert_eq!(back.entry.event, Some(event));
+    assert_eq!(back.entry.consumer.as_deref(), Some("oversight"));
+    let json = serde_json::to_value(&back).unwrap();
+    assert_eq!(json["outcome"], "event");
+    assert_eq!(json["event"]["kind"], "audit_read");
+    assert_eq!(json["event"]["facts"], facts);
+    assert!(store
+        .get("r1")
+        .await
+        .unwrap()
+        .unwrap()
+        .entry
+        .event
+        .is_none());
+}
+
+#[tokio::test]
+async fn an_edited_event_fails_verification() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(&dir).await;
+    let w = writer(&store, 16).await;
+    let event = Event::new(EventKind::CatalogChange, serde_json::json!({"digest": "a"})).unwrap();
+    let ev = Entry::event(now_ms(), event);
+    let id = ev.request_id.clone();
+    w.record(ev).await.unwrap();
+    w.record(entry("r2")).await.unwrap();
+    chain_holds(&store, 2).await;
+    sqlx::query("UPDATE audit_records SET event = '{\"digest\":\"b\"}' WHERE request_id = $1")
+        .bind(&id)
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let bad = verify_all(&store, &VerifyOptions::default())
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert!(bad.to_string().contains(&id), "{bad}");
 }
