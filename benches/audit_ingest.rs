@@ -12,10 +12,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use dxgate::audit::chain::payload_hash;
 use dxgate::audit::note::NoteSigner;
 use dxgate::audit::{
-    now_ms, AuditWriter, CheckpointPolicy, Entry, Outcome, SchemaResult, Store, WriterConfig,
+    now_ms, AuditWriter, CheckpointPolicy, Digest, Entry, Outcome, SchemaResult, Store,
+    WriterConfig,
 };
 
 fn env_or(name: &str, default: usize) -> usize {
@@ -26,26 +26,17 @@ fn env_or(name: &str, default: usize) -> usize {
 }
 
 fn entry(i: usize) -> Entry {
-    Entry {
-        request_id: uuid::Uuid::now_v7().to_string(),
-        ts_ms: now_ms(),
-        consumer: Some("svc-portal".into()),
-        agency: Some("moj".into()),
-        dataset: Some("civil-status".into()),
-        method: "GET".into(),
-        purpose: Some("social-benefit-eligibility".into()),
-        outcome: Outcome::Served,
-        status: 200,
-        justification: None,
-        request_schema: SchemaResult::Valid,
-        response_schema: SchemaResult::Valid,
-        request_sha256: Some(payload_hash(format!("citizen_id={i:09}").as_bytes())),
-        response_sha256: Some(payload_hash(format!("response {i}").as_bytes())),
-        latency_us: 850,
-        source_latency_us: Some(610),
-        detail: None,
-        subject_hash: None,
-    }
+    Entry::new(uuid::Uuid::now_v7().to_string(), now_ms(), "GET")
+        .consumer("svc-portal")
+        .dataset("moj", "civil-status")
+        .purpose("social-benefit-eligibility")
+        .outcome(Outcome::Served, 200)
+        .schemas(SchemaResult::Valid, SchemaResult::Valid)
+        .payloads(
+            Some(Digest::sha256(format!("citizen_id={i:09}"))),
+            Some(Digest::sha256(format!("response {i}"))),
+        )
+        .latency(850, Some(610))
 }
 
 struct Report {

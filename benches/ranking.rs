@@ -9,7 +9,8 @@ use std::time::Instant;
 
 use dxgate::audit::chain::record_hash;
 use dxgate::audit::{now_ms, Entry, Outcome, SchemaResult, Store, StoredRecord};
-use dxgate::ranking::rollup::{ConsumerAgencies, Delta, Facts, DAY_MS};
+use dxgate::calendar::DAY_MS;
+use dxgate::ranking::rollup::{ConsumerAgencies, Delta, Facts};
 use dxgate::ranking::{engine, inputs, rollup_store};
 
 const AGENCIES: usize = 93;
@@ -143,33 +144,23 @@ async fn rollup_throughput(store: &Store, n: i64, now: i64) -> f64 {
     let mut batch = Vec::with_capacity(1000);
     for i in 0..n {
         let (o, schema) = outcome(i as u64 * 2_654_435_761);
-        let e = Entry {
-            request_id: format!("bench-{i:012}"),
-            ts_ms: now - (n - i),
-            consumer: Some(format!("consumer-{}", i % 400)),
-            agency: Some(agency_id((i % AGENCIES as i64) as usize)),
-            dataset: Some(format!("ds-{}", i % DATASETS as i64)),
-            method: "GET".into(),
-            purpose: Some("bench".into()),
-            outcome: o,
-            status: 200,
-            justification: None,
-            request_schema: SchemaResult::Valid,
-            response_schema: schema,
-            request_sha256: None,
-            response_sha256: None,
-            latency_us: i % 900_000,
-            source_latency_us: None,
-            detail: None,
-            subject_hash: None,
-        };
+        let e = Entry::new(format!("bench-{i:012}"), now - (n - i), "GET")
+            .consumer(format!("consumer-{}", i % 400))
+            .dataset(
+                agency_id((i % AGENCIES as i64) as usize),
+                format!("ds-{}", i % DATASETS as i64),
+            )
+            .purpose("bench")
+            .outcome(o, 200)
+            .schemas(SchemaResult::Valid, schema)
+            .latency(i % 900_000, None);
         let seq = head.seq + 1;
         let hash = record_hash(&head.hash, "bench", seq, &e);
         batch.push(StoredRecord {
             node_id: "bench".into(),
             seq,
-            prev_hash: head.hash.clone(),
-            hash: hash.clone(),
+            prev_hash: head.hash,
+            hash,
             entry: e,
         });
         head.seq = seq;

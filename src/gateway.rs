@@ -82,7 +82,7 @@ impl Gateway {
     pub fn catalog_body(&self) -> Bytes {
         let s = self.state.load();
         s.runtime
-            .catalog_body(|| crate::server::catalog_api::render(&s.catalog))
+            .catalog_body(|| crate::server::api::catalog::render(&s.catalog))
     }
 
     /// Put a new snapshot in force (configuration already validated, runtime carried over).

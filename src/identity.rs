@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 pub use api_key::{authenticate, AuthError};
-pub use caller::{Authenticator, Caller, Via};
+pub use caller::{Authenticator, Caller};
 pub use cert::{normalize_dn, PeerCert};
 pub use jwt::{JwtVerifier, TokenError};
 pub use rate::{KeyedLimiter, Limiter, Rate, Throttled, TokioClock};

@@ -13,6 +13,7 @@
 //! - [`identity`]: who is calling — API keys, eID tokens (JWT/JWKS) and mTLS client certificates
 //!   to [`identity::Consumer`]s or citizens; rate limits.
 //! - [`crypto`]: the one rustls crypto provider (ring) and PEM key material.
+//! - [`calendar`]: UTC dates, days and months (on `jiff`).
 //! - [`policy`]: share, refuse (with a [`policy::Justification`]) or exempt.
 //! - [`validate`]: compiled JSON Schemas, query-string → JSON, errors as JSON pointers.
 //! - [`source`]: the agency sources — pooled HTTP(S) and read-only SQL, each behind a timeout,
@@ -23,9 +24,9 @@
 //!   writer, signed checkpoints, inclusion proofs, the store (SQLite or partitioned PostgreSQL),
 //!   archiving and `audit verify`.
 //! - [`ranking`]: the public readiness ranking — rollups, indicators, snapshots, renderers.
-//! - [`oversight`]: reviews of refusals by the competent authority, its API and page.
-//! - [`server`]: the hyper listener (TLS, mTLS, limits), the router, `/openapi.json`, the request pipeline and
-//!   problem+json.
+//! - [`oversight`]: reviews of refusals by the competent authority, and the refusal list.
+//! - [`server`]: the hyper listener (TLS, mTLS, limits), the route table, the HTTP handlers
+//!   (`server::api`), the request pipeline, caller authentication and problem+json.
 //! - [`telemetry`]: `/metrics`, JSON logs, OpenTelemetry traces and metrics over OTLP.
 //! - [`gateway`]: the shared state one server runs with (one configuration + runtime snapshot),
 //!   starting and stopping it with its background tasks, and hot reload.
@@ -34,6 +35,7 @@
 #![forbid(unsafe_code)]
 
 pub mod audit;
+pub mod calendar;
 pub mod commands;
 pub mod config;
 pub mod crypto;

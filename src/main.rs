@@ -4,7 +4,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
+use dxgate::commands::{RankingArgs, VerifyArgs};
 
 /// mimalloc: the request path allocates many small, short-lived buffers; glibc malloc showed up
 /// at ~10% of CPU in profiles under load (docs/benchmarks.md).
@@ -19,40 +20,37 @@ struct Cli {
     command: Command,
 }
 
+/// `--config DIR`, shared by every subcommand that reads the configuration.
+#[derive(Args)]
+struct Config {
+    /// Configuration directory.
+    #[arg(long = "config", value_name = "CONFIG", default_value = ".")]
+    dir: PathBuf,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run the gateway on DIR's dxgate.toml, policies/ and schemas/.
     Serve {
-        /// Configuration directory.
-        #[arg(long, default_value = ".")]
-        config: PathBuf,
+        #[command(flatten)]
+        config: Config,
     },
     /// Validate the whole catalogue; exit 1 listing every problem.
     Check {
-        #[arg(long, default_value = ".")]
-        config: PathBuf,
+        #[command(flatten)]
+        config: Config,
     },
     /// Run the demo agency HTTP APIs the bundled catalogue's HTTP datasets point at.
     DemoAgencies {
-        #[arg(long, default_value = ".")]
-        config: PathBuf,
+        #[command(flatten)]
+        config: Config,
     },
     /// Compute the readiness ranking from the store and print it.
     Ranking {
-        #[arg(long, default_value = ".")]
-        config: PathBuf,
-        /// Output format: table, json or csv.
-        #[arg(long, default_value = "table")]
-        format: String,
-        /// Window in whole days, e.g. 30d (default: [ranking] window, 90d).
-        #[arg(long)]
-        window: Option<String>,
-        /// Drop the rollups and recompute them from the raw audit records first.
-        #[arg(long)]
-        rebuild: bool,
-        /// Check the rollups against a full recompute from the raw records; exit 1 if they differ.
-        #[arg(long)]
-        verify: bool,
+        #[command(flatten)]
+        config: Config,
+        #[command(flatten)]
+        args: RankingArgs,
     },
     /// Audit log tools.
     Audit {
@@ -66,31 +64,20 @@ enum AuditCommand {
     /// Verify every hash chain, Merkle tree and checkpoint signature; exit 1 naming the first
     /// bad record or checkpoint.
     Verify {
-        #[arg(long, default_value = ".")]
-        config: PathBuf,
-        /// Also trust this verifier key (`<name>+<hash>+<key>`); repeatable.
-        #[arg(long = "key")]
-        keys: Vec<String>,
-        /// A checkpoint note saved earlier: the log must still contain it; repeatable.
-        #[arg(long = "checkpoint")]
-        checkpoints: Vec<PathBuf>,
-        /// Re-read and check the archived segment files too.
-        #[arg(long)]
-        archive_files: bool,
-        /// Only walk records after each chain's last signed checkpoint before this UTC date
-        /// (YYYY-MM-DD); the checkpoint vouches for the rest.
-        #[arg(long)]
-        since: Option<String>,
+        #[command(flatten)]
+        config: Config,
+        #[command(flatten)]
+        args: VerifyArgs,
     },
     /// Print the checkpoint verifier key (creating the signing key if missing).
     Key {
-        #[arg(long, default_value = ".")]
-        config: PathBuf,
+        #[command(flatten)]
+        config: Config,
     },
     /// Move each chain's records from before DATE into segment files; the chain stays whole.
     Archive {
-        #[arg(long, default_value = ".")]
-        config: PathBuf,
+        #[command(flatten)]
+        config: Config,
         /// UTC date YYYY-MM-DD; records before it are archived (whole 256-record blocks).
         #[arg(long)]
         before: String,
@@ -119,47 +106,22 @@ fn main() -> ExitCode {
         }
     };
     let result = runtime.block_on(async {
+        use dxgate::commands;
         match cli.command {
-            Command::Serve { config } => dxgate::commands::serve(&config, &otel).await,
-            Command::Check { config } => dxgate::commands::check(&config).await,
-            Command::DemoAgencies { config } => dxgate::commands::demo_agencies(&config).await,
-            Command::Ranking {
-                config,
-                format,
-                window,
-                rebuild,
-                verify,
-            } => {
-                let args = dxgate::commands::RankingArgs {
-                    format,
-                    window,
-                    rebuild,
-                    verify,
-                };
-                dxgate::commands::ranking(&config, &args).await
-            }
+            Command::Serve { config } => commands::serve(&config.dir, &otel).await,
+            Command::Check { config } => commands::check(&config.dir).await,
+            Command::DemoAgencies { config } => commands::demo_agencies(&config.dir).await,
+            Command::Ranking { config, args } => commands::ranking(&config.dir, &args).await,
             Command::Audit { command } => match command {
-                AuditCommand::Verify {
-                    config,
-                    keys,
-                    checkpoints,
-                    archive_files,
-                    since,
-                } => {
-                    let args = dxgate::commands::VerifyArgs {
-                        keys,
-                        checkpoints,
-                        archive_files,
-                        since,
-                    };
-                    dxgate::commands::audit_verify(&config, &args).await
+                AuditCommand::Verify { config, args } => {
+                    commands::audit_verify(&config.dir, &args).await
                 }
-                AuditCommand::Key { config } => dxgate::commands::audit_key(&config).await,
+                AuditCommand::Key { config } => commands::audit_key(&config.dir).await,
                 AuditCommand::Archive { config, before } => {
-                    dxgate::commands::audit_archive(&config, &before).await
+                    commands::audit_archive(&config.dir, &before).await
                 }
                 AuditCommand::CheckInclusion { proof, key } => {
-                    dxgate::commands::audit_check_inclusion(&proof, key.as_deref())
+                    commands::audit_check_inclusion(&proof, key.as_deref())
                 }
             },
         }

@@ -5,15 +5,16 @@
 //! # Layout
 //! - [`reviews`]: the append-only, hash-chained review log (never an UPDATE of a verdict).
 //! - [`refusals`]: refusals from the audit log with their current review, filtered and scoped.
-//! - [`api`]: `GET /v1/oversight/refusals`, `POST /v1/oversight/refusals/{request_id}/review`.
-//! - [`page`]: `/oversight`, a page that calls that API with a key typed into it.
+//!
+//! The HTTP side (`/v1/oversight/…` and the `/oversight` page) is the server's
+//! (`server/api/oversight.rs`); this module knows nothing of requests and responses.
 
-pub mod api;
-pub mod page;
 pub mod refusals;
 pub mod reviews;
 
-pub use reviews::{current_verdicts, NewReview, Review, ReviewError, Verdict, VerdictFact};
+pub use reviews::{
+    current_verdicts, InvalidReview, NewReview, Review, ReviewError, Verdict, VerdictFact,
+};
 
 /// A refusal should be reviewed within this many days of being recorded.
 pub const REVIEW_WITHIN_DAYS: i64 = 30;

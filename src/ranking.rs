@@ -8,13 +8,12 @@
 //!   [`mandates`]: mandated datasets met, late, overdue or pending.
 //! - [`model`]: the published [`Ranking`]; [`snapshot`]: daily history and trends.
 //! - [`service`]: background rollups and the cache behind the public pages.
-//! - [`render`]: table, CSV, JSON and the HTML page; [`http`]: `/public/*`.
+//! - [`render`]: table, CSV, JSON and the HTML page (served at `/public/*` by the server).
 //!
 //! The raw audit records stay the source of truth: the rollups can be dropped at any time and
 //! a full recompute gives the same numbers.
 
 pub mod engine;
-pub mod http;
 pub mod indicators;
 pub mod inputs;
 pub mod mandates;
@@ -52,13 +51,9 @@ pub struct BadWindow(pub String);
 /// Parse `30d` / `90 days` into whole days.
 pub fn parse_window(s: &str) -> Result<u32, BadWindow> {
     let d = humantime::parse_duration(s.trim()).map_err(|_| BadWindow(s.to_owned()))?;
-    let secs = d.as_secs();
-    if secs == 0 || secs % 86_400 != 0 || d.subsec_nanos() != 0 {
-        return Err(BadWindow(s.to_owned()));
-    }
-    u32::try_from(secs / 86_400)
-        .ok()
-        .filter(|d| *d <= MAX_WINDOW_DAYS)
+    crate::calendar::exact_days(d)
+        .and_then(|n| u32::try_from(n).ok())
+        .filter(|n| (1..=MAX_WINDOW_DAYS).contains(n))
         .ok_or_else(|| BadWindow(s.to_owned()))
 }
 

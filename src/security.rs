@@ -16,7 +16,8 @@ pub struct SecurityEvents {
     pub rate_limited: AtomicU64,
     /// Requests answered 503 because a source's circuit breaker was open.
     pub circuit_open_rejections: AtomicU64,
-    /// Data requests whose credentials were missing or invalid.
+    /// Requests to any API answered 401: credentials missing or invalid, or a citizen's eID
+    /// token on a data request.
     pub auth_failures: AtomicU64,
     /// Listener certificate reloads that succeeded / failed (the old one stays in use).
     pub tls_reloads: AtomicU64,

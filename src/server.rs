@@ -5,17 +5,15 @@
 //! handshake runs in the connection's own task, bounded by `[tls] handshake_timeout`, so a slow
 //! or silent client never holds up the accept loop. A verified client certificate is attached to
 //! every request of its connection as an `Arc<PeerCert>` extension.
+//!
+//! Each request goes to `router`, which picks its handler ([`api`] or the data `pipeline`)
+//! and renders whatever problem the handler returns — the one place errors become responses.
 
-pub mod audit_api;
+pub mod api;
 pub(crate) mod caller;
-pub mod catalog_api;
-pub mod checkpoint_api;
-mod health;
-mod me_api;
-pub mod openapi;
 pub(crate) mod pipeline;
 pub mod problem;
-mod router;
+pub(crate) mod router;
 pub mod tls;
 
 use std::future::Future;
@@ -115,10 +113,12 @@ async fn serve<S>(
         // Each request runs in its own task so a client that disconnects cannot cancel the
         // pipeline halfway: the request still gets its audit record.
         async move {
-            let handle = tokio::spawn(async move { router::route(gw, req, peer).await });
+            let handle = tokio::spawn(async move { router::route(gw, req).await });
             Ok::<_, std::convert::Infallible>(handle.await.unwrap_or_else(|_| {
-                problem::Problem::new(problem::ProblemKind::Internal, "the request handler failed")
-                    .render(None)
+                router::respond(Err(problem::Problem::new(
+                    problem::ProblemKind::Internal,
+                    "the request handler failed",
+                )))
             }))
         }
     });

@@ -1,5 +1,5 @@
-//! Observability: counters and histograms kept in atomics ([`Metrics`]), rendered as Prometheus
-//! text at `/metrics`, and OpenTelemetry traces and metrics exported over OTLP/HTTP when the
+//! Observability: counters and histograms kept in atomics ([`Metrics`]), encoded as Prometheus
+//! text at `/metrics` by `prometheus-client`, and OpenTelemetry traces and metrics exported over OTLP/HTTP when the
 //! standard `OTEL_*` environment variables ask for it.
 
 mod histogram;
@@ -10,4 +10,4 @@ mod prometheus;
 pub use histogram::Histogram;
 pub use metrics::{Metrics, SourceHealth};
 pub use otel::{init, register_otel_metrics, OtelGuard};
-pub use prometheus::render;
+pub use prometheus::{render, source_health, SourceSample, CONTENT_TYPE as METRICS_CONTENT_TYPE};

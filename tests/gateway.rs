@@ -19,6 +19,8 @@ mod crash;
 mod deploy;
 #[path = "gateway/eid.rs"]
 mod eid;
+#[path = "gateway/filters.rs"]
+mod filters;
 #[path = "gateway/openapi.rs"]
 mod openapi;
 #[path = "gateway/operations.rs"]
@@ -39,6 +41,8 @@ mod ranking_store;
 mod replicas;
 #[path = "gateway/retention.rs"]
 mod retention;
+#[path = "gateway/routing.rs"]
+mod routing;
 #[path = "gateway/security.rs"]
 mod security;
 #[path = "gateway/source_faults.rs"]

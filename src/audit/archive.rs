@@ -11,17 +11,17 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
+use sha2::{Digest as _, Sha256};
 
 use super::chain::{record_hash, GENESIS};
 use super::checkpoint::{origin_for, Checkpoint};
-use super::merkle::{to_hex, STORED_LEVEL};
+use super::merkle::STORED_LEVEL;
 use super::note::NoteSigner;
 use super::{
-    now_ms, Entry, Outcome, RecordedJustification, SchemaResult, SegmentRow, Store, StoreError,
+    now_ms, Digest, Entry, Event, EventKind, Outcome, SchemaResult, SegmentRow, Store, StoreError,
     StoredRecord,
 };
-use crate::policy::JustificationStatus;
+use crate::policy::Justification;
 
 /// Records read per round trip.
 const PAGE: i64 = 10_000;
@@ -63,10 +63,10 @@ pub async fn archive_before(
     let mut segments = Vec::new();
     for node in store.nodes().await? {
         let (mut seq, mut prev) = match store.segments(&node).await?.last() {
-            Some(s) => (s.last_seq, s.last_hash.clone()),
-            None => (0, GENESIS.to_owned()),
+            Some(s) => (s.last_seq, s.last_hash),
+            None => (0, GENESIS),
         };
-        let (first, seg_prev) = (seq + 1, prev.clone());
+        let (first, seg_prev) = (seq + 1, prev);
         let end = match store.first_seq_since(&node, cutoff_ms, seq).await? {
             Some(s) => s - 1,
             None => store.head(&node).await?.seq,
@@ -118,12 +118,12 @@ pub async fn archive_before(
             last_seq: last,
             prev_hash: seg_prev,
             last_hash: prev,
-            root_hash: to_hex(&root),
+            root_hash: root,
             min_ts_ms: Some(min_ts),
             max_ts_ms: Some(max_ts),
             archived_ms: now_ms(),
             location: path.display().to_string(),
-            file_sha256: hex::encode(sha.finalize()),
+            file_sha256: Digest::from_bytes(sha.finalize().into()),
             checkpoint,
         });
     }
@@ -137,13 +137,13 @@ pub async fn archive_before(
 /// Re-read a segment's file: its digest, and every record's hash and link.
 pub fn verify_file(seg: &SegmentRow) -> Result<(), String> {
     let bytes = std::fs::read(&seg.location).map_err(|e| format!("{}: {e}", seg.location))?;
-    if hex::encode(Sha256::digest(&bytes)) != seg.file_sha256 {
+    if Digest::sha256(&bytes) != seg.file_sha256 {
         return Err(format!(
             "{} was changed since it was archived",
             seg.location
         ));
     }
-    let mut prev = seg.prev_hash.clone();
+    let mut prev = seg.prev_hash;
     let mut seq = seg.first_seq - 1;
     for line in bytes.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
         let r: ArchivedRecord =
@@ -191,40 +191,33 @@ struct ArchivedRecord {
     purpose: Option<String>,
     outcome: String,
     status: u16,
-    justification: Option<ArchivedJustification>,
+    justification: Option<Justification>,
     request_schema: String,
     response_schema: String,
-    request_sha256: Option<String>,
-    response_sha256: Option<String>,
+    request_sha256: Option<Digest>,
+    response_sha256: Option<Digest>,
     latency_us: i64,
     source_latency_us: Option<i64>,
     detail: Option<String>,
     /// Present only on records of datasets that declare a subject field.
     #[serde(default)]
-    subject_hash: Option<String>,
-    prev_hash: String,
-    hash: String,
+    subject_hash: Option<Digest>,
+    /// Present only on event records.
+    #[serde(default)]
+    event: Option<ArchivedEvent>,
+    prev_hash: Digest,
+    hash: Digest,
 }
 
+/// An event as [`StoredRecord`]'s JSON writes it.
 #[derive(Deserialize)]
-struct ArchivedJustification {
-    legal_basis: Option<String>,
-    reason: Option<String>,
-    decided_by: String,
-    status: String,
+struct ArchivedEvent {
+    kind: String,
+    facts: serde_json::Value,
 }
 
 impl ArchivedRecord {
     fn into_stored(self) -> Option<StoredRecord> {
-        let justification = match self.justification {
-            None => None,
-            Some(j) => Some(RecordedJustification {
-                legal_basis: j.legal_basis,
-                reason: j.reason,
-                decided_by: j.decided_by,
-                status: JustificationStatus::parse(&j.status)?,
-            }),
-        };
         Some(StoredRecord {
             node_id: self.node_id,
             seq: self.seq,
@@ -240,7 +233,7 @@ impl ArchivedRecord {
                 purpose: self.purpose,
                 outcome: Outcome::parse(&self.outcome)?,
                 status: self.status,
-                justification,
+                justification: self.justification,
                 request_schema: SchemaResult::parse(&self.request_schema)?,
                 response_schema: SchemaResult::parse(&self.response_schema)?,
                 request_sha256: self.request_sha256,
@@ -249,22 +242,42 @@ impl ArchivedRecord {
                 source_latency_us: self.source_latency_us,
                 detail: self.detail,
                 subject_hash: self.subject_hash,
+                event: match self.event {
+                    None => None,
+                    Some(ev) => Some(Event::new(EventKind::parse(&ev.kind)?, ev.facts).ok()?),
+                },
             },
         })
     }
 }
 
-/// Unix milliseconds of 00:00 UTC on `YYYY-MM-DD`.
-pub fn parse_date_ms(s: &str) -> Option<i64> {
-    let b = s.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return None;
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What an archive file holds (a record's JSON) reads back as the same record, events too.
+    #[test]
+    fn archived_records_read_back_whole() {
+        let event = Event::new(
+            EventKind::RejectionSummary,
+            serde_json::json!({"count": 12, "client": "203.0.113.0/24"}),
+        )
+        .unwrap();
+        for entry in [
+            Entry::new("r1", 5, "GET").outcome(Outcome::Served, 200),
+            Entry::event(6, event).consumer("portal"),
+        ] {
+            let hash = record_hash(&GENESIS, "n1", 1, &entry);
+            let stored = StoredRecord {
+                node_id: "n1".into(),
+                seq: 1,
+                prev_hash: GENESIS,
+                hash,
+                entry,
+            };
+            let json = serde_json::to_string(&stored).unwrap();
+            let back: ArchivedRecord = serde_json::from_str(&json).unwrap();
+            assert_eq!(back.into_stored(), Some(stored));
+        }
     }
-    let y: i64 = s[0..4].parse().ok()?;
-    let m: i64 = s[5..7].parse().ok()?;
-    let d: i64 = s[8..10].parse().ok()?;
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
-        return None;
-    }
-    Some(super::store::days_from_civil(y, m, d) * 86_400_000)
 }

@@ -3,15 +3,15 @@
 //! `hash = SHA-256("dxgate-audit-v1" ‖ prev_hash ‖ node_id ‖ seq ‖ every field)`, each field
 //! length-prefixed (absent fields have their own marker) so no two records encode alike.
 //! Each gateway replica (node) keeps its own chain; the first record links to [`GENESIS`].
-//! Fields added later (`subject_hash`) are appended, tagged, only when present, so records
-//! without them hash exactly as before.
+//! Fields added later (`subject_hash`, `event`) are appended, tagged, only when present, so
+//! records without them hash exactly as before.
 
-use sha2::{Digest, Sha256};
+use sha2::{Digest as _, Sha256};
 
-use super::Entry;
+use super::{Digest, Entry};
 
-/// `prev_hash` of the first record of every chain: 64 hex zeros.
-pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+/// `prev_hash` of the first record of every chain: all zeros (64 hex zeros when written).
+pub const GENESIS: Digest = Digest::ZERO;
 
 const DOMAIN: &[u8] = b"dxgate-audit-v1";
 
@@ -19,23 +19,25 @@ const DOMAIN: &[u8] = b"dxgate-audit-v1";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Head {
     pub seq: i64,
-    pub hash: String,
+    pub hash: Digest,
 }
 
 impl Head {
     pub fn genesis() -> Head {
         Head {
             seq: 0,
-            hash: GENESIS.to_owned(),
+            hash: GENESIS,
         }
     }
 }
 
-/// Hash of `entry` at position `seq` of `node_id`'s chain, following `prev_hash`.
-pub fn record_hash(prev_hash: &str, node_id: &str, seq: i64, e: &Entry) -> String {
+/// Hash of `entry` at position `seq` of `node_id`'s chain, following `prev_hash`. Hashes
+/// inside the record (`prev_hash`, payload and subject hashes) enter as their 64 hex digits,
+/// as they always have.
+pub fn record_hash(prev_hash: &Digest, node_id: &str, seq: i64, e: &Entry) -> Digest {
     let mut h = Sha256::new();
     h.update(DOMAIN);
-    field(&mut h, Some(prev_hash));
+    digest_field(&mut h, Some(prev_hash));
     field(&mut h, Some(node_id));
     h.update(seq.to_be_bytes());
     field(&mut h, Some(&e.request_id));
@@ -51,16 +53,16 @@ pub fn record_hash(prev_hash: &str, node_id: &str, seq: i64, e: &Entry) -> Strin
         None => h.update([0u8]),
         Some(j) => {
             h.update([1u8]);
-            field(&mut h, j.legal_basis.as_deref());
-            field(&mut h, j.reason.as_deref());
+            field(&mut h, j.legal_basis());
+            field(&mut h, j.reason());
             field(&mut h, Some(&j.decided_by));
-            field(&mut h, Some(j.status.as_str()));
+            field(&mut h, Some(j.status().as_str()));
         }
     }
     field(&mut h, Some(e.request_schema.as_str()));
     field(&mut h, Some(e.response_schema.as_str()));
-    field(&mut h, e.request_sha256.as_deref());
-    field(&mut h, e.response_sha256.as_deref());
+    digest_field(&mut h, e.request_sha256.as_ref());
+    digest_field(&mut h, e.response_sha256.as_ref());
     h.update(e.latency_us.to_be_bytes());
     match e.source_latency_us {
         None => h.update([0u8]),
@@ -72,75 +74,71 @@ pub fn record_hash(prev_hash: &str, node_id: &str, seq: i64, e: &Entry) -> Strin
     field(&mut h, e.detail.as_deref());
     if let Some(s) = &e.subject_hash {
         h.update(b"subject_hash");
-        field(&mut h, Some(s));
+        digest_field(&mut h, Some(s));
     }
-    hex::encode(h.finalize())
+    if let Some(ev) = &e.event {
+        h.update(b"event");
+        field(&mut h, Some(ev.kind.as_str()));
+        field(&mut h, Some(&ev.canonical_facts()));
+    }
+    Digest::from_bytes(h.finalize().into())
 }
 
 fn field(h: &mut Sha256, v: Option<&str>) {
+    bytes_field(h, v.map(str::as_bytes));
+}
+
+/// A hash field: its 64 hex digits, length-prefixed like any text.
+fn digest_field(h: &mut Sha256, v: Option<&Digest>) {
+    bytes_field(h, v.map(Digest::hex_bytes).as_ref().map(|b| &b[..]));
+}
+
+fn bytes_field(h: &mut Sha256, v: Option<&[u8]>) {
     match v {
         None => h.update(u32::MAX.to_be_bytes()),
         Some(s) => {
             h.update((s.len() as u32).to_be_bytes());
-            h.update(s.as_bytes());
+            h.update(s);
         }
     }
-}
-
-/// Hex SHA-256 of a payload.
-pub fn payload_hash(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::audit::{Outcome, SchemaResult};
+    use crate::policy::{Justification, Text};
 
     pub(crate) fn entry() -> Entry {
-        Entry {
-            request_id: "r1".into(),
-            ts_ms: 1,
-            consumer: Some("c".into()),
-            agency: Some("a".into()),
-            dataset: Some("d".into()),
-            method: "GET".into(),
-            purpose: Some("p".into()),
-            outcome: Outcome::Served,
-            status: 200,
-            justification: None,
-            request_schema: SchemaResult::Valid,
-            response_schema: SchemaResult::Valid,
-            request_sha256: None,
-            response_sha256: None,
-            latency_us: 10,
-            source_latency_us: Some(5),
-            detail: None,
-            subject_hash: None,
-        }
+        Entry::new("r1", 1, "GET")
+            .consumer("c")
+            .dataset("a", "d")
+            .purpose("p")
+            .outcome(Outcome::Served, 200)
+            .schemas(SchemaResult::Valid, SchemaResult::Valid)
+            .latency(10, Some(5))
     }
 
     #[test]
     fn every_field_changes_the_hash() {
-        let base = record_hash(GENESIS, "n", 1, &entry());
-        assert_eq!(base, record_hash(GENESIS, "n", 1, &entry()));
-        assert_ne!(base, record_hash(GENESIS, "n", 2, &entry()));
-        assert_ne!(base, record_hash(GENESIS, "m", 1, &entry()));
+        let base = record_hash(&GENESIS, "n", 1, &entry());
+        assert_eq!(base, record_hash(&GENESIS, "n", 1, &entry()));
+        assert_ne!(base, record_hash(&GENESIS, "n", 2, &entry()));
+        assert_ne!(base, record_hash(&GENESIS, "m", 1, &entry()));
         let mut e = entry();
         e.consumer = None;
-        assert_ne!(base, record_hash(GENESIS, "n", 1, &e));
+        assert_ne!(base, record_hash(&GENESIS, "n", 1, &e));
         let mut e = entry();
         e.consumer = Some(String::new());
-        assert_ne!(base, record_hash(GENESIS, "n", 1, &e));
+        assert_ne!(base, record_hash(&GENESIS, "n", 1, &e));
         let mut e = entry();
         e.status = 403;
-        assert_ne!(base, record_hash(GENESIS, "n", 1, &e));
+        assert_ne!(base, record_hash(&GENESIS, "n", 1, &e));
         let mut e = entry();
         e.source_latency_us = None;
-        assert_ne!(base, record_hash(GENESIS, "n", 1, &e));
-        let mut e = entry();
-        e.subject_hash = Some("ab".into());
-        assert_ne!(base, record_hash(GENESIS, "n", 1, &e));
+        assert_ne!(base, record_hash(&GENESIS, "n", 1, &e));
+        let e = entry().subject_hash(Digest::sha256(b"s"));
+        assert_ne!(base, record_hash(&GENESIS, "n", 1, &e));
     }
 
     /// `record_hash(GENESIS, "n", 1, &entry())` computed before `subject_hash` existed.
@@ -150,9 +148,39 @@ mod tests {
     fn records_without_subject_hash_hash_as_before() {
         // Pinned before `subject_hash` existed: existing chains must stay valid.
         assert_eq!(
-            record_hash(GENESIS, "n", 1, &entry()),
+            record_hash(&GENESIS, "n", 1, &entry()).to_hex(),
             PINNED_V1_HASH,
             "the canonical encoding of records without subject_hash changed"
+        );
+    }
+
+    /// Pinned with the encoding as it was when hashes travelled as hex strings and the
+    /// justification had its own record type: every optional field present.
+    #[test]
+    fn records_with_every_field_hash_as_before() {
+        let e = entry()
+            .outcome(Outcome::Refused, 403)
+            .justification(Justification::justified(
+                Text::new("Art. 7").unwrap(),
+                Text::new("court order").unwrap(),
+                "policy:a/d#1",
+            ))
+            .payloads(
+                Some(Digest::sha256(b"citizen_id=001")),
+                Some(Digest::sha256(b"{}")),
+            )
+            .subject_hash(Digest::sha256(b"subject"))
+            .detail("no");
+        assert_eq!(
+            record_hash(&Digest::sha256(b"prev"), "n", 7, &e).to_hex(),
+            "3f524c43a37e756cf117e08c9b9f701311d762baa622aa073ba208adec3a184b"
+        );
+        let e = entry()
+            .outcome(Outcome::Refused, 451)
+            .justification(Justification::unjustified("source:a/d"));
+        assert_eq!(
+            record_hash(&GENESIS, "n", 2, &e).to_hex(),
+            "19f6896c2f4e516f0a06ef6addc9f8ac11612655aa125306b8c591e221aa2c6b"
         );
     }
 }

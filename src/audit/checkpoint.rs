@@ -12,15 +12,15 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use serde::Serialize;
 
-use super::merkle::{from_hex, to_hex, Hash};
 use super::note::{NoteError, NoteSigner, NoteVerifier};
+use super::Digest;
 
 /// A checkpoint body: which log, how many records, which root.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Checkpoint {
     pub origin: String,
     pub size: u64,
-    pub root: Hash,
+    pub root: Digest,
 }
 
 /// The origin line of `node_id`'s chain.
@@ -35,7 +35,7 @@ impl Checkpoint {
             "{}\n{}\n{}\n",
             self.origin,
             self.size,
-            B64.encode(self.root)
+            B64.encode(self.root.as_bytes())
         )
     }
 
@@ -58,11 +58,12 @@ impl Checkpoint {
         let size = size
             .parse()
             .map_err(|_| NoteError::BadNote("tree size out of range"))?;
-        let root: Hash = B64
+        let root: [u8; 32] = B64
             .decode(root)
             .ok()
             .and_then(|b| b.try_into().ok())
             .ok_or(NoteError::BadNote("root hash must be 32 bytes of base64"))?;
+        let root = Digest::from_bytes(root);
         Ok(Checkpoint {
             origin: origin.to_owned(),
             size,
@@ -98,10 +99,10 @@ impl Checkpoint {
 pub struct SignedCheckpoint {
     pub node_id: String,
     pub tree_size: i64,
-    /// Hex Merkle root (the note carries it in base64).
-    pub root_hash: String,
-    /// Hex hash of the chain's last record at this size.
-    pub head_hash: String,
+    /// The Merkle root (the note carries it in base64).
+    pub root_hash: Digest,
+    /// Hash of the chain's last record at this size.
+    pub head_hash: Digest,
     /// When it was signed, Unix milliseconds.
     pub ts_ms: i64,
     /// The complete signed note.
@@ -115,8 +116,8 @@ impl SignedCheckpoint {
         origin_prefix: &str,
         node_id: &str,
         size: u64,
-        root: Hash,
-        head_hash: &str,
+        root: Digest,
+        head_hash: Digest,
         ts_ms: i64,
     ) -> SignedCheckpoint {
         let cp = Checkpoint {
@@ -127,16 +128,11 @@ impl SignedCheckpoint {
         SignedCheckpoint {
             node_id: node_id.to_owned(),
             tree_size: size as i64,
-            root_hash: to_hex(&root),
-            head_hash: head_hash.to_owned(),
+            root_hash: root,
+            head_hash,
             ts_ms,
             note: cp.sign(signer),
         }
-    }
-
-    /// The root as bytes, if the stored hex is well-formed.
-    pub fn root(&self) -> Option<Hash> {
-        from_hex(&self.root_hash)
     }
 }
 
@@ -159,11 +155,13 @@ mod tests {
     #[test]
     fn signed_checkpoint_opens_with_its_key_only() {
         let s = NoteSigner::generate("dxgate.test/audit").unwrap();
-        let cp = SignedCheckpoint::new(&s, "dxgate.test/audit", "n1", 5, [7u8; 32], "ab", 1);
+        let root = Digest::from_bytes([7u8; 32]);
+        let head = Digest::sha256(b"head");
+        let cp = SignedCheckpoint::new(&s, "dxgate.test/audit", "n1", 5, root, head, 1);
         let c = Checkpoint::open(&cp.note, &s.verifier()).unwrap();
         assert_eq!(
             (c.origin.as_str(), c.size, c.root),
-            ("dxgate.test/audit/n1", 5, [7u8; 32])
+            ("dxgate.test/audit/n1", 5, root)
         );
         let forged = cp.note.replace("\n5\n", "\n4\n");
         assert!(Checkpoint::open(&forged, &s.verifier()).is_err());

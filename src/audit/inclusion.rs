@@ -12,9 +12,9 @@ use serde::{Deserialize, Serialize};
 
 use super::chain::record_hash;
 use super::checkpoint::{Checkpoint, SignedCheckpoint};
-use super::merkle::{from_hex, leaf_hash, proof_ranges, to_hex, verify_inclusion, Hash};
+use super::merkle::{leaf_hash, proof_ranges, verify_inclusion};
 use super::note::NoteVerifier;
-use super::{Store, StoreError, StoredRecord};
+use super::{Digest, Store, StoreError, StoredRecord};
 
 /// Everything a consumer needs to check one record's inclusion offline.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -24,14 +24,14 @@ pub struct InclusionProof {
     pub seq: i64,
     /// `seq - 1`: the record's leaf index in its chain's tree.
     pub leaf_index: u64,
-    /// Hex chain hash of the record (the leaf's data).
-    pub record_hash: String,
-    /// Hex `SHA-256(0x00 ‖ record_hash)`.
-    pub leaf_hash: String,
+    /// Chain hash of the record (the leaf's data); hex in JSON, like every hash here.
+    pub record_hash: Digest,
+    /// `SHA-256(0x00 ‖ record_hash)`.
+    pub leaf_hash: Digest,
     /// Leaves in the tree the proof is for (the checkpoint's size).
     pub tree_size: u64,
-    /// Hex sibling hashes, innermost first.
-    pub proof: Vec<String>,
+    /// Sibling hashes, innermost first.
+    pub proof: Vec<Digest>,
     /// The signed checkpoint note the proof leads to.
     pub checkpoint: String,
     /// The key that signed it, if the gateway knows it.
@@ -64,16 +64,16 @@ pub async fn prove(
     let n = cp.tree_size as u64;
     let mut proof = Vec::new();
     for (a, b) in proof_ranges(m, n) {
-        proof.push(to_hex(&store.range_hash(&record.node_id, a, b).await?));
+        proof.push(store.range_hash(&record.node_id, a, b).await?);
     }
-    let leaf = leaf_hash(&from_hex(&record.hash).unwrap_or_default());
+    let leaf = leaf_hash(record.hash.as_bytes());
     Ok(InclusionProof {
         request_id: record.entry.request_id.clone(),
         node_id: record.node_id.clone(),
         seq: record.seq,
         leaf_index: m,
-        record_hash: record.hash.clone(),
-        leaf_hash: to_hex(&leaf),
+        record_hash: record.hash,
+        leaf_hash: leaf,
         tree_size: n,
         proof,
         checkpoint: cp.note,
@@ -105,13 +105,8 @@ pub fn check(
             return Err("the record does not hash to the proven leaf".into());
         }
     }
-    let data = from_hex(&p.record_hash).ok_or("record_hash is not 64 hex digits")?;
-    let proof: Vec<Hash> = p
-        .proof
-        .iter()
-        .map(|h| from_hex(h).ok_or("a proof hash is not 64 hex digits"))
-        .collect::<Result<_, _>>()?;
-    if verify_inclusion(p.leaf_index, cp.size, &leaf_hash(&data), &proof, &cp.root) {
+    let leaf = leaf_hash(p.record_hash.as_bytes());
+    if verify_inclusion(p.leaf_index, cp.size, &leaf, &p.proof, &cp.root) {
         Ok(cp)
     } else {
         Err(

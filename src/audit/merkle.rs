@@ -7,35 +7,34 @@
 //! subtree of [`STORED_LEVEL`] or more in `audit_tree`, so any root or proof needs at most a few
 //! stored nodes plus the leaves of two 256-record blocks: O(log n) work, never a full scan.
 
-use sha2::{Digest, Sha256};
+use sha2::{Digest as _, Sha256};
 
-/// A SHA-256 digest.
-pub type Hash = [u8; 32];
+use super::Digest;
 
 /// Perfect subtrees of `2^STORED_LEVEL` leaves (256) or more are stored by the writer; smaller
 /// ones are recomputed from the records' hashes. Archive cuts fall on multiples of 256.
 pub const STORED_LEVEL: u32 = 8;
 
 /// `SHA-256(0x00 ‖ data)`.
-pub fn leaf_hash(data: &[u8]) -> Hash {
+pub fn leaf_hash(data: &[u8]) -> Digest {
     let mut h = Sha256::new();
     h.update([0u8]);
     h.update(data);
-    h.finalize().into()
+    Digest::from_bytes(h.finalize().into())
 }
 
 /// `SHA-256(0x01 ‖ left ‖ right)`.
-pub fn node_hash(left: &Hash, right: &Hash) -> Hash {
+pub fn node_hash(left: &Digest, right: &Digest) -> Digest {
     let mut h = Sha256::new();
     h.update([1u8]);
-    h.update(left);
-    h.update(right);
-    h.finalize().into()
+    h.update(left.as_bytes());
+    h.update(right.as_bytes());
+    Digest::from_bytes(h.finalize().into())
 }
 
 /// The root of the empty tree: `SHA-256("")`.
-pub fn empty_root() -> Hash {
-    Sha256::digest([]).into()
+pub fn empty_root() -> Digest {
+    Digest::sha256([])
 }
 
 /// A perfect, aligned subtree: leaves `[index << level, (index + 1) << level)`.
@@ -81,7 +80,7 @@ pub fn range_parts(a: u64, b: u64) -> Vec<Subtree> {
 }
 
 /// Fold the hashes of a range's parts (as [`range_parts`] lists them) into the range's hash.
-pub fn fold_parts(hashes: &[Hash]) -> Option<Hash> {
+pub fn fold_parts(hashes: &[Digest]) -> Option<Digest> {
     let (last, rest) = hashes.split_last()?;
     Some(rest.iter().rev().fold(*last, |acc, h| node_hash(h, &acc)))
 }
@@ -112,7 +111,13 @@ fn largest_pow2_below(n: u64) -> u64 {
 
 /// Check an inclusion proof (RFC 9162 §2.1.3.2): does `leaf` sit at `index` of the tree of
 /// `size` leaves whose root is `root`?
-pub fn verify_inclusion(index: u64, size: u64, leaf: &Hash, proof: &[Hash], root: &Hash) -> bool {
+pub fn verify_inclusion(
+    index: u64,
+    size: u64,
+    leaf: &Digest,
+    proof: &[Digest],
+    root: &Digest,
+) -> bool {
     if index >= size {
         return false;
     }
@@ -144,12 +149,12 @@ pub fn verify_inclusion(index: u64, size: u64, leaf: &Hash, proof: &[Hash], root
 pub struct Frontier {
     size: u64,
     /// `(level, hash)`, levels strictly decreasing.
-    stack: Vec<(u32, Hash)>,
+    stack: Vec<(u32, Digest)>,
 }
 
 impl Frontier {
     /// A frontier from the hashes of `range_parts(0, size)`.
-    pub fn from_parts(size: u64, hashes: &[Hash]) -> Option<Frontier> {
+    pub fn from_parts(size: u64, hashes: &[Digest]) -> Option<Frontier> {
         let parts = range_parts(0, size);
         if parts.len() != hashes.len() {
             return None;
@@ -170,7 +175,7 @@ impl Frontier {
 
     /// Append one leaf (its leaf hash); every perfect subtree it completes at
     /// [`STORED_LEVEL`] or above is handed to `completed`.
-    pub fn push(&mut self, leaf: Hash, mut completed: impl FnMut(Subtree, Hash)) {
+    pub fn push(&mut self, leaf: Digest, mut completed: impl FnMut(Subtree, Digest)) {
         self.size += 1;
         let mut cur = (0u32, leaf);
         while let Some(&(level, left)) = self.stack.last() {
@@ -193,22 +198,10 @@ impl Frontier {
     }
 
     /// The tree's root (RFC 6962 MTH).
-    pub fn root(&self) -> Hash {
-        let hashes: Vec<Hash> = self.stack.iter().map(|(_, h)| *h).collect();
+    pub fn root(&self) -> Digest {
+        let hashes: Vec<Digest> = self.stack.iter().map(|(_, h)| *h).collect();
         fold_parts(&hashes).unwrap_or_else(empty_root)
     }
-}
-
-/// Hex of a hash, as stored.
-pub fn to_hex(h: &Hash) -> String {
-    hex::encode(h)
-}
-
-/// A hash from 64 hex digits.
-pub fn from_hex(s: &str) -> Option<Hash> {
-    let mut out = [0u8; 32];
-    hex::decode_to_slice(s, &mut out).ok()?;
-    Some(out)
 }
 
 #[cfg(test)]
@@ -216,7 +209,7 @@ mod tests {
     use super::*;
 
     /// Reference MTH straight from RFC 6962 §2.1.
-    fn mth(leaves: &[Hash]) -> Hash {
+    fn mth(leaves: &[Digest]) -> Digest {
         match leaves.len() {
             0 => empty_root(),
             1 => leaves[0],
@@ -227,12 +220,12 @@ mod tests {
         }
     }
 
-    fn leaves(n: u64) -> Vec<Hash> {
+    fn leaves(n: u64) -> Vec<Digest> {
         (0..n).map(|i| leaf_hash(&i.to_be_bytes())).collect()
     }
 
-    fn range_hash(all: &[Hash], a: u64, b: u64) -> Hash {
-        let parts: Vec<Hash> = range_parts(a, b)
+    fn range_hash(all: &[Digest], a: u64, b: u64) -> Digest {
+        let parts: Vec<Digest> = range_parts(a, b)
             .iter()
             .map(|p| mth(&all[p.first_leaf() as usize..(p.first_leaf() + p.leaves()) as usize]))
             .collect();
@@ -242,7 +235,7 @@ mod tests {
     #[test]
     fn rfc6962_empty_root_is_sha256_of_nothing() {
         assert_eq!(
-            to_hex(&empty_root()),
+            empty_root().to_hex(),
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
         );
     }
@@ -280,7 +273,7 @@ mod tests {
         for n in [1u64, 2, 3, 7, 8, 9, 100, 256, 257, 300] {
             let root = mth(&all[..n as usize]);
             for m in [0, n / 2, n - 1] {
-                let proof: Vec<Hash> = proof_ranges(m, n)
+                let proof: Vec<Digest> = proof_ranges(m, n)
                     .iter()
                     .map(|&(a, b)| range_hash(&all, a, b))
                     .collect();
@@ -297,7 +290,9 @@ mod tests {
                 ));
                 let mut bad = proof.clone();
                 if let Some(first) = bad.first_mut() {
-                    first[0] ^= 1;
+                    let mut flipped = *first.as_bytes();
+                    flipped[0] ^= 1;
+                    *first = Digest::from_bytes(flipped);
                     assert!(!verify_inclusion(m, n, &all[m as usize], &bad, &root));
                 }
             }

@@ -1,4 +1,5 @@
-//! The outcome of a request (exactly one per audit record) and schema-check results.
+//! The outcome of a request (exactly one per audit record; `event` for witnessed events) and
+//! schema-check results.
 
 use std::fmt;
 
@@ -22,6 +23,10 @@ pub enum Outcome {
     SourceError,
     /// The source's answer broke the dataset's response schema (blocked).
     InvalidResponse,
+    /// Not a request: a witnessed event (a read of audit data, a summary of rejections, a
+    /// change to the rules). Its record carries an [`Event`](super::Event). Not in
+    /// [`Outcome::ALL`], which lists what can happen to a request.
+    Event,
 }
 
 impl Outcome {
@@ -46,10 +51,15 @@ impl Outcome {
             Outcome::RateLimited => "rate_limited",
             Outcome::SourceError => "source_error",
             Outcome::InvalidResponse => "invalid_response",
+            Outcome::Event => "event",
         }
     }
 
+    /// A request outcome or `event`.
     pub fn parse(s: &str) -> Option<Outcome> {
+        if s == "event" {
+            return Some(Outcome::Event);
+        }
         Outcome::ALL.into_iter().find(|o| o.as_str() == s)
     }
 }

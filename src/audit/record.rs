@@ -1,25 +1,15 @@
-//! One audit record: what the pipeline hands the writer, and what the store gives back.
+//! One audit record: what the pipeline hands the writer ([`Entry`], built with [`Entry::new`]
+//! and its setters), and what the store gives back ([`StoredRecord`]).
 
 use serde::Serialize;
 
-use super::{Outcome, SchemaResult};
-use crate::policy::JustificationStatus;
-
-/// The justification as recorded (policy or source), with whether it was justified at all.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RecordedJustification {
-    pub legal_basis: Option<String>,
-    pub reason: Option<String>,
-    pub decided_by: String,
-    #[serde(serialize_with = "ser_status")]
-    pub status: JustificationStatus,
-}
-
-fn ser_status<S: serde::Serializer>(s: &JustificationStatus, ser: S) -> Result<S::Ok, S::Error> {
-    ser.serialize_str(s.as_str())
-}
+use super::{Digest, Event, Outcome, SchemaResult};
+use crate::policy::Justification;
 
 /// Everything known about one request. Payloads are never stored: only their SHA-256.
+///
+/// Fields are public so the pipeline's phases can fill them in as they learn them; every
+/// record starts from [`Entry::new`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     /// The record's id, also the `Request-Id` header (UUIDv7).
@@ -34,22 +24,123 @@ pub struct Entry {
     pub outcome: Outcome,
     /// HTTP status the consumer receives.
     pub status: u16,
-    pub justification: Option<RecordedJustification>,
+    /// Why it was refused (refusals only).
+    pub justification: Option<Justification>,
     pub request_schema: SchemaResult,
     pub response_schema: SchemaResult,
-    /// Hex SHA-256 of the request payload (query string or body).
-    pub request_sha256: Option<String>,
-    /// Hex SHA-256 of the response payload the consumer receives from the source.
-    pub response_sha256: Option<String>,
+    /// SHA-256 of the request payload (query string or body).
+    pub request_sha256: Option<Digest>,
+    /// SHA-256 of the response payload the consumer receives from the source.
+    pub response_sha256: Option<Digest>,
     /// Time to decide the answer, in microseconds (the audit commit itself excluded).
     pub latency_us: i64,
     /// Time spent waiting on the source, in microseconds.
     pub source_latency_us: Option<i64>,
     /// A short human-readable reason for a "no".
     pub detail: Option<String>,
-    /// Hex HMAC-SHA256 of the data subject's identifier, under the gateway's subject key, when
+    /// HMAC-SHA256 of the data subject's identifier, under the gateway's subject key, when
     /// the dataset declares a `subject_field` (never the identifier itself).
-    pub subject_hash: Option<String>,
+    pub subject_hash: Option<Digest>,
+    /// A witnessed event (outcome [`Outcome::Event`]); `None` on every data request.
+    pub event: Option<Event>,
+}
+
+impl Entry {
+    /// A request that arrived at `ts_ms`: nobody known yet, nothing checked, nothing hashed.
+    /// Outcome `rejected_request`, status 0, until the pipeline (or `.outcome()`) sets them.
+    pub fn new(request_id: impl Into<String>, ts_ms: i64, method: impl Into<String>) -> Entry {
+        Entry {
+            request_id: request_id.into(),
+            ts_ms,
+            consumer: None,
+            agency: None,
+            dataset: None,
+            method: method.into(),
+            purpose: None,
+            outcome: Outcome::RejectedRequest,
+            status: 0,
+            justification: None,
+            request_schema: SchemaResult::NotChecked,
+            response_schema: SchemaResult::NotChecked,
+            request_sha256: None,
+            response_sha256: None,
+            latency_us: 0,
+            source_latency_us: None,
+            detail: None,
+            subject_hash: None,
+            event: None,
+        }
+    }
+
+    /// A witnessed event at `ts_ms` (outcome `event`, status 0, method `EVENT`), with a fresh
+    /// UUIDv7 id. Set the actor with [`Entry::consumer`] and what it concerns with
+    /// [`Entry::dataset`] where that applies.
+    pub fn event(ts_ms: i64, event: Event) -> Entry {
+        let mut e = Entry::new(uuid::Uuid::now_v7().to_string(), ts_ms, "EVENT");
+        e.outcome = Outcome::Event;
+        e.event = Some(event);
+        e
+    }
+
+    pub fn consumer(mut self, consumer: impl Into<String>) -> Entry {
+        self.consumer = Some(consumer.into());
+        self
+    }
+
+    /// The dataset asked for.
+    pub fn dataset(mut self, agency: impl Into<String>, dataset: impl Into<String>) -> Entry {
+        self.agency = Some(agency.into());
+        self.dataset = Some(dataset.into());
+        self
+    }
+
+    pub fn purpose(mut self, purpose: impl Into<String>) -> Entry {
+        self.purpose = Some(purpose.into());
+        self
+    }
+
+    /// What happened, and the HTTP status the consumer got.
+    pub fn outcome(mut self, outcome: Outcome, status: u16) -> Entry {
+        self.outcome = outcome;
+        self.status = status;
+        self
+    }
+
+    pub fn justification(mut self, justification: Justification) -> Entry {
+        self.justification = Some(justification);
+        self
+    }
+
+    /// The request and response schema checks.
+    pub fn schemas(mut self, request: SchemaResult, response: SchemaResult) -> Entry {
+        self.request_schema = request;
+        self.response_schema = response;
+        self
+    }
+
+    /// SHA-256 of the request and response payloads.
+    pub fn payloads(mut self, request: Option<Digest>, response: Option<Digest>) -> Entry {
+        self.request_sha256 = request;
+        self.response_sha256 = response;
+        self
+    }
+
+    /// Total and source latency, in microseconds.
+    pub fn latency(mut self, latency_us: i64, source_latency_us: Option<i64>) -> Entry {
+        self.latency_us = latency_us;
+        self.source_latency_us = source_latency_us;
+        self
+    }
+
+    pub fn detail(mut self, detail: impl Into<String>) -> Entry {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    pub fn subject_hash(mut self, subject_hash: Digest) -> Entry {
+        self.subject_hash = Some(subject_hash);
+        self
+    }
 }
 
 /// An entry as committed: its place in its node's chain and its hashes.
@@ -57,8 +148,8 @@ pub struct Entry {
 pub struct StoredRecord {
     pub node_id: String,
     pub seq: i64,
-    pub prev_hash: String,
-    pub hash: String,
+    pub prev_hash: Digest,
+    pub hash: Digest,
     pub entry: Entry,
 }
 
@@ -88,6 +179,12 @@ impl Serialize for StoredRecord {
         m.serialize_entry("detail", &e.detail)?;
         if let Some(h) = &e.subject_hash {
             m.serialize_entry("subject_hash", h)?;
+        }
+        if let Some(ev) = &e.event {
+            m.serialize_entry(
+                "event",
+                &serde_json::json!({"kind": ev.kind.as_str(), "facts": ev.facts()}),
+            )?;
         }
         m.serialize_entry("prev_hash", &self.prev_hash)?;
         m.serialize_entry("hash", &self.hash)?;

@@ -8,19 +8,22 @@
 //! - [`tree`]: chain heads, stored Merkle subtrees, checkpoints and archived segments.
 //! - [`partitions`]: PostgreSQL monthly partitions of `audit_records`.
 
+mod filter;
 mod partitions;
 mod records;
+#[cfg(test)]
+mod tests;
 mod tree;
 
 use std::path::Path;
 use std::time::Duration;
 
-use sqlx::any::AnyPoolOptions;
-use sqlx::{AnyConnection, AnyPool, Executor};
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyConnection, AnyPool, Executor, Row};
 
-use super::Outcome;
+use super::{Digest, Outcome};
 
-pub use partitions::days_from_civil;
+pub use filter::SqlFilter;
 pub use records::Batch;
 pub use tree::SegmentRow;
 
@@ -76,6 +79,11 @@ const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = &[
         include_str!("migrations/sqlite_0003_partial_refusal_index.sql"),
     ),
     (
+        4,
+        "events",
+        include_str!("migrations/sqlite_0004_events.sql"),
+    ),
+    (
         100,
         "ranking",
         include_str!("../ranking/sql/0100_ranking.sql"),
@@ -107,6 +115,11 @@ const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
         3,
         "partial_refusal_index",
         include_str!("migrations/postgres_0003_partial_refusal_index.sql"),
+    ),
+    (
+        4,
+        "events",
+        include_str!("migrations/postgres_0004_events.sql"),
     ),
     (
         100,
@@ -275,6 +288,25 @@ impl Store {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+impl StoreError {
+    /// Say where a malformed value was found (`record <id>`, `tree node …`).
+    fn within(self, what: impl std::fmt::Display) -> StoreError {
+        match self {
+            StoreError::Corrupt(m) => StoreError::Corrupt(format!("{what}: {m}")),
+            e => e,
+        }
+    }
+}
+
+/// A hash column (stored as 64 hex digits); anything else is a corrupt store.
+fn digest_column<I: sqlx::ColumnIndex<AnyRow> + std::fmt::Display + Copy>(
+    r: &AnyRow,
+    col: I,
+) -> Result<Digest, StoreError> {
+    let s: String = r.try_get(col)?;
+    Digest::from_hex(&s).map_err(|e| StoreError::Corrupt(format!("{col}: {e}")))
 }
 
 /// The file path inside a `sqlite:` URL, if it names a file.

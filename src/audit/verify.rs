@@ -16,9 +16,9 @@ pub use fault::{Fault, Tampered};
 
 use super::chain::{record_hash, GENESIS};
 use super::checkpoint::{Checkpoint, SignedCheckpoint};
-use super::merkle::{from_hex, leaf_hash, range_parts, to_hex, Frontier, Hash};
+use super::merkle::{leaf_hash, range_parts, Frontier};
 use super::note::NoteVerifier;
-use super::{Store, StoreError};
+use super::{Digest, Store, StoreError};
 
 /// Records fetched per round trip while walking a chain.
 const PAGE: i64 = 10_000;
@@ -42,7 +42,7 @@ pub struct VerifyOptions {
 pub struct ChainReport {
     pub node_id: String,
     pub records: i64,
-    pub head_hash: String,
+    pub head_hash: Digest,
     /// Records in archived segments (verified through their checkpoint, or file if asked).
     pub archived: i64,
     /// Where the walk started (0: genesis; else the last archived or trusted checkpoint seq).
@@ -57,22 +57,16 @@ pub async fn verify_all(
     opts: &VerifyOptions,
 ) -> Result<Result<Vec<ChainReport>, Tampered>, StoreError> {
     let nodes = store.nodes().await?;
-    let mut external: BTreeMap<String, Vec<SignedCheckpoint>> = BTreeMap::new();
+    let mut external: BTreeMap<String, Vec<Signed>> = BTreeMap::new();
     for note in &opts.external {
         match Checkpoint::open_any(note, &opts.verifiers) {
             Ok(c) => {
                 let node = c.origin.rsplit('/').next().unwrap_or_default().to_owned();
-                external
-                    .entry(node.clone())
-                    .or_default()
-                    .push(SignedCheckpoint {
-                        node_id: node,
-                        tree_size: c.size as i64,
-                        root_hash: to_hex(&c.root),
-                        head_hash: String::new(),
-                        ts_ms: 0,
-                        note: note.clone(),
-                    });
+                external.entry(node).or_default().push(Signed {
+                    tree_size: c.size as i64,
+                    root: c.root,
+                    note: note.clone(),
+                });
             }
             Err(e) => {
                 return Ok(Err(Tampered {
@@ -103,18 +97,36 @@ pub async fn verify_all(
 /// Where a chain's walk starts: after its archived segments, or at a trusted checkpoint.
 struct Start {
     seq: i64,
-    prev_hash: String,
+    prev_hash: Digest,
     /// The signed root the tree must have at `seq` (none at genesis).
-    root: Option<Hash>,
+    root: Option<Digest>,
     archived: i64,
 }
 
+/// A checkpoint the chain is held to: one the log stored, or one a witness saved (which
+/// carries no head hash).
+struct Signed {
+    tree_size: i64,
+    root: Digest,
+    note: String,
+}
+
+impl From<SignedCheckpoint> for Signed {
+    fn from(c: SignedCheckpoint) -> Signed {
+        Signed {
+            tree_size: c.tree_size,
+            root: c.root_hash,
+            note: c.note,
+        }
+    }
+}
+
 /// Verify one node's chain from genesis (or its last archived segment, or `since`) to its head.
-pub async fn verify_chain(
+async fn verify_chain(
     store: &Store,
     node_id: &str,
     opts: &VerifyOptions,
-    mut extra: Vec<SignedCheckpoint>,
+    mut extra: Vec<Signed>,
 ) -> Result<Result<ChainReport, Tampered>, StoreError> {
     let fail = |seq: i64, request_id: Option<String>, fault| {
         Ok(Err(Tampered {
@@ -132,7 +144,8 @@ pub async fn verify_chain(
     let parts = store
         .subtree_hashes(node_id, &range_parts(0, start.seq as u64))
         .await?;
-    let mut tree = Frontier::from_parts(start.seq as u64, &parts).unwrap_or_default();
+    let mut tree = Frontier::from_parts(start.seq as u64, &parts)
+        .ok_or_else(|| StoreError::Corrupt(format!("chain {node_id}: Merkle tree parts")))?;
     if start.root.is_some_and(|r| r != tree.root()) {
         return fail(start.seq, None, Fault::RootMismatch { size: start.seq });
     }
@@ -141,7 +154,7 @@ pub async fn verify_chain(
     // Supplied checkpoints from before the walk's start: compare with the stored tree.
     for cp in extra.iter().filter(|c| c.tree_size <= start.seq) {
         match store.range_hash(node_id, 0, cp.tree_size as u64).await {
-            Ok(root) if Some(root) == cp.root() => {}
+            Ok(root) if root == cp.root => {}
             Ok(_) => {
                 let size = cp.tree_size;
                 return fail(size, None, Fault::RootMismatch { size });
@@ -160,7 +173,10 @@ pub async fn verify_chain(
             break;
         };
         // This page's checkpoints (and supplied ones), signatures first.
-        let mut cps = store.checkpoints(node_id, expected, last).await?;
+        let mut cps: Vec<Signed> = (store.checkpoints(node_id, expected, last).await?)
+            .into_iter()
+            .map(Signed::from)
+            .collect();
         while let Some(c) = extra.next_if(|c| c.tree_size <= last) {
             cps.push(c);
         }
@@ -184,9 +200,9 @@ pub async fn verify_chain(
             if record_hash(&r.prev_hash, &r.node_id, r.seq, &r.entry) != r.hash {
                 return fail(r.seq, id, Fault::HashMismatch);
             }
-            tree.push(leaf_hash(&from_hex(&r.hash).unwrap_or_default()), |_, _| {});
+            tree.push(leaf_hash(r.hash.as_bytes()), |_, _| {});
             while let Some(cp) = cps.next_if(|c| c.tree_size <= r.seq) {
-                if cp.tree_size == r.seq && cp.root() != Some(tree.root()) {
+                if cp.tree_size == r.seq && cp.root != tree.root() {
                     let size = cp.tree_size;
                     return fail(size, id, Fault::RootMismatch { size });
                 }
@@ -199,7 +215,7 @@ pub async fn verify_chain(
 
     // A chain shorter than what was signed (or recorded as its head) lost its tail.
     let latest = store.latest_checkpoint(node_id).await?;
-    for cp in latest.into_iter().chain(extra) {
+    for cp in latest.map(Signed::from).into_iter().chain(extra) {
         if cp.tree_size > records {
             if let Some(why) = bad_signature(&cp, node_id, opts) {
                 let size = cp.tree_size;
@@ -233,14 +249,14 @@ pub async fn verify_chain(
 }
 
 /// Why `cp` is not a valid checkpoint of `node_id`'s chain, if it is not.
-fn bad_signature(cp: &SignedCheckpoint, node_id: &str, opts: &VerifyOptions) -> Option<String> {
+fn bad_signature(cp: &Signed, node_id: &str, opts: &VerifyOptions) -> Option<String> {
     if opts.verifiers.is_empty() {
         return Some("no trusted verifier key was given (--key)".into());
     }
     match Checkpoint::open_any(&cp.note, &opts.verifiers) {
         Ok(c)
             if c.size as i64 == cp.tree_size
-                && to_hex(&c.root) == cp.root_hash
+                && c.root == cp.root
                 && c.origin.ends_with(&format!("/{node_id}")) =>
         {
             None
@@ -267,7 +283,7 @@ async fn start(
     };
     let mut s = Start {
         seq: 0,
-        prev_hash: GENESIS.to_owned(),
+        prev_hash: GENESIS,
         root: None,
         archived: 0,
     };
@@ -283,7 +299,7 @@ async fn start(
             );
         }
         match Checkpoint::open_any(&seg.checkpoint, &opts.verifiers) {
-            Ok(c) if c.size == seg.last_seq as u64 && to_hex(&c.root) == seg.root_hash => {}
+            Ok(c) if c.size == seg.last_seq as u64 && c.root == seg.root_hash => {}
             Ok(_) => {
                 return fail(
                     seg.last_seq,
@@ -298,20 +314,22 @@ async fn start(
             }
         }
         s.seq = seg.last_seq;
-        s.prev_hash = seg.last_hash.clone();
-        s.root = from_hex(&seg.root_hash);
+        s.prev_hash = seg.last_hash;
+        s.root = Some(seg.root_hash);
         s.archived = seg.last_seq;
     }
     if let Some(since) = opts.since_ms {
         if let Some(cp) = store.checkpoint_before(node_id, since).await? {
             if cp.tree_size > s.seq {
+                let head = cp.head_hash;
+                let cp = Signed::from(cp);
                 if let Some(why) = bad_signature(&cp, node_id, opts) {
                     let size = cp.tree_size;
                     return fail(size, Fault::BadSignature { size, why });
                 }
                 s.seq = cp.tree_size;
-                s.root = cp.root();
-                s.prev_hash = cp.head_hash;
+                s.root = Some(cp.root);
+                s.prev_hash = head;
             }
         }
     }

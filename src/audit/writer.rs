@@ -15,10 +15,10 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::chain::{record_hash, Head};
 use super::checkpoint::SignedCheckpoint;
-use super::merkle::{from_hex, leaf_hash, range_parts, Frontier, Hash, Subtree};
+use super::merkle::{leaf_hash, range_parts, Frontier, Subtree};
 use super::note::NoteSigner;
 use super::store::Batch;
-use super::{now_ms, Entry, Store, StoreError, StoredRecord};
+use super::{now_ms, Digest, Entry, Store, StoreError, StoredRecord};
 use crate::telemetry::Histogram;
 
 /// When and how the writer signs checkpoints.
@@ -96,29 +96,9 @@ struct Job {
 pub struct AuditWriter {
     tx: mpsc::Sender<Job>,
     stats: Arc<WriterStats>,
-    node_id: Arc<str>,
 }
 
 impl AuditWriter {
-    /// Start the writer for `node_id`'s chain without checkpoints.
-    pub async fn start(
-        store: Store,
-        node_id: &str,
-        batch_max: usize,
-        queue_capacity: usize,
-    ) -> Result<(AuditWriter, tokio::task::JoinHandle<()>), StoreError> {
-        Self::start_with(
-            store,
-            WriterConfig {
-                node_id: node_id.to_owned(),
-                batch_max,
-                queue_capacity,
-                checkpoints: None,
-            },
-        )
-        .await
-    }
-
     /// Start the writer. The task ends when every handle is dropped, after committing what is
     /// queued (and checkpointing it).
     pub async fn start_with(
@@ -129,7 +109,7 @@ impl AuditWriter {
         let stats = Arc::new(WriterStats::default());
         let mut task = Task {
             store,
-            node_id: config.node_id.clone(),
+            node_id: config.node_id,
             head: Head::genesis(),
             tree: Frontier::default(),
             checkpointed: 0,
@@ -141,14 +121,7 @@ impl AuditWriter {
         };
         task.load().await?;
         let handle = tokio::spawn(task.run(rx));
-        Ok((
-            AuditWriter {
-                tx,
-                stats,
-                node_id: config.node_id.as_str().into(),
-            },
-            handle,
-        ))
+        Ok((AuditWriter { tx, stats }, handle))
     }
 
     /// Commit `entry`; returns once it is durable in the store.
@@ -163,10 +136,6 @@ impl AuditWriter {
 
     pub fn stats(&self) -> &WriterStats {
         &self.stats
-    }
-
-    pub fn node_id(&self) -> &str {
-        &self.node_id
     }
 
     /// Records waiting for the writer right now.
@@ -221,7 +190,7 @@ impl Task {
     async fn rebuild_tree(&self, size: u64) -> Result<(), StoreError> {
         const PAGE: u64 = 10_000;
         let mut f = Frontier::default();
-        let mut nodes: Vec<(Subtree, Hash)> = Vec::new();
+        let mut nodes: Vec<(Subtree, Digest)> = Vec::new();
         while f.size() < size {
             let to = (f.size() + PAGE).min(size);
             for leaf in self.store.leaves(&self.node_id, f.size(), to).await? {
@@ -233,6 +202,7 @@ impl Task {
 
     async fn run(mut self, mut rx: mpsc::Receiver<Job>) {
         let mut jobs: Vec<Job> = Vec::with_capacity(self.batch_max);
+        let mut waiting = Vec::with_capacity(self.batch_max);
         let interval = self.policy.as_ref().map_or(Duration::from_secs(3600), |p| {
             p.interval.max(Duration::from_millis(10))
         });
@@ -245,9 +215,16 @@ impl Task {
                     if n == 0 {
                         break;
                     }
-                    let result = self.commit(&mut jobs).await;
-                    for job in jobs.drain(..) {
-                        let _ = job.done.send(result.clone());
+                    let entries = jobs
+                        .drain(..)
+                        .map(|job| {
+                            waiting.push(job.done);
+                            job.entry
+                        })
+                        .collect();
+                    let result = self.commit(entries).await;
+                    for done in waiting.drain(..) {
+                        let _ = done.send(result.clone());
                     }
                 }
                 _ = tick.tick() => {
@@ -279,7 +256,7 @@ impl Task {
             &self.node_id,
             tree.size(),
             tree.root(),
-            &head.hash,
+            head.hash,
             now_ms(),
         ))
     }
@@ -304,7 +281,8 @@ impl Task {
         self.stats.checkpoints.fetch_add(1, Ordering::Relaxed);
     }
 
-    async fn commit(&mut self, jobs: &mut [Job]) -> Result<(), AuditError> {
+    /// Chain `entries` after the head and commit them in one transaction.
+    async fn commit(&mut self, entries: Vec<Entry>) -> Result<(), AuditError> {
         if self.stale_head {
             match self.load().await {
                 Ok(()) => self.stale_head = false,
@@ -316,28 +294,20 @@ impl Task {
         }
         let mut head = self.head.clone();
         let mut tree = self.tree.clone();
-        let mut nodes: Vec<(Subtree, Hash)> = Vec::new();
-        let records: Vec<StoredRecord> = jobs
-            .iter_mut()
-            .map(|job| {
+        let mut nodes: Vec<(Subtree, Digest)> = Vec::new();
+        let records: Vec<StoredRecord> = entries
+            .into_iter()
+            .map(|entry| {
                 let seq = head.seq + 1;
-                let hash = record_hash(&head.hash, &self.node_id, seq, &job.entry);
-                let leaf = leaf_hash(&from_hex(&hash).unwrap_or_default());
-                tree.push(leaf, |s, h| nodes.push((s, h)));
-                let prev = std::mem::replace(
-                    &mut head,
-                    Head {
-                        seq,
-                        hash: hash.clone(),
-                    },
-                );
+                let hash = record_hash(&head.hash, &self.node_id, seq, &entry);
+                tree.push(leaf_hash(hash.as_bytes()), |s, h| nodes.push((s, h)));
+                let prev = std::mem::replace(&mut head, Head { seq, hash });
                 StoredRecord {
                     node_id: self.node_id.clone(),
                     seq,
                     prev_hash: prev.hash,
                     hash,
-                    // The entry is only needed for the insert; take it out of the job.
-                    entry: std::mem::replace(&mut job.entry, placeholder()),
+                    entry,
                 }
             })
             .collect();
@@ -376,25 +346,5 @@ impl Task {
     }
 }
 
-fn placeholder() -> Entry {
-    Entry {
-        request_id: String::new(),
-        ts_ms: 0,
-        consumer: None,
-        agency: None,
-        dataset: None,
-        method: String::new(),
-        purpose: None,
-        outcome: super::Outcome::Served,
-        status: 0,
-        justification: None,
-        request_schema: super::SchemaResult::NotChecked,
-        response_schema: super::SchemaResult::NotChecked,
-        request_sha256: None,
-        response_sha256: None,
-        latency_us: 0,
-        source_latency_us: None,
-        detail: None,
-        subject_hash: None,
-    }
-}
+#[cfg(test)]
+mod tests;

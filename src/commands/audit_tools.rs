@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use super::CommandError;
-use crate::audit::archive::{archive_before, parse_date_ms};
+use crate::audit::archive::archive_before;
 use crate::audit::inclusion::{check, InclusionProof};
 use crate::audit::note::{load_or_create_key, NoteVerifier};
 use crate::audit::{now_ms, Store};
@@ -32,8 +32,9 @@ pub async fn audit_key(dir: &Path) -> Result<(), CommandError> {
 pub async fn audit_archive(dir: &Path, before: &str) -> Result<(), CommandError> {
     let (settings, url) = crate::config::load_settings(dir, &crate::config::Overrides::from_env())
         .map_err(CommandError::Config)?;
-    let cutoff = parse_date_ms(before)
-        .ok_or_else(|| failed(format!("--before {before:?}: write the date as YYYY-MM-DD")))?;
+    let cutoff = crate::calendar::parse_date(before)
+        .map(crate::calendar::start_ms)
+        .map_err(|e| failed(format!("--before {e}")))?;
     if cutoff > now_ms() {
         return Err(failed("--before must not be in the future"));
     }

@@ -8,17 +8,21 @@ use crate::audit::note::{load_key, NoteVerifier};
 use crate::audit::verify::{self, VerifyOptions};
 use crate::audit::Store;
 
-/// What `audit verify` is asked to check besides the store.
-#[derive(Debug, Default, Clone)]
+/// What `audit verify` is asked to check besides the store (the docs are its `--help`).
+#[derive(Debug, Default, Clone, clap::Args)]
 pub struct VerifyArgs {
-    /// Extra trusted verifier keys (`--key`).
+    /// Also trust this verifier key (`<name>+<hash>+<key>`); repeatable.
+    #[arg(long = "key")]
     pub keys: Vec<String>,
-    /// Checkpoint notes saved earlier (`--checkpoint FILE`): a chain shorter than one of them,
-    /// or with another root at its size, fails.
+    /// A checkpoint note saved earlier: the log must still contain it; repeatable.
+    #[arg(long = "checkpoint")]
     pub checkpoints: Vec<PathBuf>,
-    /// Re-read the archived segment files too (`--archive-files`).
+    /// Re-read and check the archived segment files too.
+    #[arg(long)]
     pub archive_files: bool,
-    /// Start each chain at its last checkpoint before this UTC date (`--since YYYY-MM-DD`).
+    /// Only walk records after each chain's last signed checkpoint before this UTC date
+    /// (YYYY-MM-DD); the checkpoint vouches for the rest.
+    #[arg(long)]
     pub since: Option<String>,
 }
 
@@ -41,8 +45,9 @@ pub async fn audit_verify(dir: &Path, args: &VerifyArgs) -> Result<(), CommandEr
     }
     let since_ms = match &args.since {
         Some(d) => Some(
-            crate::audit::archive::parse_date_ms(d)
-                .ok_or_else(|| failed(&format!("--since {d:?}: write the date as YYYY-MM-DD")))?,
+            crate::calendar::parse_date(d)
+                .map(crate::calendar::start_ms)
+                .map_err(|e| failed(&format!("--since {e}")))?,
         ),
         None => None,
     };

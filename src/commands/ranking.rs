@@ -4,19 +4,24 @@ use std::path::Path;
 
 use super::CommandError;
 use crate::audit::{now_ms, Store};
+use crate::calendar;
 use crate::ranking::rollup::ConsumerAgencies;
 use crate::ranking::{engine, inputs, parse_window, render, rollup_store};
 
-/// Options of `dxgate ranking`.
-#[derive(Debug, Clone, Default)]
+/// Options of `dxgate ranking` (their docs are its `--help`).
+#[derive(Debug, Clone, Default, clap::Args)]
 pub struct RankingArgs {
-    /// `table` (default), `json` or `csv`.
+    /// Output format: table, json or csv.
+    #[arg(long, default_value = "table")]
     pub format: String,
-    /// Window like `30d`; default `[ranking] window` (90 days).
+    /// Window in whole days, e.g. 30d (default: [ranking] window, 90d).
+    #[arg(long)]
     pub window: Option<String>,
-    /// Drop every rollup and recompute it from the raw audit records first.
+    /// Drop the rollups and recompute them from the raw audit records first.
+    #[arg(long)]
     pub rebuild: bool,
-    /// Check that the rollups equal a full recompute from the raw records; exit 1 if not.
+    /// Check the rollups against a full recompute from the raw records; exit 1 if they differ.
+    #[arg(long)]
     pub verify: bool,
 }
 
@@ -32,7 +37,7 @@ pub async fn ranking(dir: &Path, args: &RankingArgs) -> Result<(), CommandError>
     let settings = &loaded.settings.ranking;
     let days = match &args.window {
         Some(w) => parse_window(w).map_err(|e| CommandError::Failed(e.to_string()))?,
-        None => ((settings.window.as_secs() / 86_400).clamp(1, 400)) as u32,
+        None => calendar::whole_days(settings.window).clamp(1, 400) as u32,
     };
     let store = Store::open(&loaded.store_url).await?;
     let agencies = ConsumerAgencies::from_catalog(&loaded.catalog);

@@ -19,7 +19,6 @@ use super::{AuthError, Consumer, KeyRing};
 pub enum Caller {
     Consumer {
         consumer: Arc<Consumer>,
-        via: Via,
     },
     /// A data subject authenticated by the eID provider; `id` is the citizen identifier.
     Citizen {
@@ -27,19 +26,11 @@ pub enum Caller {
     },
 }
 
-/// How a consumer proved who it is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Via {
-    ApiKey,
-    Token,
-    Certificate,
-}
-
 impl Caller {
     /// The consumer, when the caller is one.
     pub fn consumer(&self) -> Option<&Arc<Consumer>> {
         match self {
-            Caller::Consumer { consumer, .. } => Some(consumer),
+            Caller::Consumer { consumer } => Some(consumer),
             Caller::Citizen { .. } => None,
         }
     }
@@ -67,7 +58,6 @@ impl Authenticator {
                     .by_cert(c)
                     .map(|consumer| Caller::Consumer {
                         consumer: consumer.clone(),
-                        via: Via::Certificate,
                     })
                     .ok_or_else(|| AuthError::UnknownCertificate {
                         sha256: c.fingerprint_hex(),
@@ -84,7 +74,6 @@ impl Authenticator {
             if let Some(consumer) = keys.by_jwt_subject(&verified.subject) {
                 return Ok(Caller::Consumer {
                     consumer: consumer.clone(),
-                    via: Via::Token,
                 });
             }
             return verified
@@ -94,10 +83,8 @@ impl Authenticator {
                     AuthError::InvalidToken(TokenError::MissingClaim(jwt.citizen_claim.clone()))
                 });
         }
-        api_key::authenticate(keys, Some(value.as_bytes())).map(|consumer| Caller::Consumer {
-            consumer,
-            via: Via::ApiKey,
-        })
+        api_key::authenticate(keys, Some(value.as_bytes()))
+            .map(|consumer| Caller::Consumer { consumer })
     }
 }
 

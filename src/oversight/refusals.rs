@@ -6,10 +6,9 @@ use sqlx::Row;
 
 use super::reviews::{self, Review, ReviewError, Verdict};
 use super::REVIEW_WITHIN_DAYS;
-use crate::audit::Store;
-use crate::policy::JustificationStatus;
-
-const DAY_MS: i64 = 86_400_000;
+use crate::audit::{SqlFilter, Store, StoreError};
+use crate::calendar::DAY_MS;
+use crate::policy::{Justification, JustificationStatus};
 
 /// Which refusals, by their review state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,15 +44,6 @@ pub struct RefusalFilter {
     pub limit: u32,
 }
 
-/// A refusal's justification as recorded.
-#[derive(Debug, Clone, Serialize)]
-pub struct ShownJustification {
-    pub legal_basis: Option<String>,
-    pub reason: Option<String>,
-    pub decided_by: Option<String>,
-    pub status: String,
-}
-
 /// One refusal with its review state.
 #[derive(Debug, Clone, Serialize)]
 pub struct Refusal {
@@ -64,7 +54,8 @@ pub struct Refusal {
     pub dataset: Option<String>,
     pub purpose: Option<String>,
     pub status: i64,
-    pub justification: ShownJustification,
+    /// As recorded: every refusal has one.
+    pub justification: Justification,
     pub detail: Option<String>,
     /// Review it by then.
     pub review_due_ms: i64,
@@ -85,49 +76,31 @@ pub struct Backlog {
 const CURRENT: &str = "LEFT JOIN oversight_reviews r ON r.request_id = a.request_id \
     AND r.seq = (SELECT MAX(r2.seq) FROM oversight_reviews r2 WHERE r2.request_id = a.request_id)";
 
-/// Build the WHERE clause for `f` (placeholders from `$1`), with its bind values.
-fn conditions(f: &RefusalFilter, now_ms: i64) -> (String, Vec<Bind>) {
-    let mut sql = String::from(" WHERE a.outcome = 'refused'");
-    let mut binds = Vec::new();
-    let mut add = |cond: &str, b: Bind| {
-        binds.push(b);
-        sql += &format!(" AND {cond} ${}", binds.len());
-    };
-    for (col, v) in [
-        ("a.request_id =", &f.request_id),
-        ("a.agency =", &f.agency),
-        ("a.dataset =", &f.dataset),
-        ("a.consumer =", &f.consumer),
-        ("a.request_id <", &f.before),
-    ] {
-        if let Some(v) = v {
-            add(col, Bind::Text(v.clone()));
+/// Extend `q` (whose SQL ends in a WHERE condition) with `f`'s filters, SQL and binds together.
+fn conditions<'a>(q: &mut SqlFilter<'a>, f: &'a RefusalFilter, now_ms: i64) {
+    q.and_some("a.request_id =", f.request_id.as_deref())
+        .and_some("a.agency =", f.agency.as_deref())
+        .and_some("a.dataset =", f.dataset.as_deref())
+        .and_some("a.consumer =", f.consumer.as_deref())
+        .and_some("a.request_id <", f.before.as_deref())
+        .and_some(
+            "a.justification_status =",
+            f.justification.map(|j| j.as_str()),
+        )
+        .and_some("a.ts_ms >=", f.since_ms);
+    match f.review {
+        None => {}
+        Some(ReviewState::Unreviewed) => {
+            q.push(" AND r.seq IS NULL");
+        }
+        Some(ReviewState::Overdue) => {
+            q.and("a.ts_ms <", overdue_before(now_ms))
+                .push(" AND r.seq IS NULL");
+        }
+        Some(ReviewState::Reviewed(v)) => {
+            q.and("r.verdict =", v.as_str());
         }
     }
-    if let Some(j) = f.justification {
-        add("a.justification_status =", Bind::Text(j.as_str().into()));
-    }
-    if let Some(s) = f.since_ms {
-        add("a.ts_ms >=", Bind::Int(s));
-    }
-    let unreviewed = matches!(
-        f.review,
-        Some(ReviewState::Unreviewed | ReviewState::Overdue)
-    );
-    match f.review {
-        None | Some(ReviewState::Unreviewed) => {}
-        Some(ReviewState::Overdue) => add("a.ts_ms <", Bind::Int(overdue_before(now_ms))),
-        Some(ReviewState::Reviewed(v)) => add("r.verdict =", Bind::Text(v.as_str().into())),
-    }
-    if unreviewed {
-        sql += " AND r.seq IS NULL";
-    }
-    (sql, binds)
-}
-
-enum Bind {
-    Text(String),
-    Int(i64),
 }
 
 fn overdue_before(now_ms: i64) -> i64 {
@@ -140,39 +113,37 @@ pub async fn list(
     f: &RefusalFilter,
     now_ms: i64,
 ) -> Result<Vec<Refusal>, ReviewError> {
-    let (cond, binds) = conditions(f, now_ms);
-    let sql = format!(
+    let mut q = store.filter(&format!(
         "SELECT a.request_id, a.ts_ms, a.consumer, a.agency, a.dataset, a.purpose, a.status, \
          a.legal_basis, a.reason, a.decided_by, a.justification_status, a.detail \
-         FROM audit_records a {CURRENT}{cond} ORDER BY a.request_id DESC LIMIT {}",
-        f.limit.clamp(1, 500)
-    );
-    let mut q = sqlx::query(&sql);
-    for b in binds {
-        q = match b {
-            Bind::Text(s) => q.bind(s),
-            Bind::Int(i) => q.bind(i),
-        };
-    }
+         FROM audit_records a {CURRENT} WHERE a.outcome = 'refused'"
+    ));
+    conditions(&mut q, f, now_ms);
+    q.push(" ORDER BY a.request_id DESC LIMIT ")
+        .bind(i64::from(f.limit.clamp(1, 500)));
     let rows = q.fetch_all(store.pool()).await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
         let ts_ms: i64 = r.try_get(1)?;
-        let js: Option<String> = r.try_get(10)?;
+        let request_id: String = r.try_get(0)?;
+        let corrupt = |what: String| StoreError::Corrupt(format!("refusal {request_id}: {what}"));
+        let justification = Justification::from_columns(
+            r.try_get(9)?,
+            r.try_get(7)?,
+            r.try_get(8)?,
+            r.try_get(10)?,
+        )
+        .map_err(|e| corrupt(e.to_string()))?
+        .ok_or_else(|| corrupt("no one is recorded as deciding it".into()))?;
         out.push(Refusal {
-            request_id: r.try_get(0)?,
+            request_id,
             ts_ms,
             consumer: r.try_get(2)?,
             agency: r.try_get(3)?,
             dataset: r.try_get(4)?,
             purpose: r.try_get(5)?,
             status: r.try_get(6)?,
-            justification: ShownJustification {
-                legal_basis: r.try_get(7)?,
-                reason: r.try_get(8)?,
-                decided_by: r.try_get(9)?,
-                status: js.unwrap_or_else(|| "unjustified".into()),
-            },
+            justification,
             detail: r.try_get(11)?,
             review_due_ms: ts_ms + REVIEW_WITHIN_DAYS * DAY_MS,
             overdue: false,
@@ -202,24 +173,13 @@ pub async fn backlog(
         review: Some(ReviewState::Unreviewed),
         ..RefusalFilter::default()
     };
-    let (cond, binds) = conditions(&scope, now_ms);
-    let n = binds.len();
-    let sql = format!(
-        "SELECT COUNT(*), CAST(COALESCE(SUM(CASE WHEN a.ts_ms < ${} THEN 1 ELSE 0 END), 0) AS BIGINT) \
-         FROM audit_records a {CURRENT}{cond}",
-        n + 1
-    );
-    let mut q = sqlx::query(&sql);
-    for b in binds {
-        q = match b {
-            Bind::Text(s) => q.bind(s),
-            Bind::Int(i) => q.bind(i),
-        };
-    }
-    let row = q
-        .bind(overdue_before(now_ms))
-        .fetch_one(store.pool())
-        .await?;
+    let mut q = store.filter("SELECT COUNT(*), CAST(COALESCE(SUM(CASE WHEN a.ts_ms < ");
+    q.bind(overdue_before(now_ms)).push(&format!(
+        " THEN 1 ELSE 0 END), 0) AS BIGINT) FROM audit_records a {CURRENT} \
+         WHERE a.outcome = 'refused'"
+    ));
+    conditions(&mut q, &scope, now_ms);
+    let row = q.fetch_one(store.pool()).await?;
     Ok(Backlog {
         unreviewed: row.try_get(0)?,
         overdue: row.try_get(1)?,

@@ -2,15 +2,20 @@
 //! own audit hash. A second verdict on the same refusal is a new row (`revise`), so the history
 //! of every decision stays visible; the current verdict is the latest row.
 
+mod body;
+
+pub use body::{InvalidReview, MAX_NOTE};
+
 use std::collections::HashMap;
 
 use serde::Serialize;
-use sha2::{Digest, Sha256};
+use sha2::{Digest as _, Sha256};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use crate::audit::chain::GENESIS;
-use crate::audit::{Outcome, Store, StoreError};
+use crate::audit::{Digest, Outcome, Store, StoreError};
+use crate::policy::JustificationStatus;
 
 /// An oversight verdict on a refusal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -54,9 +59,9 @@ pub struct Review {
     pub record_ts_ms: i64,
     pub justification_status: String,
     /// Hash of the refused audit record this review is about.
-    pub record_hash: String,
-    pub prev_hash: String,
-    pub hash: String,
+    pub record_hash: Digest,
+    pub prev_hash: Digest,
+    pub hash: Digest,
 }
 
 /// A verdict to record.
@@ -136,8 +141,8 @@ pub async fn record(store: &Store, new: &NewReview, now_ms: i64) -> Result<Revie
             .fetch_optional(&mut *tx)
             .await?;
         let (prev_seq, prev_hash) = match head {
-            Some(h) => (h.try_get::<i64, _>(0)?, h.try_get::<String, _>(1)?),
-            None => (0, GENESIS.to_owned()),
+            Some(h) => (h.try_get::<i64, _>(0)?, digest(&h, "hash")?),
+            None => (0, GENESIS),
         };
         let mut review = Review {
             seq: prev_seq + 1,
@@ -153,12 +158,12 @@ pub async fn record(store: &Store, new: &NewReview, now_ms: i64) -> Result<Revie
             justification_status: e
                 .justification
                 .as_ref()
-                .map(|j| j.status.as_str())
-                .unwrap_or("unjustified")
+                .map_or(JustificationStatus::Unjustified, |j| j.status())
+                .as_str()
                 .to_owned(),
-            record_hash: rec.hash.clone(),
+            record_hash: rec.hash,
             prev_hash,
-            hash: String::new(),
+            hash: Digest::ZERO,
         };
         review.hash = review_hash(&review);
         let inserted = sqlx::query(&format!(
@@ -175,9 +180,9 @@ pub async fn record(store: &Store, new: &NewReview, now_ms: i64) -> Result<Revie
         .bind(review.consumer.clone())
         .bind(review.record_ts_ms)
         .bind(review.justification_status.clone())
-        .bind(review.record_hash.clone())
-        .bind(review.prev_hash.clone())
-        .bind(review.hash.clone())
+        .bind(review.record_hash.to_hex())
+        .bind(review.prev_hash.to_hex())
+        .bind(review.hash.to_hex())
         .execute(&mut *tx)
         .await;
         // Another reviewer took this seq first (another replica): chain after theirs.
@@ -192,8 +197,9 @@ pub async fn record(store: &Store, new: &NewReview, now_ms: i64) -> Result<Revie
     Err(ReviewError::Contended)
 }
 
-/// `SHA-256("dxgate-review-v1" ‖ prev_hash ‖ seq ‖ every field)`, fields length-prefixed.
-pub fn review_hash(r: &Review) -> String {
+/// `SHA-256("dxgate-review-v1" ‖ prev_hash ‖ seq ‖ every field)`, fields length-prefixed;
+/// hashes enter as their 64 hex digits.
+pub fn review_hash(r: &Review) -> Digest {
     let mut h = Sha256::new();
     h.update(b"dxgate-review-v1");
     let mut field = |v: Option<&str>| match v {
@@ -203,7 +209,7 @@ pub fn review_hash(r: &Review) -> String {
             h.update(s.as_bytes());
         }
     };
-    field(Some(&r.prev_hash));
+    field(Some(&r.prev_hash.to_hex()));
     field(Some(&r.seq.to_string()));
     field(Some(&r.request_id));
     field(Some(r.verdict.as_str()));
@@ -215,8 +221,8 @@ pub fn review_hash(r: &Review) -> String {
     field(r.consumer.as_deref());
     field(Some(&r.record_ts_ms.to_string()));
     field(Some(&r.justification_status));
-    field(Some(&r.record_hash));
-    hex::encode(h.finalize())
+    field(Some(&r.record_hash.to_hex()));
+    Digest::from_bytes(h.finalize().into())
 }
 
 /// Check the whole review chain and that each review still points at its refused record.
@@ -227,7 +233,7 @@ pub async fn verify(store: &Store) -> Result<Result<u64, String>, ReviewError> {
     ))
     .fetch_all(store.pool())
     .await?;
-    let mut prev = GENESIS.to_owned();
+    let mut prev = GENESIS;
     for (i, row) in rows.iter().enumerate() {
         let r = decode(row)?;
         let at = format!("review #{} (request {})", r.seq, r.request_id);
@@ -321,8 +327,15 @@ pub(crate) fn decode(r: &AnyRow) -> Result<Review, ReviewError> {
         consumer: r.try_get("consumer")?,
         record_ts_ms: r.try_get("record_ts_ms")?,
         justification_status: r.try_get("justification_status")?,
-        record_hash: r.try_get("record_hash")?,
-        prev_hash: r.try_get("prev_hash")?,
-        hash: r.try_get("hash")?,
+        record_hash: digest(r, "record_hash")?,
+        prev_hash: digest(r, "prev_hash")?,
+        hash: digest(r, "hash")?,
     })
+}
+
+/// A hash column of the review log; anything but 64 hex digits is a corrupt log.
+fn digest(r: &AnyRow, col: &str) -> Result<Digest, ReviewError> {
+    let s: String = r.try_get(col)?;
+    Digest::from_hex(&s)
+        .map_err(|e| ReviewError::Store(StoreError::Corrupt(format!("review {col}: {e}"))))
 }

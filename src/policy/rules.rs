@@ -1,10 +1,10 @@
 //! Refusal rules declared per dataset in `policies/`, and the decision they produce.
 
-use super::Justification;
+use super::{Grounds, Justification};
 
 /// One refusal rule. It applies when every condition it names holds; a rule naming no
 /// condition refuses everyone (e.g. a dataset withheld by a court order).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefusalRule {
     /// Applies only when the consumer is one of these.
     pub consumers: Option<Vec<String>>,
@@ -12,10 +12,21 @@ pub struct RefusalRule {
     pub except_consumers: Option<Vec<String>>,
     /// Applies only when the declared purpose is none of these (lower-cased codes).
     pub purposes_not_in: Option<Vec<String>>,
-    pub justification: Justification,
+    /// The rule's legal basis and reason: a policy refusal is always justified.
+    pub grounds: Grounds,
+    /// `policy:<agency>/<dataset>#<n>`.
+    pub decided_by: String,
 }
 
 impl RefusalRule {
+    /// The justification a refusal by this rule shows and records.
+    pub fn justification(&self) -> Justification {
+        Justification {
+            decided_by: self.decided_by.clone(),
+            grounds: Some(self.grounds.clone()),
+        }
+    }
+
     fn matches(&self, consumer: &str, purpose: &str) -> bool {
         if let Some(list) = &self.consumers {
             if !list.iter().any(|c| c == consumer) {
@@ -41,8 +52,8 @@ impl RefusalRule {
 pub enum Decision<'a> {
     /// Sharing is the default.
     Share,
-    /// The first matching rule refused, with its justification.
-    Refuse(&'a Justification),
+    /// The first matching rule refused (its grounds are the justification).
+    Refuse(&'a RefusalRule),
 }
 
 /// Apply `rules` in order; the first that matches refuses.
@@ -50,7 +61,7 @@ pub fn decide<'a>(rules: &'a [RefusalRule], consumer: &str, purpose: &str) -> De
     rules
         .iter()
         .find(|r| r.matches(consumer, purpose))
-        .map_or(Decision::Share, |r| Decision::Refuse(&r.justification))
+        .map_or(Decision::Share, Decision::Refuse)
 }
 
 #[cfg(test)]
@@ -68,11 +79,11 @@ mod tests {
             consumers: v(consumers),
             except_consumers: v(except),
             purposes_not_in: v(purposes),
-            justification: Justification {
+            grounds: Grounds {
                 legal_basis: Text::new("Art. 1").unwrap(),
                 reason: Text::new("because").unwrap(),
-                decided_by: "policy:a/b#1".into(),
             },
+            decided_by: "policy:a/b#1".into(),
         }
     }
 

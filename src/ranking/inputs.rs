@@ -7,10 +7,11 @@ use std::collections::{BTreeMap, HashMap};
 use sqlx::Row;
 
 use super::model::{TrendPoint, Window};
-use super::rollup::{Counters, COLUMNS, DAY_MS, HOUR_MS};
+use super::rollup::{Counters, COLUMNS};
 use super::rollup_store::counters;
 use super::{snapshot, RankingError};
 use crate::audit::Store;
+use crate::calendar::{day_of, DAY_MS, HOUR_MS};
 use crate::oversight::{self, VerdictFact};
 
 /// Days of snapshots shown as a trend.
@@ -56,7 +57,7 @@ pub async fn load(store: &Store, days: u32, now_ms: i64) -> Result<Inputs, Ranki
         (
             format!("SELECT agency, dataset, {sums}, MIN(first_served_ms), MAX(last_served_ms) FROM ranking_rollup_daily WHERE day >= $1 AND day <= $2 GROUP BY agency, dataset"),
             first_full_day,
-            now_ms.div_euclid(DAY_MS),
+            day_of(now_ms),
         ),
         (
             format!("SELECT agency, dataset, {sums}, MIN(first_served_ms), MAX(last_served_ms) FROM ranking_rollup_hourly WHERE hour >= $1 AND hour < $2 GROUP BY agency, dataset"),
@@ -79,7 +80,7 @@ pub async fn load(store: &Store, days: u32, now_ms: i64) -> Result<Inputs, Ranki
     let rows = sqlx::query(
         "SELECT agency, COUNT(*) FROM ranking_consumer_days WHERE day >= $1 GROUP BY agency",
     )
-    .bind(w.from_ms.div_euclid(DAY_MS))
+    .bind(day_of(w.from_ms))
     .fetch_all(store.pool())
     .await?;
     for r in rows {
@@ -98,7 +99,7 @@ pub async fn load(store: &Store, days: u32, now_ms: i64) -> Result<Inputs, Ranki
         );
     }
     let verdicts = oversight::current_verdicts(store, w.from_ms, w.to_ms).await?;
-    let trend = snapshot::trend(store, days, now_ms.div_euclid(DAY_MS) - TREND_DAYS).await?;
+    let trend = snapshot::trend(store, days, day_of(now_ms) - TREND_DAYS).await?;
     Ok(Inputs {
         window: Some(w),
         cells,

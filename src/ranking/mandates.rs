@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use super::model::{MandateState, MandateStatus};
-use super::rollup::DAY_MS;
+use crate::calendar;
 use crate::config::Agency;
 
 /// (agency, dataset) → (first, last) non-self serve.
@@ -16,7 +16,7 @@ pub fn statuses(a: &Agency, served: &Served, now_ms: i64) -> Vec<MandateStatus> 
         .values()
         .filter_map(|d| {
             let m = d.mandate.as_ref()?;
-            let end = deadline_end_ms(&m.deadline.to_string())?;
+            let end = calendar::end_ms(m.deadline);
             let first = served
                 .get(&(a.id.to_string(), d.id.to_string()))
                 .and_then(|s| s.0);
@@ -40,26 +40,19 @@ pub fn statuses(a: &Agency, served: &Served, now_ms: i64) -> Vec<MandateStatus> 
 
 /// The first millisecond after `YYYY-MM-DD` (UTC): a deadline is met if served before it.
 pub fn deadline_end_ms(date: &str) -> Option<i64> {
-    let mut it = date.splitn(3, '-').map(str::parse::<i64>);
-    let (y, m, d) = (it.next()?.ok()?, it.next()?.ok()?, it.next()?.ok()?);
-    // Days from civil (Howard Hinnant's algorithm).
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    Some((era * 146_097 + doe - 719_468 + 1) * DAY_MS)
+    calendar::parse_date(date).ok().map(calendar::end_ms)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::calendar::DAY_MS;
 
     #[test]
     fn deadlines_end_at_the_next_midnight() {
         assert_eq!(deadline_end_ms("1970-01-01"), Some(DAY_MS));
         assert_eq!(deadline_end_ms("2000-03-01"), Some((11_017 + 1) * DAY_MS));
+        assert_eq!(deadline_end_ms("2024-02-31"), None);
         assert_eq!(deadline_end_ms("nope"), None);
     }
 }

@@ -2,6 +2,8 @@
 
 mod charts;
 mod csv;
+#[cfg(test)]
+pub(crate) mod fixture;
 mod html;
 mod table;
 
@@ -9,7 +11,6 @@ pub use self::csv::csv;
 pub use html::{html, methodology_page};
 pub use table::table;
 
-use super::rollup::DAY_MS;
 use super::Ranking;
 
 /// Pretty JSON (what `/public/ranking.json` serves).
@@ -19,30 +20,7 @@ pub fn json(r: &Ranking) -> Vec<u8> {
     v
 }
 
-/// `YYYY-MM-DD` (UTC) of a Unix time in ms.
-pub fn date(ms: i64) -> String {
-    let (y, m, d) = civil(ms.div_euclid(DAY_MS));
-    format!("{y:04}-{m:02}-{d:02}")
-}
-
-/// `YYYY-MM-DD` of a day number (days since 1970-01-01).
-pub fn day_date(day: i64) -> String {
-    date(day * DAY_MS)
-}
-
-/// Civil date from days since the epoch (Howard Hinnant's algorithm).
-fn civil(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
+pub use crate::calendar::{format_date as date, format_day as day_date};
 
 /// A score for people: one decimal, or a dash.
 pub fn num(v: Option<f64>) -> String {
@@ -55,35 +33,45 @@ pub fn pct(v: Option<f64>) -> String {
         .unwrap_or_else(|| "-".into())
 }
 
-/// Escape text for HTML element content and attribute values.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn dates_and_escaping() {
-        assert_eq!(date(0), "1970-01-01");
-        assert_eq!(date(951_782_400_000), "2000-02-29");
-        assert_eq!(
-            esc("<a href=\"x\">&'"),
-            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
-        );
+    fn numbers_for_people() {
         assert_eq!(pct(Some(0.9876)), "98.8%");
         assert_eq!(num(None), "-");
+    }
+
+    #[test]
+    fn the_page_escapes_every_value_and_closes_every_shape() {
+        let page = html(&fixture::ranking());
+        assert!(page.starts_with("<!DOCTYPE html><html lang=\"en\">"));
+        assert!(!page.contains("<script"), "a name is text, never markup");
+        assert!(page.contains("Beta &lt;script&gt;alert('x')&lt;/script&gt; &amp; &quot;Co&quot;"));
+        assert!(page.contains("<td>Ms. O'Brien &amp; co</td>"));
+        assert!(page.contains("<td class=\"overdue\">overdue</td><td>never</td>"));
+        assert!(page.contains("<td>met</td><td>2024-02-27</td>"));
+        for shape in ["line", "rect", "polyline"] {
+            let (open, close) = (format!("<{shape} "), format!("</{shape}>"));
+            assert_eq!(
+                page.matches(&open).count(),
+                page.matches(&close).count(),
+                "{shape}"
+            );
+        }
+        assert!(page.contains("Daily snapshots from 2023-12-09 to 2023-12-11."));
+        assert!(page.contains("Computed 2024-02-29 UTC."));
+    }
+
+    #[test]
+    fn the_methodology_shows_raw_html_as_text() {
+        let page = methodology_page("# Method <b>x</b>\n\n|a|b|\n|-|-|\n|1|2|\n");
+        assert!(
+            page.contains("<h1>Method &lt;b&gt;x&lt;/b&gt;</h1>"),
+            "{page}"
+        );
+        assert!(page.contains("<table>"));
+        assert!(page.contains("<a href=\"/public/ranking\">Back to the ranking</a>"));
     }
 }

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use sha2::{Digest, Sha256};
 
 use crate::audit::{Outcome, SchemaResult};
+use crate::calendar::{day_of, HOUR_MS};
 use crate::config::Catalog;
 use crate::policy::JustificationStatus;
 
@@ -64,9 +65,6 @@ pub const LAT_B0: usize = 15;
 /// Fixed so that hourly histograms can be added and percentiles merged exactly.
 pub const LATENCY_BOUNDS_MS: [i64; 11] = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000];
 pub const LATENCY_BUCKETS: usize = 12;
-
-pub const HOUR_MS: i64 = 3_600_000;
-pub const DAY_MS: i64 = 86_400_000;
 
 /// The counters of one cell, plus first and last (non-self) serve.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -191,6 +189,10 @@ impl Delta {
     /// Count one record.
     pub fn add(&mut self, f: &Facts, agencies: &ConsumerAgencies) {
         self.records += 1;
+        if f.outcome == Outcome::Event {
+            // Witnessed events (reads, summaries, rule changes) are not requests to an agency.
+            return;
+        }
         let hour = f.ts_ms.div_euclid(HOUR_MS);
         let cell = self
             .hourly
@@ -227,6 +229,7 @@ impl Delta {
             Outcome::RateLimited => c[RATE_LIMITED] += 1,
             Outcome::SourceError => c[SOURCE_ERROR] += 1,
             Outcome::InvalidResponse => c[INVALID_RESPONSE] += 1,
+            Outcome::Event => {}
         }
         match f.response_schema {
             SchemaResult::Valid => c[RESP_VALID] += 1,
@@ -238,11 +241,8 @@ impl Delta {
             Outcome::Served | Outcome::Refused | Outcome::SourceError | Outcome::InvalidResponse
         );
         if let (true, Some(consumer)) = (evidence, &f.consumer) {
-            self.consumer_days.insert((
-                f.ts_ms.div_euclid(DAY_MS),
-                f.agency.clone(),
-                consumer.clone(),
-            ));
+            self.consumer_days
+                .insert((day_of(f.ts_ms), f.agency.clone(), consumer.clone()));
         }
     }
 
@@ -302,7 +302,10 @@ mod tests {
         let mut d = Delta::default();
         d.add(&facts(Outcome::Served, "own", 10, 100), &agencies);
         d.add(&facts(Outcome::Served, "other", 20, 100), &agencies);
-        d.add(&facts(Outcome::Served, "other", DAY_MS + 5, 100), &agencies);
+        d.add(
+            &facts(Outcome::Served, "other", crate::calendar::DAY_MS + 5, 100),
+            &agencies,
+        );
         let cells: Vec<_> = d.hourly.values().collect();
         assert_eq!(cells[0].c[SELF_CALLS], 1);
         assert_eq!(cells[0].c[SERVED], 1);
@@ -312,7 +315,17 @@ mod tests {
         assert_eq!(daily.len(), 2);
         assert_eq!(
             d.datasets()[&("a".into(), "d".into())],
-            (Some(20), Some(DAY_MS + 5))
+            (Some(20), Some(crate::calendar::DAY_MS + 5))
         );
+    }
+
+    #[test]
+    fn events_are_not_requests_to_an_agency() {
+        let agencies = ConsumerAgencies::from_pairs(std::iter::empty());
+        let mut d = Delta::default();
+        d.add(&facts(Outcome::Event, "oversight", 10, 0), &agencies);
+        assert_eq!(d.records, 1, "the watermark still moves past it");
+        assert!(d.hourly.is_empty());
+        assert!(d.consumer_days.is_empty());
     }
 }

@@ -13,6 +13,7 @@ use super::rollup::ConsumerAgencies;
 use super::rollup_store::{self, CatchUp};
 use super::{engine, inputs, snapshot, Ranking, RankingError, RankingSettings};
 use crate::audit::{now_ms, Store};
+use crate::calendar;
 use crate::config::Catalog;
 
 /// Pages rolled up per node in one background cycle (bounded work per tick).
@@ -59,7 +60,7 @@ impl Service {
 
     /// Default window in whole days.
     pub fn default_days(&self) -> u32 {
-        ((self.settings.window.as_secs() / 86_400).clamp(1, u64::from(super::MAX_WINDOW_DAYS)))
+        calendar::whole_days(self.settings.window).clamp(1, u64::from(super::MAX_WINDOW_DAYS))
             as u32
     }
 
@@ -102,7 +103,7 @@ impl Service {
     pub async fn cycle(&self) -> Result<(), RankingError> {
         self.refresh(Some(PAGES_PER_CYCLE)).await?;
         let days = self.default_days();
-        if snapshot::get(&self.store, now_ms().div_euclid(86_400_000), days)
+        if snapshot::get(&self.store, calendar::day_of(now_ms()), days)
             .await?
             .is_some()
         {
@@ -110,7 +111,10 @@ impl Service {
         }
         let r = self.compute(days).await?;
         if snapshot::take_if_due(&self.store, &r).await? {
-            tracing::info!(day = r.computed_ms / 86_400_000, "ranking snapshot stored");
+            tracing::info!(
+                day = calendar::day_of(r.computed_ms),
+                "ranking snapshot stored"
+            );
         }
         Ok(())
     }

@@ -26,7 +26,7 @@ impl Default for RankingSettings {
     fn default() -> Self {
         RankingSettings {
             rollup_interval: Duration::from_secs(30),
-            window: Duration::from_secs(90 * 86_400),
+            window: crate::calendar::days(90),
             cache_ttl: Duration::from_secs(60),
             min_consumer_days: 20,
         }

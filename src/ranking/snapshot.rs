@@ -6,13 +6,13 @@ use std::collections::HashMap;
 use sqlx::Row;
 
 use super::model::{Ranking, TrendPoint};
-use super::rollup::DAY_MS;
 use super::RankingError;
 use crate::audit::Store;
+use crate::calendar::day_of;
 
 /// Store `ranking` as the snapshot of its day unless that day already has one. True if stored.
 pub async fn take_if_due(store: &Store, ranking: &Ranking) -> Result<bool, RankingError> {
-    let day = ranking.computed_ms.div_euclid(DAY_MS);
+    let day = day_of(ranking.computed_ms);
     let days = i64::from(ranking.window.days);
     let body = serde_json::to_string(ranking).map_err(|e| RankingError::Corrupt(e.to_string()))?;
     let mut tx = store.pool().begin().await?;

@@ -1,37 +1,91 @@
-//! Who is calling a read API (catalogue, audit records, oversight): one consumer credential —
-//! API key, eID token or client certificate — checked the same way everywhere.
+//! Who is calling, for every API: one authentication path — API key, eID token or client
+//! certificate, through [`Authenticator`](crate::identity::Authenticator) — whose every failure
+//! is answered 401 `unauthenticated` and counted in the `auth_failures` security event.
+//!
+//! The APIs differ only in whom they serve: [`data_consumer`] (the data path: a citizen's token
+//! is 401, as it is not a consumer's credential), [`consumer`] (the read APIs: a citizen is sent
+//! to its access log with 403) and [`citizen`] (the access log: a consumer is 403).
 
 use std::sync::Arc;
 
-use http::Request;
-use hyper::body::Incoming;
+use http::{header, Request};
 
-use super::pipeline::protect::unauthenticated;
 use super::problem::{Problem, ProblemKind};
+use crate::config::Catalog;
 use crate::gateway::Gateway;
 use crate::identity::{AuthError, Caller, Consumer, PeerCert};
+use crate::security::SecurityEvents;
 
-/// The consumer behind `req`. "No" is 401 (no or bad credentials) or 403 for a citizen's eID
-/// token, whose answer names what citizens can use instead (`for_whom` says what this API is).
-pub async fn consumer(
+/// Identify the caller of `req` with `catalog`'s credentials. "No" is 401 with
+/// `WWW-Authenticate`, counted as an `auth_failures` event.
+pub async fn authenticate<B>(
     gw: &Gateway,
-    req: &Request<Incoming>,
+    catalog: &Catalog,
+    req: &Request<B>,
+) -> Result<Caller, Problem> {
+    let cert = req.extensions().get::<Arc<PeerCert>>().map(Arc::as_ref);
+    gw.auth
+        .authenticate(&catalog.keys, req.headers(), cert)
+        .await
+        .map_err(|e| {
+            SecurityEvents::bump(&gw.security.auth_failures);
+            unauthenticated(&e.to_string(), matches!(e, AuthError::InvalidToken(_)))
+        })
+}
+
+/// The consumer making a data request. A citizen's eID token is not a consumer's credential:
+/// 401, counted like any other failed authentication.
+pub async fn data_consumer<B>(
+    gw: &Gateway,
+    catalog: &Catalog,
+    req: &Request<B>,
+) -> Result<Arc<Consumer>, Problem> {
+    match authenticate(gw, catalog, req).await? {
+        Caller::Consumer { consumer } => Ok(consumer),
+        Caller::Citizen { .. } => {
+            SecurityEvents::bump(&gw.security.auth_failures);
+            Err(unauthenticated(
+                "this eID token identifies a citizen, not a registered consumer: citizens can see who accessed their records at GET /v1/me/access-log",
+                false,
+            ))
+        }
+    }
+}
+
+/// The consumer calling a read API (catalogue, audit records, checkpoints' proofs, oversight).
+/// A citizen's eID token is 403, and the answer names what citizens can use instead
+/// (`for_whom` says what this API is for).
+pub async fn consumer<B>(
+    gw: &Gateway,
+    req: &Request<B>,
     for_whom: &str,
 ) -> Result<Arc<Consumer>, Problem> {
-    let cert = req.extensions().get::<Arc<PeerCert>>().map(AsRef::as_ref);
-    match gw
-        .auth
-        .authenticate(&gw.catalog().keys, req.headers(), cert)
-        .await
-    {
-        Ok(Caller::Consumer { consumer, .. }) => Ok(consumer),
-        Ok(Caller::Citizen { .. }) => Err(Problem::new(
-            ProblemKind::Forbidden,
-            format!("{for_whom}; citizens see who accessed their records at GET /v1/me/access-log"),
-        )),
-        Err(e) => Err(unauthenticated(
-            &e.to_string(),
-            matches!(e, AuthError::InvalidToken(_)),
+    match authenticate(gw, &gw.catalog(), req).await? {
+        Caller::Consumer { consumer } => Ok(consumer),
+        Caller::Citizen { .. } => Err(Problem::forbidden(format!(
+            "{for_whom}; citizens see who accessed their records at GET /v1/me/access-log"
+        ))),
+    }
+}
+
+/// The citizen reading its own access log: its identifier comes only from the verified eID
+/// token. A consumer's credential is 403 and is sent to its own audit records.
+pub async fn citizen<B>(gw: &Gateway, req: &Request<B>) -> Result<String, Problem> {
+    match authenticate(gw, &gw.catalog(), req).await? {
+        Caller::Citizen { id } => Ok(id),
+        Caller::Consumer { .. } => Err(Problem::forbidden(
+            "the access log is for citizens signed in with their eID token; consumers see their own requests at GET /v1/audit/records",
         )),
     }
+}
+
+/// 401 with `WWW-Authenticate` (RFC 6750 `invalid_token` when a bearer token was rejected).
+pub fn unauthenticated(detail: &str, invalid_token: bool) -> Problem {
+    let challenge = if invalid_token {
+        "Bearer error=\"invalid_token\""
+    } else {
+        "Bearer"
+    };
+    Problem::new(ProblemKind::Unauthenticated, detail)
+        .with_header(header::WWW_AUTHENTICATE, challenge)
 }

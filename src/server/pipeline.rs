@@ -3,9 +3,10 @@
 //! → record. Each phase returns `Err(Problem)` on "no"; whatever happens, exactly one audit
 //! record is committed before the answer is released.
 //!
-//! The phases live in files by group: [`protect`] (who is calling, limits, harvest alarm,
-//! subject), [`decide`] (purpose, resolve, refusal rules), [`check`] (the request against its
-//! schema), [`forward`] (the source) and [`response`] (the source's answer against its schema).
+//! Authentication is the one every API shares (`server::caller`); the other phases live in
+//! files by group: [`protect`] (limits, harvest alarm, subject), [`decide`] (purpose, resolve,
+//! refusal rules), [`check`] (the request against its schema), [`forward`] (the source) and
+//! [`response`] (the source's answer against its schema).
 
 mod check;
 mod decide;
@@ -13,7 +14,6 @@ mod forward;
 pub(crate) mod protect;
 mod response;
 
-use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -22,45 +22,25 @@ use http_body_util::Full;
 use hyper::body::Incoming;
 use tracing::Instrument;
 
+use super::api::Reply;
+use super::caller;
 use super::problem::{outcome_of, Problem, ProblemKind};
-use crate::audit::{now_ms, Entry, Outcome, SchemaResult};
+use crate::audit::{now_ms, Entry, Outcome};
 use crate::gateway::{Gateway, Snapshot};
 
-/// What the phases decided; rendered only after the audit record is committed.
+/// What the phases decided; released only after the audit record is committed.
 enum Answer {
     Data(Bytes),
     Problem(Problem),
 }
 
-/// Handle one data request for `agency`/`dataset` (raw path segments).
-pub async fn handle(
-    gw: Arc<Gateway>,
-    req: Request<Incoming>,
-    agency: &str,
-    dataset: &str,
-) -> Response<Full<Bytes>> {
+/// Handle one data request for `agency`/`dataset` (raw path segments). A "no" is returned as
+/// `Err(Problem)` carrying the request id, for the router to render — but only once the audit
+/// record is committed, like the data.
+pub async fn handle(gw: &Gateway, req: Request<Incoming>, agency: &str, dataset: &str) -> Reply {
     let started = Instant::now();
     let request_id = uuid::Uuid::now_v7().to_string();
-    let mut entry = Entry {
-        request_id,
-        ts_ms: now_ms(),
-        consumer: None,
-        agency: None,
-        dataset: None,
-        method: method_name(req.method()),
-        purpose: None,
-        outcome: Outcome::RejectedRequest,
-        status: 0,
-        justification: None,
-        request_schema: SchemaResult::NotChecked,
-        response_schema: SchemaResult::NotChecked,
-        request_sha256: None,
-        response_sha256: None,
-        latency_us: 0,
-        source_latency_us: None,
-        detail: None,
-        subject_hash: None,
-    };
+    let mut entry = Entry::new(request_id, now_ms(), method_name(req.method()));
     // One snapshot (configuration and runtime) for the whole request: a reload cannot change
     // the rules midway.
     let snap = gw.snapshot();
@@ -79,7 +59,7 @@ pub async fn handle(
     } else {
         tracing::Span::none()
     };
-    let answer = match phases(&gw, &snap, req, agency, dataset, &mut entry)
+    let answer = match phases(gw, &snap, req, agency, dataset, &mut entry)
         .instrument(span.clone())
         .await
     {
@@ -116,12 +96,12 @@ pub async fn handle(
     );
     if let Err(e) = committed {
         tracing::error!(%request_id, error = %e, "audit record not committed; answering 503");
-        return Problem::new(
+        return Err(Problem::new(
             ProblemKind::AuditUnavailable,
             "the audit log could not record this request, so no data was released; try again shortly",
         )
-        .with_header(header::RETRY_AFTER, "5")
-        .render(Some(&request_id));
+        .with_retry_after(5)
+        .with_request_id(request_id));
     }
     match answer {
         Answer::Data(bytes) => {
@@ -135,9 +115,9 @@ pub async fn handle(
             if let Ok(v) = HeaderValue::from_str(&request_id) {
                 h.insert("request-id", v);
             }
-            r
+            Ok(r)
         }
-        Answer::Problem(p) => p.render(Some(&request_id)),
+        Answer::Problem(p) => Err(p.with_request_id(request_id)),
     }
 }
 
@@ -150,7 +130,7 @@ async fn phases(
     entry: &mut Entry,
 ) -> Result<Bytes, Problem> {
     let (catalog, rt) = (&snap.catalog, &snap.runtime);
-    let consumer = protect::authenticate_phase(gw, catalog, &req).await?;
+    let consumer = caller::data_consumer(gw, catalog, &req).await?;
     entry.consumer = Some(consumer.id.clone());
     protect::harvest_block_phase(gw, rt, &consumer)?;
     protect::rate_limit_phase(gw, rt, &consumer)?;

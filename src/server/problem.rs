@@ -1,7 +1,11 @@
-//! RFC 9457 problem+json: every "no" the gateway gives, rendered in one place.
+//! RFC 9457 problem+json: every "no" the gateway gives, described once ([`ProblemKind`]) and
+//! rendered in one place (the router turns every handler's `Err(Problem)` into a response).
 //!
 //! A problem never carries internals (no SQL, no upstream addresses, no stack): the `detail` is
-//! written for the person reading it, and the `request_id` points at the audit record.
+//! written for the person reading it, and the `request_id` points at the audit record. The
+//! domain errors that reach a handler become problems in `problem/convert.rs`.
+
+mod convert;
 
 use bytes::Bytes;
 use http::{header, HeaderValue, Response, StatusCode};
@@ -9,6 +13,7 @@ use http_body_util::Full;
 use serde::Serialize;
 
 use crate::audit::Outcome;
+use crate::policy::Justification;
 use crate::validate::FieldError;
 
 /// The kinds of "no". Each has a stable `type` URI, a title and a status.
@@ -160,16 +165,6 @@ impl ProblemKind {
     }
 }
 
-/// A justification as shown to the consumer.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct ShownJustification {
-    pub legal_basis: Option<String>,
-    pub reason: Option<String>,
-    pub decided_by: String,
-    /// `justified`, or `unjustified` when a source refused without giving grounds.
-    pub status: &'static str,
-}
-
 /// One problem, ready to render.
 #[derive(Debug, Clone)]
 pub struct Problem {
@@ -177,10 +172,13 @@ pub struct Problem {
     pub detail: String,
     /// Overrides the kind's status (a source's 451 stays 451).
     pub status: Option<StatusCode>,
-    pub justification: Option<Box<ShownJustification>>,
+    /// A refusal's justification, shown exactly as it is recorded.
+    pub justification: Option<Box<Justification>>,
     pub errors: Vec<FieldError>,
     /// Extra headers, e.g. `WWW-Authenticate`, `Allow`.
     pub headers: Vec<(header::HeaderName, HeaderValue)>,
+    /// The audit record of this answer (data requests only): body field and `Request-Id` header.
+    pub request_id: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -193,7 +191,7 @@ struct Body<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     request_id: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    justification: Option<&'a ShownJustification>,
+    justification: Option<&'a Justification>,
     #[serde(skip_serializing_if = "<[FieldError]>::is_empty")]
     errors: &'a [FieldError],
 }
@@ -207,7 +205,48 @@ impl Problem {
             justification: None,
             errors: Vec::new(),
             headers: Vec::new(),
+            request_id: None,
         }
+    }
+
+    /// 403 `forbidden`: the caller is known but its role does not reach this.
+    pub fn forbidden(detail: impl Into<String>) -> Problem {
+        Problem::new(ProblemKind::Forbidden, detail)
+    }
+
+    /// 404 `not-found`.
+    pub fn not_found(detail: impl Into<String>) -> Problem {
+        Problem::new(ProblemKind::NotFound, detail)
+    }
+
+    /// 503 `audit-unavailable` for a read that failed: the cause is logged, never shown.
+    /// `what` names the thing that could not be read, e.g. "the access log".
+    pub fn unreadable(what: &str, cause: &dyn std::error::Error) -> Problem {
+        tracing::error!(error = %cause, "{what} read failed");
+        Problem::new(
+            ProblemKind::AuditUnavailable,
+            format!("{what} cannot be read right now; try again shortly"),
+        )
+    }
+
+    /// Attach the audit record's id (rendered in the body and as `Request-Id`).
+    pub fn with_request_id(mut self, request_id: impl Into<String>) -> Problem {
+        self.request_id = Some(request_id.into());
+        self
+    }
+
+    /// Add `Retry-After: secs`.
+    pub fn with_retry_after(mut self, secs: u64) -> Problem {
+        self.headers
+            .push((header::RETRY_AFTER, HeaderValue::from(secs)));
+        self
+    }
+
+    /// A refusal, with the justification the consumer is shown (and the record keeps).
+    pub fn refused(detail: impl Into<String>, justification: Justification) -> Problem {
+        let mut p = Problem::new(ProblemKind::Refused, detail);
+        p.justification = Some(Box::new(justification));
+        p
     }
 
     pub fn with_errors(mut self, errors: Vec<FieldError>) -> Problem {
@@ -229,8 +268,10 @@ impl Problem {
         format!("https://dxgate.dev/problems/{}", self.kind.slug())
     }
 
-    /// Render as `application/problem+json`.
-    pub fn render(&self, request_id: Option<&str>) -> Response<Full<Bytes>> {
+    /// Render as `application/problem+json`. Only the router calls this
+    /// (`server::router::respond`): handlers return `Err(Problem)`.
+    pub fn render(&self) -> Response<Full<Bytes>> {
+        let request_id = self.request_id.as_deref();
         let (_, title, _) = self.kind.meta();
         let status = self.status();
         let body = Body {
@@ -290,7 +331,7 @@ mod tests {
             pointer: "/id".into(),
             detail: "x".into(),
         }]);
-        let r = p.render(Some("rid"));
+        let r = p.with_request_id("rid").render();
         assert_eq!(r.status(), 400);
         assert_eq!(r.headers()["content-type"], "application/problem+json");
         assert_eq!(r.headers()["request-id"], "rid");

@@ -1,103 +1,252 @@
-//! Which handler a request goes to, by method and path.
+//! Which handler a request goes to, by path and method, from one route table — and the one
+//! place a handler's `Err(Problem)` becomes a response ([`respond`]).
+//!
+//! A path the table does not know is 404; a known path with a method its route does not take
+//! is 405 with `Allow` from the table. Data requests are the exception: every method on
+//! `/v1/data/…` goes to the pipeline, which records it (a 405 there is an audit record too).
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
-use bytes::Bytes;
 use http::{header, Method, Request, Response};
-use http_body_util::Full;
 use hyper::body::Incoming;
 
+use super::api::{
+    audit, catalog, checkpoint, health, me, openapi, oversight, oversight_page, public, Body, Reply,
+};
+use super::pipeline;
 use super::problem::{Problem, ProblemKind};
-use super::{audit_api, catalog_api, checkpoint_api, health, me_api, openapi, pipeline};
 use crate::gateway::Gateway;
 
-/// Dispatch one request.
-pub async fn route(
-    gw: Arc<Gateway>,
-    req: Request<Incoming>,
-    _peer: SocketAddr,
-) -> Response<Full<Bytes>> {
-    let path = req.uri().path().to_owned();
-    let mut segs = path.trim_start_matches('/').split('/');
-    match (
-        segs.next(),
-        segs.next(),
-        segs.next(),
-        segs.next(),
-        segs.next(),
-    ) {
-        (Some("v1"), Some("data"), Some(agency), Some(dataset), None) => {
-            let (agency, dataset) = (agency.to_owned(), dataset.to_owned());
-            pipeline::handle(gw, req, &agency, &dataset).await
+/// The methods a route takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Methods {
+    /// GET (and HEAD).
+    Read,
+    /// POST only.
+    Write,
+    /// GET or POST; the data pipeline answers (and records) any other method.
+    Data,
+}
+
+impl Methods {
+    /// The `Allow` header of a 405.
+    pub fn allow(self) -> &'static str {
+        match self {
+            Methods::Read => "GET, HEAD",
+            Methods::Write => "POST",
+            Methods::Data => "GET, POST",
         }
-        (Some("v1"), Some("data"), ..) => {
-            // Wrong shape under /v1/data is still a data request: it is recorded.
-            pipeline::handle(gw, req, "", "").await
+    }
+
+    /// Whether the router passes `m` on to the route's handler.
+    fn admits(self, m: &Method) -> bool {
+        match self {
+            Methods::Read => m == Method::GET || m == Method::HEAD,
+            Methods::Write => m == Method::POST,
+            Methods::Data => true,
         }
-        (Some("v1"), Some("catalog"), None, ..) => match only_get(&req) {
-            Some(r) => r,
-            None => catalog_api::handle(&gw, &req).await,
-        },
-        (Some("v1"), Some("me"), Some("access-log"), None, ..) => match only_get(&req) {
-            Some(r) => r,
-            None => me_api::access_log(&gw, &req).await,
-        },
-        (Some("v1"), Some("schemas"), Some(_), ..) => only_get(&req)
-            .unwrap_or_else(|| catalog_api::schema(&gw, path.trim_start_matches("/v1/schemas/"))),
-        (Some("v1"), Some("audit"), Some("records"), rest, None) => match only_get(&req) {
-            Some(r) => r,
-            None => audit_api::records(&gw, &req, rest).await,
-        },
-        (Some("v1"), Some("oversight"), Some(_), ..) => {
-            let rest = path.trim_start_matches("/v1/oversight/").to_owned();
-            crate::oversight::api::handle(&gw, req, &rest).await
-        }
-        (Some("oversight"), ..) => {
-            crate::oversight::page::handle(&req, path.trim_start_matches("/oversight"))
-        }
-        (Some("public"), Some(file), None, ..) => {
-            crate::ranking::http::handle(&gw, &req, file).await
-        }
-        (Some("v1"), Some("audit"), Some("checkpoint"), node, None) => match only_get(&req) {
-            Some(r) => r,
-            None => match node.filter(|n| !n.is_empty()) {
-                Some(n) => checkpoint_api::note(&gw, n).await,
-                None => checkpoint_api::latest(&gw).await,
-            },
-        },
-        (Some("v1"), Some("audit"), Some("inclusion"), Some(id), None) => match only_get(&req) {
-            Some(r) => r,
-            None => checkpoint_api::inclusion(&gw, &req, id).await,
-        },
-        (Some("healthz"), None, ..) => health::healthz(),
-        (Some("openapi.json"), None, ..) => only_get(&req).unwrap_or_else(openapi::handle),
-        (Some("metrics"), None, ..) => health::metrics(&gw),
-        (Some("readyz"), None, ..) => health::readyz(&gw).await,
-        _ => Problem::new(
-            ProblemKind::NotFound,
-            format!("nothing is served at {}", truncate(&path)),
-        )
-        .render(None),
     }
 }
 
-fn only_get(req: &Request<Incoming>) -> Option<Response<Full<Bytes>>> {
-    if req.method() == Method::GET || req.method() == Method::HEAD {
-        None
-    } else {
-        Some(
-            Problem::new(
-                ProblemKind::MethodNotAllowed,
-                format!("{} is not allowed here; use GET", req.method()),
-            )
-            .with_header(header::ALLOW, "GET, HEAD")
-            .render(None),
-        )
+/// What a route serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Endpoint {
+    Data,
+    /// Anything else under `/v1/data`: still a data request, so still recorded.
+    DataMalformed,
+    Catalog,
+    Schema,
+    AuditRecords,
+    AuditRecord,
+    Checkpoints,
+    CheckpointNote,
+    Inclusion,
+    AccessLog,
+    Refusals,
+    Refusal,
+    Review,
+    OversightPage,
+    OversightScript,
+    Ranking(public::Format),
+    Methodology,
+    Healthz,
+    Readyz,
+    Metrics,
+    OpenApi,
+}
+
+/// One route: a path pattern (`{name}` is one non-empty segment, `{*name}` the rest of the
+/// path), the methods it takes, and whether `openapi/dxgate.json` documents it.
+struct Route {
+    pattern: &'static str,
+    methods: Methods,
+    endpoint: Endpoint,
+    /// Checked against the document by the router's tests.
+    #[cfg_attr(not(test), allow(dead_code))]
+    documented: bool,
+}
+
+const fn documented(pattern: &'static str, methods: Methods, endpoint: Endpoint) -> Route {
+    Route {
+        pattern,
+        methods,
+        endpoint,
+        documented: true,
     }
+}
+
+/// A route kept for compatibility (a trailing slash, a page's script), not in the document.
+const fn alias(pattern: &'static str, methods: Methods, endpoint: Endpoint) -> Route {
+    Route {
+        documented: false,
+        ..documented(pattern, methods, endpoint)
+    }
+}
+
+/// Every route the gateway serves; the first match wins.
+const ROUTES: &[Route] = {
+    use Endpoint::*;
+    use Methods::{Read, Write};
+    &[
+        documented("/v1/data/{agency}/{dataset}", Methods::Data, Data),
+        alias("/v1/data", Methods::Data, DataMalformed),
+        alias("/v1/data/{*rest}", Methods::Data, DataMalformed),
+        documented("/v1/catalog", Read, Catalog),
+        documented("/v1/schemas/{*path}", Read, Schema),
+        documented("/v1/audit/records", Read, AuditRecords),
+        alias("/v1/audit/records/", Read, AuditRecords),
+        documented("/v1/audit/records/{request_id}", Read, AuditRecord),
+        documented("/v1/audit/checkpoint", Read, Checkpoints),
+        alias("/v1/audit/checkpoint/", Read, Checkpoints),
+        documented("/v1/audit/checkpoint/{node}", Read, CheckpointNote),
+        documented("/v1/audit/inclusion/{request_id}", Read, Inclusion),
+        documented("/v1/me/access-log", Read, AccessLog),
+        documented("/v1/oversight/refusals", Read, Refusals),
+        documented("/v1/oversight/refusals/{request_id}", Read, Refusal),
+        documented("/v1/oversight/refusals/{request_id}/review", Write, Review),
+        documented("/oversight", Read, OversightPage),
+        alias("/oversight/", Read, OversightPage),
+        alias("/oversight/app.js", Read, OversightScript),
+        documented("/public/ranking", Read, Ranking(public::Format::Html)),
+        documented("/public/ranking.json", Read, Ranking(public::Format::Json)),
+        documented("/public/ranking.csv", Read, Ranking(public::Format::Csv)),
+        documented("/public/methodology", Read, Methodology),
+        documented("/healthz", Read, Healthz),
+        documented("/readyz", Read, Readyz),
+        documented("/metrics", Read, Metrics),
+        documented("/openapi.json", Read, OpenApi),
+    ]
+};
+
+/// Answer one request.
+pub async fn route(gw: Arc<Gateway>, req: Request<Incoming>) -> Response<Body> {
+    respond(dispatch(gw, req).await)
+}
+
+/// The one place a problem becomes a response (RFC 9457 problem+json).
+pub fn respond(reply: Reply) -> Response<Body> {
+    reply.unwrap_or_else(|p| p.render())
+}
+
+async fn dispatch(gw: Arc<Gateway>, req: Request<Incoming>) -> Reply {
+    let path = req.uri().path().to_owned();
+    let (endpoint, caps) = resolve(req.method(), &path)?;
+    let cap = |i: usize| caps.get(i).copied().unwrap_or_default();
+    let gw = gw.as_ref();
+    use Endpoint::*;
+    match endpoint {
+        Data => pipeline::handle(gw, req, cap(0), cap(1)).await,
+        DataMalformed => pipeline::handle(gw, req, "", "").await,
+        Catalog => catalog::handle(gw, &req).await,
+        Schema => catalog::schema(gw, cap(0)),
+        AuditRecords => audit::list(gw, &req).await,
+        AuditRecord => audit::get(gw, &req, cap(0)).await,
+        Checkpoints => checkpoint::latest(gw).await,
+        CheckpointNote => checkpoint::note(gw, cap(0)).await,
+        Inclusion => checkpoint::inclusion(gw, &req, cap(0)).await,
+        AccessLog => me::access_log(gw, &req).await,
+        Refusals => oversight::list(gw, &req).await,
+        Refusal => oversight::get(gw, &req, cap(0)).await,
+        Review => oversight::review(gw, req, cap(0)).await,
+        OversightPage => Ok(oversight_page::page()),
+        OversightScript => Ok(oversight_page::script()),
+        Ranking(format) => public::ranking(gw, &req, format).await,
+        Methodology => Ok(public::methodology()),
+        Healthz => Ok(health::healthz()),
+        Readyz => Ok(health::readyz(gw).await),
+        Metrics => Ok(health::metrics(gw)),
+        OpenApi => Ok(openapi::handle()),
+    }
+}
+
+/// The endpoint `method path` goes to, with the path's `{…}` captures in order; 404 or 405.
+fn resolve<'p>(method: &Method, path: &'p str) -> Result<(Endpoint, Vec<&'p str>), Problem> {
+    let (route, caps) = ROUTES
+        .iter()
+        .find_map(|r| captures(r.pattern, path).map(|c| (r, c)))
+        .ok_or_else(|| not_found(path))?;
+    if !route.methods.admits(method) {
+        let verb = match route.methods {
+            Methods::Write => "POST",
+            Methods::Read | Methods::Data => "GET",
+        };
+        return Err(Problem::new(
+            ProblemKind::MethodNotAllowed,
+            format!(
+                "{} is not allowed here; use {verb}",
+                truncate(method.as_str())
+            ),
+        )
+        .with_header(header::ALLOW, route.methods.allow()));
+    }
+    Ok((route.endpoint, caps))
+}
+
+/// `path`'s captures if it matches `pattern`.
+fn captures<'p>(pattern: &str, path: &'p str) -> Option<Vec<&'p str>> {
+    let mut caps = Vec::new();
+    let mut rest = Some(path.strip_prefix('/')?);
+    for want in pattern.trim_start_matches('/').split('/') {
+        let here = rest?;
+        if want.starts_with("{*") {
+            caps.push(here);
+            return Some(caps);
+        }
+        let (seg, tail) = match here.split_once('/') {
+            Some((seg, tail)) => (seg, Some(tail)),
+            None => (here, None),
+        };
+        if want.starts_with('{') {
+            if seg.is_empty() {
+                return None;
+            }
+            caps.push(seg);
+        } else if want != seg {
+            return None;
+        }
+        rest = tail;
+    }
+    rest.is_none().then_some(caps)
+}
+
+/// 404, with a hint where one helps.
+fn not_found(path: &str) -> Problem {
+    let hint = if path.starts_with("/v1/oversight/") {
+        "oversight serves /v1/oversight/refusals".to_owned()
+    } else if path.starts_with("/oversight/") {
+        "the oversight page is at /oversight".to_owned()
+    } else if path.starts_with("/public/") {
+        "public pages: /public/ranking, /public/ranking.json, /public/ranking.csv, /public/methodology".to_owned()
+    } else {
+        format!("nothing is served at {}", truncate(path))
+    };
+    Problem::not_found(hint)
 }
 
 /// Paths echoed in problems are cut short (they are consumer input).
-pub fn truncate(s: &str) -> String {
+fn truncate(s: &str) -> String {
     s.chars().take(200).collect()
 }
+
+#[cfg(test)]
+mod tests;

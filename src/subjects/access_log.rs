@@ -4,7 +4,7 @@
 
 use sqlx::Row;
 
-use crate::audit::{Store, StoreError};
+use crate::audit::{Digest, Store, StoreError};
 
 /// One access to a citizen's records, as the store holds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,25 +22,18 @@ pub struct Access {
 /// request id) when given, newest first.
 pub async fn accesses(
     store: &Store,
-    subject_hash: &str,
+    subject_hash: &Digest,
     before: Option<&str>,
     limit: u32,
 ) -> Result<Vec<Access>, StoreError> {
-    let mut sql = String::from(
+    let mut q = store.filter(
         "SELECT request_id, ts_ms, consumer, agency, dataset, purpose, outcome \
-         FROM audit_records WHERE subject_hash = $1",
+         FROM audit_records WHERE 1=1",
     );
-    if before.is_some() {
-        sql.push_str(" AND request_id < $2");
-    }
-    sql.push_str(&format!(
-        " ORDER BY request_id DESC LIMIT {}",
-        limit.clamp(1, 1000)
-    ));
-    let mut q = sqlx::query(&sql).bind(subject_hash.to_owned());
-    if let Some(b) = before {
-        q = q.bind(b.to_owned());
-    }
+    q.and("subject_hash =", subject_hash.to_hex())
+        .and_some("request_id <", before)
+        .push(" ORDER BY request_id DESC LIMIT ")
+        .bind(i64::from(limit.clamp(1, 1000)));
     let rows = q.fetch_all(store.pool()).await?;
     rows.iter()
         .map(|r| {

@@ -11,6 +11,8 @@ use ring::hmac;
 use ring::rand::{SecureRandom, SystemRandom};
 use serde_json::Value;
 
+use crate::audit::Digest;
+
 /// Longest subject identifier hashed, in bytes; longer values are not identifiers.
 const MAX_SUBJECT_BYTES: usize = 256;
 
@@ -85,9 +87,13 @@ impl SubjectKey {
         }
     }
 
-    /// Hex HMAC-SHA256 of a subject identifier.
-    pub fn hash(&self, subject: &str) -> String {
-        hex::encode(hmac::sign(&self.key, subject.as_bytes()).as_ref())
+    /// HMAC-SHA256 of a subject identifier.
+    pub fn hash(&self, subject: &str) -> Digest {
+        let tag = hmac::sign(&self.key, subject.as_bytes());
+        let mut out = [0u8; 32];
+        // HMAC-SHA256 tags are 32 bytes.
+        out.copy_from_slice(tag.as_ref());
+        Digest::from_bytes(out)
     }
 }
 
@@ -121,7 +127,7 @@ mod tests {
         assert!(!created);
         assert_eq!(k1.hash("001"), k2.hash("001"));
         assert_ne!(k1.hash("001"), k1.hash("002"));
-        assert_eq!(k1.hash("001").len(), 64);
+        assert_eq!(k1.hash("001").to_hex().len(), 64);
         std::fs::write(&path, "short").unwrap();
         assert!(SubjectKey::load_or_create(&path).is_err());
     }
@@ -141,7 +147,7 @@ mod tests {
         // RFC 4231 test case 2.
         let k = SubjectKey::from_bytes(b"Jefe");
         assert_eq!(
-            k.hash("what do ya want for nothing?"),
+            k.hash("what do ya want for nothing?").to_hex(),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
         );
     }

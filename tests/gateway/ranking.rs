@@ -280,7 +280,7 @@ async fn ranking_page_in_chromium() {
     ranking_json(&gw).await;
     // Three earlier daily snapshots, so the page has a trend to draw.
     let mut db = sqlite(&cat).await;
-    let today = dxgate::audit::now_ms() / 86_400_000;
+    let today = dxgate::calendar::day_of(dxgate::audit::now_ms());
     for (i, score) in [(3, 610), (2, 655), (1, 702)] {
         sqlx::query("INSERT INTO ranking_snapshot_scores (day, window_days, agency, status, score_tenths, rank) VALUES ($1, 90, 'alpha', 'ranked', $2, 1)")
             .bind(today - i)

@@ -5,11 +5,12 @@
 use std::sync::Arc;
 
 use dxgate::audit::chain::{record_hash, GENESIS};
-use dxgate::audit::{Entry, Outcome, RecordedJustification, SchemaResult, Store, StoredRecord};
+use dxgate::audit::{Entry, Outcome, SchemaResult, Store, StoredRecord};
+use dxgate::calendar::DAY_MS;
 use dxgate::oversight::refusals::{self, RefusalFilter, ReviewState};
 use dxgate::oversight::reviews::{self, NewReview, Verdict};
-use dxgate::policy::JustificationStatus;
-use dxgate::ranking::rollup::{ConsumerAgencies, DAY_MS};
+use dxgate::policy::{Justification, Text};
+use dxgate::ranking::rollup::ConsumerAgencies;
 use dxgate::ranking::{engine, inputs, rollup_store, snapshot};
 use sqlx::Executor;
 
@@ -30,46 +31,41 @@ fn entry(i: i64) -> Entry {
         Outcome::RejectedRequest,
     ][(i % 8) as usize];
     let consumer = ["portal", "police", "own-officer", "ministry-x"][(i % 7 % 4) as usize];
-    Entry {
-        request_id: format!("{:012}-{i}", NOW + i),
-        ts_ms: NOW - (i % 40) * DAY_MS / 2 - i * 997,
-        consumer: Some(consumer.into()),
-        agency: Some(["alpha", "beta"][(i % 3 % 2) as usize].into()),
-        dataset: Some(["people", "licences", "secret"][(i % 5 % 3) as usize].into()),
-        method: "GET".into(),
-        purpose: Some("test".into()),
-        outcome,
-        status: 200,
-        justification: (outcome == Outcome::Refused).then(|| RecordedJustification {
-            legal_basis: (i % 2 == 0).then(|| "Art. 1".into()),
-            reason: (i % 2 == 0).then(|| "Because.".into()),
-            decided_by: if i % 3 == 0 {
-                "source:alpha/people"
-            } else {
-                "policy:alpha/people#1"
-            }
-            .into(),
-            status: if i % 2 == 0 {
-                JustificationStatus::Justified
-            } else {
-                JustificationStatus::Unjustified
-            },
-        }),
-        request_schema: SchemaResult::Valid,
-        response_schema: match outcome {
-            Outcome::Served if i % 11 == 0 => SchemaResult::Invalid,
-            Outcome::Served if i % 13 == 0 => SchemaResult::NotChecked,
-            Outcome::Served => SchemaResult::Valid,
-            Outcome::InvalidResponse => SchemaResult::Invalid,
-            _ => SchemaResult::NotChecked,
-        },
-        request_sha256: None,
-        response_sha256: None,
-        latency_us: (i * 7919) % 3_000_000,
-        source_latency_us: None,
-        detail: None,
-        subject_hash: None,
+    let response_schema = match outcome {
+        Outcome::Served if i % 11 == 0 => SchemaResult::Invalid,
+        Outcome::Served if i % 13 == 0 => SchemaResult::NotChecked,
+        Outcome::Served => SchemaResult::Valid,
+        Outcome::InvalidResponse => SchemaResult::Invalid,
+        _ => SchemaResult::NotChecked,
+    };
+    let e = Entry::new(
+        format!("{:012}-{i}", NOW + i),
+        NOW - (i % 40) * DAY_MS / 2 - i * 997,
+        "GET",
+    )
+    .consumer(consumer)
+    .dataset(
+        ["alpha", "beta"][(i % 3 % 2) as usize],
+        ["people", "licences", "secret"][(i % 5 % 3) as usize],
+    )
+    .purpose("test")
+    .outcome(outcome, 200)
+    .schemas(SchemaResult::Valid, response_schema)
+    .latency((i * 7919) % 3_000_000, None);
+    if outcome != Outcome::Refused {
+        return e;
     }
+    let decided_by = if i % 3 == 0 {
+        "source:alpha/people"
+    } else {
+        "policy:alpha/people#1"
+    };
+    e.justification(if i % 2 == 0 {
+        let text = |t| Text::new(t).unwrap();
+        Justification::justified(text("Art. 1"), text("Because."), decided_by)
+    } else {
+        Justification::unjustified(decided_by)
+    })
 }
 
 /// Append records `from..to` to `node`'s chain.
@@ -84,8 +80,8 @@ async fn append(store: &Store, node: &str, from: i64, to: i64) {
         batch.push(StoredRecord {
             node_id: node.into(),
             seq,
-            prev_hash: head.hash.clone(),
-            hash: hash.clone(),
+            prev_hash: head.hash,
+            hash,
             entry: e,
         });
         head.seq = seq;
@@ -106,7 +102,7 @@ fn catalog() -> Arc<dxgate::config::Catalog> {
 
 async fn exercise(store: &Store) {
     let agencies = agencies();
-    assert_eq!(GENESIS.len(), 64);
+    assert_eq!(GENESIS.to_hex(), "0".repeat(64));
     append(store, "n1", 0, 3_000).await;
     append(store, "n2", 10_000, 11_500).await;
     // Small pages, with more records arriving between them.
@@ -199,10 +195,7 @@ async fn exercise(store: &Store) {
     )
     .await
     .unwrap();
-    assert_eq!(
-        (r1.seq, r2.seq, r2.prev_hash.as_str()),
-        (1, 2, r1.hash.as_str())
-    );
+    assert_eq!((r1.seq, r2.seq, r2.prev_hash), (1, 2, r1.hash));
     assert_eq!(reviews::verify(store).await.unwrap(), Ok(2));
     let f = RefusalFilter {
         agency: Some("alpha".into()),

@@ -17,26 +17,13 @@ const JAN: i64 = 1_705_276_800_000;
 const FEB: i64 = 1_707_955_200_000;
 
 fn entry(i: usize, ts_ms: i64) -> Entry {
-    Entry {
-        request_id: format!("r-{ts_ms}-{i:05}"),
-        ts_ms,
-        consumer: Some("portal".into()),
-        agency: Some("alpha".into()),
-        dataset: Some("people".into()),
-        method: "GET".into(),
-        purpose: Some("retention".into()),
-        outcome: Outcome::Served,
-        status: 200,
-        justification: None,
-        request_schema: SchemaResult::Valid,
-        response_schema: SchemaResult::Valid,
-        request_sha256: None,
-        response_sha256: None,
-        latency_us: 10,
-        source_latency_us: Some(5),
-        detail: None,
-        subject_hash: None,
-    }
+    Entry::new(format!("r-{ts_ms}-{i:05}"), ts_ms, "GET")
+        .consumer("portal")
+        .dataset("alpha", "people")
+        .purpose("retention")
+        .outcome(Outcome::Served, 200)
+        .schemas(SchemaResult::Valid, SchemaResult::Valid)
+        .latency(10, Some(5))
 }
 
 /// 512 records in January 2024, 100 in February, 50 now, on chain `node-r`.

@@ -16,26 +16,14 @@ use crate::common::databases::FreshPostgres;
 const OLD: i64 = 300;
 
 fn entry(i: i64) -> Entry {
-    Entry {
-        request_id: format!("old-{i:05}"),
-        ts_ms: 1_700_000_000_000 + i,
-        consumer: Some("portal".into()),
-        agency: Some("alpha".into()),
-        dataset: None,
-        method: "GET".into(),
-        purpose: None,
-        outcome: Outcome::Served,
-        status: 200,
-        justification: None,
-        request_schema: SchemaResult::Valid,
-        response_schema: SchemaResult::NotChecked,
-        request_sha256: None,
-        response_sha256: None,
-        latency_us: i,
-        source_latency_us: None,
-        detail: None,
-        subject_hash: None,
-    }
+    let mut e = Entry::new(format!("old-{i:05}"), 1_700_000_000_000 + i, "GET")
+        .consumer("portal")
+        .outcome(Outcome::Served, 200)
+        .schemas(SchemaResult::Valid, SchemaResult::NotChecked)
+        .latency(i, None);
+    // Written before datasets were recorded on their own: agency only.
+    e.agency = Some("alpha".into());
+    e
 }
 
 /// Lay down schema version 1 and a valid chain of `OLD` records, as the previous release did.
@@ -55,7 +43,7 @@ async fn version_one(url: &str, sqlite: bool) {
     .execute(&pool)
     .await
     .unwrap();
-    let mut prev = GENESIS.to_owned();
+    let mut prev = GENESIS;
     for seq in 1..=OLD {
         let e = entry(seq);
         let hash = record_hash(&prev, "old-node", seq, &e);
@@ -76,8 +64,8 @@ async fn version_one(url: &str, sqlite: bool) {
         .bind("valid")
         .bind("not_checked")
         .bind(e.latency_us)
-        .bind(prev.clone())
-        .bind(hash.clone())
+        .bind(prev.to_hex())
+        .bind(hash.to_hex())
         .execute(&pool)
         .await
         .unwrap();

@@ -9,9 +9,7 @@ use sqlx::Row;
 
 use super::tree::SegmentRow;
 use super::{Backend, Store, StoreError};
-
-/// Milliseconds in a day.
-const DAY_MS: i64 = 86_400_000;
+use crate::calendar;
 
 impl Store {
     /// Make sure the partitions for this month and the next `months_ahead` exist (PostgreSQL;
@@ -77,14 +75,14 @@ impl Store {
             .bind(s.node_id.as_str())
             .bind(s.first_seq)
             .bind(s.last_seq)
-            .bind(s.prev_hash.as_str())
-            .bind(s.last_hash.as_str())
-            .bind(s.root_hash.as_str())
+            .bind(s.prev_hash.to_hex())
+            .bind(s.last_hash.to_hex())
+            .bind(s.root_hash.to_hex())
             .bind(s.min_ts_ms)
             .bind(s.max_ts_ms)
             .bind(s.archived_ms)
             .bind(s.location.as_str())
-            .bind(s.file_sha256.as_str())
+            .bind(s.file_sha256.to_hex())
             .bind(s.checkpoint.as_str())
             .execute(&mut *tx)
             .await?;
@@ -151,20 +149,7 @@ impl Store {
 fn partition_end_ms(name: &str) -> Option<i64> {
     let ym = name.strip_prefix("audit_records_")?;
     let (y, m) = ym.split_once('_')?;
-    let (y, m): (i64, i64) = (y.parse().ok()?, m.parse().ok()?);
-    let (y, m) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
-    Some(days_from_civil(y, m, 1) * DAY_MS)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    calendar::next_month_start_ms(y.parse().ok()?, m.parse().ok()?)
 }
 
 #[cfg(test)]
@@ -173,12 +158,16 @@ mod tests {
 
     #[test]
     fn partition_names_map_to_month_ends() {
-        assert_eq!(days_from_civil(1970, 1, 1), 0);
-        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+        let first_of = |d| calendar::start_ms(calendar::parse_date(d).unwrap());
         assert_eq!(
             partition_end_ms("audit_records_2024_12"),
-            Some(days_from_civil(2025, 1, 1) * DAY_MS)
+            Some(first_of("2025-01-01"))
         );
+        assert_eq!(
+            partition_end_ms("audit_records_2024_02"),
+            Some(first_of("2024-03-01"))
+        );
+        assert_eq!(partition_end_ms("audit_records_2024_13"), None);
         assert_eq!(partition_end_ms("audit_records_default"), None);
     }
 }

@@ -7,21 +7,21 @@ use sqlx::Row;
 
 use super::super::chain::Head;
 use super::super::checkpoint::SignedCheckpoint;
-use super::super::merkle::{to_hex, Hash, Subtree};
-use super::super::{Entry, Outcome, RecordedJustification, SchemaResult, StoredRecord};
-use super::{now_ms, Backend, RecordFilter, Store, StoreError};
-use crate::policy::JustificationStatus;
+use super::super::merkle::Subtree;
+use super::super::{Digest, Entry, Event, EventKind, Outcome, SchemaResult, StoredRecord};
+use super::{digest_column, now_ms, Backend, RecordFilter, Store, StoreError};
+use crate::policy::Justification;
 
 pub(super) const COLUMNS: &str =
     "node_id, seq, request_id, ts_ms, consumer, agency, dataset, method, purpose, \
     outcome, status, legal_basis, reason, decided_by, justification_status, request_schema, \
     response_schema, request_sha256, response_sha256, latency_us, source_latency_us, detail, \
-    prev_hash, hash, subject_hash";
-const NCOLS: usize = 25;
-/// Rows per INSERT statement: 1,024 × 25 parameters stays under SQLite's 32,766 and
-/// PostgreSQL's 65,535 limits, so a default-sized group commit (`batch_max` 1024) is one
-/// statement.
-const ROWS_PER_INSERT: usize = 1024;
+    prev_hash, hash, subject_hash, event_kind, event";
+const NCOLS: usize = 27;
+/// Rows per INSERT statement: as many as SQLite's 32,766 bound parameters allow (PostgreSQL's
+/// limit is 65,535), so a default-sized group commit (`batch_max` 1024) is one statement while
+/// there are at most 31 columns.
+const ROWS_PER_INSERT: usize = 32_766 / NCOLS;
 
 /// Everything one group commit writes, in one transaction.
 #[derive(Debug)]
@@ -30,7 +30,7 @@ pub struct Batch<'a> {
     /// Chained records, in sequence order, following `head_before`.
     pub records: &'a [StoredRecord],
     /// Perfect Merkle subtrees the batch completed (256 leaves or more).
-    pub tree_nodes: &'a [(Subtree, Hash)],
+    pub tree_nodes: &'a [(Subtree, Digest)],
     /// The head this batch was chained on: the commit fails if the stored head moved.
     pub head_before: &'a Head,
     pub head_after: &'a Head,
@@ -61,7 +61,7 @@ impl Store {
             )
             .bind(node)
             .bind(r.seq)
-            .bind(r.hash.as_str())
+            .bind(r.hash.to_hex())
             .bind(now_ms())
             .execute(&mut *tx)
             .await?;
@@ -86,7 +86,7 @@ impl Store {
             .bind(batch.node_id)
             .bind(i64::from(t.level))
             .bind(t.index as i64)
-            .bind(to_hex(h))
+            .bind(h.to_hex())
             .execute(&mut *tx)
             .await?;
         }
@@ -95,11 +95,11 @@ impl Store {
              WHERE node_id = $4 AND seq = $5 AND hash = $6",
         )
         .bind(batch.head_after.seq)
-        .bind(batch.head_after.hash.as_str())
+        .bind(batch.head_after.hash.to_hex())
         .bind(now_ms())
         .bind(batch.node_id)
         .bind(batch.head_before.seq)
-        .bind(batch.head_before.hash.as_str())
+        .bind(batch.head_before.hash.to_hex())
         .execute(&mut *tx)
         .await?;
         if moved.rows_affected() != 1 {
@@ -122,52 +122,17 @@ impl Store {
         row.as_ref().map(decode).transpose()
     }
 
-    /// Newest first, filtered, at most `filter.limit`.
+    /// Newest first, filtered, at most `filter.limit` (1..=1000).
     pub async fn list(&self, filter: &RecordFilter) -> Result<Vec<StoredRecord>, StoreError> {
-        let mut sql = format!("SELECT {COLUMNS} FROM audit_records WHERE 1=1");
-        let mut n = 0;
-        let mut next = |col: &str, op: &str| {
-            n += 1;
-            format!(" AND {col} {op} ${n}")
-        };
-        if filter.consumer.is_some() {
-            sql += &next("consumer", "=");
-        }
-        if filter.agency.is_some() {
-            sql += &next("agency", "=");
-        }
-        if filter.dataset.is_some() {
-            sql += &next("dataset", "=");
-        }
-        if filter.outcome.is_some() {
-            sql += &next("outcome", "=");
-        }
-        if filter.since_ms.is_some() {
-            sql += &next("ts_ms", ">=");
-        }
-        if filter.before.is_some() {
-            sql += &next("request_id", "<");
-        }
-        sql += &format!(
-            " ORDER BY request_id DESC LIMIT {}",
-            filter.limit.clamp(1, 1000)
-        );
-        let mut q = sqlx::query(&sql);
-        for v in [&filter.consumer, &filter.agency, &filter.dataset]
-            .into_iter()
-            .flatten()
-        {
-            q = q.bind(v.clone());
-        }
-        if let Some(o) = filter.outcome {
-            q = q.bind(o.as_str());
-        }
-        if let Some(s) = filter.since_ms {
-            q = q.bind(s);
-        }
-        if let Some(b) = &filter.before {
-            q = q.bind(b.clone());
-        }
+        let mut q = self.filter(&format!("SELECT {COLUMNS} FROM audit_records WHERE 1=1"));
+        q.and_some("consumer =", filter.consumer.as_deref())
+            .and_some("agency =", filter.agency.as_deref())
+            .and_some("dataset =", filter.dataset.as_deref())
+            .and_some("outcome =", filter.outcome.map(Outcome::as_str))
+            .and_some("ts_ms >=", filter.since_ms)
+            .and_some("request_id <", filter.before.as_deref())
+            .push(" ORDER BY request_id DESC LIMIT ")
+            .bind(i64::from(filter.limit.clamp(1, 1000)));
         let rows = q.fetch_all(&self.pool).await?;
         rows.iter().map(decode).collect()
     }
@@ -253,38 +218,36 @@ fn insert_sql(rows: usize, backend: Backend) -> String {
 }
 
 pub(super) fn decode(r: &AnyRow) -> Result<StoredRecord, StoreError> {
+    let request_id: String = r.try_get("request_id")?;
+    let corrupt = |what: String| StoreError::Corrupt(format!("record {request_id}: {what}"));
     let outcome: String = r.try_get("outcome")?;
-    let outcome = Outcome::parse(&outcome)
-        .ok_or_else(|| StoreError::Corrupt(format!("unknown outcome {outcome:?}")))?;
+    let outcome =
+        Outcome::parse(&outcome).ok_or_else(|| corrupt(format!("unknown outcome {outcome:?}")))?;
     let schema = |col: &str| -> Result<SchemaResult, StoreError> {
         let s: String = r.try_get(col)?;
-        SchemaResult::parse(&s).ok_or_else(|| StoreError::Corrupt(format!("unknown {col} {s:?}")))
+        SchemaResult::parse(&s).ok_or_else(|| corrupt(format!("unknown {col} {s:?}")))
     };
-    let decided_by: Option<String> = r.try_get("decided_by")?;
-    let justification = match decided_by {
-        None => None,
-        Some(decided_by) => {
-            let st: Option<String> = r.try_get("justification_status")?;
-            let status = st
-                .as_deref()
-                .and_then(JustificationStatus::parse)
-                .ok_or_else(|| StoreError::Corrupt(format!("bad justification_status {st:?}")))?;
-            Some(RecordedJustification {
-                legal_basis: r.try_get("legal_basis")?,
-                reason: r.try_get("reason")?,
-                decided_by,
-                status,
-            })
-        }
+    let digest =
+        |col: &str| digest_column(r, col).map_err(|e| e.within(format!("record {request_id}")));
+    let optional = |col: &str| -> Result<Option<Digest>, StoreError> {
+        let s: Option<String> = r.try_get(col)?;
+        s.map(|s| Digest::from_hex(&s).map_err(|e| corrupt(format!("{col}: {e}"))))
+            .transpose()
     };
+    let justification = Justification::from_columns(
+        r.try_get("decided_by")?,
+        r.try_get("legal_basis")?,
+        r.try_get("reason")?,
+        r.try_get("justification_status")?,
+    )
+    .map_err(|e| corrupt(e.to_string()))?;
     let status: i64 = r.try_get("status")?;
     Ok(StoredRecord {
         node_id: r.try_get("node_id")?,
         seq: r.try_get("seq")?,
-        prev_hash: r.try_get("prev_hash")?,
-        hash: r.try_get("hash")?,
+        prev_hash: digest("prev_hash")?,
+        hash: digest("hash")?,
         entry: Entry {
-            request_id: r.try_get("request_id")?,
             ts_ms: r.try_get("ts_ms")?,
             consumer: r.try_get("consumer")?,
             agency: r.try_get("agency")?,
@@ -292,19 +255,35 @@ pub(super) fn decode(r: &AnyRow) -> Result<StoredRecord, StoreError> {
             method: r.try_get("method")?,
             purpose: r.try_get("purpose")?,
             outcome,
-            status: u16::try_from(status)
-                .map_err(|_| StoreError::Corrupt(format!("bad status {status}")))?,
+            status: u16::try_from(status).map_err(|_| corrupt(format!("bad status {status}")))?,
             justification,
             request_schema: schema("request_schema")?,
             response_schema: schema("response_schema")?,
-            request_sha256: r.try_get("request_sha256")?,
-            response_sha256: r.try_get("response_sha256")?,
+            request_sha256: optional("request_sha256")?,
+            response_sha256: optional("response_sha256")?,
             latency_us: r.try_get("latency_us")?,
             source_latency_us: r.try_get("source_latency_us")?,
             detail: r.try_get("detail")?,
-            subject_hash: r.try_get("subject_hash")?,
+            subject_hash: optional("subject_hash")?,
+            event: event(r).map_err(corrupt)?,
+            request_id: request_id.clone(),
         },
     })
+}
+
+/// The event columns of a record: both empty on a data request, both set on an event.
+fn event(r: &AnyRow) -> Result<Option<Event>, String> {
+    let kind: Option<String> = r.try_get("event_kind").map_err(|e| e.to_string())?;
+    let facts: Option<String> = r.try_get("event").map_err(|e| e.to_string())?;
+    match (kind, facts) {
+        (None, None) => Ok(None),
+        (Some(kind), Some(facts)) => {
+            let k = EventKind::parse(&kind).ok_or(format!("unknown event kind {kind:?}"))?;
+            let facts = serde_json::from_str(&facts).map_err(|e| format!("event facts: {e}"))?;
+            Event::new(k, facts).map(Some).map_err(|e| e.to_string())
+        }
+        _ => Err("event_kind and event must be both set or both empty".into()),
+    }
 }
 
 /// Bind every column of `rows` to `sql` (from `insert_sql`), borrowing rather than copying.
@@ -328,20 +307,22 @@ fn insert_query<'q>(
             .bind(e.purpose.as_deref())
             .bind(e.outcome.as_str())
             .bind(i64::from(e.status))
-            .bind(j.and_then(|j| j.legal_basis.as_deref()))
-            .bind(j.and_then(|j| j.reason.as_deref()))
+            .bind(j.and_then(Justification::legal_basis))
+            .bind(j.and_then(Justification::reason))
             .bind(j.map(|j| j.decided_by.as_str()))
-            .bind(j.map(|j| j.status.as_str()))
+            .bind(j.map(|j| j.status().as_str()))
             .bind(e.request_schema.as_str())
             .bind(e.response_schema.as_str())
-            .bind(e.request_sha256.as_deref())
-            .bind(e.response_sha256.as_deref())
+            .bind(e.request_sha256.map(|d| d.to_hex()))
+            .bind(e.response_sha256.map(|d| d.to_hex()))
             .bind(e.latency_us)
             .bind(e.source_latency_us)
             .bind(e.detail.as_deref())
-            .bind(r.prev_hash.as_str())
-            .bind(r.hash.as_str())
-            .bind(e.subject_hash.as_deref());
+            .bind(r.prev_hash.to_hex())
+            .bind(r.hash.to_hex())
+            .bind(e.subject_hash.map(|d| d.to_hex()))
+            .bind(e.event.as_ref().map(|ev| ev.kind.as_str()))
+            .bind(e.event.as_ref().map(Event::canonical_facts));
     }
     q
 }

@@ -6,9 +6,9 @@ use sqlx::{Any, Row, Transaction};
 
 use super::super::chain::{Head, GENESIS};
 use super::super::checkpoint::SignedCheckpoint;
-use super::super::merkle::STORED_LEVEL;
-use super::super::merkle::{fold_parts, from_hex, leaf_hash, node_hash, to_hex, Hash, Subtree};
-use super::{now_ms, Store, StoreError};
+use super::super::merkle::{fold_parts, leaf_hash, node_hash, Subtree, STORED_LEVEL};
+use super::super::Digest;
+use super::{digest_column, now_ms, Store, StoreError};
 
 /// One archived stretch of a chain (`audit_segments`): enough to continue verifying the live
 /// chain after it, and to check the archive file itself.
@@ -18,18 +18,18 @@ pub struct SegmentRow {
     pub first_seq: i64,
     pub last_seq: i64,
     /// `prev_hash` of the first archived record.
-    pub prev_hash: String,
+    pub prev_hash: Digest,
     /// Hash of the last archived record: the live chain's first `prev_hash`.
-    pub last_hash: String,
-    /// Hex Merkle root of the chain at `last_seq`.
-    pub root_hash: String,
+    pub last_hash: Digest,
+    /// Merkle root of the chain at `last_seq`.
+    pub root_hash: Digest,
     pub min_ts_ms: Option<i64>,
     pub max_ts_ms: Option<i64>,
     pub archived_ms: i64,
     /// Where the records went (the archive file's path).
     pub location: String,
-    /// Hex SHA-256 of the archive file.
-    pub file_sha256: String,
+    /// SHA-256 of the archive file.
+    pub file_sha256: Digest,
     /// A checkpoint note for size `last_seq`, signed when the segment was archived.
     pub checkpoint: String,
 }
@@ -46,7 +46,7 @@ impl Store {
              ON CONFLICT (node_id) DO NOTHING",
         )
         .bind(node_id)
-        .bind(GENESIS)
+        .bind(GENESIS.to_hex())
         .bind(now_ms())
         .execute(&self.pool)
         .await?;
@@ -62,14 +62,19 @@ impl Store {
         Ok(match row {
             Some(r) => Head {
                 seq: r.try_get(0)?,
-                hash: r.try_get(1)?,
+                hash: digest_column(&r, 1)?,
             },
             None => Head::genesis(),
         })
     }
 
     /// Leaf hashes of leaves `[from, to)` (records `seq = from + 1 ..= to`), all present.
-    pub async fn leaves(&self, node_id: &str, from: u64, to: u64) -> Result<Vec<Hash>, StoreError> {
+    pub async fn leaves(
+        &self,
+        node_id: &str,
+        from: u64,
+        to: u64,
+    ) -> Result<Vec<Digest>, StoreError> {
         let rows = sqlx::query(
             "SELECT seq, hash FROM audit_records WHERE node_id = $1 AND seq > $2 AND seq <= $3 \
              ORDER BY seq",
@@ -82,13 +87,12 @@ impl Store {
         let mut out = Vec::with_capacity(rows.len());
         for (i, r) in rows.iter().enumerate() {
             let seq: i64 = r.try_get(0)?;
-            let hash: String = r.try_get(1)?;
             if seq != (from + i as u64 + 1) as i64 {
                 break;
             }
-            out.push(leaf_hash(
-                &from_hex(&hash).ok_or_else(|| corrupt("record hash"))?,
-            ));
+            let hash =
+                digest_column(r, 1).map_err(|e| e.within(format!("record {node_id}/{seq}")))?;
+            out.push(leaf_hash(hash.as_bytes()));
         }
         if out.len() as u64 != to - from {
             return Err(StoreError::MissingLeaves {
@@ -106,7 +110,7 @@ impl Store {
         &self,
         node_id: &str,
         parts: &[Subtree],
-    ) -> Result<Vec<Hash>, StoreError> {
+    ) -> Result<Vec<Digest>, StoreError> {
         let stored: Vec<Subtree> = parts
             .iter()
             .copied()
@@ -135,7 +139,7 @@ impl Store {
     }
 
     /// The hash of leaves `[a, b)` as a node of the tree (RFC 6962 MTH of that range).
-    pub async fn range_hash(&self, node_id: &str, a: u64, b: u64) -> Result<Hash, StoreError> {
+    pub async fn range_hash(&self, node_id: &str, a: u64, b: u64) -> Result<Digest, StoreError> {
         let parts = super::super::merkle::range_parts(a, b);
         let hashes = self.subtree_hashes(node_id, &parts).await?;
         fold_parts(&hashes).ok_or_else(|| corrupt("empty range"))
@@ -145,7 +149,7 @@ impl Store {
         &self,
         node_id: &str,
         wanted: &[Subtree],
-    ) -> Result<HashMap<Subtree, Hash>, StoreError> {
+    ) -> Result<HashMap<Subtree, Digest>, StoreError> {
         let mut out = HashMap::new();
         for chunk in wanted.chunks(32) {
             let mut sql =
@@ -168,13 +172,14 @@ impl Store {
             for r in q.fetch_all(&self.pool).await? {
                 let level: i64 = r.try_get(0)?;
                 let idx: i64 = r.try_get(1)?;
-                let hash: String = r.try_get(2)?;
+                let hash = digest_column(&r, 2)
+                    .map_err(|e| e.within(format!("tree node {node_id}/{level}/{idx}")))?;
                 out.insert(
                     Subtree {
                         level: level as u32,
                         index: idx as u64,
                     },
-                    from_hex(&hash).ok_or_else(|| corrupt("tree node hash"))?,
+                    hash,
                 );
             }
         }
@@ -186,7 +191,7 @@ impl Store {
     pub async fn insert_tree_nodes(
         &self,
         node_id: &str,
-        nodes: &[(Subtree, Hash)],
+        nodes: &[(Subtree, Digest)],
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
         for (t, h) in nodes {
@@ -197,7 +202,7 @@ impl Store {
             .bind(node_id)
             .bind(i64::from(t.level))
             .bind(t.index as i64)
-            .bind(to_hex(h))
+            .bind(h.to_hex())
             .execute(&mut *tx)
             .await?;
         }
@@ -215,8 +220,8 @@ impl Store {
         )
         .bind(cp.node_id.as_str())
         .bind(cp.tree_size)
-        .bind(cp.root_hash.as_str())
-        .bind(cp.head_hash.as_str())
+        .bind(cp.root_hash.to_hex())
+        .bind(cp.head_hash.to_hex())
         .bind(cp.ts_ms)
         .bind(cp.note.as_str())
         .execute(&mut **tx)
@@ -313,14 +318,14 @@ impl Store {
                     node_id: r.try_get(0)?,
                     first_seq: r.try_get(1)?,
                     last_seq: r.try_get(2)?,
-                    prev_hash: r.try_get(3)?,
-                    last_hash: r.try_get(4)?,
-                    root_hash: r.try_get(5)?,
+                    prev_hash: digest_column(r, 3)?,
+                    last_hash: digest_column(r, 4)?,
+                    root_hash: digest_column(r, 5)?,
                     min_ts_ms: r.try_get(6)?,
                     max_ts_ms: r.try_get(7)?,
                     archived_ms: r.try_get(8)?,
                     location: r.try_get(9)?,
-                    file_sha256: r.try_get(10)?,
+                    file_sha256: digest_column(r, 10)?,
                     checkpoint: r.try_get(11)?,
                 })
             })
@@ -332,8 +337,8 @@ fn decode_checkpoint(r: &sqlx::any::AnyRow) -> Result<SignedCheckpoint, StoreErr
     Ok(SignedCheckpoint {
         node_id: r.try_get(0)?,
         tree_size: r.try_get(1)?,
-        root_hash: r.try_get(2)?,
-        head_hash: r.try_get(3)?,
+        root_hash: digest_column(r, 2)?,
+        head_hash: digest_column(r, 3)?,
         ts_ms: r.try_get(4)?,
         note: r.try_get(5)?,
     })

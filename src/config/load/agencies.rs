@@ -12,7 +12,7 @@ use crate::config::files::{AgencyFile, DatasetDecl, MandateDecl, RefusalDecl};
 use crate::config::{Catalog, Diagnostics};
 use crate::identity::Rate;
 use crate::ids::Ident;
-use crate::policy::{Justification, RefusalRule, Text};
+use crate::policy::{Grounds, RefusalRule, Text};
 use crate::source::{http, SourceSpec, SqlSource, UpstreamTls};
 use crate::validate::Schema;
 
@@ -148,17 +148,9 @@ fn mandate(ctx: &mut Ctx<'_, '_>, name: &str, m: toml::Spanned<MandateDecl>) -> 
     let at = m.span().start;
     let m = m.into_inner();
     let (deadline_at, text) = (m.deadline.span().start, m.deadline.into_inner());
-    let shaped = text.len() == 10 && text.as_bytes()[4] == b'-';
-    let deadline = match text.parse::<jiff::civil::Date>() {
-        Ok(d) if shaped => Some(d),
-        _ => {
-            let msg = format!(
-                "dataset {name}: mandate deadline {text:?} must be a calendar day written YYYY-MM-DD"
-            );
-            ctx.err(deadline_at, msg);
-            None
-        }
-    };
+    let deadline = crate::calendar::parse_date(&text)
+        .map_err(|e| ctx.err(deadline_at, format!("dataset {name}: mandate deadline {e}")))
+        .ok();
     if m.official.trim().is_empty() {
         let msg = format!("dataset {name}: mandate must name the responsible official");
         ctx.err(at, msg);
@@ -198,11 +190,11 @@ fn refusal_rule(
                 .map(|p| p.trim().to_ascii_lowercase())
                 .collect()
         }),
-        justification: Justification {
+        grounds: Grounds {
             legal_basis,
             reason,
-            decided_by: format!("policy:{dataset}#{n}"),
         },
+        decided_by: format!("policy:{dataset}#{n}"),
     })
 }
 

@@ -70,12 +70,13 @@ fn mandates() {
             "[datasets.mandate]\ndeadline = \"{deadline}\"\nofficial = \"{official}\"\n"
         ))
     };
-    let says = "mandate deadline \"2024-02-31\" must be a calendar day written YYYY-MM-DD";
+    let says =
+        "dataset alpha/d: mandate deadline \"2024-02-31\": write a date that exists as YYYY-MM-DD";
     alpha(&m("2024-02-31", "A. Official"), 10, says);
     alpha(
         &m("20240301", "A. Official"),
         10,
-        "must be a calendar day written YYYY-MM-DD",
+        "\"20240301\": write a date that exists as YYYY-MM-DD",
     );
     alpha(
         &m("2024-03-01", " "),

@@ -1,11 +1,12 @@
 //! `/public/ranking`: the page a citizen reads — server-rendered, self-contained (inline CSS
 //! and SVG, no scripts, nothing fetched from elsewhere), with headings and captioned tables.
-//! Also `/public/methodology`, rendered from `docs/methodology.md`.
+//! Also `/public/methodology`, rendered from `docs/methodology.md`. Templates are `maud`:
+//! checked at compile time, every value escaped unless marked otherwise.
 
-use std::fmt::Write;
+use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 use super::charts::{score_bars, sparkline, Bar};
-use super::{date, day_date, esc, num, pct};
+use super::{date, day_date, num, pct};
 use crate::ranking::indicators::DEFS;
 use crate::ranking::model::{AgencyResult, MandateState, RankInfo, Ranking, Status};
 
@@ -19,11 +20,22 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}.tier{display:inline-blo
 .tA{background:#1b6e20}.tB{background:#4f8a10}.tC{background:#b7791f}.tD{background:#b00020}.muted{color:#555;font-size:.9rem}\
 .overdue{color:#b00020;font-weight:600}.chart{max-width:56rem;display:block}footer{padding:1rem 2rem;color:#555}";
 
-fn head(title: &str) -> String {
-    format!(
-        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
-        esc(title)
-    )
+/// A whole page: the shared head and style, then `body`.
+fn page(title: &str, body: Markup) -> String {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) }
+                // Our own constant stylesheet.
+                style { (PreEscaped(STYLE)) }
+            }
+            body { (body) }
+        }
+    }
+    .into_string()
 }
 
 fn rank_text(r: Option<RankInfo>) -> String {
@@ -34,109 +46,110 @@ fn rank_text(r: Option<RankInfo>) -> String {
     }
 }
 
-fn tier(t: Option<&str>) -> String {
-    match t {
-        Some(t) => format!(r#"<span class="tier t{t}">{t}</span>"#),
-        None => "-".into(),
+fn tier(t: Option<&str>) -> Markup {
+    html! {
+        @match t {
+            Some(t) => span class={ "tier t" (t) } { (t) },
+            None => "-",
+        }
     }
 }
 
 /// The whole ranking page.
 pub fn html(r: &Ranking) -> String {
-    let mut o = head("Data-sharing readiness ranking of public agencies");
-    let _ = writeln!(
-        o,
-        "<header><h1>How ready are public agencies to share data?</h1><p>Readiness ranking of ministries, sectors and provinces over the {} days to {}, measured by the data-sharing gateway from every request it witnessed. Methodology v{} — <a href=\"/public/methodology\">how the scores are made</a>.</p></header>\n<main>",
-        r.window.days,
-        date(r.window.to_ms),
-        esc(r.methodology)
-    );
-    let _ = writeln!(
-        o,
-        "<section aria-labelledby=\"read\"><h2 id=\"read\">How to read this page</h2><p>Each agency gets a score from 0 to 100 against fixed targets (not against the other agencies), from three pillars: <strong>sharing</strong> (does it share the data it must, and justify every refusal), <strong>service</strong> (does its system answer, and quickly) and <strong>quality</strong> (is the data valid, complete and fresh). Tiers: A ≥ 85, B ≥ 70, C ≥ 50, D below 50. Because every measurement has some uncertainty, each score comes with a likely range, and each rank with the ranks it could plausibly have. Agencies with fewer than {} distinct consumer-days of requests are shown as <em>insufficient data</em> and not ranked. An agency's requests to its own datasets are not counted.</p></section>",
-        r.parameters.min_consumer_days
-    );
     let ranked: Vec<&AgencyResult> = r
         .agencies
         .iter()
         .filter(|a| a.status == Status::Ranked)
         .collect();
-    o += "<section aria-labelledby=\"overall\"><h2 id=\"overall\">Overall ranking</h2>\n";
-    if ranked.is_empty() {
-        o += "<p>No agency has enough data to be ranked yet.</p>\n";
-    } else {
-        let bars: Vec<Bar<'_>> = ranked
-            .iter()
-            .filter_map(|a| {
-                Some(Bar {
-                    label: &a.name,
-                    score: a.score?,
-                    low: a.score_low,
-                    high: a.score_high,
-                })
-            })
-            .collect();
-        o += &score_bars(
-            "chart-overall",
-            "Overall score of each ranked agency, with its likely range",
-            &bars,
-        );
-        o += &rank_table(r, "Overall ranking: every ranked agency", &ranked, |a| {
-            a.rank
-        });
-    }
-    o += "</section>\n";
-    for g in &r.groups {
-        let members: Vec<&AgencyResult> =
-            ranked.iter().copied().filter(|a| a.group == g.id).collect();
-        let _ = writeln!(
-            o,
-            "<section aria-labelledby=\"g-{id}\"><h2 id=\"g-{id}\">{name}</h2>",
-            id = g.id,
-            name = esc(g.name)
-        );
-        if members.is_empty() {
-            o += "<p>None ranked in this group yet.</p>\n";
-        } else {
-            o += &rank_table(
-                r,
-                &format!("{}: ranked separately", g.name),
-                &members,
-                |a| a.group_rank,
-            );
-        }
-        o += "</section>\n";
-    }
-    overdue(&mut o, r);
     let insufficient: Vec<&AgencyResult> = r
         .agencies
         .iter()
         .filter(|a| a.status == Status::InsufficientData)
         .collect();
-    if !insufficient.is_empty() {
-        o += "<section aria-labelledby=\"insufficient\"><h2 id=\"insufficient\">Insufficient data</h2><p>These agencies had too few distinct consumer-days of requests in the window to be ranked fairly. Their figures are shown below for transparency.</p><ul>\n";
-        for a in &insufficient {
-            let _ = writeln!(
-                o,
-                "<li><a href=\"#a-{}\">{}</a> ({} consumer-days)</li>",
-                esc(&a.id),
-                esc(&a.name),
-                a.consumer_days
-            );
+    let body = html! {
+        header {
+            h1 { "How ready are public agencies to share data?" }
+            p {
+                "Readiness ranking of ministries, sectors and provinces over the " (r.window.days)
+                " days to " (date(r.window.to_ms)) ", measured by the data-sharing gateway from every request it witnessed. Methodology v"
+                (r.methodology) " — " a href="/public/methodology" { "how the scores are made" } "."
+            }
         }
-        o += "</ul></section>\n";
-    }
-    o += "<section aria-labelledby=\"details\"><h2 id=\"details\">Agency by agency</h2>\n";
-    for a in &r.agencies {
-        details(&mut o, a);
-    }
-    o += "</section>\n</main>\n";
-    let _ = writeln!(
-        o,
-        "<footer><p>Computed {} UTC. Download the figures as <a href=\"/public/ranking.json\">JSON</a> or <a href=\"/public/ranking.csv\">CSV</a>. Read the <a href=\"/public/methodology\">methodology</a>.</p></footer>\n</body>\n</html>",
-        date(r.computed_ms)
-    );
-    o
+        main {
+            section aria-labelledby="read" {
+                h2 id="read" { "How to read this page" }
+                p {
+                    "Each agency gets a score from 0 to 100 against fixed targets (not against the other agencies), from three pillars: "
+                    strong { "sharing" } " (does it share the data it must, and justify every refusal), "
+                    strong { "service" } " (does its system answer, and quickly) and "
+                    strong { "quality" } " (is the data valid, complete and fresh). Tiers: A ≥ 85, B ≥ 70, C ≥ 50, D below 50. Because every measurement has some uncertainty, each score comes with a likely range, and each rank with the ranks it could plausibly have. Agencies with fewer than "
+                    (r.parameters.min_consumer_days) " distinct consumer-days of requests are shown as "
+                    em { "insufficient data" } " and not ranked. An agency's requests to its own datasets are not counted."
+                }
+            }
+            section aria-labelledby="overall" {
+                h2 id="overall" { "Overall ranking" }
+                @if ranked.is_empty() {
+                    p { "No agency has enough data to be ranked yet." }
+                } @else {
+                    (overall_chart(&ranked))
+                    (rank_table(r, "Overall ranking: every ranked agency", &ranked, |a| a.rank))
+                }
+            }
+            @for g in &r.groups {
+                @let members: Vec<&AgencyResult> = ranked.iter().copied().filter(|a| a.group == g.id).collect();
+                section aria-labelledby={ "g-" (g.id) } {
+                    h2 id={ "g-" (g.id) } { (g.name) }
+                    @if members.is_empty() {
+                        p { "None ranked in this group yet." }
+                    } @else {
+                        (rank_table(r, &format!("{}: ranked separately", g.name), &members, |a| a.group_rank))
+                    }
+                }
+            }
+            (overdue(r))
+            @if !insufficient.is_empty() {
+                section aria-labelledby="insufficient" {
+                    h2 id="insufficient" { "Insufficient data" }
+                    p { "These agencies had too few distinct consumer-days of requests in the window to be ranked fairly. Their figures are shown below for transparency." }
+                    ul {
+                        @for a in &insufficient {
+                            li { a href={ "#a-" (a.id) } { (a.name) } " (" (a.consumer_days) " consumer-days)" }
+                        }
+                    }
+                }
+            }
+            section aria-labelledby="details" {
+                h2 id="details" { "Agency by agency" }
+                @for a in &r.agencies { (details(a)) }
+            }
+        }
+        footer {
+            p {
+                "Computed " (date(r.computed_ms)) " UTC. Download the figures as "
+                a href="/public/ranking.json" { "JSON" } " or " a href="/public/ranking.csv" { "CSV" }
+                ". Read the " a href="/public/methodology" { "methodology" } "."
+            }
+        }
+    };
+    page("Data-sharing readiness ranking of public agencies", body)
+}
+
+fn overall_chart(ranked: &[&AgencyResult]) -> Markup {
+    let bars: Vec<Bar<'_>> = ranked
+        .iter()
+        .filter_map(|a| {
+            Some(Bar {
+                label: &a.name,
+                score: a.score?,
+                low: a.score_low,
+                high: a.score_high,
+            })
+        })
+        .collect();
+    let title = "Overall score of each ranked agency, with its likely range";
+    score_bars("chart-overall", title, &bars)
 }
 
 fn rank_table(
@@ -144,82 +157,68 @@ fn rank_table(
     caption: &str,
     rows: &[&AgencyResult],
     rank: fn(&AgencyResult) -> Option<RankInfo>,
-) -> String {
-    let mut o = format!(
-        "<table><caption>{}</caption><thead><tr><th scope=\"col\">Rank</th><th scope=\"col\">Agency</th><th scope=\"col\">Tier</th><th scope=\"col\">Score (likely range)</th><th scope=\"col\">Sharing</th><th scope=\"col\">Service</th><th scope=\"col\">Quality</th><th scope=\"col\">Trend ({} days)</th></tr></thead><tbody>\n",
-        esc(caption),
-        r.window.days
-    );
-    for a in rows {
-        let trend: Vec<(i64, f64)> = a
-            .trend
-            .iter()
-            .filter_map(|t| Some((t.day, t.score?)))
-            .collect();
-        let p = |i: usize| num(a.pillars.get(i).and_then(|p| p.score));
-        let _ = writeln!(
-            o,
-            "<tr><td>{}</td><th scope=\"row\"><a href=\"#a-{}\">{}</a></th><td>{}</td><td class=\"n\">{} ({}–{})</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
-            rank_text(rank(a)),
-            esc(&a.id),
-            esc(&a.name),
-            tier(a.tier),
-            num(a.score),
-            num(a.score_low),
-            num(a.score_high),
-            p(0),
-            p(1),
-            p(2),
-            sparkline(&a.name, &trend)
-        );
+) -> Markup {
+    html! {
+        table {
+            caption { (caption) }
+            thead { tr {
+                th scope="col" { "Rank" } th scope="col" { "Agency" } th scope="col" { "Tier" }
+                th scope="col" { "Score (likely range)" } th scope="col" { "Sharing" }
+                th scope="col" { "Service" } th scope="col" { "Quality" }
+                th scope="col" { "Trend (" (r.window.days) " days)" }
+            } }
+            tbody {
+                @for a in rows {
+                    @let trend: Vec<(i64, f64)> = a.trend.iter().filter_map(|t| Some((t.day, t.score?))).collect();
+                    @let pillar = |i: usize| num(a.pillars.get(i).and_then(|p| p.score));
+                    tr {
+                        td { (rank_text(rank(a))) }
+                        th scope="row" { a href={ "#a-" (a.id) } { (a.name) } }
+                        td { (tier(a.tier)) }
+                        td.n { (num(a.score)) " (" (num(a.score_low)) "–" (num(a.score_high)) ")" }
+                        td.n { (pillar(0)) } td.n { (pillar(1)) } td.n { (pillar(2)) }
+                        td { (sparkline(&a.name, &trend)) }
+                    }
+                }
+            }
+        }
     }
-    o += "</tbody></table>\n";
-    o
 }
 
-fn overdue(o: &mut String, r: &Ranking) {
+fn overdue(r: &Ranking) -> Markup {
     let rows: Vec<_> = r
         .agencies
         .iter()
         .flat_map(|a| a.mandated.iter().map(move |m| (a, m)))
         .filter(|(_, m)| m.state == MandateState::Overdue)
         .collect();
-    *o +=
-        "<section aria-labelledby=\"overdue\"><h2 id=\"overdue\">Overdue mandated datasets</h2>\n";
-    if rows.is_empty() {
-        *o +=
-            "<p>No mandated dataset is past its deadline without being connected.</p></section>\n";
-        return;
+    html! {
+        section aria-labelledby="overdue" {
+            h2 id="overdue" { "Overdue mandated datasets" }
+            @if rows.is_empty() {
+                p { "No mandated dataset is past its deadline without being connected." }
+            } @else {
+                table {
+                    caption { "Datasets an agency must share, past their deadline and never served, with the official responsible" }
+                    thead { tr {
+                        th scope="col" { "Agency" } th scope="col" { "Dataset" }
+                        th scope="col" { "Deadline" } th scope="col" { "Responsible official" }
+                    } }
+                    tbody {
+                        @for (a, m) in &rows {
+                            tr {
+                                td { (a.name) } td { (m.title) }
+                                td.overdue { (m.deadline) } td { (m.official) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
-    *o += "<table><caption>Datasets an agency must share, past their deadline and never served, with the official responsible</caption><thead><tr><th scope=\"col\">Agency</th><th scope=\"col\">Dataset</th><th scope=\"col\">Deadline</th><th scope=\"col\">Responsible official</th></tr></thead><tbody>\n";
-    for (a, m) in rows {
-        let _ = writeln!(
-            o,
-            "<tr><td>{}</td><td>{}</td><td class=\"overdue\">{}</td><td>{}</td></tr>",
-            esc(&a.name),
-            esc(&m.title),
-            esc(&m.deadline),
-            esc(&m.official)
-        );
-    }
-    *o += "</tbody></table></section>\n";
 }
 
-fn details(o: &mut String, a: &AgencyResult) {
-    let _ = writeln!(
-        o,
-        "<article id=\"a-{id}\" aria-labelledby=\"h-{id}\"><h3 id=\"h-{id}\">{name}</h3><p>{kind}, {status}; score {score} (likely {lo}–{hi}), tier {tier}; {cd} distinct consumer-days of requests; rank {rank}.</p>",
-        id = esc(&a.id),
-        name = esc(&a.name),
-        kind = a.kind,
-        status = a.status.label(),
-        score = num(a.score),
-        lo = num(a.score_low),
-        hi = num(a.score_high),
-        tier = a.tier.unwrap_or("-"),
-        cd = a.consumer_days,
-        rank = rank_text(a.rank)
-    );
+fn details(a: &AgencyResult) -> Markup {
     let bars: Vec<Bar<'_>> = DEFS
         .iter()
         .zip(&a.indicators)
@@ -232,68 +231,72 @@ fn details(o: &mut String, a: &AgencyResult) {
             })
         })
         .collect();
-    if !bars.is_empty() {
-        *o += &score_bars(
-            &format!("chart-{}", esc(&a.id)),
-            &format!("Indicator scores of {}", a.name),
-            &bars,
-        );
-    }
-    let _ = writeln!(o, "<table><caption>Indicators of {}</caption><thead><tr><th scope=\"col\">Indicator</th><th scope=\"col\">Pillar</th><th scope=\"col\">Measured</th><th scope=\"col\">After small-sample adjustment</th><th scope=\"col\">Based on</th><th scope=\"col\">Score</th><th scope=\"col\">Target</th></tr></thead><tbody>", esc(&a.name));
-    for (d, i) in DEFS.iter().zip(&a.indicators) {
-        let _ = writeln!(
-            o,
-            "<tr><th scope=\"row\">{}</th><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{} of {}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-            esc(d.name),
-            d.pillar.as_str(),
-            if i.applicable { pct(i.value) } else { "not applicable".into() },
-            pct(i.adjusted),
-            i.numerator,
-            i.denominator,
-            num(i.score),
-            pct(Some(d.target))
-        );
-    }
-    *o += "</tbody></table>\n";
     let c = &a.counts;
-    let _ = writeln!(
-        o,
-        "<p>Requests counted: {} ({} served, {} refused of which {} justified, {} exempt as state secrets, {} source errors, {} blocked invalid responses); {} calls from the agency's own staff ignored. Oversight reviews: {} upheld, {} overturned. Answer time: median {} ms, 95th percentile {} ms, 99th percentile {} ms.</p>",
-        c.requests, c.served, c.refused, c.refused_justified, c.exempt, c.source_error, c.invalid_response,
-        c.self_calls, c.reviews_upheld, c.reviews_overturned,
-        num(a.latency.p50_ms), num(a.latency.p95_ms), num(a.latency.p99_ms)
-    );
-    if !a.mandated.is_empty() {
-        let _ = writeln!(o, "<table><caption>Mandated datasets of {}</caption><thead><tr><th scope=\"col\">Dataset</th><th scope=\"col\">Deadline</th><th scope=\"col\">State</th><th scope=\"col\">First served</th><th scope=\"col\">Responsible official</th></tr></thead><tbody>", esc(&a.name));
-        for m in &a.mandated {
-            let _ = writeln!(
-                o,
-                "<tr><td>{}</td><td>{}</td><td{}>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&m.title),
-                esc(&m.deadline),
-                if m.state == MandateState::Overdue {
-                    " class=\"overdue\""
-                } else {
-                    ""
-                },
-                m.state.as_str(),
-                m.first_served_ms
-                    .map(date)
-                    .unwrap_or_else(|| "never".into()),
-                esc(&m.official)
-            );
+    html! {
+        article id={ "a-" (a.id) } aria-labelledby={ "h-" (a.id) } {
+            h3 id={ "h-" (a.id) } { (a.name) }
+            p {
+                (a.kind) ", " (a.status.label()) "; score " (num(a.score)) " (likely " (num(a.score_low))
+                "–" (num(a.score_high)) "), tier " (a.tier.unwrap_or("-")) "; " (a.consumer_days)
+                " distinct consumer-days of requests; rank " (rank_text(a.rank)) "."
+            }
+            @if !bars.is_empty() {
+                (score_bars(&format!("chart-{}", a.id), &format!("Indicator scores of {}", a.name), &bars))
+            }
+            table {
+                caption { "Indicators of " (a.name) }
+                thead { tr {
+                    th scope="col" { "Indicator" } th scope="col" { "Pillar" } th scope="col" { "Measured" }
+                    th scope="col" { "After small-sample adjustment" } th scope="col" { "Based on" }
+                    th scope="col" { "Score" } th scope="col" { "Target" }
+                } }
+                tbody {
+                    @for (d, i) in DEFS.iter().zip(&a.indicators) {
+                        tr {
+                            th scope="row" { (d.name) }
+                            td { (d.pillar.as_str()) }
+                            td.n { @if i.applicable { (pct(i.value)) } @else { "not applicable" } }
+                            td.n { (pct(i.adjusted)) }
+                            td.n { (i.numerator) " of " (i.denominator) }
+                            td.n { (num(i.score)) }
+                            td.n { (pct(Some(d.target))) }
+                        }
+                    }
+                }
+            }
+            p {
+                "Requests counted: " (c.requests) " (" (c.served) " served, " (c.refused) " refused of which "
+                (c.refused_justified) " justified, " (c.exempt) " exempt as state secrets, " (c.source_error)
+                " source errors, " (c.invalid_response) " blocked invalid responses); " (c.self_calls)
+                " calls from the agency's own staff ignored. Oversight reviews: " (c.reviews_upheld)
+                " upheld, " (c.reviews_overturned) " overturned. Answer time: median " (num(a.latency.p50_ms))
+                " ms, 95th percentile " (num(a.latency.p95_ms)) " ms, 99th percentile " (num(a.latency.p99_ms)) " ms."
+            }
+            @if !a.mandated.is_empty() {
+                table {
+                    caption { "Mandated datasets of " (a.name) }
+                    thead { tr {
+                        th scope="col" { "Dataset" } th scope="col" { "Deadline" } th scope="col" { "State" }
+                        th scope="col" { "First served" } th scope="col" { "Responsible official" }
+                    } }
+                    tbody {
+                        @for m in &a.mandated {
+                            tr {
+                                td { (m.title) } td { (m.deadline) }
+                                @let overdue = (m.state == MandateState::Overdue).then_some("overdue");
+                                td class=[overdue] { (m.state.as_str()) }
+                                td { (m.first_served_ms.map(date).unwrap_or_else(|| "never".into())) }
+                                td { (m.official) }
+                            }
+                        }
+                    }
+                }
+            }
+            @if let (Some(first), Some(last)) = (a.trend.first(), a.trend.last()) {
+                p.muted { "Daily snapshots from " (day_date(first.day)) " to " (day_date(last.day)) "." }
+            }
         }
-        *o += "</tbody></table>\n";
     }
-    if let (Some(first), Some(last)) = (a.trend.first(), a.trend.last()) {
-        let _ = write!(
-            o,
-            "<p class=\"muted\">Daily snapshots from {} to {}.</p>",
-            day_date(first.day),
-            day_date(last.day)
-        );
-    }
-    *o += "</article>\n";
 }
 
 /// The methodology document as a page.
@@ -308,7 +311,12 @@ pub fn methodology_page(markdown: &str) -> String {
         e => e,
     });
     pulldown_cmark::html::push_html(&mut body, parser);
-    let mut o = head("Ranking methodology");
-    let _ = writeln!(o, "<main>\n{body}\n<p><a href=\"/public/ranking\">Back to the ranking</a></p>\n</main>\n</body>\n</html>");
-    o
+    let main = html! {
+        main {
+            // pulldown-cmark's HTML, every text in it escaped (raw HTML turned into text above).
+            (PreEscaped(body))
+            p { a href="/public/ranking" { "Back to the ranking" } }
+        }
+    };
+    page("Ranking methodology", main)
 }

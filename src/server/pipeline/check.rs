@@ -7,11 +7,11 @@ use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use serde_json::Value;
 
-use crate::audit::chain::payload_hash;
-use crate::audit::{Entry, SchemaResult};
+use crate::audit::{Digest, Entry, SchemaResult};
 use crate::config::Dataset;
 use crate::gateway::Gateway;
 use crate::server::problem::{Problem, ProblemKind};
+use crate::server::router::Methods;
 
 /// The request, schema-checked.
 pub(super) struct CheckedRequest {
@@ -33,7 +33,7 @@ pub(super) async fn check_request_phase(
     let (query, body, params) = match parts.method {
         Method::GET => {
             let query = parts.uri.query().unwrap_or("").to_owned();
-            entry.request_sha256 = Some(payload_hash(query.as_bytes()));
+            entry.request_sha256 = Some(Digest::sha256(query.as_bytes()));
             let params = crate::validate::query_to_json(&query, &ds.request_schema).map_err(|errors| {
                 entry.request_schema = SchemaResult::Invalid;
                 Problem::new(ProblemKind::InvalidRequest, "the query string is malformed").with_errors(errors)
@@ -72,7 +72,7 @@ pub(super) async fn check_request_phase(
                     }
                 })?
                 .to_bytes();
-            entry.request_sha256 = Some(payload_hash(&bytes));
+            entry.request_sha256 = Some(Digest::sha256(&bytes));
             let params: Value = serde_json::from_slice(&bytes).map_err(|e| {
                 entry.request_schema = SchemaResult::Invalid;
                 Problem::new(ProblemKind::InvalidRequest, format!("the request body is not valid JSON: {e}"))
@@ -84,7 +84,7 @@ pub(super) async fn check_request_phase(
                 ProblemKind::MethodNotAllowed,
                 format!("{m} is not allowed on a dataset; use GET with query parameters or POST with a JSON body"),
             )
-            .with_header(header::ALLOW, "GET, POST"))
+            .with_header(header::ALLOW, Methods::Data.allow()))
         }
     };
     if let Err(errors) = ds.request_schema.check(&params) {

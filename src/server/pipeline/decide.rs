@@ -5,12 +5,12 @@ use std::sync::Arc;
 
 use http::HeaderMap;
 
-use crate::audit::{Entry, RecordedJustification};
+use crate::audit::Entry;
 use crate::config::{Catalog, Dataset};
 use crate::identity::Consumer;
 use crate::ids::Ident;
-use crate::policy::{decide, Decision, JustificationStatus};
-use crate::server::problem::{Problem, ProblemKind, ShownJustification};
+use crate::policy::{decide, Decision};
+use crate::server::problem::{Problem, ProblemKind};
 
 /// Longest `Data-Purpose` accepted, in characters.
 const MAX_PURPOSE_CHARS: usize = 256;
@@ -83,27 +83,15 @@ pub(super) fn decide_phase(
 ) -> Result<(), Problem> {
     match decide(&ds.refusals, &consumer.id, purpose) {
         Decision::Share => Ok(()),
-        Decision::Refuse(j) => {
-            entry.justification = Some(RecordedJustification {
-                legal_basis: Some(j.legal_basis.to_string()),
-                reason: Some(j.reason.to_string()),
-                decided_by: j.decided_by.clone(),
-                status: JustificationStatus::Justified,
-            });
-            let mut p = Problem::new(
-                ProblemKind::Refused,
+        Decision::Refuse(rule) => {
+            entry.justification = Some(rule.justification());
+            Err(Problem::refused(
                 format!(
                     "{} refused to share {}/{} with you: {} To appeal, quote the Request-Id to the competent authority.",
-                    ds.agency, ds.agency, ds.id, j.reason
+                    ds.agency, ds.agency, ds.id, rule.grounds.reason
                 ),
-            );
-            p.justification = Some(Box::new(ShownJustification {
-                legal_basis: Some(j.legal_basis.to_string()),
-                reason: Some(j.reason.to_string()),
-                decided_by: j.decided_by.clone(),
-                status: "justified",
-            }));
-            Err(p)
+                rule.justification(),
+            ))
         }
     }
 }

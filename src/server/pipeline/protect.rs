@@ -1,61 +1,19 @@
-//! The protective phases of a data request: who is calling, is it throttled or blocked, and
-//! whose records it touches. Each returns `Err(Problem)` on "no", like every phase.
+//! The protective phases of a data request: is its (authenticated) consumer throttled or
+//! blocked, and whose records it touches. Each returns `Err(Problem)` on "no", like every phase.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use http::{header, HeaderValue, Request};
-use hyper::body::Incoming;
 use serde_json::Value;
 
 use crate::audit::Entry;
-use crate::config::{Catalog, Dataset};
+use crate::config::Dataset;
 use crate::gateway::Gateway;
-use crate::identity::{AuthError, Caller, Consumer, PeerCert, Throttled};
+use crate::identity::{Consumer, Throttled};
 use crate::runtime::{DatasetRuntime, Runtime};
 use crate::security::SecurityEvents;
 use crate::server::problem::{Problem, ProblemKind};
 use crate::subjects::subject_value;
-
-/// Who is calling: an API key, an eID token mapped to a consumer, or a registered client
-/// certificate. "No" is 401 `unauthenticated` (a citizen's token is not a consumer's).
-pub async fn authenticate_phase(
-    gw: &Gateway,
-    catalog: &Catalog,
-    req: &Request<Incoming>,
-) -> Result<Arc<Consumer>, Problem> {
-    let cert = req.extensions().get::<Arc<PeerCert>>().map(Arc::as_ref);
-    let caller = gw
-        .auth
-        .authenticate(&catalog.keys, req.headers(), cert)
-        .await;
-    match caller {
-        Ok(Caller::Consumer { consumer, .. }) => Ok(consumer),
-        Ok(Caller::Citizen { .. }) => {
-            SecurityEvents::bump(&gw.security.auth_failures);
-            Err(unauthenticated(
-                "this eID token identifies a citizen, not a registered consumer: citizens can see who accessed their records at GET /v1/me/access-log",
-                false,
-            ))
-        }
-        Err(e) => {
-            SecurityEvents::bump(&gw.security.auth_failures);
-            let token = matches!(e, AuthError::InvalidToken(_));
-            Err(unauthenticated(&e.to_string(), token))
-        }
-    }
-}
-
-/// 401 with `WWW-Authenticate` (RFC 6750 `invalid_token` when a bearer token was rejected).
-pub fn unauthenticated(detail: &str, invalid_token: bool) -> Problem {
-    let challenge = if invalid_token {
-        "Bearer error=\"invalid_token\""
-    } else {
-        "Bearer"
-    };
-    Problem::new(ProblemKind::Unauthenticated, detail)
-        .with_header(header::WWW_AUTHENTICATE, challenge)
-}
 
 /// A consumer blocked by the bulk-harvest alarm. "No" is 429 `harvest-blocked`, recorded as
 /// `rate_limited` (it is the gateway throttling a consumer, not an agency refusing to share).
@@ -71,13 +29,11 @@ pub fn harvest_block_phase(gw: &Gateway, rt: &Runtime, consumer: &Consumer) -> R
 
 fn harvest_blocked(left: Duration) -> Problem {
     let secs = left.as_secs().max(1);
-    with_retry_after(
-        Problem::new(
-            ProblemKind::HarvestBlocked,
-            format!("you requested records about far more distinct people than usual; as a protection against bulk harvesting your data requests are blocked for {secs} s. The competent authority has been alerted; contact it if this is legitimate."),
-        ),
-        secs,
+    Problem::new(
+        ProblemKind::HarvestBlocked,
+        format!("you requested records about far more distinct people than usual; as a protection against bulk harvesting your data requests are blocked for {secs} s. The competent authority has been alerted; contact it if this is legitimate."),
     )
+    .with_retry_after(secs)
 }
 
 /// Spend one request of the consumer's quota. "No" is 429 `rate_limited` with Retry-After.
@@ -123,20 +79,11 @@ pub fn dataset_rate_phase(
 fn throttled(gw: &Gateway, t: Throttled, what: String) -> Problem {
     SecurityEvents::bump(&gw.security.rate_limited);
     let secs = t.retry_after.as_secs_f64().ceil().max(1.0) as u64;
-    with_retry_after(
-        Problem::new(
-            ProblemKind::RateLimited,
-            format!("{what}; retry after {secs} s"),
-        ),
-        secs,
+    Problem::new(
+        ProblemKind::RateLimited,
+        format!("{what}; retry after {secs} s"),
     )
-}
-
-pub fn with_retry_after(mut p: Problem, secs: u64) -> Problem {
-    if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
-        p.headers.push((header::RETRY_AFTER, v));
-    }
-    p
+    .with_retry_after(secs)
 }
 
 /// Whose records this request is about: the dataset's `subject_field`, kept only as a keyed
@@ -157,7 +104,7 @@ pub fn subject_phase(
         return Ok(());
     };
     let hash = gw.subject_key.hash(&subject);
-    let alarm = rt.harvest.observe(&consumer.id, &hash);
+    let alarm = rt.harvest.observe(&consumer.id, &hash.to_hex());
     entry.subject_hash = Some(hash);
     let Some(alarm) = alarm else {
         return Ok(());

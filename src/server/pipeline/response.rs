@@ -4,12 +4,10 @@
 use bytes::Bytes;
 use http::StatusCode;
 
-use super::protect;
-use crate::audit::chain::payload_hash;
-use crate::audit::{Entry, RecordedJustification, SchemaResult};
+use crate::audit::{Digest, Entry, SchemaResult};
 use crate::config::{Dataset, InvalidResponseAction};
-use crate::policy::JustificationStatus;
-use crate::server::problem::{Problem, ProblemKind, ShownJustification};
+use crate::policy::Justification;
+use crate::server::problem::{Problem, ProblemKind};
 use crate::source::{SourceError, SourceReply};
 
 /// Classify the source's reply and check data against the response schema.
@@ -20,7 +18,7 @@ pub(super) fn check_response_phase(
 ) -> Result<Bytes, Problem> {
     match reply {
         Ok(SourceReply::Data { bytes, json }) => {
-            entry.response_sha256 = Some(payload_hash(&bytes));
+            entry.response_sha256 = Some(Digest::sha256(&bytes));
             if ds.response_schema.is_valid(&json) {
                 entry.response_schema = SchemaResult::Valid;
                 return Ok(bytes);
@@ -50,54 +48,34 @@ pub(super) fn check_response_phase(
             justification,
         }) => {
             let decided_by = format!("source:{}/{}", ds.agency, ds.id);
-            let (shown, recorded, detail) = match justification {
+            let (justification, detail) = match justification {
                 Some((basis, reason)) => (
-                    ShownJustification {
-                        legal_basis: Some(basis.to_string()),
-                        reason: Some(reason.to_string()),
-                        decided_by: decided_by.clone(),
-                        status: "justified",
-                    },
-                    JustificationStatus::Justified,
+                    Justification::justified(basis, reason.clone(), decided_by),
                     format!("{} refused to share: {reason} To appeal, quote the Request-Id to the competent authority.", ds.agency),
                 ),
                 None => (
-                    ShownJustification {
-                        legal_basis: None,
-                        reason: None,
-                        decided_by: decided_by.clone(),
-                        status: "unjustified",
-                    },
-                    JustificationStatus::Unjustified,
+                    Justification::unjustified(decided_by),
                     format!(
                         "{} refused to share without giving a legal basis and reason; this is recorded as an unjustified refusal and reported to the competent authority",
                         ds.agency
                     ),
                 ),
             };
-            entry.justification = Some(RecordedJustification {
-                legal_basis: shown.legal_basis.clone(),
-                reason: shown.reason.clone(),
-                decided_by,
-                status: recorded,
-            });
-            let mut p = Problem::new(ProblemKind::Refused, detail);
+            entry.justification = Some(justification.clone());
+            let mut p = Problem::refused(detail, justification);
             p.status = StatusCode::from_u16(status).ok();
-            p.justification = Some(Box::new(shown));
             Err(p)
         }
         Err(SourceError::Unavailable(retry)) => {
             let secs = retry.as_secs_f64().ceil().max(1.0) as u64;
-            Err(protect::with_retry_after(
-                Problem::new(
-                    ProblemKind::SourceUnavailable,
-                    format!(
-                        "the source of {}/{} failed repeatedly and is given time to recover; nothing was asked of it. Retry after {secs} s; the failure is recorded against the agency",
-                        ds.agency, ds.id
-                    ),
+            Err(Problem::new(
+                ProblemKind::SourceUnavailable,
+                format!(
+                    "the source of {}/{} failed repeatedly and is given time to recover; nothing was asked of it. Retry after {secs} s; the failure is recorded against the agency",
+                    ds.agency, ds.id
                 ),
-                secs,
-            ))
+            )
+            .with_retry_after(secs))
         }
         Err(e) => {
             let kind = if e.is_invalid_response() {

@@ -2,15 +2,14 @@
 //! `GET /v1/schemas/{path}` (the published JSON Schemas).
 
 use bytes::Bytes;
-use http::{header, HeaderValue, Request, Response, StatusCode};
-use http_body_util::Full;
-use hyper::body::Incoming;
+use http::Request;
 use serde_json::{json, Value};
 
-use super::health::json as json_response;
-use super::problem::{Problem, ProblemKind};
+use super::Reply;
 use crate::config::Catalog;
 use crate::gateway::Gateway;
+use crate::server::caller;
+use crate::server::problem::Problem;
 
 /// Render the catalogue (once per catalogue: the runtime keeps the body); it is the same for
 /// every authenticated caller.
@@ -46,36 +45,20 @@ pub fn render(catalog: &Catalog) -> Bytes {
 }
 
 /// `GET /v1/catalog`: any authenticated consumer (API key, eID token or client certificate).
-pub async fn handle(gw: &Gateway, req: &Request<Incoming>) -> Response<Full<Bytes>> {
-    if let Err(p) = super::caller::consumer(gw, req, "the catalogue is for consumers").await {
-        return p.render(None);
-    }
-    let mut r = Response::new(Full::new(gw.catalog_body()));
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    r
+pub async fn handle<B>(gw: &Gateway, req: &Request<B>) -> Reply {
+    caller::consumer(gw, req, "the catalogue is for consumers").await?;
+    Ok(super::with_type(gw.catalog_body(), "application/json"))
 }
 
 /// `GET /v1/schemas/{path}`: public, so anyone can check what a dataset promises.
-pub fn schema(gw: &Gateway, path: &str) -> Response<Full<Bytes>> {
+pub fn schema(gw: &Gateway, path: &str) -> Reply {
     match gw.catalog().schemas.get(path) {
-        Some(s) => {
-            let mut r = json_response(
-                StatusCode::OK,
-                serde_json::to_vec_pretty(&s.document).unwrap_or_default(),
-            );
-            r.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/schema+json"),
-            );
-            r
-        }
-        None => Problem::new(
-            ProblemKind::NotFound,
+        Some(s) => Ok(super::with_type(
+            serde_json::to_vec_pretty(&s.document).unwrap_or_default(),
+            "application/schema+json",
+        )),
+        None => Err(Problem::not_found(
             "no such schema; schema links are listed in GET /v1/catalog",
-        )
-        .render(None),
+        )),
     }
 }

@@ -1,0 +1,213 @@
+//! The writer's failure paths on a real SQLite store: a failed commit fails its whole batch and
+//! stores none of it, the head is re-read before the next batch, and a full queue answers at
+//! once. Futures are polled together in one task, so a batch holds exactly what was sent.
+
+use std::sync::atomic::Ordering;
+
+use futures_util::future::join_all;
+use tokio::task::JoinHandle;
+
+use super::*;
+use crate::audit::verify::{verify_all, VerifyOptions};
+use crate::audit::{Event, EventKind, Outcome, SchemaResult};
+
+fn entry(id: &str) -> Entry {
+    Entry::new(id, now_ms(), "GET")
+        .consumer("portal")
+        .dataset("alpha", "people")
+        .purpose("test")
+        .outcome(Outcome::Served, 200)
+        .schemas(SchemaResult::Valid, SchemaResult::Valid)
+        .latency(10, Some(5))
+}
+
+async fn store(dir: &tempfile::TempDir) -> Store {
+    let url = format!("sqlite://{}", dir.path().join("audit.db").display());
+    Store::open(&url).await.unwrap()
+}
+
+async fn start(store: &Store, queue_capacity: usize) -> (AuditWriter, JoinHandle<()>) {
+    let config = WriterConfig {
+        node_id: "n1".into(),
+        batch_max: 64,
+        queue_capacity,
+        checkpoints: None,
+    };
+    AuditWriter::start_with(store.clone(), config)
+        .await
+        .unwrap()
+}
+
+async fn writer(store: &Store, queue_capacity: usize) -> AuditWriter {
+    start(store, queue_capacity).await.0
+}
+
+/// The chain verifies end to end and holds exactly `records` records.
+async fn chain_holds(store: &Store, records: i64) {
+    let reports = verify_all(store, &VerifyOptions::default())
+        .await
+        .unwrap()
+        .unwrap();
+    let total: i64 = reports.iter().map(|r| r.records).sum();
+    assert_eq!(total, records);
+}
+
+#[tokio::test]
+async fn a_failed_commit_fails_every_request_in_its_batch_and_stores_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(&dir).await;
+    let w = writer(&store, 64).await;
+    w.record(entry("first")).await.unwrap();
+
+    // One record of eight reuses a committed request id: the database refuses the insert.
+    let ids: Vec<String> = (0..8)
+        .map(|i| {
+            if i == 5 {
+                "first".into()
+            } else {
+                format!("b-{i}")
+            }
+        })
+        .collect();
+    let results = join_all(ids.iter().map(|id| w.record(entry(id)))).await;
+    for (id, r) in ids.iter().zip(&results) {
+        assert!(matches!(r, Err(AuditError::Store(_))), "{id}: {r:?}");
+    }
+    let s = w.stats();
+    assert_eq!(s.failed_batches.load(Ordering::Relaxed), 1, "one batch");
+    assert_eq!(s.committed_records.load(Ordering::Relaxed), 1);
+    assert!(s.failing.load(Ordering::Relaxed));
+    for id in ids.iter().filter(|id| *id != "first") {
+        assert_eq!(store.get(id).await.unwrap(), None, "{id} was not stored");
+    }
+    assert_eq!(store.head("n1").await.unwrap().seq, 1);
+
+    // The next batch commits, and the chain carries on whole.
+    w.record(entry("after")).await.unwrap();
+    assert!(!s.failing.load(Ordering::Relaxed));
+    assert_eq!(store.get("after").await.unwrap().unwrap().seq, 2);
+    chain_holds(&store, 2).await;
+}
+
+#[tokio::test]
+async fn the_head_is_reread_before_the_next_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(&dir).await;
+    // Two writers on one chain (two replicas sharing a node id): `late` read the head first.
+    let late = writer(&store, 64).await;
+    let early = writer(&store, 64).await;
+    early.record(entry("early-1")).await.unwrap();
+
+    // `late` chains on the head it read, which has moved: its commit fails…
+    let stale = late.record(entry("late-1")).await;
+    assert!(matches!(stale, Err(AuditError::Store(_))), "{stale:?}");
+    assert_eq!(store.get("late-1").await.unwrap(), None);
+    // …and it re-reads the head before its next batch, so that one lands after `early-1`.
+    late.record(entry("late-2")).await.unwrap();
+    let r = store.get("late-2").await.unwrap().unwrap();
+    let e = store.get("early-1").await.unwrap().unwrap();
+    assert_eq!((r.seq, r.prev_hash), (2, e.hash));
+    assert_eq!(late.stats().failed_batches.load(Ordering::Relaxed), 1);
+    chain_holds(&store, 2).await;
+}
+
+#[tokio::test]
+async fn a_store_that_cannot_write_fails_closed_until_it_can() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(&dir).await;
+    let w = writer(&store, 64).await;
+    w.record(entry("before")).await.unwrap();
+    store
+        .execute_raw("ALTER TABLE audit_records RENAME TO audit_records_away")
+        .await
+        .unwrap();
+    let r = w.record(entry("during")).await;
+    assert!(matches!(r, Err(AuditError::Store(_))), "{r:?}");
+    assert!(w.stats().failing.load(Ordering::Relaxed));
+    store
+        .execute_raw("ALTER TABLE audit_records_away RENAME TO audit_records")
+        .await
+        .unwrap();
+    w.record(entry("after")).await.unwrap();
+    assert_eq!(store.get("during").await.unwrap(), None);
+    assert_eq!(store.get("after").await.unwrap().unwrap().seq, 2);
+    chain_holds(&store, 2).await;
+}
+
+#[tokio::test]
+async fn a_full_queue_answers_at_once_and_records_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(&dir).await;
+    let w = writer(&store, 1).await;
+    // The first fills the one-place queue before the writer task runs; the second finds it full.
+    let (first, second) = tokio::join!(w.record(entry("queued")), w.record(entry("turned-away")));
+    first.unwrap();
+    assert!(matches!(second, Err(AuditError::QueueFull)), "{second:?}");
+    assert_eq!(store.get("turned-away").await.unwrap(), None);
+    assert_eq!(w.queue_depth(), 0);
+    chain_holds(&store, 1).await;
+}
+
+#[tokio::test]
+async fn a_stopped_writer_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(&dir).await;
+    let (w, task) = start(&store, 8).await;
+    task.abort();
+    let _ = task.await;
+    let r = w.record(entry("late")).await;
+    assert!(matches!(r, Err(AuditError::Stopped)), "{r:?}");
+}
+
+#[tokio::test]
+async fn events_are_chained_like_requests_and_read_back_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(&dir).await;
+    let w = writer(&store, 16).await;
+    let facts = serde_json::json!({"filter": {"agency": "alpha"}, "returned": 3});
+    let event = Event::new(EventKind::AuditRead, facts.clone()).unwrap();
+    let ev = Entry::event(now_ms(), event.clone()).consumer("oversight");
+    let id = ev.request_id.clone();
+    w.record(entry("r1")).await.unwrap();
+    w.record(ev).await.unwrap();
+    chain_holds(&store, 2).await;
+    let back = store.get(&id).await.unwrap().unwrap();
+    assert_eq!(back.entry.outcome, Outcome::Event);
+    assert_eq!(back.entry.event, Some(event));
+    assert_eq!(back.entry.consumer.as_deref(), Some("oversight"));
+    let json = serde_json::to_value(&back).unwrap();
+    assert_eq!(json["outcome"], "event");
+    assert_eq!(json["event"]["kind"], "audit_read");
+    assert_eq!(json["event"]["facts"], facts);
+    assert!(store
+        .get("r1")
+        .await
+        .unwrap()
+        .unwrap()
+        .entry
+        .event
+        .is_none());
+}
+
+#[tokio::test]
+async fn an_edited_event_fails_verification() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(&dir).await;
+    let w = writer(&store, 16).await;
+    let event = Event::new(EventKind::CatalogChange, serde_json::json!({"digest": "a"})).unwrap();
+    let ev = Entry::event(now_ms(), event);
+    let id = ev.request_id.clone();
+    w.record(ev).await.unwrap();
+    w.record(entry("r2")).await.unwrap();
+    chain_holds(&store, 2).await;
+    sqlx::query("UPDATE audit_records SET event = '{\"digest\":\"b\"}' WHERE request_id = $1")
+        .bind(&id)
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let bad = verify_all(&store, &VerifyOptions::default())
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert!(bad.to_string().contains(&id), "{bad}");
+}

@@ -1,0 +1,73 @@
+//! The HTTP handlers of every endpoint but the data path (which is `server::pipeline`). Each
+//! returns a [`Reply`]: the response, or the [`Problem`] the router renders — no handler renders
+//! a problem itself. The domain modules they call (`audit`, `oversight`, `ranking`, `subjects`)
+//! know nothing of HTTP.
+//!
+//! # Layout
+//! - [`catalog`]: `GET /v1/catalog`, `GET /v1/schemas/{path}`.
+//! - [`audit`]: `GET /v1/audit/records[/{request_id}]`, scoped by role ([`scope`]).
+//! - [`checkpoint`]: `GET /v1/audit/checkpoint[/{node}]`, `GET /v1/audit/inclusion/{request_id}`.
+//! - [`me`]: `GET /v1/me/access-log` (citizens).
+//! - [`oversight`]: `GET /v1/oversight/refusals[/{request_id}]`, `POST …/review`;
+//!   [`oversight_page`]: the `/oversight` page.
+//! - [`public`]: `/public/*`, the ranking and its methodology.
+//! - [`health`]: `/healthz`, `/readyz`, `/metrics`; [`openapi`]: `/openapi.json`.
+//! - [`query`]: each list's query string as a typed filter.
+
+pub mod audit;
+pub mod catalog;
+pub mod checkpoint;
+pub mod health;
+pub mod me;
+pub mod openapi;
+pub mod oversight;
+pub mod oversight_page;
+pub mod public;
+pub mod query;
+pub mod scope;
+
+use bytes::Bytes;
+use http::header::HeaderName;
+use http::{header, HeaderValue, Response, StatusCode};
+use http_body_util::Full;
+use serde::Serialize;
+
+use super::problem::Problem;
+
+/// The body of every response the gateway gives.
+pub type Body = Full<Bytes>;
+
+/// What a handler returns: the response, or the problem the router renders.
+pub type Reply = Result<Response<Body>, Problem>;
+
+/// `status` with `value` as `application/json`.
+pub fn json<T: Serialize + ?Sized>(status: StatusCode, value: &T) -> Response<Body> {
+    let mut r = with_type(
+        Bytes::from(serde_json::to_vec(value).unwrap_or_default()),
+        "application/json",
+    );
+    *r.status_mut() = status;
+    r
+}
+
+/// 200 with `body` as `content_type`.
+pub fn with_type(body: impl Into<Bytes>, content_type: &'static str) -> Response<Body> {
+    let mut r = Response::new(Full::new(body.into()));
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    r
+}
+
+/// 200 with `body` as `content_type`, plus `headers` (security and caching headers of pages).
+pub fn with_headers(
+    body: impl Into<Bytes>,
+    content_type: &'static str,
+    headers: &[(HeaderName, &'static str)],
+) -> Response<Body> {
+    let mut r = with_type(body, content_type);
+    for (name, value) in headers {
+        r.headers_mut()
+            .insert(name.clone(), HeaderValue::from_static(value));
+    }
+    r
+}

@@ -1,0 +1,75 @@
+//! `GET /v1/audit/records[/{request_id}]`, scoped by role: a consumer sees its own requests, an
+//! agency officer the requests for its agency's datasets, oversight everything.
+
+use http::{Request, StatusCode};
+use serde_json::json;
+
+use super::scope::{OutOfScope, Scope};
+use super::{query, Reply};
+use crate::audit::StoredRecord;
+use crate::gateway::Gateway;
+use crate::server::caller;
+use crate::server::problem::Problem;
+
+/// Authenticate the caller (API key, eID token or client certificate) and work out what it may
+/// see; "no" is 401, and citizens are sent to their own access log (403).
+pub(super) async fn caller_scope<B>(gw: &Gateway, req: &Request<B>) -> Result<Scope, Problem> {
+    let consumer = caller::consumer(
+        gw,
+        req,
+        "audit records are scoped to consumers and agencies",
+    )
+    .await?;
+    Ok(Scope::of(&consumer))
+}
+
+/// Whether `scope` covers `r`.
+pub(super) fn visible(scope: &Scope, r: &StoredRecord) -> bool {
+    scope.sees(r.entry.agency.as_deref(), r.entry.consumer.as_deref())
+}
+
+/// The record `id`, when the caller may see it. Records outside its scope are reported as
+/// absent, not forbidden, so their existence does not leak.
+pub(super) async fn visible_record<B>(
+    gw: &Gateway,
+    req: &Request<B>,
+    id: &str,
+) -> Result<StoredRecord, Problem> {
+    let scope = caller_scope(gw, req).await?;
+    match gw.store.get(id).await? {
+        Some(r) if visible(&scope, &r) => Ok(r),
+        _ => Err(Problem::not_found(
+            "no audit record with that id is visible to you",
+        )),
+    }
+}
+
+/// `GET /v1/audit/records/{request_id}`.
+pub async fn get<B>(gw: &Gateway, req: &Request<B>, id: &str) -> Reply {
+    let record = visible_record(gw, req, id).await?;
+    Ok(super::json(StatusCode::OK, &record))
+}
+
+/// `GET /v1/audit/records`: newest first, one page (`next_before` continues it).
+pub async fn list<B>(gw: &Gateway, req: &Request<B>) -> Reply {
+    let scope = caller_scope(gw, req).await?;
+    let mut filter = query::records(req.uri().query())?;
+    scope
+        .narrow(&mut filter.agency, &mut filter.consumer)
+        .map_err(|e| match e {
+            OutOfScope::OtherAgency(a) => Problem::forbidden(format!(
+                "as an officer of {a} you can see only records of {a}'s datasets"
+            )),
+            OutOfScope::OtherConsumer => Problem::forbidden("you can see only your own requests"),
+        })?;
+    let records = gw.store.list(&filter).await?;
+    let next = if records.len() as u32 == filter.limit {
+        records.last().map(|r| r.entry.request_id.clone())
+    } else {
+        None
+    };
+    Ok(super::json(
+        StatusCode::OK,
+        &json!({ "records": records, "next_before": next }),
+    ))
+}

@@ -1,0 +1,45 @@
+//! `/healthz` (the process is up), `/readyz` (the store answers, the catalogue is loaded) and
+//! `/metrics` (Prometheus text).
+
+use bytes::Bytes;
+use http::{Response, StatusCode};
+
+use super::Body;
+use crate::gateway::Gateway;
+
+pub fn healthz() -> Response<Body> {
+    super::with_type(
+        Bytes::from_static(br#"{"status":"ok"}"#),
+        "application/json",
+    )
+}
+
+pub async fn readyz(gw: &Gateway) -> Response<Body> {
+    let store_ok = gw.store.ping().await.is_ok()
+        && !gw
+            .audit
+            .stats()
+            .failing
+            .load(std::sync::atomic::Ordering::Relaxed);
+    let datasets = gw.catalog().dataset_count();
+    let ok = store_ok && datasets > 0;
+    let body = serde_json::json!({
+        "status": if ok { "ready" } else { "not_ready" },
+        "store": if store_ok { "ok" } else { "unavailable" },
+        "datasets": datasets,
+        "audit_queue": gw.audit.queue_depth(),
+    });
+    let status = if ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    super::json(status, &body)
+}
+
+/// `GET /metrics`: Prometheus text.
+pub fn metrics(gw: &Gateway) -> Response<Body> {
+    let runtime = &gw.snapshot().runtime;
+    let text = crate::telemetry::render(&gw.metrics, runtime, &gw.audit, &gw.security);
+    super::with_type(text, crate::telemetry::METRICS_CONTENT_TYPE)
+}

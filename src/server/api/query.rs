@@ -1,0 +1,175 @@
+//! The query strings of the list endpoints, each parsed once into a typed filter. A parameter
+//! that cannot be used is a [`BadParam`] — 400 `invalid-request` naming the parameter and what
+//! it should be. A repeated parameter takes its last value.
+
+use std::borrow::Cow;
+
+use crate::audit::{Outcome, RecordFilter};
+use crate::oversight::refusals::{RefusalFilter, ReviewState};
+use crate::policy::JustificationStatus;
+
+/// Page size when `limit` is not given.
+pub const DEFAULT_LIMIT: u32 = 100;
+/// Largest `limit` of the audit-record list and the access log.
+pub const MAX_LIMIT: u32 = 1000;
+/// Largest `limit` of the refusal list (each refusal carries its review history).
+pub const MAX_REFUSALS: u32 = 500;
+/// Longest access-log `before` cursor, in bytes (a request id is 36).
+const MAX_CURSOR: usize = 64;
+
+/// A query parameter that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("query parameter {name:?}: {expected}")]
+pub struct BadParam {
+    /// The parameter as sent, cut to 64 characters (it is consumer input).
+    pub name: String,
+    /// What it should be.
+    pub expected: Cow<'static, str>,
+}
+
+impl BadParam {
+    fn new(name: &str, expected: impl Into<Cow<'static, str>>) -> BadParam {
+        BadParam {
+            name: name.chars().take(64).collect(),
+            expected: expected.into(),
+        }
+    }
+}
+
+/// `GET /v1/audit/records?consumer&agency&dataset&outcome&since_ms&before&limit`.
+pub fn records(query: Option<&str>) -> Result<RecordFilter, BadParam> {
+    let mut f = RecordFilter {
+        limit: DEFAULT_LIMIT,
+        ..RecordFilter::default()
+    };
+    let known = "not a known filter (consumer, agency, dataset, outcome, since_ms, before, limit)";
+    each(query, known, |key, v| {
+        match key {
+            "consumer" => f.consumer = Some(v),
+            "agency" => f.agency = Some(v),
+            "dataset" => f.dataset = Some(v),
+            "before" => f.before = Some(v),
+            "outcome" => f.outcome = Some(outcome(&v)?),
+            "since_ms" => f.since_ms = Some(millis(key, &v)?),
+            "limit" => f.limit = limit(key, &v, MAX_LIMIT)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    })?;
+    Ok(f)
+}
+
+/// `GET /v1/oversight/refusals[/{request_id}]?agency&dataset&consumer&review&justification
+/// &since_ms&before&limit`.
+pub fn refusals(query: Option<&str>, request_id: Option<&str>) -> Result<RefusalFilter, BadParam> {
+    let mut f = RefusalFilter {
+        limit: DEFAULT_LIMIT,
+        request_id: request_id.map(str::to_owned),
+        ..RefusalFilter::default()
+    };
+    let known = "not a known filter (agency, dataset, consumer, review, justification, since_ms, before, limit)";
+    each(query, known, |key, v| {
+        match key {
+            "agency" => f.agency = Some(v),
+            "dataset" => f.dataset = Some(v),
+            "consumer" => f.consumer = Some(v),
+            "before" => f.before = Some(v),
+            "review" => {
+                f.review = Some(ReviewState::parse(&v).ok_or_else(|| {
+                    BadParam::new(key, "one of unreviewed, overdue, upheld, overturned")
+                })?)
+            }
+            "justification" => {
+                f.justification = Some(
+                    JustificationStatus::parse(&v)
+                        .ok_or_else(|| BadParam::new(key, "justified or unjustified"))?,
+                )
+            }
+            "since_ms" => f.since_ms = Some(millis(key, &v)?),
+            "limit" => f.limit = limit(key, &v, MAX_REFUSALS)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    })?;
+    Ok(f)
+}
+
+/// The page of `GET /v1/me/access-log`: there is no parameter that could name a person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessLogQuery {
+    /// Only accesses older than this request id (the previous page's `next_before`).
+    pub before: Option<String>,
+    pub limit: u32,
+}
+
+/// `GET /v1/me/access-log?before&limit`.
+pub fn access_log(query: Option<&str>) -> Result<AccessLogQuery, BadParam> {
+    let mut q = AccessLogQuery {
+        before: None,
+        limit: DEFAULT_LIMIT,
+    };
+    each(query, "not a known parameter (before, limit)", |key, v| {
+        match key {
+            "before" if v.len() <= MAX_CURSOR => q.before = Some(v),
+            "before" => return Err(BadParam::new(key, "a request id from next_before")),
+            "limit" => q.limit = limit(key, &v, MAX_LIMIT)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    })?;
+    Ok(q)
+}
+
+/// `GET /public/ranking*?window=30d`: the window in whole days (`None`: the configured one).
+pub fn ranking(query: Option<&str>) -> Result<Option<u32>, BadParam> {
+    let mut days = None;
+    each(query, "only `window` (e.g. 30d) is accepted", |key, v| {
+        match key {
+            "window" => {
+                let d = crate::ranking::parse_window(&v)
+                    .map_err(|_| BadParam::new(key, "whole days from 1d to 400d, e.g. 30d"))?;
+                days = Some(d);
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    })?;
+    Ok(days)
+}
+
+/// Hand every `key=value` of `query` to `set`, which answers whether it knows the key; an
+/// unknown key is a [`BadParam`] saying `unknown` (which names the known ones).
+fn each(
+    query: Option<&str>,
+    unknown: &'static str,
+    mut set: impl FnMut(&str, String) -> Result<bool, BadParam>,
+) -> Result<(), BadParam> {
+    for (k, v) in form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
+        if !set(&k, v.into_owned())? {
+            return Err(BadParam::new(&k, unknown));
+        }
+    }
+    Ok(())
+}
+
+fn outcome(v: &str) -> Result<Outcome, BadParam> {
+    Outcome::parse(v).ok_or_else(|| {
+        let names: Vec<&str> = Outcome::ALL.iter().map(|o| o.as_str()).collect();
+        BadParam::new("outcome", format!("one of {}", names.join(", ")))
+    })
+}
+
+fn millis(key: &str, v: &str) -> Result<i64, BadParam> {
+    v.parse()
+        .map_err(|_| BadParam::new(key, "a Unix time in milliseconds"))
+}
+
+fn limit(key: &str, v: &str, max: u32) -> Result<u32, BadParam> {
+    v.parse::<u32>()
+        .ok()
+        .filter(|n| (1..=max).contains(n))
+        .ok_or_else(|| BadParam::new(key, format!("a whole number from 1 to {max}")))
+}
+
+#[cfg(test)]
+mod tests;
