@@ -1,16 +1,21 @@
 //! The CLI subcommands. Each returns an [`ExitCode`]-worthy result and prints for humans.
 
+mod api_key;
 mod audit_tools;
 mod audit_verify;
 mod check;
+mod consumer;
 mod demo_agencies;
+mod init;
 mod ranking;
 mod serve;
 
 pub use audit_tools::{audit_archive, audit_check_inclusion, audit_key};
 pub use audit_verify::{audit_verify, VerifyArgs};
 pub use check::check;
+pub use consumer::{consumer_add, ConsumerAddArgs, RoleArg};
 pub use demo_agencies::demo_agencies;
+pub use init::{init, InitArgs};
 pub use ranking::{ranking, RankingArgs};
 pub use serve::{serve, shutdown_signal};
 

@@ -4,8 +4,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
-use dxgate::commands::{RankingArgs, VerifyArgs};
+use clap::{Args, CommandFactory, Parser, Subcommand};
+use dxgate::commands::{ConsumerAddArgs, InitArgs, RankingArgs, VerifyArgs};
+use dxgate::telemetry::LogFormat;
 
 /// mimalloc: the request path allocates many small, short-lived buffers; glibc malloc showed up
 /// at ~10% of CPU in profiles under load (docs/benchmarks.md).
@@ -16,6 +17,16 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[derive(Parser)]
 #[command(name = "dxgate", version, about)]
 struct Cli {
+    /// Log lines on stderr: pretty when stderr is a terminal, JSON otherwise (auto), or always
+    /// one of them.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value = "auto",
+        env = "DXGATE_LOG_FORMAT"
+    )]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
 }
@@ -57,6 +68,32 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Write a minimal working configuration directory: one example agency and dataset (a
+    /// seeded SQLite source), its schemas, and one consumer whose API key is printed once.
+    Init(InitArgs),
+    /// Manage consumers in policies/consumers.toml.
+    Consumer {
+        #[command(subcommand)]
+        command: ConsumerCommand,
+    },
+    /// Print a shell completion script: `source <(dxgate completions bash)`.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConsumerCommand {
+    /// Add a consumer with a fresh API key: the key is printed once, its SHA-256 appended to
+    /// policies/consumers.toml (comments and layout kept).
+    Add {
+        #[command(flatten)]
+        args: ConsumerAddArgs,
+        #[command(flatten)]
+        config: Config,
+    },
 }
 
 #[derive(Subcommand)]
@@ -94,7 +131,11 @@ enum AuditCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let otel = dxgate::telemetry::init();
+    if let Command::Completions { shell } = cli.command {
+        clap_complete::generate(shell, &mut Cli::command(), "dxgate", &mut std::io::stdout());
+        return ExitCode::SUCCESS;
+    }
+    let otel = dxgate::telemetry::init(cli.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -112,6 +153,11 @@ fn main() -> ExitCode {
             Command::Check { config } => commands::check(&config.dir).await,
             Command::DemoAgencies { config } => commands::demo_agencies(&config.dir).await,
             Command::Ranking { config, args } => commands::ranking(&config.dir, &args).await,
+            Command::Init(args) => commands::init(&args),
+            Command::Consumer {
+                command: ConsumerCommand::Add { args, config },
+            } => commands::consumer_add(&config.dir, &args),
+            Command::Completions { .. } => Ok(()),
             Command::Audit { command } => match command {
                 AuditCommand::Verify { config, args } => {
                     commands::audit_verify(&config.dir, &args).await

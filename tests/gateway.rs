@@ -15,6 +15,8 @@ mod catalogue;
 mod checkpoints;
 #[path = "gateway/crash.rs"]
 mod crash;
+#[path = "gateway/dashboard.rs"]
+mod dashboard;
 #[path = "gateway/deploy.rs"]
 mod deploy;
 #[path = "gateway/eid.rs"]
@@ -53,5 +55,7 @@ mod sql_sources;
 mod timed;
 #[path = "gateway/tls.rs"]
 mod tls;
+#[path = "gateway/tools.rs"]
+mod tools;
 #[path = "gateway/upgrade.rs"]
 mod upgrade;

@@ -88,12 +88,19 @@ pub async fn handle(gw: &Gateway, req: Request<Incoming>, agency: &str, dataset:
             span.record("source_latency_us", s);
         }
     }
+    // Per-agency counts only for agencies of the catalogue (a path cannot add series).
+    let known_agency = (entry.agency.as_deref())
+        .and_then(|a| snap.catalog.agencies.get_key_value(a))
+        .map(|(a, _)| a.as_str());
     let committed = gw.audit.record(entry).instrument(span).await;
     gw.metrics.request(
         outcome,
         started.elapsed().as_micros() as u64,
         source_us.map(|s| s as u64),
     );
+    if let Some(agency) = known_agency {
+        gw.metrics.agency_request(agency, outcome);
+    }
     if let Err(e) = committed {
         tracing::error!(%request_id, error = %e, "audit record not committed; answering 503");
         return Err(Problem::new(

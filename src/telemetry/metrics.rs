@@ -1,7 +1,11 @@
-//! The gateway's own counters: requests by outcome, latencies, per-source health, reloads.
+//! The gateway's own counters: requests by outcome (overall and per agency), latencies,
+//! per-source health, reloads.
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
+
+use arc_swap::ArcSwap;
 
 use opentelemetry::metrics::Histogram as OtelHistogram;
 use opentelemetry::KeyValue;
@@ -19,6 +23,10 @@ pub static LATENCY_US: [u64; 15] = [
 #[derive(Debug)]
 pub struct Metrics {
     outcomes: [AtomicU64; 8],
+    /// Requests by agency and outcome. Only agencies of a catalogue that was in force get a
+    /// row (the caller checks), so a path cannot add series; read lock-free, copied on the
+    /// first request for a new agency.
+    agencies: ArcSwap<BTreeMap<Box<str>, Arc<Outcomes>>>,
     /// Whole request, audit commit included.
     pub latency: Histogram,
     /// Time waiting on sources.
@@ -33,6 +41,7 @@ impl Default for Metrics {
     fn default() -> Self {
         Metrics {
             outcomes: Default::default(),
+            agencies: Default::default(),
             latency: Histogram::new(&LATENCY_US),
             source_latency: Histogram::new(&LATENCY_US),
             reloads_ok: AtomicU64::new(0),
@@ -66,7 +75,42 @@ impl Metrics {
     pub fn outcome_count(&self, outcome: Outcome) -> u64 {
         self.outcomes[index(outcome)].load(Ordering::Relaxed)
     }
+
+    /// Count one finished data request for `agency`, an agency of the catalogue in force.
+    pub fn agency_request(&self, agency: &str, outcome: Outcome) {
+        let i = index(outcome);
+        if let Some(row) = self.agencies.load().get(agency) {
+            row.0[i].fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        self.agencies.rcu(|map| {
+            let mut map = BTreeMap::clone(map);
+            map.entry(agency.into()).or_default();
+            map
+        });
+        if let Some(row) = self.agencies.load().get(agency) {
+            row.0[i].fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Every agency's counts, by agency then in [`Outcome::ALL`] order.
+    pub fn agency_outcomes(&self) -> Vec<(Box<str>, [u64; 8])> {
+        self.agencies
+            .load()
+            .iter()
+            .map(|(a, row)| {
+                (
+                    a.clone(),
+                    row.0.each_ref().map(|c| c.load(Ordering::Relaxed)),
+                )
+            })
+            .collect()
+    }
 }
+
+/// One agency's request counts, in [`Outcome::ALL`] order.
+#[derive(Debug, Default)]
+struct Outcomes([AtomicU64; 8]);
 
 fn index(o: Outcome) -> usize {
     Outcome::ALL.iter().position(|x| *x == o).unwrap_or(0)

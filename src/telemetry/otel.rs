@@ -1,6 +1,7 @@
 //! Logging and OpenTelemetry set-up.
 //!
-//! JSON logs always go to stderr (`RUST_LOG` filters, default `info`). OTLP/HTTP export turns on
+//! Logs go to stderr, JSON or human-readable ([`LogFormat`]; `RUST_LOG` filters, default
+//! `info`). OTLP/HTTP export turns on
 //! by the standard variables: traces when `OTEL_EXPORTER_OTLP_ENDPOINT` or
 //! `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` is set, metrics when `OTEL_EXPORTER_OTLP_ENDPOINT` or
 //! `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT` is set; `OTEL_SDK_DISABLED=true`,
@@ -19,7 +20,7 @@ use opentelemetry_sdk::Resource;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
-use super::Metrics;
+use super::{logs, LogFormat, Metrics};
 use crate::audit::{AuditWriter, Outcome};
 
 /// Keeps the exporters alive; flushes them when dropped.
@@ -69,13 +70,12 @@ fn resource() -> Resource {
     }
 }
 
-/// Install the global subscriber (JSON logs + optional OTLP spans) and the OTLP meter provider.
-pub fn init() -> OtelGuard {
+/// Install the global subscriber (logs in `format` + optional OTLP spans) and the OTLP meter
+/// provider.
+pub fn init(format: LogFormat) -> OtelGuard {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    let fmt = tracing_subscriber::fmt::layer()
-        .json()
-        .with_writer(std::io::stderr);
+    let fmt = logs::layer(format);
     let mut guard = OtelGuard::default();
     let mut problems = Vec::new();
     if env_on("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_TRACES_EXPORTER") {

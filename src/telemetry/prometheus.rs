@@ -19,6 +19,7 @@ use super::{Histogram, Metrics};
 use crate::audit::{AuditWriter, Outcome};
 use crate::runtime::Runtime;
 use crate::security::SecurityEvents;
+use crate::source::breaker::BreakerState;
 
 /// The `Content-Type` of what [`render`] writes.
 pub const CONTENT_TYPE: &str = prometheus_client::encoding::prometheus_text::CONTENT_TYPE;
@@ -33,6 +34,8 @@ pub struct SourceSample {
     pub errors: u64,
     /// False when the last exchange failed.
     pub up: bool,
+    /// True while the circuit breaker is open or half-open (not letting normal traffic by).
+    pub breaker_open: bool,
 }
 
 /// Every dataset's source health, from the runtime in force: the one place `/metrics` reads it
@@ -47,6 +50,7 @@ pub fn source_health(runtime: &Runtime) -> Vec<SourceSample> {
             ok: load(&s.health.ok),
             errors: load(&s.health.errors),
             up: s.health.up(),
+            breaker_open: s.breaker != BreakerState::Closed,
         })
         .collect()
 }
@@ -154,6 +158,15 @@ impl Collector for Scrape {
             "outcome",
             &outcomes,
         )?;
+        let help = "Data requests by agency (of the catalogue) and outcome.";
+        let mut f =
+            e.encode_descriptor("dxgate_agency_requests", help, None, MetricType::Counter)?;
+        for (agency, counts) in m.agency_outcomes() {
+            for (o, n) in Outcome::ALL.iter().zip(counts) {
+                let labels = [("agency", &*agency), ("outcome", o.as_str())];
+                ConstCounter::new(n).encode(f.encode_family(&labels)?)?;
+            }
+        }
         let help = "Data request latency, audit commit included.";
         histogram(e, "dxgate_request_duration_seconds", help, &m.latency, 1e-6)?;
         let help = "Time spent waiting on agency sources.";
@@ -186,6 +199,16 @@ impl Collector for Scrape {
                 ("dataset", s.dataset.as_str()),
             ];
             ConstGauge::new(i64::from(s.up)).encode(f.encode_family(&labels)?)?;
+        }
+        let help = "1 while the source's circuit breaker is open or half-open (requests answered 503 at once).";
+        let mut f =
+            e.encode_descriptor("dxgate_source_breaker_open", help, None, MetricType::Gauge)?;
+        for s in &self.sources {
+            let labels = [
+                ("agency", s.agency.as_str()),
+                ("dataset", s.dataset.as_str()),
+            ];
+            ConstGauge::new(i64::from(s.breaker_open)).encode(f.encode_family(&labels)?)?;
         }
 
         let w = self.audit.stats();
@@ -250,6 +273,9 @@ mod tests {
             metrics.request(outcome, us, None);
         }
         metrics.request(Outcome::Refused, 50_000_000, None);
+        metrics.agency_request("beta", Outcome::Refused);
+        metrics.agency_request("alpha", Outcome::Served);
+        metrics.agency_request("beta", Outcome::Refused);
         let security = Arc::new(SecurityEvents::default());
         SecurityEvents::bump(&security.auth_failures);
         let scrape = Scrape {
@@ -262,6 +288,7 @@ mod tests {
                 ok: 2,
                 errors: 1,
                 up: false,
+                breaker_open: true,
             }],
             datasets: 1,
         };
@@ -284,6 +311,12 @@ mod tests {
             "dxgate_source_requests_total{agency=\"alpha\",dataset=\"people\",result=\"error\"} 1",
             "# TYPE dxgate_source_up gauge",
             "dxgate_source_up{agency=\"alpha\",dataset=\"people\"} 0",
+            "# TYPE dxgate_source_breaker_open gauge",
+            "dxgate_source_breaker_open{agency=\"alpha\",dataset=\"people\"} 1",
+            "# TYPE dxgate_agency_requests_total counter",
+            "dxgate_agency_requests_total{agency=\"alpha\",outcome=\"served\"} 1",
+            "dxgate_agency_requests_total{agency=\"alpha\",outcome=\"refused\"} 0",
+            "dxgate_agency_requests_total{agency=\"beta\",outcome=\"refused\"} 2",
             "dxgate_audit_queue_depth 0",
             "dxgate_audit_records_committed_total 0",
             "dxgate_audit_commits_total{result=\"failed\"} 0",

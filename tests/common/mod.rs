@@ -11,6 +11,7 @@ pub mod otlp;
 pub mod pki;
 pub mod ranking;
 pub mod tokens;
+pub mod tools;
 pub mod upstream;
 
 use std::path::{Path, PathBuf};

@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use serde::Deserialize;
 use serde_yaml::Value;
 
 use crate::common::*;
@@ -75,19 +76,80 @@ fn check_assembled(config: &Path) -> String {
     out
 }
 
-#[test]
-fn k8s_mounts_pass_dxgate_check() {
-    let k = yaml("deploy/k8s/kustomization.yaml");
-    // ConfigMap name -> key -> source file.
-    let mut maps: BTreeMap<String, BTreeMap<String, PathBuf>> = BTreeMap::new();
-    for g in k["configMapGenerator"].as_sequence().unwrap() {
-        let entry = maps.entry(s(&g["name"]).to_owned()).or_default();
-        for f in g["files"].as_sequence().unwrap() {
-            let (key, src) = s(f).split_once('=').expect("key=path");
-            entry.insert(key.to_owned(), repo().join("deploy/k8s").join(src));
+/// `kubectl kustomize deploy/k8s` (what `kubectl apply -k deploy/k8s` applies), as documents.
+fn rendered() -> Option<Vec<Value>> {
+    let kubectl = tools::require("kubectl", "the machine image ships it; .ci/run checks")?;
+    let out = std::process::Command::new(kubectl)
+        .args(["kustomize", "deploy/k8s"])
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "kubectl kustomize deploy/k8s: {err}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    Some(
+        serde_yaml::Deserializer::from_str(&text)
+            .map(|d| Value::deserialize(d).unwrap())
+            .collect(),
+    )
+}
+
+/// The files of an image built by a Dockerfile: (path in the image, file or directory in the
+/// build context), following `COPY` and `COPY --from=STAGE` through the stages.
+fn image_files(dockerfile: &str, context: &Path) -> Vec<(String, PathBuf)> {
+    let mut stages: BTreeMap<String, Vec<(String, PathBuf)>> = BTreeMap::new();
+    let (mut current, mut files, mut workdir) = (String::new(), Vec::new(), "/".to_owned());
+    for line in dockerfile.lines().map(str::trim) {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        match words.as_slice() {
+            ["FROM", .., "AS", name] | ["FROM", .., "as", name] => {
+                stages.insert(std::mem::take(&mut current), std::mem::take(&mut files));
+                current = (*name).to_owned();
+            }
+            ["FROM", ..] => {
+                stages.insert(std::mem::take(&mut current), std::mem::take(&mut files));
+                current = "final".to_owned();
+            }
+            ["WORKDIR", dir] => workdir = (*dir).to_owned(),
+            ["COPY", rest @ ..] => {
+                let from = rest.iter().find_map(|w| w.strip_prefix("--from="));
+                let args: Vec<&str> = rest
+                    .iter()
+                    .copied()
+                    .filter(|w| !w.starts_with("--"))
+                    .collect();
+                let [src, dst] = args.as_slice() else {
+                    panic!("one source per COPY: {line}")
+                };
+                let dst = if dst.starts_with('/') {
+                    (*dst).to_owned()
+                } else {
+                    format!("{workdir}/{dst}")
+                };
+                let host = match from {
+                    None => context.join(src),
+                    Some(stage) => stages[stage]
+                        .iter()
+                        .find(|(p, _)| p == src)
+                        .unwrap_or_else(|| panic!("stage {stage} has no {src}"))
+                        .1
+                        .clone(),
+                };
+                files.push((dst, host));
+            }
+            _ => {}
         }
     }
-    let d = yaml("deploy/k8s/deployment.yaml");
+    files
+}
+
+#[test]
+fn k8s_mounts_pass_dxgate_check() {
+    // The ConfigMap and the Service the Deployment needs come out of kustomize itself: no file
+    // outside deploy/k8s, no load restrictor flag.
+    let Some(docs) = rendered() else { return };
+    let kind = |k: &'static str| docs.iter().filter(move |d| d["kind"] == k);
+    let d = kind("Deployment").next().expect("a Deployment");
     assert_eq!(d["spec"]["replicas"].as_u64(), Some(3));
     let pod = &d["spec"]["template"]["spec"];
     let c = &pod["containers"][0];
@@ -99,43 +161,95 @@ fn k8s_mounts_pass_dxgate_check() {
     let args: Vec<&str> = c["args"].as_sequence().unwrap().iter().map(s).collect();
     let config_dir = args[args.iter().position(|a| *a == "--config").unwrap() + 1];
 
+    // Each volume's contents, as the kubelet would provide them.
     let root = tempfile::tempdir().unwrap();
+    let volumes_dir = root.path().join("volumes");
     let volumes = pod["volumes"].as_sequence().unwrap();
-    for m in c["volumeMounts"].as_sequence().unwrap() {
-        let vol = volumes.iter().find(|v| v["name"] == m["name"]).unwrap();
-        let target = root.path().join(s(&m["mountPath"]).trim_start_matches('/'));
-        if vol["secret"]["secretName"] == "dxgate-secrets" {
+    for v in volumes {
+        let dir = volumes_dir.join(s(&v["name"]));
+        std::fs::create_dir_all(&dir).unwrap();
+        if let Some(name) = v["configMap"]["name"].as_str() {
+            let cm = kind("ConfigMap")
+                .find(|m| m["metadata"]["name"] == name)
+                .unwrap_or_else(|| {
+                    panic!("the Deployment mounts ConfigMap {name}, which is not rendered")
+                });
+            for (k, text) in cm["data"].as_mapping().unwrap() {
+                std::fs::write(dir.join(s(k)), s(text)).unwrap();
+            }
+        } else if v["secret"]["secretName"] == "dxgate-secrets" {
             // What the Secret holds: a signing key made by `dxgate audit key`.
-            let item = &vol["secret"]["items"][0];
+            let item = &v["secret"]["items"][0];
             assert_eq!(item["key"], "checkpoint.key");
             let key = dxgate::audit::note::NoteSigner::generate("dxgate.local/audit").unwrap();
-            let path = target.join(s(&item["path"]));
-            std::fs::create_dir_all(&target).unwrap();
-            std::fs::write(path, key.private_key()).unwrap();
-            continue;
-        }
-        let Some(cm) = vol["configMap"]["name"].as_str() else {
-            continue;
-        };
-        let data = maps
-            .get(cm)
-            .unwrap_or_else(|| panic!("no ConfigMap {cm} is generated"));
-        if let Some(sub) = m["subPath"].as_str() {
-            copy(&data[sub], &target);
-        } else if let Some(items) = vol["configMap"]["items"].as_sequence() {
-            for it in items {
-                let src = data
-                    .get(s(&it["key"]))
-                    .unwrap_or_else(|| panic!("{cm} has no key {:?}", it["key"]));
-                copy(src, &target.join(s(&it["path"])));
-            }
+            std::fs::write(dir.join(s(&item["path"])), key.private_key()).unwrap();
         } else {
-            for (key, src) in data {
-                copy(src, &target.join(key));
-            }
+            assert!(v.get("emptyDir").is_some(), "unexpected volume {v:?}");
         }
     }
-    let config = root.path().join(config_dir.trim_start_matches('/'));
+    // The init container runs its command on its image's files and its mounts.
+    let catalogue_dockerfile =
+        std::fs::read_to_string(repo().join("deploy/catalogue/Dockerfile")).unwrap();
+    assert!(
+        catalogue_dockerfile.contains("\nRUN dxgate check --config "),
+        "the catalogue image is checked when it is built"
+    );
+    for init in pod["initContainers"].as_sequence().unwrap() {
+        assert!(
+            s(&init["image"]).starts_with("dxgate-catalogue:"),
+            "{init:?}"
+        );
+        let image = root.path().join("image");
+        for (path, host) in image_files(&catalogue_dockerfile, &repo()) {
+            copy(&host, &image.join(path.trim_start_matches('/')));
+        }
+        let mounts = init["volumeMounts"].as_sequence().unwrap();
+        // Absolute paths in the command: under a mount, in its volume; else in the image.
+        let place = |p: &str| -> String {
+            for m in mounts {
+                let rest = p.strip_prefix(s(&m["mountPath"]));
+                if let Some(rest) = rest.filter(|r| r.is_empty() || r.starts_with('/')) {
+                    return format!("{}{rest}", volumes_dir.join(s(&m["name"])).display());
+                }
+            }
+            format!("{}{p}", image.display())
+        };
+        let cmd: Vec<String> = init["command"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|a| match s(a) {
+                p if p.starts_with('/') => place(p),
+                other => other.to_owned(),
+            })
+            .collect();
+        let status = std::process::Command::new(&cmd[0])
+            .args(&cmd[1..])
+            .status()
+            .unwrap();
+        assert!(status.success(), "init container {cmd:?}");
+    }
+    // The gateway container's view of its mounts.
+    for m in c["volumeMounts"].as_sequence().unwrap() {
+        let target = root
+            .path()
+            .join("pod")
+            .join(s(&m["mountPath"]).trim_start_matches('/'));
+        let mut from = volumes_dir.join(s(&m["name"]));
+        if let Some(sub) = m["subPath"].as_str() {
+            from = from.join(sub);
+        }
+        assert!(
+            from.exists(),
+            "{m:?}: nothing to mount at {}",
+            from.display()
+        );
+        copy(&from, &target);
+    }
+    let config = root
+        .path()
+        .join("pod")
+        .join(config_dir.trim_start_matches('/'));
     let out = check_assembled(&config);
     assert!(
         out.contains("checkpoint key dxgate.local/audit+"),
@@ -147,11 +261,19 @@ fn k8s_mounts_pass_dxgate_check() {
     assert_eq!(code, 1);
     assert!(err.contains("checkpoint signing key"), "{err}");
 
-    let svc = yaml("deploy/k8s/service.yaml");
+    let svc = kind("Service").next().expect("a Service");
     let component = "app.kubernetes.io/component";
     assert_eq!(
         svc["spec"]["selector"][component], d["spec"]["template"]["metadata"]["labels"][component],
         "the Service selects the gateway pods"
+    );
+    // The Kubernetes dxgate.toml and the one compose, the image and systemd use say the same.
+    let toml_of = |rel: &str| -> toml::Value {
+        toml::from_str(&std::fs::read_to_string(repo().join(rel)).unwrap()).unwrap()
+    };
+    assert_eq!(
+        toml_of("deploy/k8s/dxgate.toml"),
+        toml_of("deploy/config/dxgate.toml")
     );
 }
 
