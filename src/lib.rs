@@ -27,11 +27,12 @@
 //! - [`oversight`]: reviews of refusals by the competent authority, and the refusal list.
 //! - [`server`]: the hyper listener (TLS, mTLS, limits), the route table, the HTTP handlers
 //!   (`server::api`), the request pipeline, caller authentication and problem+json.
-//! - [`telemetry`]: `/metrics`, JSON logs, OpenTelemetry traces and metrics over OTLP.
+//! - [`telemetry`]: `/metrics`, logs (JSON or human-readable), OpenTelemetry traces and metrics
+//!   over OTLP.
 //! - [`gateway`]: the shared state one server runs with (one configuration + runtime snapshot),
 //!   starting and stopping it with its background tasks, and hot reload.
 //! - [`commands`]: the CLI subcommands (`serve`, `check`, `audit verify|key|archive|
-//!   check-inclusion`, `ranking`, `demo-agencies`).
+//!   check-inclusion`, `ranking`, `demo-agencies`, `init`, `consumer add`).
 #![forbid(unsafe_code)]
 
 pub mod audit;

@@ -131,9 +131,17 @@ fn with_consumer(text: &str, table: &Table) -> Result<String, String> {
     let mut doc: DocumentMut = text.parse().map_err(|e| format!("{e}"))?;
     match doc.get_mut("consumers") {
         None => {
+            // Appended as text: a comment-only file keeps its comments first.
             let mut list = ArrayOfTables::new();
             list.push(table.clone());
-            doc.insert("consumers", Item::ArrayOfTables(list));
+            let mut new = DocumentMut::new();
+            new.insert("consumers", Item::ArrayOfTables(list));
+            let sep = if text.is_empty() || text.ends_with('\n') {
+                ""
+            } else {
+                "\n"
+            };
+            return Ok(format!("{text}{sep}{new}"));
         }
         Some(Item::ArrayOfTables(list)) => list.push(table.clone()),
         Some(Item::Value(toml_edit::Value::Array(list))) => {

@@ -161,6 +161,11 @@ fn k8s_mounts_pass_dxgate_check() {
     let args: Vec<&str> = c["args"].as_sequence().unwrap().iter().map(s).collect();
     let config_dir = args[args.iter().position(|a| *a == "--config").unwrap() + 1];
 
+    // No catalogue file rides in a ConfigMap (1 MiB each): only dxgate.toml does.
+    for cm in kind("ConfigMap") {
+        let keys: Vec<&str> = cm["data"].as_mapping().unwrap().keys().map(s).collect();
+        assert_eq!(keys, ["dxgate.toml"], "{:?}", cm["metadata"]["name"]);
+    }
     // Each volume's contents, as the kubelet would provide them.
     let root = tempfile::tempdir().unwrap();
     let volumes_dir = root.path().join("volumes");
