@@ -68,8 +68,10 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
-    /// Write a minimal working configuration directory: one example agency and dataset (a
-    /// seeded SQLite source), its schemas, and one consumer whose API key is printed once.
+    /// Write a minimal working configuration directory to start from.
+    ///
+    /// One example agency and dataset (a seeded SQLite source), its schemas, and one consumer
+    /// whose API key is printed once. DIR must be new or empty.
     Init(InitArgs),
     /// Manage consumers in policies/consumers.toml.
     Consumer {

@@ -42,7 +42,13 @@ pub struct ConsumerAddArgs {
     /// The new consumer's id (1-64 of a-z, 0-9, '-').
     pub id: String,
     /// Role(s) to grant; repeat the flag or separate with commas.
-    #[arg(long = "role", value_enum, required = true, value_delimiter = ',')]
+    #[arg(
+        long = "role",
+        value_name = "ROLE",
+        value_enum,
+        required = true,
+        value_delimiter = ','
+    )]
     pub roles: Vec<RoleArg>,
     /// The agency this consumer acts for (required with --role agency).
     #[arg(long)]
