@@ -182,6 +182,26 @@ impl Gateway {
             .expect("request")
     }
 
+    /// GET `path` without credentials.
+    pub async fn anon(&self, path: &str) -> reqwest::Response {
+        client().get(self.url(path)).send().await.expect("request")
+    }
+
+    /// GET `path` without credentials: the body as text.
+    pub async fn anon_text(&self, path: &str) -> String {
+        self.anon(path).await.text().await.expect("body")
+    }
+
+    /// GET `path` without credentials: the body as JSON.
+    pub async fn anon_json(&self, path: &str) -> Value {
+        self.anon(path).await.json().await.expect("JSON body")
+    }
+
+    /// GET `path` without credentials: the status code.
+    pub async fn anon_status(&self, path: &str) -> u16 {
+        self.anon(path).await.status().as_u16()
+    }
+
     /// Stop as SIGTERM does (in-process: the same shutdown path) and wait until it has.
     pub async fn stop(self) -> Stopped {
         match self.run {

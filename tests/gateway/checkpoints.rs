@@ -22,14 +22,7 @@ fn fast_checkpoints(cat: &Catalogue) {
 /// Poll the public checkpoint until it covers `size` records.
 async fn checkpoint_of_size(gw: &Gateway, size: i64) -> Value {
     for _ in 0..100 {
-        let v: Value = client()
-            .get(gw.url("/v1/audit/checkpoint"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let v: Value = gw.anon_json("/v1/audit/checkpoint").await;
         if v["checkpoints"][0]["tree_size"] == size {
             return v;
         }
@@ -80,15 +73,7 @@ async fn checkpoints_are_signed_and_inclusion_proofs_check_offline() {
         .unwrap()
         .starts_with("text/plain"));
     assert_eq!(r.text().await.unwrap(), note);
-    assert_eq!(
-        client()
-            .get(gw.url("/v1/audit/checkpoint/nobody"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        404
-    );
+    assert_eq!(gw.anon_status("/v1/audit/checkpoint/nobody").await, 404);
 
     // An inclusion proof for the consumer's own request, checked offline by the CLI.
     let inclusion = |key: &'static str, id: String| {

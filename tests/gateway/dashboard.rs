@@ -163,14 +163,7 @@ async fn every_dashboard_query_names_metrics_and_labels_that_metrics_exposes() {
             .status(),
         404
     );
-    let text = client()
-        .get(gw.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = gw.anon_text("/metrics").await;
     for line in [
         "dxgate_agency_requests_total{agency=\"alpha\",outcome=\"served\"} 1",
         "dxgate_agency_requests_total{agency=\"alpha\",outcome=\"refused\"} 1",

@@ -119,14 +119,7 @@ async fn two_replicas_share_one_postgres_store_under_load() {
         ]);
         assert_eq!(code, 0, "{out}{err}");
     }
-    let v: Value = client()
-        .get(ga.url("/v1/audit/checkpoint"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v: Value = ga.anon_json("/v1/audit/checkpoint").await;
     let nodes: Vec<&str> = v["checkpoints"]
         .as_array()
         .unwrap()

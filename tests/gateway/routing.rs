@@ -9,14 +9,7 @@ use crate::common::*;
 
 /// The `auth_failures` security event counter, from `/metrics`.
 async fn auth_failures(gw: &Gateway) -> u64 {
-    let text = client()
-        .get(gw.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = gw.anon_text("/metrics").await;
     let line = "dxgate_security_events_total{kind=\"auth_failures\"} ";
     text.lines()
         .find_map(|l| l.strip_prefix(line))

@@ -164,14 +164,9 @@ async fn consumer_add_prints_a_key_once_that_authenticates_after_a_reload() {
         .unwrap();
     let reloaded = "dxgate_catalog_reloads_total{result=\"ok\"} 1";
     let mut waited = 0;
-    while !client()
-        .get(gw.url("/metrics"))
-        .send()
+    while !gw
+        .anon_text("/metrics")
         .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
         .lines()
         .any(|l| l == reloaded)
     {
