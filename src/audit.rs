@@ -13,9 +13,12 @@
 //!   answers each request only once its record is durable, and signs checkpoints.
 //! - [`inclusion`]: proofs that a `Request-Id` is in a signed tree, checkable offline.
 //! - [`archive`]: `dxgate audit archive`, moving closed segments to files, chain kept.
+//! - [`anchor`]: the writer's copy of its latest checkpoint outside the store; a stored chain
+//!   that does not extend it is not extended (nothing is served).
 //! - [`verify`]: `dxgate audit verify`, which names the first altered or missing record and
 //!   checks every checkpoint's signature and root.
 
+pub mod anchor;
 pub mod archive;
 pub mod chain;
 pub mod checkpoint;

@@ -1,6 +1,7 @@
 //! The CLI subcommands. Each returns an [`ExitCode`]-worthy result and prints for humans.
 
 mod api_key;
+mod audit_anchor;
 mod audit_tools;
 mod audit_verify;
 mod check;
@@ -10,6 +11,7 @@ mod init;
 mod ranking;
 mod serve;
 
+pub use audit_anchor::audit_reanchor;
 pub use audit_tools::{audit_archive, audit_check_inclusion, audit_key};
 pub use audit_verify::{audit_verify, VerifyArgs};
 pub use check::check;

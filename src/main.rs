@@ -121,6 +121,18 @@ enum AuditCommand {
         #[arg(long)]
         before: String,
     },
+    /// Accept NODE's chain as stored now after its writer refused it (it no longer extended
+    /// the writer's signed checkpoints): the old anchor is kept aside, a new checkpoint signed.
+    Reanchor {
+        #[command(flatten)]
+        config: Config,
+        /// The chain (node id) to re-anchor.
+        #[arg(long)]
+        node: String,
+        /// Why the stored chain is accepted (logged).
+        #[arg(long)]
+        reason: String,
+    },
     /// Check an inclusion proof (JSON from GET /v1/audit/inclusion/{id}) offline.
     CheckInclusion {
         /// The proof file.
@@ -168,6 +180,11 @@ fn main() -> ExitCode {
                 AuditCommand::Archive { config, before } => {
                     commands::audit_archive(&config.dir, &before).await
                 }
+                AuditCommand::Reanchor {
+                    config,
+                    node,
+                    reason,
+                } => commands::audit_reanchor(&config.dir, &node, &reason).await,
                 AuditCommand::CheckInclusion { proof, key } => {
                     commands::audit_check_inclusion(&proof, key.as_deref())
                 }

@@ -5,6 +5,8 @@
 #[path = "common/mod.rs"]
 mod common;
 
+#[path = "gateway/anchored.rs"]
+mod anchored;
 #[path = "gateway/audit_log.rs"]
 mod audit_log;
 #[path = "gateway/carry_over.rs"]

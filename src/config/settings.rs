@@ -107,6 +107,10 @@ pub struct AuditSettings {
     pub trusted_keys: Vec<String>,
     /// Where `dxgate audit archive` writes segment files. Default `data/archive`.
     pub archive_dir: PathBuf,
+    /// Where each writer keeps a copy of the latest checkpoint it signed (`<node_id>.checkpoint`),
+    /// outside the store: a stored chain that does not extend it is not served. Default
+    /// `keys/anchors` (relative to the config dir; keep it off the store's volume).
+    pub anchor_dir: PathBuf,
 }
 
 impl Default for AuditSettings {
@@ -120,6 +124,7 @@ impl Default for AuditSettings {
             checkpoint_interval: Duration::from_secs(10),
             trusted_keys: Vec::new(),
             archive_dir: PathBuf::from("data/archive"),
+            anchor_dir: PathBuf::from("keys/anchors"),
         }
     }
 }

@@ -89,6 +89,7 @@ pub async fn start(
                 origin: s.audit.origin.clone(),
                 every: s.audit.checkpoint_every,
                 interval: s.audit.checkpoint_interval,
+                anchor_dir: Some(s.audit.anchor_dir.clone()),
             }),
         },
     )

@@ -91,6 +91,7 @@ async fn upgrade(url: &str, sqlite: bool) {
                 origin: "dxgate.local/audit".into(),
                 every: 50,
                 interval: std::time::Duration::from_secs(3600),
+                anchor_dir: None,
             }),
         },
     )

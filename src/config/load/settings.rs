@@ -87,6 +87,7 @@ fn resolve_paths(s: &mut Settings, dir: &Path) {
     s.subjects.hmac_key_file = dir.join(&s.subjects.hmac_key_file);
     s.audit.signing_key = dir.join(&s.audit.signing_key);
     s.audit.archive_dir = dir.join(&s.audit.archive_dir);
+    s.audit.anchor_dir = dir.join(&s.audit.anchor_dir);
 }
 
 /// Where keys are written in `dxgate.toml`.
