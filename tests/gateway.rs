@@ -61,3 +61,5 @@ mod tls;
 mod tools;
 #[path = "gateway/upgrade.rs"]
 mod upgrade;
+#[path = "gateway/verify_trust.rs"]
+mod verify_trust;

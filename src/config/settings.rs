@@ -103,7 +103,9 @@ pub struct AuditSettings {
     /// ...or after this long, if records are pending. Default `10s`.
     #[serde(with = "humantime_serde")]
     pub checkpoint_interval: Duration,
-    /// More verifier keys `audit verify` trusts (old keys after a rotation). Default none.
+    /// Verifier keys `audit verify` trusts, given out of band (the published key, old keys after
+    /// a rotation). Without them (or `--key`) verify falls back to the private key next to the
+    /// store and says loudly that this is no independent check. Default none.
     pub trusted_keys: Vec<String>,
     /// Where `dxgate audit archive` writes segment files. Default `data/archive`.
     pub archive_dir: PathBuf,
@@ -111,6 +113,10 @@ pub struct AuditSettings {
     /// outside the store: a stored chain that does not extend it is not served. Default
     /// `keys/anchors` (relative to the config dir; keep it off the store's volume).
     pub anchor_dir: PathBuf,
+    /// Every chain (replica node id) the store must hold: `audit verify` fails when one is
+    /// missing. Default none (chains with an anchor file, or named by a supplied checkpoint,
+    /// are expected anyway).
+    pub chains: Vec<String>,
 }
 
 impl Default for AuditSettings {
@@ -125,6 +131,7 @@ impl Default for AuditSettings {
             trusted_keys: Vec::new(),
             archive_dir: PathBuf::from("data/archive"),
             anchor_dir: PathBuf::from("keys/anchors"),
+            chains: Vec::new(),
         }
     }
 }

@@ -149,11 +149,16 @@ async fn checkpoints_are_signed_and_inclusion_proofs_check_offline() {
         "{err}"
     );
 
-    // Remove the checkpoints too: a checkpoint saved by a consumer still catches it.
+    // Remove the checkpoints too: the writer's anchor (kept outside the store) catches it, and
+    // so does a checkpoint saved by a consumer.
     sqlx::query("DELETE FROM audit_checkpoints")
         .execute(&mut db)
         .await
         .unwrap();
+    let (code, _, err) = run_cli(&["audit", "verify"], cat.path());
+    assert_eq!(code, 1);
+    assert!(err.contains("removed from its end"), "{err}");
+    std::fs::remove_dir_all(cat.file("keys/anchors")).unwrap();
     assert_eq!(run_cli(&["audit", "verify"], cat.path()).0, 0);
     let saved = cat.file("saved.checkpoint");
     let (code, _, err) = run_cli(

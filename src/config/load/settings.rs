@@ -161,6 +161,12 @@ fn check(s: &Settings, overrides: &Overrides, at: &Spans<'_>, d: &mut Diagnostic
             );
         }
     }
+    for c in &a.chains {
+        if !valid_node_id(c) {
+            let msg = format!("[audit] chains: {c:?} is not a node id (1-64 letters, digits, '.', '_' or '-')");
+            err("audit", Some("chains"), msg);
+        }
+    }
     check_tls(s, &mut err);
     let h = &s.harvest;
     if h.window.is_zero() {
