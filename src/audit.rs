@@ -2,6 +2,7 @@
 //!
 //! - [`Entry`]: what the pipeline knows about one request (hashes, never payloads).
 //! - [`Digest`]: every hash in the log (hex only in columns, JSON and the CLI).
+//! - [`PayloadKey`]: payload hashes are HMAC-SHA-256 under a key kept outside the store.
 //! - [`Event`]: witnessed events that are not data requests (reads of audit data, summaries of
 //!   rejections, rule changes), chained like requests.
 //! - [`chain`]: the canonical encoding and the per-node SHA-256 hash chain.
@@ -28,6 +29,7 @@ pub mod inclusion;
 pub mod merkle;
 pub mod note;
 mod outcome;
+mod payload_key;
 mod record;
 mod store;
 pub mod verify;
@@ -37,6 +39,7 @@ pub use checkpoint::{Checkpoint, SignedCheckpoint};
 pub use digest::{BadDigest, Digest};
 pub use event::{canonical_json, Event, EventKind, NotAnObject};
 pub use outcome::{Outcome, SchemaResult};
+pub use payload_key::{PayloadKey, PayloadKeyError};
 pub use record::{Entry, StoredRecord};
 pub use store::{
     now_ms, sqlite_file, Backend, Batch, RecordFilter, SegmentRow, SqlFilter, Store, StoreError,

@@ -12,7 +12,7 @@ mod ranking;
 mod serve;
 
 pub use audit_anchor::audit_reanchor;
-pub use audit_tools::{audit_archive, audit_check_inclusion, audit_key};
+pub use audit_tools::{audit_archive, audit_check_inclusion, audit_hash_payload, audit_key};
 pub use audit_verify::{audit_verify, VerifyArgs};
 pub use check::check;
 pub use consumer::{consumer_add, ConsumerAddArgs, RoleArg};

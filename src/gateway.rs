@@ -56,6 +56,8 @@ pub struct Gateway {
     pub trace_requests: bool,
     pub auth: Authenticator,
     pub subject_key: SubjectKey,
+    /// The key of the request and response hashes in audit records.
+    pub payload_key: crate::audit::PayloadKey,
     /// Security event counters, for `/metrics`.
     pub security: Arc<SecurityEvents>,
     pub tls: Option<Arc<TlsListener>>,

@@ -133,6 +133,15 @@ enum AuditCommand {
         #[arg(long)]
         reason: String,
     },
+    /// Print the keyed hash a record shows for a payload (a query string such as
+    /// `citizen_id=001`, or a body on standard input), with its scheme. Needs the payload key.
+    HashPayload {
+        #[command(flatten)]
+        config: Config,
+        /// The payload; without it, standard input is read.
+        #[arg(long)]
+        text: Option<String>,
+    },
     /// Check an inclusion proof (JSON from GET /v1/audit/inclusion/{id}) offline.
     CheckInclusion {
         /// The proof file.
@@ -185,6 +194,9 @@ fn main() -> ExitCode {
                     node,
                     reason,
                 } => commands::audit_reanchor(&config.dir, &node, &reason).await,
+                AuditCommand::HashPayload { config, text } => {
+                    commands::audit_hash_payload(&config.dir, text.as_deref()).await
+                }
                 AuditCommand::CheckInclusion { proof, key } => {
                     commands::audit_check_inclusion(&proof, key.as_deref())
                 }

@@ -28,6 +28,28 @@ pub async fn audit_key(dir: &Path) -> Result<(), CommandError> {
     Ok(())
 }
 
+/// Print the keyed hash of `text` (or of standard input) under the payload key, as records
+/// show it, with the scheme: what `request_sha256`/`response_sha256` of that payload would be.
+pub async fn audit_hash_payload(dir: &Path, text: Option<&str>) -> Result<(), CommandError> {
+    let (settings, _) = crate::config::load_settings(dir, &crate::config::Overrides::from_env())
+        .map_err(CommandError::Config)?;
+    let path = &settings.audit.payload_key_file;
+    if !path.exists() {
+        return Err(failed(format!("no payload key at {}", path.display())));
+    }
+    let (key, _) = crate::audit::PayloadKey::load_or_create(path).map_err(failed)?;
+    let payload = match text {
+        Some(t) => t.as_bytes().to_vec(),
+        None => {
+            let mut buf = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf).map_err(failed)?;
+            buf
+        }
+    };
+    println!("{}  {}", key.hash(&payload).to_hex(), key.scheme());
+    Ok(())
+}
+
 /// Archive every chain's records from before `before` (YYYY-MM-DD, UTC).
 pub async fn audit_archive(dir: &Path, before: &str) -> Result<(), CommandError> {
     let (settings, url) = crate::config::load_settings(dir, &crate::config::Overrides::from_env())

@@ -117,6 +117,10 @@ pub struct AuditSettings {
     /// missing. Default none (chains with an anchor file, or named by a supplied checkpoint,
     /// are expected anyway).
     pub chains: Vec<String>,
+    /// HMAC-SHA-256 key of the records' request and response hashes (64 hex digits), outside
+    /// the store and the data directory; generated with mode 0600 on first start when missing.
+    /// Share it between replicas. Default `keys/payload-hmac.key`.
+    pub payload_key_file: PathBuf,
 }
 
 impl Default for AuditSettings {
@@ -132,6 +136,7 @@ impl Default for AuditSettings {
             archive_dir: PathBuf::from("data/archive"),
             anchor_dir: PathBuf::from("keys/anchors"),
             chains: Vec::new(),
+            payload_key_file: PathBuf::from("keys/payload-hmac.key"),
         }
     }
 }

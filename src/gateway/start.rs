@@ -130,6 +130,7 @@ pub async fn start(
         trace_requests: otel.is_some_and(OtelGuard::tracing),
         auth: security.auth,
         subject_key: security.subject_key,
+        payload_key: security.payload_key,
         security: Arc::new(SecurityEvents::default()),
         tls: security.tls,
         ranking,

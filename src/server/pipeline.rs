@@ -152,7 +152,7 @@ async fn phases(
     let checked = check::check_request_phase(gw, &ds, req, entry).await?;
     protect::subject_phase(gw, rt, &ds, &consumer, &checked.params, entry)?;
     let reply = forward::forward_phase(gw, live, &consumer, &purpose, &checked, entry).await;
-    response::check_response_phase(&ds, reply, entry)
+    response::check_response_phase(&gw.payload_key, &ds, reply, entry)
 }
 
 fn method_name(m: &Method) -> String {

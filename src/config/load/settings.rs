@@ -88,6 +88,7 @@ fn resolve_paths(s: &mut Settings, dir: &Path) {
     s.audit.signing_key = dir.join(&s.audit.signing_key);
     s.audit.archive_dir = dir.join(&s.audit.archive_dir);
     s.audit.anchor_dir = dir.join(&s.audit.anchor_dir);
+    s.audit.payload_key_file = dir.join(&s.audit.payload_key_file);
 }
 
 /// Where keys are written in `dxgate.toml`.
