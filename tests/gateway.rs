@@ -41,6 +41,8 @@ mod protection;
 mod ranking;
 #[path = "gateway/ranking_store.rs"]
 mod ranking_store;
+#[path = "gateway/read_witness.rs"]
+mod read_witness;
 #[path = "gateway/replicas.rs"]
 mod replicas;
 #[path = "gateway/retention.rs"]

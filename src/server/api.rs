@@ -13,6 +13,7 @@
 //! - [`public`]: `/public/*`, the ranking and its methodology.
 //! - [`health`]: `/healthz`, `/readyz`, `/metrics`; [`openapi`]: `/openapi.json`.
 //! - [`query`]: each list's query string as a typed filter.
+//! - [`witness`]: every read of audit data is itself recorded before it is answered.
 
 pub mod audit;
 pub mod catalog;
@@ -25,6 +26,7 @@ pub mod oversight_page;
 pub mod public;
 pub mod query;
 pub mod scope;
+pub mod witness;
 
 use bytes::Bytes;
 use http::header::HeaderName;

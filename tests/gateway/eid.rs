@@ -12,13 +12,13 @@ use crate::common::*;
 
 const PEOPLE: &str = "/v1/data/alpha/people";
 
-fn jwt_settings(jwks: &str) -> String {
+pub(crate) fn jwt_settings(jwks: &str) -> String {
     format!(
         "[jwt]\nissuer = \"{ISSUER}\"\naudiences = [\"{AUDIENCE}\"]\nalgorithms = [\"EdDSA\", \"ES256\"]\n{jwks}\n"
     )
 }
 
-const TOKEN_CONSUMER: &str =
+pub(crate) const TOKEN_CONSUMER: &str =
     "[[consumers]]\nid = \"token-portal\"\nname = \"Portal (eID service account)\"\njwt_subject = \"svc-portal\"\n";
 
 async fn with_token(gw: &Gateway, path: &str, token: &str) -> reqwest::Response {

@@ -47,7 +47,8 @@ pub async fn note(gw: &Gateway, node_id: &str) -> Reply {
 
 /// A proof that `request_id`'s record is in its chain's latest signed tree.
 pub async fn inclusion<B>(gw: &Gateway, req: &Request<B>, request_id: &str) -> Reply {
-    let record = visible_record(gw, req, request_id).await?;
+    let endpoint = "/v1/audit/inclusion/{request_id}";
+    let record = visible_record(gw, req, request_id, endpoint).await?;
     match prove(&gw.store, &record, gw.verifier_key.clone()).await {
         Ok(p) => {
             let mut body = serde_json::to_value(&p).unwrap_or_default();

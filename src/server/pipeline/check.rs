@@ -89,6 +89,8 @@ pub(super) async fn check_request_phase(
     };
     if let Err(errors) = ds.request_schema.check(&params) {
         entry.request_schema = SchemaResult::Invalid;
+        // A rejected attempt on someone's record shows in their access log too.
+        super::protect::subject_hash_only(gw, ds, &params, entry);
         return Err(Problem::new(
             ProblemKind::InvalidRequest,
             format!(
