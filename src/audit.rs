@@ -12,6 +12,8 @@
 //!   PostgreSQL monthly partitions and archived segments.
 //! - [`AuditWriter`]: the group-commit task that batches concurrent records into one transaction,
 //!   answers each request only once its record is durable, and signs checkpoints.
+//! - [`consistency`]: RFC 6962 consistency proofs between two sizes of a chain;
+//!   [`cosignature`]: witnesses' C2SP cosignatures of checkpoints.
 //! - [`inclusion`]: proofs that a `Request-Id` is in a signed tree, checkable offline.
 //! - [`archive`]: `dxgate audit archive`, moving closed segments to files, chain kept.
 //! - [`anchor`]: the writer's copy of its latest checkpoint outside the store; a stored chain
@@ -23,6 +25,8 @@ pub mod anchor;
 pub mod archive;
 pub mod chain;
 pub mod checkpoint;
+pub mod consistency;
+pub mod cosignature;
 mod digest;
 mod event;
 pub mod inclusion;

@@ -65,6 +65,8 @@ pub struct Gateway {
     pub ranking: Arc<crate::ranking::Service>,
     /// The checkpoint verifier key (`<name>+<hash>+<key>`), served with checkpoints.
     pub verifier_key: Option<String>,
+    /// Witnesses whose cosignatures of checkpoints are stored (`[audit] witnesses`).
+    pub witnesses: Vec<crate::audit::cosignature::WitnessVerifier>,
     /// The background tasks, stopped together at shutdown.
     pub tasks: Tasks,
 }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, CommandFactory, Parser, Subcommand};
-use dxgate::commands::{ConsumerAddArgs, InitArgs, RankingArgs, VerifyArgs};
+use dxgate::commands::{ConsumerAddArgs, InitArgs, RankingArgs, VerifyArgs, WitnessArgs};
 use dxgate::telemetry::LogFormat;
 
 /// mimalloc: the request path allocates many small, short-lived buffers; glibc malloc showed up
@@ -142,6 +142,9 @@ enum AuditCommand {
         #[arg(long)]
         text: Option<String>,
     },
+    /// Run a witness: poll gateways, check each checkpoint is consistent with the last one
+    /// cosigned, cosign it (C2SP tlog-cosignature) and hand the cosignature back.
+    Witness(WitnessArgs),
     /// Check an inclusion proof (JSON from GET /v1/audit/inclusion/{id}) offline.
     CheckInclusion {
         /// The proof file.
@@ -149,6 +152,9 @@ enum AuditCommand {
         /// The verifier key to trust (default: the one inside the proof — check it!).
         #[arg(long)]
         key: Option<String>,
+        /// A witness's verifier key: its cosignature of the checkpoint is required; repeatable.
+        #[arg(long = "witness")]
+        witnesses: Vec<String>,
     },
 }
 
@@ -197,8 +203,13 @@ fn main() -> ExitCode {
                 AuditCommand::HashPayload { config, text } => {
                     commands::audit_hash_payload(&config.dir, text.as_deref()).await
                 }
-                AuditCommand::CheckInclusion { proof, key } => {
-                    commands::audit_check_inclusion(&proof, key.as_deref())
+                AuditCommand::Witness(args) => commands::audit_witness(&args).await,
+                AuditCommand::CheckInclusion {
+                    proof,
+                    key,
+                    witnesses,
+                } => {
+                    commands::audit_check_inclusion(&proof, key.as_deref(), &witnesses)
                 }
             },
         }

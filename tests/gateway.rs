@@ -65,3 +65,5 @@ mod tools;
 mod upgrade;
 #[path = "gateway/verify_trust.rs"]
 mod verify_trust;
+#[path = "gateway/witnesses.rs"]
+mod witnesses;

@@ -7,7 +7,9 @@
 //! - [`records`]: appending batches, reading records and chains.
 //! - [`tree`]: chain heads, stored Merkle subtrees, checkpoints and archived segments.
 //! - [`partitions`]: PostgreSQL monthly partitions of `audit_records`.
+//! - [`cosign`]: witnesses' cosignatures of checkpoints.
 
+mod cosign;
 mod filter;
 mod partitions;
 mod records;
@@ -109,6 +111,11 @@ const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = &[
         "payload_scheme",
         include_str!("migrations/sqlite_0400_payload_scheme.sql"),
     ),
+    (
+        401,
+        "cosignatures",
+        include_str!("migrations/sqlite_0401_cosignatures.sql"),
+    ),
 ];
 const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("migrations/postgres_0001_init.sql")),
@@ -151,6 +158,11 @@ const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
         400,
         "payload_scheme",
         include_str!("migrations/postgres_0400_payload_scheme.sql"),
+    ),
+    (
+        401,
+        "cosignatures",
+        include_str!("migrations/postgres_0401_cosignatures.sql"),
     ),
 ];
 

@@ -80,7 +80,12 @@ pub async fn audit_archive(dir: &Path, before: &str) -> Result<(), CommandError>
 }
 
 /// Check an inclusion proof (the JSON `GET /v1/audit/inclusion/{id}` returns) offline.
-pub fn audit_check_inclusion(proof: &Path, key: Option<&str>) -> Result<(), CommandError> {
+/// Each of `witnesses` (verifier keys) must have cosigned the proof's checkpoint.
+pub fn audit_check_inclusion(
+    proof: &Path,
+    key: Option<&str>,
+    witnesses: &[String],
+) -> Result<(), CommandError> {
     let text =
         std::fs::read_to_string(proof).map_err(|e| failed(format!("{}: {e}", proof.display())))?;
     let p: InclusionProof =
@@ -104,6 +109,19 @@ pub fn audit_check_inclusion(proof: &Path, key: Option<&str>) -> Result<(), Comm
     let verifier = NoteVerifier::parse(&key).map_err(failed)?;
     let cp =
         check(&p, &verifier, record.as_ref()).map_err(|e| failed(format!("NOT INCLUDED: {e}")))?;
+    for w in witnesses {
+        let v = crate::audit::cosignature::WitnessVerifier::parse(w)
+            .map_err(|e| failed(format!("--witness {w:?}: {e}")))?;
+        if v.find(&p.checkpoint).is_none() {
+            return Err(failed(format!(
+                "NOT WITNESSED: the checkpoint carries no valid cosignature by {}",
+                v.name()
+            )));
+        }
+    }
+    if !witnesses.is_empty() {
+        println!("ok: cosigned by {} witness(es)", witnesses.len());
+    }
     println!(
         "ok: {} is record {} of {}, included in its signed tree of {} records{}",
         p.request_id,

@@ -121,6 +121,10 @@ pub struct AuditSettings {
     /// the store and the data directory; generated with mode 0600 on first start when missing.
     /// Share it between replicas. Default `keys/payload-hmac.key`.
     pub payload_key_file: PathBuf,
+    /// Witnesses (`<name>+<key id>+<base64(0x04 ‖ key)>`, printed by `dxgate audit witness
+    /// --print-key`) whose cosignatures of checkpoints the gateway accepts and serves.
+    /// Default none.
+    pub witnesses: Vec<String>,
 }
 
 impl Default for AuditSettings {
@@ -137,6 +141,7 @@ impl Default for AuditSettings {
             anchor_dir: PathBuf::from("keys/anchors"),
             chains: Vec::new(),
             payload_key_file: PathBuf::from("keys/payload-hmac.key"),
+            witnesses: Vec::new(),
         }
     }
 }

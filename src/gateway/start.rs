@@ -94,6 +94,9 @@ pub async fn start(
         },
     )
     .await?;
+    let witnesses = (s.audit.witnesses.iter())
+        .filter_map(|k| crate::audit::cosignature::WitnessVerifier::parse(k).ok())
+        .collect();
     let tasks = Tasks::default();
     tasks.track(writer);
     let addr = s.server.listen;
@@ -135,6 +138,7 @@ pub async fn start(
         tls: security.tls,
         ranking,
         verifier_key: Some(verifier_key),
+        witnesses,
         tasks,
     });
     tasks::spawn_all(&gateway);

@@ -7,6 +7,7 @@
 //! - [`catalog`]: `GET /v1/catalog`, `GET /v1/schemas/{path}`.
 //! - [`audit`]: `GET /v1/audit/records[/{request_id}]`, scoped by role ([`scope`]).
 //! - [`checkpoint`]: `GET /v1/audit/checkpoint[/{node}]`, `GET /v1/audit/inclusion/{request_id}`.
+//! - [`cosign`]: `GET /v1/audit/consistency/{node}`, witness cosignatures of checkpoints.
 //! - [`me`]: `GET /v1/me/access-log` (citizens).
 //! - [`oversight`]: `GET /v1/oversight/refusals[/{request_id}]`, `POST …/review`;
 //!   [`oversight_page`]: the `/oversight` page.
@@ -18,6 +19,7 @@
 pub mod audit;
 pub mod catalog;
 pub mod checkpoint;
+pub mod cosign;
 pub mod health;
 pub mod me;
 pub mod openapi;
