@@ -173,7 +173,15 @@ async fn two_witnesses_cosign_a_growing_log_and_refuse_a_rewritten_one() {
     let (code, out, err) = check(vec![&w1.vkey, &w2.vkey]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("cosigned by 2 witness(es)"), "{out}");
+    let (_, kept) = get_text(&gw, "/v1/audit/checkpoint/test-node/cosigned").await;
+    let kept_file = cat.file("kept.note");
+    std::fs::write(&kept_file, &kept).unwrap();
     gw.stop().await;
+    // A cosigned note is accepted by verify like any saved checkpoint.
+    let kept_path = kept_file.display().to_string();
+    let verify = ["audit", "verify", "--key", log_key.as_str(), "--checkpoint", kept_path.as_str()];
+    let (code, out, err) = run_cli(&verify, cat.path());
+    assert_eq!(code, 0, "{out}{err}");
 
     // The operator rewrites history: cut to 3, re-anchor, and carry on with other records.
     let url = format!("sqlite://{}", cat.audit_db().display());
@@ -201,6 +209,9 @@ async fn two_witnesses_cosign_a_growing_log_and_refuse_a_rewritten_one() {
         assert_eq!(code, 1, "{err}");
         assert!(err.contains("REFUSED") && err.contains("history was rewritten"), "{err}");
     }
+    // verify, holding the cosigned checkpoint, sees the rewrite too.
+    let (code, _, err) = run_cli(&verify, cat.path());
+    assert_eq!(code, 1, "{err}");
     // Nothing was cosigned over the forged history.
     let (status, cosigned) = get_text(&gw, "/v1/audit/checkpoint/test-node/cosigned").await;
     assert_eq!(status, 404, "{cosigned}");
