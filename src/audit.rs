@@ -18,6 +18,7 @@
 //! - [`archive`]: `dxgate audit archive`, moving closed segments to files, chain kept.
 //! - [`anchor`]: the writer's copy of its latest checkpoint outside the store; a stored chain
 //!   that does not extend it is not extended (nothing is served).
+//! - [`keys`]: key files live under `keys/`, with permission checks at start.
 //! - [`verify`]: `dxgate audit verify`, which names the first altered or missing record and
 //!   checks every checkpoint's signature and root.
 
@@ -30,6 +31,7 @@ pub mod cosignature;
 mod digest;
 mod event;
 pub mod inclusion;
+pub mod keys;
 pub mod merkle;
 pub mod note;
 mod outcome;

@@ -2,6 +2,7 @@
 
 mod api_key;
 mod audit_anchor;
+mod audit_rotate;
 mod audit_tools;
 mod audit_verify;
 mod audit_witness;
@@ -13,6 +14,7 @@ mod ranking;
 mod serve;
 
 pub use audit_anchor::audit_reanchor;
+pub use audit_rotate::audit_rotate_key;
 pub use audit_tools::{audit_archive, audit_check_inclusion, audit_hash_payload, audit_key};
 pub use audit_verify::{audit_verify, VerifyArgs};
 pub use audit_witness::{audit_witness, WitnessArgs};

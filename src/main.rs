@@ -145,6 +145,12 @@ enum AuditCommand {
     /// Run a witness: poll gateways, check each checkpoint is consistent with the last one
     /// cosigned, cosign it (C2SP tlog-cosignature) and hand the cosignature back.
     Witness(WitnessArgs),
+    /// Replace the checkpoint signing key: the old one is kept and trusted for verification,
+    /// anchors are re-signed. Restart every replica afterwards.
+    RotateKey {
+        #[command(flatten)]
+        config: Config,
+    },
     /// Check an inclusion proof (JSON from GET /v1/audit/inclusion/{id}) offline.
     CheckInclusion {
         /// The proof file.
@@ -204,6 +210,7 @@ fn main() -> ExitCode {
                     commands::audit_hash_payload(&config.dir, text.as_deref()).await
                 }
                 AuditCommand::Witness(args) => commands::audit_witness(&args).await,
+                AuditCommand::RotateKey { config } => commands::audit_rotate_key(&config.dir).await,
                 AuditCommand::CheckInclusion {
                     proof,
                     key,

@@ -27,6 +27,8 @@ mod eid;
 mod filters;
 #[path = "gateway/openapi.rs"]
 mod openapi;
+#[path = "gateway/keys.rs"]
+mod keys;
 #[path = "gateway/operations.rs"]
 mod operations;
 #[path = "gateway/outcomes.rs"]

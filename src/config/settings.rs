@@ -92,8 +92,9 @@ pub struct AuditSettings {
     pub batch_max: usize,
     /// Records that may wait for the writer before requests get 503. Default 65536.
     pub queue_capacity: usize,
-    /// Ed25519 key that signs checkpoints, in signed-note form. Default `data/checkpoint.key`
-    /// (relative to the config dir); generated with mode 0600 on first start if missing.
+    /// Ed25519 key that signs checkpoints, in signed-note form. Default `keys/checkpoint.key`
+    /// (relative to the config dir; an existing `data/checkpoint.key` from before is still
+    /// used); generated with mode 0600 on first start if missing.
     pub signing_key: PathBuf,
     /// Checkpoint origin prefix (each chain's origin is `<origin>/<node_id>`) and the name of
     /// a newly generated key. Default `dxgate.local/audit`.
@@ -132,7 +133,7 @@ impl Default for AuditSettings {
         AuditSettings {
             batch_max: 1024,
             queue_capacity: 65536,
-            signing_key: PathBuf::from("data/checkpoint.key"),
+            signing_key: PathBuf::from("keys/checkpoint.key"),
             origin: "dxgate.local/audit".into(),
             checkpoint_every: 1000,
             checkpoint_interval: Duration::from_secs(10),

@@ -171,7 +171,7 @@ async fn citizens_see_who_accessed_their_records_and_nothing_else() {
     let no_subject_id = request_id(&other);
 
     // The record keeps only the keyed hash: HMAC-SHA256 under the generated 0600 key file.
-    let key_file = cat.file("data/subject-hmac.key");
+    let key_file = cat.file("keys/subject-hmac.key");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

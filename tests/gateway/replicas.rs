@@ -80,7 +80,14 @@ async fn two_replicas_share_one_postgres_store_under_load() {
     // One signing key shared by both replicas (a Secret in Kubernetes).
     let (code, vkey, err) = run_cli(&["audit", "key"], a.path());
     assert_eq!(code, 0, "{err}");
-    b.write("data/checkpoint.key", &a.read("data/checkpoint.key"));
+    b.write("keys/checkpoint.key", &a.read("keys/checkpoint.key"));
+    #[cfg(unix)]
+    {
+        // Keys are refused at start when others may read them.
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::Permissions::from_mode(0o600);
+        std::fs::set_permissions(b.file("keys/checkpoint.key"), mode).unwrap();
+    }
 
     // Both start at once: migrations run under an advisory lock, one after the other.
     let env_a = [

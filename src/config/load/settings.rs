@@ -86,6 +86,11 @@ fn resolve_paths(s: &mut Settings, dir: &Path) {
     }
     s.subjects.hmac_key_file = dir.join(&s.subjects.hmac_key_file);
     s.audit.signing_key = dir.join(&s.audit.signing_key);
+    // Keys used to default to data/: an existing old key stays in use.
+    use crate::audit::keys::legacy_default;
+    let (sk, hk) = (&mut s.audit.signing_key, &mut s.subjects.hmac_key_file);
+    legacy_default(dir, sk, "keys/checkpoint.key", "data/checkpoint.key");
+    legacy_default(dir, hk, "keys/subject-hmac.key", "data/subject-hmac.key");
     s.audit.archive_dir = dir.join(&s.audit.archive_dir);
     s.audit.anchor_dir = dir.join(&s.audit.anchor_dir);
     s.audit.payload_key_file = dir.join(&s.audit.payload_key_file);
