@@ -215,9 +215,7 @@ fn main() -> ExitCode {
                     proof,
                     key,
                     witnesses,
-                } => {
-                    commands::audit_check_inclusion(&proof, key.as_deref(), &witnesses)
-                }
+                } => commands::audit_check_inclusion(&proof, key.as_deref(), &witnesses),
             },
         }
     });

@@ -25,10 +25,10 @@ mod deploy;
 mod eid;
 #[path = "gateway/filters.rs"]
 mod filters;
-#[path = "gateway/openapi.rs"]
-mod openapi;
 #[path = "gateway/keys.rs"]
 mod keys;
+#[path = "gateway/openapi.rs"]
+mod openapi;
 #[path = "gateway/operations.rs"]
 mod operations;
 #[path = "gateway/outcomes.rs"]

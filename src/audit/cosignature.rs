@@ -83,7 +83,10 @@ impl WitnessSigner {
         if !valid_name(name) {
             return Err(NoteError::BadName(name.to_owned()));
         }
-        Ok(Self::from_key(name, SigningKey::generate(&mut rand_core::OsRng)))
+        Ok(Self::from_key(
+            name,
+            SigningKey::generate(&mut rand_core::OsRng),
+        ))
     }
 
     fn from_key(name: &str, key: SigningKey) -> WitnessSigner {
@@ -135,7 +138,12 @@ impl WitnessSigner {
     pub fn private_key(&self) -> String {
         let mut b = vec![ALG_COSIGNATURE];
         b.extend_from_slice(self.key.as_bytes());
-        format!("PRIVATE+KEY+{}+{:08x}+{}", self.name, self.id, B64.encode(b))
+        format!(
+            "PRIVATE+KEY+{}+{:08x}+{}",
+            self.name,
+            self.id,
+            B64.encode(b)
+        )
     }
 
     pub fn verifier_key(&self) -> String {
@@ -208,7 +216,8 @@ mod tests {
     #[test]
     fn cosignatures_verify_only_over_their_checkpoint_and_key() {
         let log = NoteSigner::generate("dxgate.test/audit").unwrap();
-        let note = log.sign("dxgate.test/audit/n1\n5\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n");
+        let note =
+            log.sign("dxgate.test/audit/n1\n5\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n");
         let w = WitnessSigner::generate("witness.test/w1").unwrap();
         let (text, _) = split_note(&note).unwrap();
         let cosigned = format!("{note}{}", w.cosign(text, 1_679_315_147));

@@ -55,7 +55,13 @@ mod tests {
         let key = dir.path().join("k");
         assert!(check_private(&key).is_ok(), "missing is fine");
         std::fs::write(&key, "x").unwrap();
-        for (mode, ok) in [(0o600, true), (0o440, true), (0o400, true), (0o644, false), (0o660, false)] {
+        for (mode, ok) in [
+            (0o600, true),
+            (0o440, true),
+            (0o400, true),
+            (0o644, false),
+            (0o660, false),
+        ] {
             std::fs::set_permissions(&key, std::fs::Permissions::from_mode(mode)).unwrap();
             assert_eq!(check_private(&key).is_ok(), ok, "{mode:o}");
         }
@@ -75,7 +81,12 @@ mod tests {
         legacy_default(d, &mut p, "keys/checkpoint.key", "data/checkpoint.key");
         assert_eq!(p, d.join("data/checkpoint.key"));
         let mut explicit = d.join("elsewhere.key");
-        legacy_default(d, &mut explicit, "keys/checkpoint.key", "data/checkpoint.key");
+        legacy_default(
+            d,
+            &mut explicit,
+            "keys/checkpoint.key",
+            "data/checkpoint.key",
+        );
         assert_eq!(explicit, d.join("elsewhere.key"));
     }
 }

@@ -71,7 +71,9 @@ async fn reanchor(
         crate::audit::merkle::empty_root()
     } else {
         store.range_hash(node, 0, size).await.map_err(|e| {
-            failed(format!("{e}: the chain is incomplete; restore the store from a backup"))
+            failed(format!(
+                "{e}: the chain is incomplete; restore the store from a backup"
+            ))
         })?
     };
     if let Some(latest) = store.latest_checkpoint(node).await? {

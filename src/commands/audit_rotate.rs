@@ -29,12 +29,17 @@ pub async fn audit_rotate_key(dir: &Path) -> Result<(), CommandError> {
         .ok_or_else(|| failed(format!("no signing key at {} to rotate", path.display())))?;
     let retired = path.with_file_name(format!(
         "{}.retired-{}",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("checkpoint.key"),
+        path.file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("checkpoint.key"),
         now_ms()
     ));
     std::fs::rename(path, &retired).map_err(|e| failed(format!("{}: {e}", path.display())))?;
     let (new, _) = load_or_create_key(path, old.name()).map_err(failed)?;
-    trust(&dir.join("dxgate.toml"), &[old.verifier_key(), new.verifier_key()])?;
+    trust(
+        &dir.join("dxgate.toml"),
+        &[old.verifier_key(), new.verifier_key()],
+    )?;
     let mut resigned = 0;
     for node in anchor::nodes(&a.anchor_dir).map_err(failed)? {
         let Ok(Some(note)) = anchor::read(&a.anchor_dir, &node) else {

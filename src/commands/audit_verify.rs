@@ -61,8 +61,8 @@ pub async fn audit_verify(dir: &Path, args: &VerifyArgs) -> Result<(), CommandEr
     // The writers' anchors: checkpoints kept outside the store, each naming a chain.
     let anchor_dir = &settings.audit.anchor_dir;
     let mut expected_chains = settings.audit.chains.clone();
-    let anchored = anchor::nodes(anchor_dir)
-        .map_err(|e| failed(&format!("{}: {e}", anchor_dir.display())))?;
+    let anchored =
+        anchor::nodes(anchor_dir).map_err(|e| failed(&format!("{}: {e}", anchor_dir.display())))?;
     for node in anchored {
         if let Ok(Some(note)) = anchor::read(anchor_dir, &node) {
             external.push(note);

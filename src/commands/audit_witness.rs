@@ -114,7 +114,9 @@ struct Witness {
 impl Witness {
     /// Check and cosign every chain `gw` serves; the refusals, described.
     async fn poll(&self, gw: &str) -> Result<Vec<String>, String> {
-        let (status, body) = self.http(Method::GET, &format!("{gw}/v1/audit/checkpoint"), None).await?;
+        let (status, body) = self
+            .http(Method::GET, &format!("{gw}/v1/audit/checkpoint"), None)
+            .await?;
         if status != StatusCode::OK {
             return Err(format!("checkpoints: HTTP {status}"));
         }
@@ -151,7 +153,10 @@ impl Witness {
         if new.size == old.size {
             return match new.root == old.root {
                 true => Ok(()),
-                false => Err(format!("a second root at size {}: the log forked", new.size)),
+                false => Err(format!(
+                    "a second root at size {}: the log forked",
+                    new.size
+                )),
             };
         }
         let url = format!(
@@ -160,7 +165,10 @@ impl Witness {
         );
         let (status, body) = self.http(Method::GET, &url, None).await?;
         if status != StatusCode::OK {
-            return Err(format!("no consistency proof from {} to {} (HTTP {status})", old.size, new.size));
+            return Err(format!(
+                "no consistency proof from {} to {} (HTTP {status})",
+                old.size, new.size
+            ));
         }
         let v: Value = serde_json::from_slice(&body).map_err(|e| e.to_string())?;
         let proof = (v["proof"].as_array().into_iter().flatten())
@@ -240,10 +248,12 @@ impl Witness {
 fn state_file(dir: &Path, origin: &str) -> PathBuf {
     let name: String = origin
         .chars()
-        .map(|c| match c.is_ascii_alphanumeric() || c == '.' || c == '-' {
-            true => c,
-            false => '_',
-        })
+        .map(
+            |c| match c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                true => c,
+                false => '_',
+            },
+        )
         .collect();
     dir.join(format!("{name}.checkpoint"))
 }

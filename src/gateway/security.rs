@@ -26,7 +26,11 @@ impl Security {
     /// JWKS; an unreachable JWKS URL only logs, API keys keep working) and the listener's TLS.
     pub async fn build(loaded: &Loaded) -> Result<Security, String> {
         let s = &loaded.settings;
-        for key in [&s.subjects.hmac_key_file, &s.audit.payload_key_file, &s.audit.signing_key] {
+        for key in [
+            &s.subjects.hmac_key_file,
+            &s.audit.payload_key_file,
+            &s.audit.signing_key,
+        ] {
             crate::audit::keys::check_private(key)?;
         }
         let path = &s.subjects.hmac_key_file;

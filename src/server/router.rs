@@ -11,7 +11,8 @@ use http::{header, Method, Request, Response};
 use hyper::body::Incoming;
 
 use super::api::{
-    audit, catalog, checkpoint, cosign, health, me, openapi, oversight, oversight_page, public, Body, Reply,
+    audit, catalog, checkpoint, cosign, health, me, openapi, oversight, oversight_page, public,
+    Body, Reply,
 };
 use super::pipeline;
 use super::problem::{Problem, ProblemKind};
@@ -126,7 +127,11 @@ const ROUTES: &[Route] = {
         documented("/v1/audit/inclusion/{request_id}", Read, Inclusion),
         // Issue 12: consistency proofs and witness cosignatures.
         documented("/v1/audit/consistency/{node}", Read, Consistency),
-        documented("/v1/audit/checkpoint/{node}/cosignatures", Write, Cosignatures),
+        documented(
+            "/v1/audit/checkpoint/{node}/cosignatures",
+            Write,
+            Cosignatures,
+        ),
         documented("/v1/audit/checkpoint/{node}/cosigned", Read, Cosigned),
         documented("/v1/me/access-log", Read, AccessLog),
         documented("/v1/oversight/refusals", Read, Refusals),

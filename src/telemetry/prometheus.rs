@@ -237,7 +237,12 @@ impl Collector for Scrape {
         let help = "1 while the stored chain does not extend this replica's signed checkpoints \
                     (nothing is recorded or served; see docs/audit-log.md).";
         let unanchored = w.unanchored.load(std::sync::atomic::Ordering::Relaxed);
-        gauge(e, "dxgate_audit_anchor_mismatch", help, i64::from(unanchored))?;
+        gauge(
+            e,
+            "dxgate_audit_anchor_mismatch",
+            help,
+            i64::from(unanchored),
+        )?;
         let help = "Records per audit commit (group commit).";
         histogram(e, "dxgate_audit_batch_size", help, &w.batch_sizes, 1.0)?;
 

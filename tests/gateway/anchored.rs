@@ -85,7 +85,10 @@ async fn a_rewound_chain_is_not_extended_until_an_operator_reanchors_it() {
     let (status, _, ct, body) = parts(r).await;
     assert_eq!((status, ct.as_str()), (503, "application/problem+json"));
     assert!(
-        body["type"].as_str().unwrap().ends_with("/audit-unavailable"),
+        body["type"]
+            .as_str()
+            .unwrap()
+            .ends_with("/audit-unavailable"),
         "{body}"
     );
     // Nothing was appended, and no checkpoint was signed over the forged head.

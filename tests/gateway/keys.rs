@@ -21,7 +21,12 @@ async fn keys_live_under_keys_and_a_rotation_keeps_everything_verifiable() {
     every_two(&cat);
     let gw = Gateway::start(cat.path()).await;
     for who in ["001", "002"] {
-        let r = gw.get(PORTAL_KEY, &format!("/v1/data/alpha/people?citizen_id={who}")).await;
+        let r = gw
+            .get(
+                PORTAL_KEY,
+                &format!("/v1/data/alpha/people?citizen_id={who}"),
+            )
+            .await;
         assert_eq!(r.status(), 200);
     }
     gw.stop().await;
@@ -51,7 +56,8 @@ async fn keys_live_under_keys_and_a_rotation_keeps_everything_verifiable() {
         .unwrap()
         .filter(|e| {
             let name = e.as_ref().unwrap().file_name();
-            name.to_string_lossy().starts_with("checkpoint.key.retired-")
+            name.to_string_lossy()
+                .starts_with("checkpoint.key.retired-")
         })
         .count();
     assert_eq!(retired, 1);
@@ -59,7 +65,12 @@ async fn keys_live_under_keys_and_a_rotation_keeps_everything_verifiable() {
     // The restarted writer accepts its re-signed anchor and signs with the new key.
     let gw = Gateway::start(cat.path()).await;
     for who in ["003", "004"] {
-        let r = gw.get(PORTAL_KEY, &format!("/v1/data/alpha/people?citizen_id={who}")).await;
+        let r = gw
+            .get(
+                PORTAL_KEY,
+                &format!("/v1/data/alpha/people?citizen_id={who}"),
+            )
+            .await;
         assert_eq!(r.status(), 200);
     }
     let r = client().get(gw.url("/readyz")).send().await.unwrap();
@@ -68,7 +79,10 @@ async fn keys_live_under_keys_and_a_rotation_keeps_everything_verifiable() {
     // Checkpoints by the old key and by the new one all verify (both trusted by dxgate.toml).
     let (code, out, err) = run_cli(&["audit", "verify"], cat.path());
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("4 records verified, 3 checkpoint signatures valid"), "{out}");
+    assert!(
+        out.contains("4 records verified, 3 checkpoint signatures valid"),
+        "{out}"
+    );
     assert!(!err.contains("WARNING"), "{err}");
 }
 
@@ -91,5 +105,8 @@ async fn a_key_others_can_read_stops_the_gateway() {
         Ok(_) => panic!("started with a world-readable key"),
         Err(e) => e.to_string(),
     };
-    assert!(err.contains("payload-hmac.key has mode 0644") && err.contains("chmod 600"), "{err}");
+    assert!(
+        err.contains("payload-hmac.key has mode 0644") && err.contains("chmod 600"),
+        "{err}"
+    );
 }

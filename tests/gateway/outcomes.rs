@@ -53,7 +53,10 @@ async fn served_from_sql_with_hashes_not_payloads() {
     // trying every id, but HMAC-SHA-256 under the key kept outside the data directory.
     let key_file = gw.dir.join("keys/payload-hmac.key");
     let (key, _) = dxgate::audit::PayloadKey::load_or_create(&key_file).unwrap();
-    assert_ne!(rec["request_sha256"], hex::encode(Sha256::digest(b"citizen_id=001")));
+    assert_ne!(
+        rec["request_sha256"],
+        hex::encode(Sha256::digest(b"citizen_id=001"))
+    );
     assert_ne!(rec["response_sha256"], hex::encode(Sha256::digest(&body)));
     assert_eq!(rec["request_sha256"], key.hash(b"citizen_id=001").to_hex());
     assert_eq!(rec["response_sha256"], key.hash(&body).to_hex());
@@ -67,7 +70,11 @@ async fn served_from_sql_with_hashes_not_payloads() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(
         out,
-        format!("{}  {}\n", key.hash(b"citizen_id=001").to_hex(), key.scheme())
+        format!(
+            "{}  {}\n",
+            key.hash(b"citizen_id=001").to_hex(),
+            key.scheme()
+        )
     );
     assert!(rec["latency_us"].as_i64().unwrap() > 0);
     assert!(rec["source_latency_us"].as_i64().is_some());

@@ -52,7 +52,11 @@ async fn every_read_of_audit_data_is_itself_recorded() {
     let get = |id: String| {
         let url = gw.url(&format!("/v1/audit/records/{id}"));
         async move {
-            let r = client().get(url).bearer_auth(OFFICER_ALPHA_KEY).send().await;
+            let r = client()
+                .get(url)
+                .bearer_auth(OFFICER_ALPHA_KEY)
+                .send()
+                .await;
             r.unwrap().status().as_u16()
         }
     };
@@ -84,7 +88,12 @@ async fn every_read_of_audit_data_is_itself_recorded() {
         summary,
         vec![
             ("oversight", "/v1/oversight/refusals", &Value::Null, 0),
-            ("officer-alpha", "/v1/audit/records/{request_id}", &Value::from("nope"), 0),
+            (
+                "officer-alpha",
+                "/v1/audit/records/{request_id}",
+                &Value::from("nope"),
+                0
+            ),
             (
                 "officer-alpha",
                 "/v1/audit/records/{request_id}",

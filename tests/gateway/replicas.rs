@@ -151,7 +151,12 @@ async fn two_replicas_share_one_postgres_store_under_load() {
     let store = dxgate::audit::Store::open(&db.url).await.unwrap();
     let count = |sql: &'static str| {
         let pool = store.pool().clone();
-        async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(&pool).await.unwrap() }
+        async move {
+            sqlx::query_scalar::<_, i64>(sql)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
     };
     let data_a = count(
         "SELECT COUNT(*) FROM audit_records WHERE node_id = 'replica-a' AND outcome <> 'event'",

@@ -37,7 +37,10 @@ async fn verify_says_loudly_when_it_only_has_the_key_next_to_the_store() {
     let (_, vkey, _) = run_cli(&["audit", "key"], cat.path());
     let (code, out, err) = run_cli(&["audit", "verify", "--key", vkey.trim()], cat.path());
     assert_eq!(code, 0, "{out}{err}");
-    assert!(!err.contains("WARNING") && !out.contains("NOT INDEPENDENT"), "{out}{err}");
+    assert!(
+        !err.contains("WARNING") && !out.contains("NOT INDEPENDENT"),
+        "{out}{err}"
+    );
     assert!(out.contains("ok: 2 chain(s), 4 records verified"), "{out}");
 
     // A key from out of band that did not sign these checkpoints: the local key is not used.
@@ -61,7 +64,12 @@ async fn a_deleted_chain_fails_verification() {
     // Delete node-b's chain whole: records, head row, checkpoints.
     let url = format!("sqlite://{}", cat.audit_db().display());
     let mut db = SqliteConnection::connect(&url).await.unwrap();
-    for table in ["audit_records", "audit_chains", "audit_checkpoints", "audit_tree"] {
+    for table in [
+        "audit_records",
+        "audit_chains",
+        "audit_checkpoints",
+        "audit_tree",
+    ] {
         sqlx::query(&format!("DELETE FROM {table} WHERE node_id = 'node-b'"))
             .execute(&mut db)
             .await
@@ -87,5 +95,8 @@ async fn a_deleted_chain_fails_verification() {
     cat.write("dxgate.toml", "[audit]\nchains = [\"no good\"]\n");
     let (code, _, err) = run_cli(&["audit", "verify", "--key", vkey], cat.path());
     assert_eq!(code, 1);
-    assert!(err.contains("dxgate.toml:2") && err.contains("[audit] chains"), "{err}");
+    assert!(
+        err.contains("dxgate.toml:2") && err.contains("[audit] chains"),
+        "{err}"
+    );
 }

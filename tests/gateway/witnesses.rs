@@ -30,9 +30,20 @@ struct Witness {
 
 impl Witness {
     async fn new(cat: &Catalogue, name: &str) -> Witness {
-        let key = cat.file(&format!("{name}/witness.key")).display().to_string();
+        let key = cat
+            .file(&format!("{name}/witness.key"))
+            .display()
+            .to_string();
         let state = cat.file(&format!("{name}/state")).display().to_string();
-        let args = ["audit", "witness", "--key", &key, "--name", &format!("witness.test/{name}"), "--print-key"];
+        let args = [
+            "audit",
+            "witness",
+            "--key",
+            &key,
+            "--name",
+            &format!("witness.test/{name}"),
+            "--print-key",
+        ];
         let (code, out, err) = bin(args.iter().map(|s| s.to_string()).collect()).await;
         assert_eq!(code, 0, "{err}");
         Witness {
@@ -46,8 +57,17 @@ impl Witness {
     async fn once(&self, gw: &Gateway, log_key: &str) -> (i32, String) {
         let base = gw.url("");
         let args = [
-            "audit", "witness", "--once", "--key", &self.key, "--state", &self.state,
-            "--gateway", &base, "--log-key", log_key,
+            "audit",
+            "witness",
+            "--once",
+            "--key",
+            &self.key,
+            "--state",
+            &self.state,
+            "--gateway",
+            &base,
+            "--log-key",
+            log_key,
         ];
         let (code, _, err) = bin(args.iter().map(|s| s.to_string()).collect()).await;
         (code, err)
@@ -61,7 +81,12 @@ async fn get_text(gw: &Gateway, path: &str) -> (u16, String) {
 
 async fn requests(gw: &Gateway, n: usize, who: &str) {
     for _ in 0..n {
-        let r = gw.get(PORTAL_KEY, &format!("/v1/data/alpha/people?citizen_id={who}")).await;
+        let r = gw
+            .get(
+                PORTAL_KEY,
+                &format!("/v1/data/alpha/people?citizen_id={who}"),
+            )
+            .await;
         assert_eq!(r.status(), 200);
     }
 }
@@ -70,7 +95,10 @@ async fn requests(gw: &Gateway, n: usize, who: &str) {
 async fn two_witnesses_cosign_a_growing_log_and_refuse_a_rewritten_one() {
     let up = Upstream::start().await;
     let cat = Catalogue::new(&format!("http://{}", up.addr));
-    let (w1, w2) = (Witness::new(&cat, "w1").await, Witness::new(&cat, "w2").await);
+    let (w1, w2) = (
+        Witness::new(&cat, "w1").await,
+        Witness::new(&cat, "w2").await,
+    );
     cat.write(
         "dxgate.toml",
         &format!(
@@ -83,7 +111,12 @@ async fn two_witnesses_cosign_a_growing_log_and_refuse_a_rewritten_one() {
     let log_key = log_key.trim().to_owned();
     let log = NoteVerifier::parse(&log_key).unwrap();
     let gw = Gateway::start(cat.path()).await;
-    assert_eq!(get_text(&gw, "/v1/audit/checkpoint/test-node/cosigned").await.0, 404);
+    assert_eq!(
+        get_text(&gw, "/v1/audit/checkpoint/test-node/cosigned")
+            .await
+            .0,
+        404
+    );
 
     requests(&gw, 4, "001").await;
     for w in [&w1, &w2] {
@@ -95,7 +128,13 @@ async fn two_witnesses_cosign_a_growing_log_and_refuse_a_rewritten_one() {
     let at4 = Checkpoint::open(&note, &log).unwrap();
     assert_eq!(at4.size, 4);
     for w in [&w1, &w2] {
-        assert!(WitnessVerifier::parse(&w.vkey).unwrap().find(&note).is_some(), "{note}");
+        assert!(
+            WitnessVerifier::parse(&w.vkey)
+                .unwrap()
+                .find(&note)
+                .is_some(),
+            "{note}"
+        );
     }
 
     // The log grows: a consistency proof from 4 to 6 checks out, and both cosign again.
@@ -130,10 +169,15 @@ async fn two_witnesses_cosign_a_growing_log_and_refuse_a_rewritten_one() {
         let (code, err) = w.once(&gw, &log_key).await;
         assert_eq!(code, 0, "{err}");
     }
-    assert!(get_text(&gw, "/v1/audit/checkpoint/test-node/cosigned").await.1.starts_with(&latest[..latest.find("\n\n").unwrap()]));
+    assert!(get_text(&gw, "/v1/audit/checkpoint/test-node/cosigned")
+        .await
+        .1
+        .starts_with(&latest[..latest.find("\n\n").unwrap()]));
 
     // An inclusion proof carries both cosignatures; check-inclusion can require them.
-    let r = gw.get(PORTAL_KEY, "/v1/data/alpha/people?citizen_id=003").await;
+    let r = gw
+        .get(PORTAL_KEY, "/v1/data/alpha/people?citizen_id=003")
+        .await;
     let id = request_id(&r);
     // Record 7; the proof's read is record 8, whose commit signs the checkpoint at 8.
     let r = client()
@@ -148,7 +192,13 @@ async fn two_witnesses_cosign_a_growing_log_and_refuse_a_rewritten_one() {
     std::fs::write(&file, proof.to_string()).unwrap();
     let path = file.display().to_string();
     let check = |ws: Vec<&str>| {
-        let mut args = vec!["audit", "check-inclusion", path.as_str(), "--key", log_key.as_str()];
+        let mut args = vec![
+            "audit",
+            "check-inclusion",
+            path.as_str(),
+            "--key",
+            log_key.as_str(),
+        ];
         for w in ws {
             args.extend(["--witness", w]);
         }
@@ -168,7 +218,10 @@ async fn two_witnesses_cosign_a_growing_log_and_refuse_a_rewritten_one() {
         .await
         .unwrap();
     let proof: Value = r.json().await.unwrap();
-    assert_eq!(proof["tree_size"], 8, "this read is record 9: no new checkpoint");
+    assert_eq!(
+        proof["tree_size"], 8,
+        "this read is record 9: no new checkpoint"
+    );
     std::fs::write(&file, proof.to_string()).unwrap();
     let (code, out, err) = check(vec![&w1.vkey, &w2.vkey]);
     assert_eq!(code, 0, "{out}{err}");
@@ -179,7 +232,14 @@ async fn two_witnesses_cosign_a_growing_log_and_refuse_a_rewritten_one() {
     gw.stop().await;
     // A cosigned note is accepted by verify like any saved checkpoint.
     let kept_path = kept_file.display().to_string();
-    let verify = ["audit", "verify", "--key", log_key.as_str(), "--checkpoint", kept_path.as_str()];
+    let verify = [
+        "audit",
+        "verify",
+        "--key",
+        log_key.as_str(),
+        "--checkpoint",
+        kept_path.as_str(),
+    ];
     let (code, out, err) = run_cli(&verify, cat.path());
     assert_eq!(code, 0, "{out}{err}");
 
@@ -195,7 +255,14 @@ async fn two_witnesses_cosign_a_growing_log_and_refuse_a_rewritten_one() {
     }
     db.close().await.unwrap();
     let (code, _, err) = run_cli(
-        &["audit", "reanchor", "--node", "test-node", "--reason", "rewrite"],
+        &[
+            "audit",
+            "reanchor",
+            "--node",
+            "test-node",
+            "--reason",
+            "rewrite",
+        ],
         cat.path(),
     );
     assert_eq!(code, 0, "{err}");
@@ -207,7 +274,10 @@ async fn two_witnesses_cosign_a_growing_log_and_refuse_a_rewritten_one() {
     for w in [&w1, &w2] {
         let (code, err) = w.once(&gw, &log_key).await;
         assert_eq!(code, 1, "{err}");
-        assert!(err.contains("REFUSED") && err.contains("history was rewritten"), "{err}");
+        assert!(
+            err.contains("REFUSED") && err.contains("history was rewritten"),
+            "{err}"
+        );
     }
     // verify, holding the cosigned checkpoint, sees the rewrite too.
     let (code, _, err) = run_cli(&verify, cat.path());

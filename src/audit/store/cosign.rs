@@ -68,12 +68,10 @@ impl Store {
 
     /// The newest checkpoint of `node_id` that witnesses have cosigned.
     pub async fn latest_cosigned(&self, node_id: &str) -> Result<Option<i64>, StoreError> {
-        let row = sqlx::query(
-            "SELECT MAX(tree_size) FROM audit_cosignatures WHERE node_id = $1",
-        )
-        .bind(node_id)
-        .fetch_one(self.pool())
-        .await?;
+        let row = sqlx::query("SELECT MAX(tree_size) FROM audit_cosignatures WHERE node_id = $1")
+            .bind(node_id)
+            .fetch_one(self.pool())
+            .await?;
         Ok(row.try_get(0)?)
     }
 }

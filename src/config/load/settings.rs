@@ -169,12 +169,18 @@ fn check(s: &Settings, overrides: &Overrides, at: &Spans<'_>, d: &mut Diagnostic
     }
     for k in &a.witnesses {
         if let Err(e) = crate::audit::cosignature::WitnessVerifier::parse(k) {
-            err("audit", Some("witnesses"), format!("[audit] witnesses: {e}"));
+            err(
+                "audit",
+                Some("witnesses"),
+                format!("[audit] witnesses: {e}"),
+            );
         }
     }
     for c in &a.chains {
         if !valid_node_id(c) {
-            let msg = format!("[audit] chains: {c:?} is not a node id (1-64 letters, digits, '.', '_' or '-')");
+            let msg = format!(
+                "[audit] chains: {c:?} is not a node id (1-64 letters, digits, '.', '_' or '-')"
+            );
             err("audit", Some("chains"), msg);
         }
     }

@@ -69,7 +69,14 @@ pub async fn list<B>(gw: &Gateway, req: &Request<B>) -> Reply {
         })?;
     let records = gw.store.list(&filter).await?;
     let (endpoint, query) = ("/v1/audit/records", req.uri().query());
-    witness_read(gw, Reader::Consumer(&reader), endpoint, query, records.len()).await?;
+    witness_read(
+        gw,
+        Reader::Consumer(&reader),
+        endpoint,
+        query,
+        records.len(),
+    )
+    .await?;
     let next = if records.len() as u32 == filter.limit {
         records.last().map(|r| r.entry.request_id.clone())
     } else {

@@ -36,11 +36,9 @@ pub async fn proof<B>(gw: &Gateway, req: &Request<B>, node: &str) -> Reply {
     }
     let hashes = match consistency::prove(&gw.store, node, from, to).await {
         Ok(h) => h,
-        Err(StoreError::MissingLeaves { .. }) => {
-            return Err(Problem::not_found(
-                "those sizes lie in archived records; ask for sizes after the last archived segment",
-            ))
-        }
+        Err(StoreError::MissingLeaves { .. }) => return Err(Problem::not_found(
+            "those sizes lie in archived records; ask for sizes after the last archived segment",
+        )),
         Err(e) => return Err(e.into()),
     };
     let body = json!({ "node_id": node, "from": from, "to": to, "proof": hashes });

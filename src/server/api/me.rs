@@ -24,7 +24,14 @@ pub async fn access_log<B>(gw: &Gateway, req: &Request<B>) -> Reply {
         .await
         .map_err(|e| Problem::unreadable("the access log", &e))?;
     let query = req.uri().query();
-    witness_read(gw, Reader::Citizen(&hash), "/v1/me/access-log", query, rows.len()).await?;
+    witness_read(
+        gw,
+        Reader::Citizen(&hash),
+        "/v1/me/access-log",
+        query,
+        rows.len(),
+    )
+    .await?;
     let next = (rows.len() as u32 == page.limit)
         .then(|| rows.last().map(|r| r.request_id.clone()))
         .flatten();

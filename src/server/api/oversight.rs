@@ -11,6 +11,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::scope::{OutOfScope, Scope};
+use super::witness::{witness_read, Reader};
 use super::{query, Body, Reply};
 use crate::audit::now_ms;
 use crate::gateway::Gateway;
@@ -18,7 +19,6 @@ use crate::identity::{Consumer, Role};
 use crate::oversight::refusals;
 use crate::oversight::reviews::{self, NewReview};
 use crate::oversight::REVIEW_WITHIN_DAYS;
-use super::witness::{witness_read, Reader};
 use crate::server::caller;
 use crate::server::problem::{Problem, ProblemKind};
 
@@ -39,7 +39,14 @@ pub async fn list<B>(gw: &Gateway, req: &Request<B>) -> Reply {
     let listed = refusals::list(&gw.store, &f, now).await?;
     let backlog = refusals::backlog(&gw.store, &f, now).await?;
     let (endpoint, query) = ("/v1/oversight/refusals", req.uri().query());
-    witness_read(gw, Reader::Consumer(&caller.id), endpoint, query, listed.len()).await?;
+    witness_read(
+        gw,
+        Reader::Consumer(&caller.id),
+        endpoint,
+        query,
+        listed.len(),
+    )
+    .await?;
     let next = (listed.len() as u32 == f.limit)
         .then(|| listed.last().map(|r| r.request_id.clone()))
         .flatten();
