@@ -86,7 +86,14 @@ impl PayloadKey {
                 opts.write(true).create_new(true);
                 #[cfg(unix)]
                 std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-                let mut file = opts.open(path).map_err(io)?;
+                let mut file = match opts.open(path) {
+                    Ok(f) => f,
+                    // Another replica sharing keys/ created it first: use theirs.
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                        return PayloadKey::load_or_create(path)
+                    }
+                    Err(e) => return Err(io(e)),
+                };
                 file.write_all(format!("{}\n", hex::encode(bytes)).as_bytes())
                     .and_then(|()| file.sync_all())
                     .map_err(io)?;
