@@ -69,6 +69,7 @@ async fn run(backend: &'static str, url: &str) -> Report {
                 origin: "bench.local/audit".into(),
                 every: 1000,
                 interval: Duration::from_secs(10),
+                anchor_dir: None,
             }),
         },
     )

@@ -2,6 +2,7 @@
 //!
 //! - [`Entry`]: what the pipeline knows about one request (hashes, never payloads).
 //! - [`Digest`]: every hash in the log (hex only in columns, JSON and the CLI).
+//! - [`PayloadKey`]: payload hashes are HMAC-SHA-256 under a key kept outside the store.
 //! - [`Event`]: witnessed events that are not data requests (reads of audit data, summaries of
 //!   rejections, rule changes), chained like requests.
 //! - [`chain`]: the canonical encoding and the per-node SHA-256 hash chain.
@@ -11,20 +12,30 @@
 //!   PostgreSQL monthly partitions and archived segments.
 //! - [`AuditWriter`]: the group-commit task that batches concurrent records into one transaction,
 //!   answers each request only once its record is durable, and signs checkpoints.
+//! - [`consistency`]: RFC 6962 consistency proofs between two sizes of a chain;
+//!   [`cosignature`]: witnesses' C2SP cosignatures of checkpoints.
 //! - [`inclusion`]: proofs that a `Request-Id` is in a signed tree, checkable offline.
 //! - [`archive`]: `dxgate audit archive`, moving closed segments to files, chain kept.
+//! - [`anchor`]: the writer's copy of its latest checkpoint outside the store; a stored chain
+//!   that does not extend it is not extended (nothing is served).
+//! - [`keys`]: key files live under `keys/`, with permission checks at start.
 //! - [`verify`]: `dxgate audit verify`, which names the first altered or missing record and
 //!   checks every checkpoint's signature and root.
 
+pub mod anchor;
 pub mod archive;
 pub mod chain;
 pub mod checkpoint;
+pub mod consistency;
+pub mod cosignature;
 mod digest;
 mod event;
 pub mod inclusion;
+pub mod keys;
 pub mod merkle;
 pub mod note;
 mod outcome;
+mod payload_key;
 mod record;
 mod store;
 pub mod verify;
@@ -34,6 +45,7 @@ pub use checkpoint::{Checkpoint, SignedCheckpoint};
 pub use digest::{BadDigest, Digest};
 pub use event::{canonical_json, Event, EventKind, NotAnObject};
 pub use outcome::{Outcome, SchemaResult};
+pub use payload_key::{PayloadKey, PayloadKeyError};
 pub use record::{Entry, StoredRecord};
 pub use store::{
     now_ms, sqlite_file, Backend, Batch, RecordFilter, SegmentRow, SqlFilter, Store, StoreError,

@@ -1,8 +1,11 @@
 //! The CLI subcommands. Each returns an [`ExitCode`]-worthy result and prints for humans.
 
 mod api_key;
+mod audit_anchor;
+mod audit_rotate;
 mod audit_tools;
 mod audit_verify;
+mod audit_witness;
 mod check;
 mod consumer;
 mod demo_agencies;
@@ -10,8 +13,11 @@ mod init;
 mod ranking;
 mod serve;
 
-pub use audit_tools::{audit_archive, audit_check_inclusion, audit_key};
+pub use audit_anchor::audit_reanchor;
+pub use audit_rotate::audit_rotate_key;
+pub use audit_tools::{audit_archive, audit_check_inclusion, audit_hash_payload, audit_key};
 pub use audit_verify::{audit_verify, VerifyArgs};
+pub use audit_witness::{audit_witness, WitnessArgs};
 pub use check::check;
 pub use consumer::{consumer_add, ConsumerAddArgs, RoleArg};
 pub use demo_agencies::demo_agencies;

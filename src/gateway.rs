@@ -56,6 +56,8 @@ pub struct Gateway {
     pub trace_requests: bool,
     pub auth: Authenticator,
     pub subject_key: SubjectKey,
+    /// The key of the request and response hashes in audit records.
+    pub payload_key: crate::audit::PayloadKey,
     /// Security event counters, for `/metrics`.
     pub security: Arc<SecurityEvents>,
     pub tls: Option<Arc<TlsListener>>,
@@ -63,6 +65,8 @@ pub struct Gateway {
     pub ranking: Arc<crate::ranking::Service>,
     /// The checkpoint verifier key (`<name>+<hash>+<key>`), served with checkpoints.
     pub verifier_key: Option<String>,
+    /// Witnesses whose cosignatures of checkpoints are stored (`[audit] witnesses`).
+    pub witnesses: Vec<crate::audit::cosignature::WitnessVerifier>,
     /// The background tasks, stopped together at shutdown.
     pub tasks: Tasks,
 }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, CommandFactory, Parser, Subcommand};
-use dxgate::commands::{ConsumerAddArgs, InitArgs, RankingArgs, VerifyArgs};
+use dxgate::commands::{ConsumerAddArgs, InitArgs, RankingArgs, VerifyArgs, WitnessArgs};
 use dxgate::telemetry::LogFormat;
 
 /// mimalloc: the request path allocates many small, short-lived buffers; glibc malloc showed up
@@ -121,6 +121,36 @@ enum AuditCommand {
         #[arg(long)]
         before: String,
     },
+    /// Accept NODE's chain as stored now after its writer refused it (it no longer extended
+    /// the writer's signed checkpoints): the old anchor is kept aside, a new checkpoint signed.
+    Reanchor {
+        #[command(flatten)]
+        config: Config,
+        /// The chain (node id) to re-anchor.
+        #[arg(long)]
+        node: String,
+        /// Why the stored chain is accepted (logged).
+        #[arg(long)]
+        reason: String,
+    },
+    /// Print the keyed hash a record shows for a payload (a query string such as
+    /// `citizen_id=001`, or a body on standard input), with its scheme. Needs the payload key.
+    HashPayload {
+        #[command(flatten)]
+        config: Config,
+        /// The payload; without it, standard input is read.
+        #[arg(long)]
+        text: Option<String>,
+    },
+    /// Run a witness: poll gateways, check each checkpoint is consistent with the last one
+    /// cosigned, cosign it (C2SP tlog-cosignature) and hand the cosignature back.
+    Witness(WitnessArgs),
+    /// Replace the checkpoint signing key: the old one is kept and trusted for verification,
+    /// anchors are re-signed. Restart every replica afterwards.
+    RotateKey {
+        #[command(flatten)]
+        config: Config,
+    },
     /// Check an inclusion proof (JSON from GET /v1/audit/inclusion/{id}) offline.
     CheckInclusion {
         /// The proof file.
@@ -128,6 +158,9 @@ enum AuditCommand {
         /// The verifier key to trust (default: the one inside the proof — check it!).
         #[arg(long)]
         key: Option<String>,
+        /// A witness's verifier key: its cosignature of the checkpoint is required; repeatable.
+        #[arg(long = "witness")]
+        witnesses: Vec<String>,
     },
 }
 
@@ -168,9 +201,21 @@ fn main() -> ExitCode {
                 AuditCommand::Archive { config, before } => {
                     commands::audit_archive(&config.dir, &before).await
                 }
-                AuditCommand::CheckInclusion { proof, key } => {
-                    commands::audit_check_inclusion(&proof, key.as_deref())
+                AuditCommand::Reanchor {
+                    config,
+                    node,
+                    reason,
+                } => commands::audit_reanchor(&config.dir, &node, &reason).await,
+                AuditCommand::HashPayload { config, text } => {
+                    commands::audit_hash_payload(&config.dir, text.as_deref()).await
                 }
+                AuditCommand::Witness(args) => commands::audit_witness(&args).await,
+                AuditCommand::RotateKey { config } => commands::audit_rotate_key(&config.dir).await,
+                AuditCommand::CheckInclusion {
+                    proof,
+                    key,
+                    witnesses,
+                } => commands::audit_check_inclusion(&proof, key.as_deref(), &witnesses),
             },
         }
     });

@@ -5,6 +5,8 @@
 #[path = "common/mod.rs"]
 mod common;
 
+#[path = "gateway/anchored.rs"]
+mod anchored;
 #[path = "gateway/audit_log.rs"]
 mod audit_log;
 #[path = "gateway/carry_over.rs"]
@@ -23,6 +25,8 @@ mod deploy;
 mod eid;
 #[path = "gateway/filters.rs"]
 mod filters;
+#[path = "gateway/keys.rs"]
+mod keys;
 #[path = "gateway/openapi.rs"]
 mod openapi;
 #[path = "gateway/operations.rs"]
@@ -39,6 +43,8 @@ mod protection;
 mod ranking;
 #[path = "gateway/ranking_store.rs"]
 mod ranking_store;
+#[path = "gateway/read_witness.rs"]
+mod read_witness;
 #[path = "gateway/replicas.rs"]
 mod replicas;
 #[path = "gateway/retention.rs"]
@@ -59,3 +65,7 @@ mod tls;
 mod tools;
 #[path = "gateway/upgrade.rs"]
 mod upgrade;
+#[path = "gateway/verify_trust.rs"]
+mod verify_trust;
+#[path = "gateway/witnesses.rs"]
+mod witnesses;

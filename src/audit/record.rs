@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::{Digest, Event, Outcome, SchemaResult};
 use crate::policy::Justification;
 
-/// Everything known about one request. Payloads are never stored: only their SHA-256.
+/// Everything known about one request. Payloads are never stored: only their keyed hashes.
 ///
 /// Fields are public so the pipeline's phases can fill them in as they learn them; every
 /// record starts from [`Entry::new`].
@@ -28,9 +28,9 @@ pub struct Entry {
     pub justification: Option<Justification>,
     pub request_schema: SchemaResult,
     pub response_schema: SchemaResult,
-    /// SHA-256 of the request payload (query string or body).
+    /// Hash of the request payload (query string or body), per `payload_scheme`.
     pub request_sha256: Option<Digest>,
-    /// SHA-256 of the response payload the consumer receives from the source.
+    /// Hash of the response payload the consumer receives from the source, per `payload_scheme`.
     pub response_sha256: Option<Digest>,
     /// Time to decide the answer, in microseconds (the audit commit itself excluded).
     pub latency_us: i64,
@@ -43,6 +43,9 @@ pub struct Entry {
     pub subject_hash: Option<Digest>,
     /// A witnessed event (outcome [`Outcome::Event`]); `None` on every data request.
     pub event: Option<Event>,
+    /// How `request_sha256` and `response_sha256` were computed: `hmac-sha256/<key id>` under
+    /// the gateway's payload key; `None` on records from before keyed hashes (plain SHA-256).
+    pub payload_scheme: Option<String>,
 }
 
 impl Entry {
@@ -69,6 +72,7 @@ impl Entry {
             detail: None,
             subject_hash: None,
             event: None,
+            payload_scheme: None,
         }
     }
 
@@ -118,7 +122,7 @@ impl Entry {
         self
     }
 
-    /// SHA-256 of the request and response payloads.
+    /// Hashes of the request and response payloads (see [`Entry::payload_scheme`]).
     pub fn payloads(mut self, request: Option<Digest>, response: Option<Digest>) -> Entry {
         self.request_sha256 = request;
         self.response_sha256 = response;
@@ -185,6 +189,9 @@ impl Serialize for StoredRecord {
                 "event",
                 &serde_json::json!({"kind": ev.kind.as_str(), "facts": ev.facts()}),
             )?;
+        }
+        if let Some(s) = &e.payload_scheme {
+            m.serialize_entry("payload_scheme", s)?;
         }
         m.serialize_entry("prev_hash", &self.prev_hash)?;
         m.serialize_entry("hash", &self.hash)?;

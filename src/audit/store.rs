@@ -7,7 +7,9 @@
 //! - [`records`]: appending batches, reading records and chains.
 //! - [`tree`]: chain heads, stored Merkle subtrees, checkpoints and archived segments.
 //! - [`partitions`]: PostgreSQL monthly partitions of `audit_records`.
+//! - [`cosign`]: witnesses' cosignatures of checkpoints.
 
+mod cosign;
 mod filter;
 mod partitions;
 mod records;
@@ -65,7 +67,8 @@ pub struct RecordFilter {
 }
 
 /// Embedded migrations `(version, name, sql)`, applied in order, each once. Version ranges:
-/// 1-99 the audit log itself, 100-199 ranking and oversight, 200-299 identity and subjects.
+/// 1-99 the audit log itself, 100-199 ranking and oversight, 200-299 identity and subjects,
+/// 400-409 the audit log's trust (keyed payload hashes, witnesses).
 const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("migrations/sqlite_0001_init.sql")),
     (
@@ -102,6 +105,16 @@ const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = &[
         201,
         "partial_subject_index",
         include_str!("migrations/sqlite_0201_partial_subject_index.sql"),
+    ),
+    (
+        400,
+        "payload_scheme",
+        include_str!("migrations/sqlite_0400_payload_scheme.sql"),
+    ),
+    (
+        401,
+        "cosignatures",
+        include_str!("migrations/sqlite_0401_cosignatures.sql"),
     ),
 ];
 const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
@@ -140,6 +153,16 @@ const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
         201,
         "partial_subject_index",
         include_str!("migrations/postgres_0201_partial_subject_index.sql"),
+    ),
+    (
+        400,
+        "payload_scheme",
+        include_str!("migrations/postgres_0400_payload_scheme.sql"),
+    ),
+    (
+        401,
+        "cosignatures",
+        include_str!("migrations/postgres_0401_cosignatures.sql"),
     ),
 ];
 

@@ -5,7 +5,8 @@
 //! last segment's hash (or, with `since`, from the last signed checkpoint before that time);
 //! each record's hash and link are recomputed; at each checkpoint's size the recomputed root
 //! must equal the signed one; and the chain may not end before its latest checkpoint or its
-//! recorded head (the only way a removed *tail* shows). Checkpoints are read page by page with
+//! recorded head (the only way a removed *tail* shows), and every expected chain must exist at
+//! all (from the configuration, anchors and supplied checkpoints). Checkpoints are read page by page with
 //! the records, so memory stays flat however long the chain is.
 
 mod fault;
@@ -35,6 +36,9 @@ pub struct VerifyOptions {
     /// Start each chain at its last signed checkpoint before this time (Unix ms) instead of
     /// its beginning: the checkpoint's signature and root vouch for what came before.
     pub since_ms: Option<i64>,
+    /// Chains that must exist (from the configuration and the writers' anchors): a chain
+    /// deleted from the store whole is otherwise invisible.
+    pub expected_chains: Vec<String>,
 }
 
 /// Summary of a clean chain.
@@ -79,6 +83,16 @@ pub async fn verify_all(
                     },
                 }))
             }
+        }
+    }
+    for node in &opts.expected_chains {
+        if !nodes.contains(node) {
+            return Ok(Err(Tampered {
+                node_id: node.clone(),
+                seq: 0,
+                request_id: None,
+                fault: Fault::MissingChain,
+            }));
         }
     }
     let mut reports = Vec::new();

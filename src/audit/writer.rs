@@ -31,6 +31,9 @@ pub struct CheckpointPolicy {
     pub every: u64,
     /// Sign pending records after this long without a checkpoint.
     pub interval: Duration,
+    /// Where the writer keeps a copy of its latest checkpoint, outside the store
+    /// (`crate::audit::anchor`); `None`: only what it signed in this process anchors it.
+    pub anchor_dir: Option<std::path::PathBuf>,
 }
 
 /// How to run one node's writer.
@@ -52,6 +55,8 @@ pub enum AuditError {
     Stopped,
     #[error("the audit store failed: {0}")]
     Store(String),
+    #[error("the stored audit chain does not extend the signed checkpoints: {0}")]
+    Unanchored(String),
 }
 
 /// Batch-size buckets for the commit histogram.
@@ -70,6 +75,8 @@ pub struct WriterStats {
     pub failing: AtomicBool,
     /// Signed checkpoints written.
     pub checkpoints: AtomicU64,
+    /// The stored chain does not extend the writer's signed checkpoints: nothing is recorded.
+    pub unanchored: AtomicBool,
 }
 
 impl Default for WriterStats {
@@ -82,6 +89,7 @@ impl Default for WriterStats {
             batch_sizes: Histogram::new(&BATCH_SIZES),
             failing: AtomicBool::new(false),
             checkpoints: AtomicU64::new(0),
+            unanchored: AtomicBool::new(false),
         }
     }
 }
@@ -118,6 +126,8 @@ impl AuditWriter {
             batch_max: config.batch_max.max(1),
             stats: stats.clone(),
             stale_head: false,
+            signed_last: None,
+            unanchored: None,
         };
         task.load().await?;
         let handle = tokio::spawn(task.run(rx));
@@ -158,6 +168,10 @@ struct Task {
     stats: Arc<WriterStats>,
     /// After a failed commit we cannot know whether it landed: re-read the head first.
     stale_head: bool,
+    /// Size and root of the checkpoint this writer signed last (in this process).
+    signed_last: Option<(u64, Digest)>,
+    /// Why the stored chain does not extend the signed checkpoints (see `writer/anchor.rs`).
+    unanchored: Option<String>,
 }
 
 impl Task {
@@ -184,7 +198,7 @@ impl Task {
             None => 0,
         };
         self.head = head;
-        Ok(())
+        self.check_anchor().await
     }
 
     async fn rebuild_tree(&self, size: u64) -> Result<(), StoreError> {
@@ -263,19 +277,21 @@ impl Task {
 
     /// Sign and store a checkpoint of what is committed (the idle timer and shutdown).
     async fn checkpoint_now(&mut self) {
-        if self.stale_head {
+        if self.stale_head || self.unanchored.is_some() {
             return;
         }
         let Some(cp) = self.due_checkpoint(&self.tree, &self.head, true) else {
             return;
         };
         match self.store.insert_checkpoint(&cp).await {
-            Ok(()) => self.checkpoint_done(&cp),
+            Ok(()) => self.checkpoint_done(&cp).await,
             Err(e) => tracing::error!(error = %e, "audit checkpoint not stored; will retry"),
         }
     }
 
-    fn checkpoint_done(&mut self, cp: &SignedCheckpoint) {
+    async fn checkpoint_done(&mut self, cp: &SignedCheckpoint) {
+        self.write_anchor(cp.tree_size as u64, cp.root_hash, &cp.note)
+            .await;
         self.checkpointed = cp.tree_size as u64;
         self.last_checkpoint = Instant::now();
         self.stats.checkpoints.fetch_add(1, Ordering::Relaxed);
@@ -283,7 +299,7 @@ impl Task {
 
     /// Chain `entries` after the head and commit them in one transaction.
     async fn commit(&mut self, entries: Vec<Entry>) -> Result<(), AuditError> {
-        if self.stale_head {
+        if self.stale_head || self.unanchored.is_some() {
             match self.load().await {
                 Ok(()) => self.stale_head = false,
                 Err(e) => {
@@ -291,6 +307,10 @@ impl Task {
                     return Err(AuditError::Store(e.to_string()));
                 }
             }
+        }
+        if let Some(why) = &self.unanchored {
+            self.stats.failed_batches.fetch_add(1, Ordering::Relaxed);
+            return Err(AuditError::Unanchored(why.clone()));
         }
         let mut head = self.head.clone();
         let mut tree = self.tree.clone();
@@ -325,7 +345,7 @@ impl Task {
                 self.head = head;
                 self.tree = tree;
                 if let Some(cp) = &checkpoint {
-                    self.checkpoint_done(cp);
+                    self.checkpoint_done(cp).await;
                 }
                 let n = records.len() as u64;
                 self.stats.committed_records.fetch_add(n, Ordering::Relaxed);
@@ -346,5 +366,6 @@ impl Task {
     }
 }
 
+mod anchor;
 #[cfg(test)]
 mod tests;

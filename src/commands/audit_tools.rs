@@ -28,6 +28,28 @@ pub async fn audit_key(dir: &Path) -> Result<(), CommandError> {
     Ok(())
 }
 
+/// Print the keyed hash of `text` (or of standard input) under the payload key, as records
+/// show it, with the scheme: what `request_sha256`/`response_sha256` of that payload would be.
+pub async fn audit_hash_payload(dir: &Path, text: Option<&str>) -> Result<(), CommandError> {
+    let (settings, _) = crate::config::load_settings(dir, &crate::config::Overrides::from_env())
+        .map_err(CommandError::Config)?;
+    let path = &settings.audit.payload_key_file;
+    if !path.exists() {
+        return Err(failed(format!("no payload key at {}", path.display())));
+    }
+    let (key, _) = crate::audit::PayloadKey::load_or_create(path).map_err(failed)?;
+    let payload = match text {
+        Some(t) => t.as_bytes().to_vec(),
+        None => {
+            let mut buf = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf).map_err(failed)?;
+            buf
+        }
+    };
+    println!("{}  {}", key.hash(&payload).to_hex(), key.scheme());
+    Ok(())
+}
+
 /// Archive every chain's records from before `before` (YYYY-MM-DD, UTC).
 pub async fn audit_archive(dir: &Path, before: &str) -> Result<(), CommandError> {
     let (settings, url) = crate::config::load_settings(dir, &crate::config::Overrides::from_env())
@@ -58,7 +80,12 @@ pub async fn audit_archive(dir: &Path, before: &str) -> Result<(), CommandError>
 }
 
 /// Check an inclusion proof (the JSON `GET /v1/audit/inclusion/{id}` returns) offline.
-pub fn audit_check_inclusion(proof: &Path, key: Option<&str>) -> Result<(), CommandError> {
+/// Each of `witnesses` (verifier keys) must have cosigned the proof's checkpoint.
+pub fn audit_check_inclusion(
+    proof: &Path,
+    key: Option<&str>,
+    witnesses: &[String],
+) -> Result<(), CommandError> {
     let text =
         std::fs::read_to_string(proof).map_err(|e| failed(format!("{}: {e}", proof.display())))?;
     let p: InclusionProof =
@@ -82,6 +109,19 @@ pub fn audit_check_inclusion(proof: &Path, key: Option<&str>) -> Result<(), Comm
     let verifier = NoteVerifier::parse(&key).map_err(failed)?;
     let cp =
         check(&p, &verifier, record.as_ref()).map_err(|e| failed(format!("NOT INCLUDED: {e}")))?;
+    for w in witnesses {
+        let v = crate::audit::cosignature::WitnessVerifier::parse(w)
+            .map_err(|e| failed(format!("--witness {w:?}: {e}")))?;
+        if v.find(&p.checkpoint).is_none() {
+            return Err(failed(format!(
+                "NOT WITNESSED: the checkpoint carries no valid cosignature by {}",
+                v.name()
+            )));
+        }
+    }
+    if !witnesses.is_empty() {
+        println!("ok: cosigned by {} witness(es)", witnesses.len());
+    }
     println!(
         "ok: {} is record {} of {}, included in its signed tree of {} records{}",
         p.request_id,

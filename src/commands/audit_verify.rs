@@ -1,17 +1,28 @@
 //! `dxgate audit verify`: recompute every node's hash chain and Merkle tree, check checkpoint
 //! signatures; exit 1 naming the first bad record or checkpoint.
+//!
+//! Only what comes from outside the store is trusted: verifier keys from `--key` and
+//! `[audit] trusted_keys` (the private key next to the store is a loudly announced fallback),
+//! the chains named by `[audit] chains`, and checkpoints from `--checkpoint` and the writers'
+//! anchor files (which also name chains that must exist).
 
 use std::path::{Path, PathBuf};
 
 use super::CommandError;
 use crate::audit::note::{load_key, NoteVerifier};
 use crate::audit::verify::{self, VerifyOptions};
-use crate::audit::Store;
+use crate::audit::{anchor, Store};
+
+/// Printed when only the key next to the store is available.
+const LOCAL_KEY_WARNING: &str = "WARNING: no verifier key given out of band (--key or \
+[audit] trusted_keys). Checkpoint signatures are checked ONLY against the private key next to \
+the store, which whoever can alter the store may have replaced too: this is NOT an independent \
+verification. Pass --key with the verifier key the operator published.";
 
 /// What `audit verify` is asked to check besides the store (the docs are its `--help`).
 #[derive(Debug, Default, Clone, clap::Args)]
 pub struct VerifyArgs {
-    /// Also trust this verifier key (`<name>+<hash>+<key>`); repeatable.
+    /// Trust this verifier key (`<name>+<hash>+<key>`, the published one); repeatable.
     #[arg(long = "key")]
     pub keys: Vec<String>,
     /// A checkpoint note saved earlier: the log must still contain it; repeatable.
@@ -31,17 +42,32 @@ pub async fn audit_verify(dir: &Path, args: &VerifyArgs) -> Result<(), CommandEr
         .map_err(CommandError::Config)?;
     let failed = |e: &dyn std::fmt::Display| CommandError::Failed(e.to_string());
     let mut verifiers = Vec::new();
-    if let Some(signer) = load_key(&settings.audit.signing_key).map_err(|e| failed(&e))? {
-        verifiers.push(signer.verifier());
-    }
     for k in settings.audit.trusted_keys.iter().chain(&args.keys) {
         verifiers.push(NoteVerifier::parse(k).map_err(|e| failed(&format!("key {k:?}: {e}")))?);
+    }
+    let independent = !verifiers.is_empty();
+    if !independent {
+        if let Some(signer) = load_key(&settings.audit.signing_key).map_err(|e| failed(&e))? {
+            eprintln!("{LOCAL_KEY_WARNING}");
+            verifiers.push(signer.verifier());
+        }
     }
     let mut external = Vec::new();
     for path in &args.checkpoints {
         let note = std::fs::read_to_string(path)
             .map_err(|e| failed(&format!("{}: {e}", path.display())))?;
         external.push(note);
+    }
+    // The writers' anchors: checkpoints kept outside the store, each naming a chain.
+    let anchor_dir = &settings.audit.anchor_dir;
+    let mut expected_chains = settings.audit.chains.clone();
+    let anchored =
+        anchor::nodes(anchor_dir).map_err(|e| failed(&format!("{}: {e}", anchor_dir.display())))?;
+    for node in anchored {
+        if let Ok(Some(note)) = anchor::read(anchor_dir, &node) {
+            external.push(note);
+        }
+        expected_chains.push(node);
     }
     let since_ms = match &args.since {
         Some(d) => Some(
@@ -56,6 +82,7 @@ pub async fn audit_verify(dir: &Path, args: &VerifyArgs) -> Result<(), CommandEr
         external,
         archive_files: args.archive_files,
         since_ms,
+        expected_chains,
     };
     let store = Store::open(&url).await?;
     let result = verify::verify_all(&store, &opts).await?;
@@ -79,6 +106,12 @@ pub async fn audit_verify(dir: &Path, args: &VerifyArgs) -> Result<(), CommandEr
                 "ok: {} chain(s), {total} records verified, {cps} checkpoint signatures valid",
                 chains.len()
             );
+            if !independent {
+                println!(
+                    "NOT INDEPENDENT: signatures were checked against the private key next to \
+                     the store only; pass --key with the published verifier key"
+                );
+            }
             Ok(())
         }
         Err(t) => Err(CommandError::Failed(format!("TAMPERED: {t}"))),

@@ -125,14 +125,15 @@ impl Default for JwtSettings {
 #[serde(default, deny_unknown_fields)]
 pub struct SubjectSettings {
     /// File holding the HMAC-SHA256 key (64 hex digits), relative to the config dir; generated
-    /// with mode 0600 on first start when missing. Default `data/subject-hmac.key`.
+    /// with mode 0600 on first start when missing. Default `keys/subject-hmac.key` (an existing
+    /// `data/subject-hmac.key` from before is still used).
     pub hmac_key_file: PathBuf,
 }
 
 impl Default for SubjectSettings {
     fn default() -> Self {
         SubjectSettings {
-            hmac_key_file: PathBuf::from("data/subject-hmac.key"),
+            hmac_key_file: PathBuf::from("keys/subject-hmac.key"),
         }
     }
 }

@@ -92,8 +92,9 @@ pub struct AuditSettings {
     pub batch_max: usize,
     /// Records that may wait for the writer before requests get 503. Default 65536.
     pub queue_capacity: usize,
-    /// Ed25519 key that signs checkpoints, in signed-note form. Default `data/checkpoint.key`
-    /// (relative to the config dir); generated with mode 0600 on first start if missing.
+    /// Ed25519 key that signs checkpoints, in signed-note form. Default `keys/checkpoint.key`
+    /// (relative to the config dir; an existing `data/checkpoint.key` from before is still
+    /// used); generated with mode 0600 on first start if missing.
     pub signing_key: PathBuf,
     /// Checkpoint origin prefix (each chain's origin is `<origin>/<node_id>`) and the name of
     /// a newly generated key. Default `dxgate.local/audit`.
@@ -103,10 +104,28 @@ pub struct AuditSettings {
     /// ...or after this long, if records are pending. Default `10s`.
     #[serde(with = "humantime_serde")]
     pub checkpoint_interval: Duration,
-    /// More verifier keys `audit verify` trusts (old keys after a rotation). Default none.
+    /// Verifier keys `audit verify` trusts, given out of band (the published key, old keys after
+    /// a rotation). Without them (or `--key`) verify falls back to the private key next to the
+    /// store and says loudly that this is no independent check. Default none.
     pub trusted_keys: Vec<String>,
     /// Where `dxgate audit archive` writes segment files. Default `data/archive`.
     pub archive_dir: PathBuf,
+    /// Where each writer keeps a copy of the latest checkpoint it signed (`<node_id>.checkpoint`),
+    /// outside the store: a stored chain that does not extend it is not served. Default
+    /// `keys/anchors` (relative to the config dir; keep it off the store's volume).
+    pub anchor_dir: PathBuf,
+    /// Every chain (replica node id) the store must hold: `audit verify` fails when one is
+    /// missing. Default none (chains with an anchor file, or named by a supplied checkpoint,
+    /// are expected anyway).
+    pub chains: Vec<String>,
+    /// HMAC-SHA-256 key of the records' request and response hashes (64 hex digits), outside
+    /// the store and the data directory; generated with mode 0600 on first start when missing.
+    /// Share it between replicas. Default `keys/payload-hmac.key`.
+    pub payload_key_file: PathBuf,
+    /// Witnesses (`<name>+<key id>+<base64(0x04 ‖ key)>`, printed by `dxgate audit witness
+    /// --print-key`) whose cosignatures of checkpoints the gateway accepts and serves.
+    /// Default none.
+    pub witnesses: Vec<String>,
 }
 
 impl Default for AuditSettings {
@@ -114,12 +133,16 @@ impl Default for AuditSettings {
         AuditSettings {
             batch_max: 1024,
             queue_capacity: 65536,
-            signing_key: PathBuf::from("data/checkpoint.key"),
+            signing_key: PathBuf::from("keys/checkpoint.key"),
             origin: "dxgate.local/audit".into(),
             checkpoint_every: 1000,
             checkpoint_interval: Duration::from_secs(10),
             trusted_keys: Vec::new(),
             archive_dir: PathBuf::from("data/archive"),
+            anchor_dir: PathBuf::from("keys/anchors"),
+            chains: Vec::new(),
+            payload_key_file: PathBuf::from("keys/payload-hmac.key"),
+            witnesses: Vec::new(),
         }
     }
 }

@@ -1,9 +1,10 @@
 //! The security parts of a gateway: the authenticator (API keys, eID tokens with their JWKS),
-//! the subject HMAC key and the listener's live TLS config. Built once at start (they read
+//! the subject and payload HMAC keys and the listener's live TLS config. Built once at start (they read
 //! files and may fetch keys); `dxgate.toml` changes need a restart.
 
 use std::sync::Arc;
 
+use crate::audit::PayloadKey;
 use crate::config::{parse_algorithm, JwtSettings, Loaded};
 use crate::identity::jwks::{Jwks, JwksSource};
 use crate::identity::{Authenticator, JwtVerifier};
@@ -15,6 +16,7 @@ use crate::subjects::SubjectKey;
 pub struct Security {
     pub auth: Authenticator,
     pub subject_key: SubjectKey,
+    pub payload_key: PayloadKey,
     /// The listener's live TLS config; `None` serves plain HTTP.
     pub tls: Option<Arc<TlsListener>>,
 }
@@ -24,6 +26,13 @@ impl Security {
     /// JWKS; an unreachable JWKS URL only logs, API keys keep working) and the listener's TLS.
     pub async fn build(loaded: &Loaded) -> Result<Security, String> {
         let s = &loaded.settings;
+        for key in [
+            &s.subjects.hmac_key_file,
+            &s.audit.payload_key_file,
+            &s.audit.signing_key,
+        ] {
+            crate::audit::keys::check_private(key)?;
+        }
         let path = &s.subjects.hmac_key_file;
         let (subject_key, created) = SubjectKey::load_or_create(path).map_err(|e| e.to_string())?;
         if created {
@@ -32,6 +41,17 @@ impl Security {
                 event = "subject_key_created",
                 path = %path.display(),
                 "generated a new subject HMAC key (mode 0600); back it up: without it, recorded subject hashes can no longer be matched to citizens"
+            );
+        }
+        let path = &s.audit.payload_key_file;
+        let (payload_key, created) = PayloadKey::load_or_create(path).map_err(|e| e.to_string())?;
+        if created {
+            tracing::warn!(
+                target: "dxgate::security",
+                event = "payload_key_created",
+                path = %path.display(),
+                scheme = payload_key.scheme(),
+                "generated a new payload HMAC key (mode 0600); back it up and share it with every replica: without it, nobody can confirm which payload a record's hashes stand for"
             );
         }
         let jwt = match &s.jwt {
@@ -46,6 +66,7 @@ impl Security {
         Ok(Security {
             auth: Authenticator { jwt },
             subject_key,
+            payload_key,
             tls,
         })
     }

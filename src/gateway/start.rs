@@ -89,10 +89,14 @@ pub async fn start(
                 origin: s.audit.origin.clone(),
                 every: s.audit.checkpoint_every,
                 interval: s.audit.checkpoint_interval,
+                anchor_dir: Some(s.audit.anchor_dir.clone()),
             }),
         },
     )
     .await?;
+    let witnesses = (s.audit.witnesses.iter())
+        .filter_map(|k| crate::audit::cosignature::WitnessVerifier::parse(k).ok())
+        .collect();
     let tasks = Tasks::default();
     tasks.track(writer);
     let addr = s.server.listen;
@@ -129,10 +133,12 @@ pub async fn start(
         trace_requests: otel.is_some_and(OtelGuard::tracing),
         auth: security.auth,
         subject_key: security.subject_key,
+        payload_key: security.payload_key,
         security: Arc::new(SecurityEvents::default()),
         tls: security.tls,
         ranking,
         verifier_key: Some(verifier_key),
+        witnesses,
         tasks,
     });
     tasks::spawn_all(&gateway);

@@ -7,16 +7,19 @@
 //! - [`catalog`]: `GET /v1/catalog`, `GET /v1/schemas/{path}`.
 //! - [`audit`]: `GET /v1/audit/records[/{request_id}]`, scoped by role ([`scope`]).
 //! - [`checkpoint`]: `GET /v1/audit/checkpoint[/{node}]`, `GET /v1/audit/inclusion/{request_id}`.
+//! - [`cosign`]: `GET /v1/audit/consistency/{node}`, witness cosignatures of checkpoints.
 //! - [`me`]: `GET /v1/me/access-log` (citizens).
 //! - [`oversight`]: `GET /v1/oversight/refusals[/{request_id}]`, `POST …/review`;
 //!   [`oversight_page`]: the `/oversight` page.
 //! - [`public`]: `/public/*`, the ranking and its methodology.
 //! - [`health`]: `/healthz`, `/readyz`, `/metrics`; [`openapi`]: `/openapi.json`.
 //! - [`query`]: each list's query string as a typed filter.
+//! - [`witness`]: every read of audit data is itself recorded before it is answered.
 
 pub mod audit;
 pub mod catalog;
 pub mod checkpoint;
+pub mod cosign;
 pub mod health;
 pub mod me;
 pub mod openapi;
@@ -25,6 +28,7 @@ pub mod oversight_page;
 pub mod public;
 pub mod query;
 pub mod scope;
+pub mod witness;
 
 use bytes::Bytes;
 use http::header::HeaderName;

@@ -148,11 +148,23 @@ async fn phases(
         .dataset(&ds)
         .ok_or_else(|| Problem::new(ProblemKind::Internal, "the dataset has no runtime state"))?;
     protect::dataset_rate_phase(gw, &ds, live, &consumer)?;
-    decide::decide_phase(&ds, &consumer, &purpose, entry)?;
+    if let Err(refusal) = decide::decide_phase(&ds, &consumer, &purpose, entry) {
+        // A refused attempt on someone's record shows in their access log too: read the
+        // request only to learn whose record it was about.
+        if ds.subject_field.is_some() {
+            let mut scratch = entry.clone();
+            if let Ok(c) = check::check_request_phase(gw, &ds, req, &mut scratch).await {
+                protect::subject_hash_only(gw, &ds, &c.params, entry);
+            } else {
+                entry.subject_hash = scratch.subject_hash;
+            }
+        }
+        return Err(refusal);
+    }
     let checked = check::check_request_phase(gw, &ds, req, entry).await?;
     protect::subject_phase(gw, rt, &ds, &consumer, &checked.params, entry)?;
     let reply = forward::forward_phase(gw, live, &consumer, &purpose, &checked, entry).await;
-    response::check_response_phase(&ds, reply, entry)
+    response::check_response_phase(&gw.payload_key, &ds, reply, entry)
 }
 
 fn method_name(m: &Method) -> String {

@@ -11,7 +11,8 @@ use http::{header, Method, Request, Response};
 use hyper::body::Incoming;
 
 use super::api::{
-    audit, catalog, checkpoint, health, me, openapi, oversight, oversight_page, public, Body, Reply,
+    audit, catalog, checkpoint, cosign, health, me, openapi, oversight, oversight_page, public,
+    Body, Reply,
 };
 use super::pipeline;
 use super::problem::{Problem, ProblemKind};
@@ -73,6 +74,10 @@ enum Endpoint {
     Readyz,
     Metrics,
     OpenApi,
+    // Issue 12: consistency proofs and witness cosignatures.
+    Consistency,
+    Cosignatures,
+    Cosigned,
 }
 
 /// One route: a path pattern (`{name}` is one non-empty segment, `{*name}` the rest of the
@@ -120,6 +125,14 @@ const ROUTES: &[Route] = {
         alias("/v1/audit/checkpoint/", Read, Checkpoints),
         documented("/v1/audit/checkpoint/{node}", Read, CheckpointNote),
         documented("/v1/audit/inclusion/{request_id}", Read, Inclusion),
+        // Issue 12: consistency proofs and witness cosignatures.
+        documented("/v1/audit/consistency/{node}", Read, Consistency),
+        documented(
+            "/v1/audit/checkpoint/{node}/cosignatures",
+            Write,
+            Cosignatures,
+        ),
+        documented("/v1/audit/checkpoint/{node}/cosigned", Read, Cosigned),
         documented("/v1/me/access-log", Read, AccessLog),
         documented("/v1/oversight/refusals", Read, Refusals),
         documented("/v1/oversight/refusals/{request_id}", Read, Refusal),
@@ -176,6 +189,9 @@ async fn dispatch(gw: Arc<Gateway>, req: Request<Incoming>) -> Reply {
         Readyz => Ok(health::readyz(gw).await),
         Metrics => Ok(health::metrics(gw)),
         OpenApi => Ok(openapi::handle()),
+        Consistency => cosign::proof(gw, &req, cap(0)).await,
+        Cosignatures => cosign::submit(gw, req, cap(0)).await,
+        Cosigned => cosign::cosigned(gw, cap(0)).await,
     }
 }
 

@@ -234,6 +234,15 @@ impl Collector for Scrape {
         counters(e, "dxgate_audit_commits", help, "result", &commits)?;
         let help = "Signed checkpoints written by this replica.";
         counter(e, "dxgate_audit_checkpoints", help, load(&w.checkpoints))?;
+        let help = "1 while the stored chain does not extend this replica's signed checkpoints \
+                    (nothing is recorded or served; see docs/audit-log.md).";
+        let unanchored = w.unanchored.load(std::sync::atomic::Ordering::Relaxed);
+        gauge(
+            e,
+            "dxgate_audit_anchor_mismatch",
+            help,
+            i64::from(unanchored),
+        )?;
         let help = "Records per audit commit (group commit).";
         histogram(e, "dxgate_audit_batch_size", help, &w.batch_sizes, 1.0)?;
 

@@ -134,11 +134,16 @@ async fn checkpoints_are_signed_and_inclusion_proofs_check_offline() {
         "{err}"
     );
 
-    // Remove the checkpoints too: a checkpoint saved by a consumer still catches it.
+    // Remove the checkpoints too: the writer's anchor (kept outside the store) catches it, and
+    // so does a checkpoint saved by a consumer.
     sqlx::query("DELETE FROM audit_checkpoints")
         .execute(&mut db)
         .await
         .unwrap();
+    let (code, _, err) = run_cli(&["audit", "verify"], cat.path());
+    assert_eq!(code, 1);
+    assert!(err.contains("removed from its end"), "{err}");
+    std::fs::remove_dir_all(cat.file("keys/anchors")).unwrap();
     assert_eq!(run_cli(&["audit", "verify"], cat.path()).0, 0);
     let saved = cat.file("saved.checkpoint");
     let (code, _, err) = run_cli(
@@ -207,7 +212,9 @@ async fn inclusion_waits_for_a_checkpoint_and_checkpoints_survive_restarts() {
         gw.get(PORTAL_KEY, "/v1/data/alpha/people?citizen_id=003")
             .await;
     }
-    checkpoint_of_size(&gw, 6).await;
+    // The refused proof above was a witnessed read (record 2), and shutdown signed size 4: the
+    // next checkpoint is at 7.
+    checkpoint_of_size(&gw, 7).await;
     let r = client()
         .get(gw.url(&format!("/v1/audit/inclusion/{first}")))
         .bearer_auth(PORTAL_KEY)
@@ -215,9 +222,10 @@ async fn inclusion_waits_for_a_checkpoint_and_checkpoints_survive_restarts() {
         .await
         .unwrap();
     let proof: Value = r.json().await.unwrap();
-    assert_eq!(proof["tree_size"], 6);
+    assert_eq!(proof["tree_size"], 7);
     gw.stop().await;
     let (code, out, err) = run_cli(&["audit", "verify"], cat.path());
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("6 records verified"), "{out}");
+    // Seven, and the read of the proof.
+    assert!(out.contains("8 records verified"), "{out}");
 }

@@ -12,13 +12,13 @@ use crate::common::*;
 
 const PEOPLE: &str = "/v1/data/alpha/people";
 
-fn jwt_settings(jwks: &str) -> String {
+pub(crate) fn jwt_settings(jwks: &str) -> String {
     format!(
         "[jwt]\nissuer = \"{ISSUER}\"\naudiences = [\"{AUDIENCE}\"]\nalgorithms = [\"EdDSA\", \"ES256\"]\n{jwks}\n"
     )
 }
 
-const TOKEN_CONSUMER: &str =
+pub(crate) const TOKEN_CONSUMER: &str =
     "[[consumers]]\nid = \"token-portal\"\nname = \"Portal (eID service account)\"\njwt_subject = \"svc-portal\"\n";
 
 async fn with_token(gw: &Gateway, path: &str, token: &str) -> reqwest::Response {
@@ -171,7 +171,7 @@ async fn citizens_see_who_accessed_their_records_and_nothing_else() {
     let no_subject_id = request_id(&other);
 
     // The record keeps only the keyed hash: HMAC-SHA256 under the generated 0600 key file.
-    let key_file = cat.file("data/subject-hmac.key");
+    let key_file = cat.file("keys/subject-hmac.key");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

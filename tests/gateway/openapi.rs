@@ -30,6 +30,9 @@ const ROUTES: &[(&str, &str)] = &[
     ("/v1/audit/checkpoint/{node}", "get"),
     ("/v1/audit/inclusion/{request_id}", "get"),
     ("/public/methodology", "get"),
+    ("/v1/audit/consistency/{node}", "get"),
+    ("/v1/audit/checkpoint/{node}/cosignatures", "post"),
+    ("/v1/audit/checkpoint/{node}/cosigned", "get"),
 ];
 
 #[tokio::test]

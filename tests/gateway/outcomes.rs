@@ -49,10 +49,32 @@ async fn served_from_sql_with_hashes_not_payloads() {
     assert_eq!(rec["purpose"], "social-benefit");
     assert_eq!(rec["request_schema"], "valid");
     assert_eq!(rec["response_schema"], "valid");
-    assert_eq!(rec["response_sha256"], hex::encode(Sha256::digest(&body)));
-    assert_eq!(
+    // Payload hashes are keyed (issue 12): never the plain SHA-256 a reader could reverse by
+    // trying every id, but HMAC-SHA-256 under the key kept outside the data directory.
+    let key_file = gw.dir.join("keys/payload-hmac.key");
+    let (key, _) = dxgate::audit::PayloadKey::load_or_create(&key_file).unwrap();
+    assert_ne!(
         rec["request_sha256"],
         hex::encode(Sha256::digest(b"citizen_id=001"))
+    );
+    assert_ne!(rec["response_sha256"], hex::encode(Sha256::digest(&body)));
+    assert_eq!(rec["request_sha256"], key.hash(b"citizen_id=001").to_hex());
+    assert_eq!(rec["response_sha256"], key.hash(&body).to_hex());
+    assert_eq!(rec["payload_scheme"], key.scheme());
+    assert!(!gw.dir.join("data/payload-hmac.key").exists());
+    // The operator, holding the key, confirms a claimed payload.
+    let (code, out, err) = run_cli(
+        &["audit", "hash-payload", "--text", "citizen_id=001"],
+        &gw.dir,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        format!(
+            "{}  {}\n",
+            key.hash(b"citizen_id=001").to_hex(),
+            key.scheme()
+        )
     );
     assert!(rec["latency_us"].as_i64().unwrap() > 0);
     assert!(rec["source_latency_us"].as_i64().is_some());

@@ -39,6 +39,7 @@ async fn fill(store: &Store, signer: &NoteSigner) {
                 origin: "dxgate.local/audit".into(),
                 every: 100,
                 interval: std::time::Duration::from_secs(3600),
+                anchor_dir: None,
             }),
         },
     )

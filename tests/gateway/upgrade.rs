@@ -91,14 +91,19 @@ async fn upgrade(url: &str, sqlite: bool) {
                 origin: "dxgate.local/audit".into(),
                 every: 50,
                 interval: std::time::Duration::from_secs(3600),
+                anchor_dir: None,
             }),
         },
     )
     .await
     .expect("the writer picks up the old chain");
+    // New records carry keyed payload hashes and say so; the old ones keep plain SHA-256.
+    let key = dxgate::audit::PayloadKey::from_bytes(&[7u8; 32]);
     for i in 0..10 {
         let mut e = entry(OLD + 1 + i);
         e.request_id = format!("new-{i}");
+        e.request_sha256 = Some(key.hash(b"citizen_id=001"));
+        e.payload_scheme = Some(key.scheme().to_owned());
         writer.record(e).await.unwrap();
     }
     drop(writer);
@@ -113,6 +118,10 @@ async fn upgrade(url: &str, sqlite: bool) {
         .unwrap()
         .expect("chain verifies");
     assert_eq!(reports[0].records, OLD + 10);
+    let new = store.get("new-3").await.unwrap().unwrap();
+    assert_eq!(new.entry.payload_scheme.as_deref(), Some(key.scheme()));
+    let old = store.get("old-00003").await.unwrap().unwrap();
+    assert_eq!(old.entry.payload_scheme, None);
     assert!(reports[0].checkpoints >= 1);
     store.close().await;
 }

@@ -333,7 +333,7 @@ impl Store {
     }
 }
 
-fn decode_checkpoint(r: &sqlx::any::AnyRow) -> Result<SignedCheckpoint, StoreError> {
+pub(super) fn decode_checkpoint(r: &sqlx::any::AnyRow) -> Result<SignedCheckpoint, StoreError> {
     Ok(SignedCheckpoint {
         node_id: r.try_get(0)?,
         tree_size: r.try_get(1)?,

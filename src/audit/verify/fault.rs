@@ -23,6 +23,8 @@ pub enum Fault {
     RootMismatch { size: i64 },
     /// An archived segment does not link up or does not match its file.
     Segment { first_seq: i64, why: String },
+    /// A chain the configuration or a signed checkpoint names is not in the store at all.
+    MissingChain,
 }
 
 /// The first problem found.
@@ -59,6 +61,10 @@ impl fmt::Display for Tampered {
             ),
             Fault::Segment { first_seq, why } => {
                 format!("archived segment from seq {first_seq}: {why}")
+            }
+            Fault::MissingChain => {
+                "the chain is expected (configuration or signed checkpoint) but missing from the store: it was deleted"
+                    .to_string()
             }
         };
         match &self.request_id {

@@ -86,7 +86,14 @@ fn resolve_paths(s: &mut Settings, dir: &Path) {
     }
     s.subjects.hmac_key_file = dir.join(&s.subjects.hmac_key_file);
     s.audit.signing_key = dir.join(&s.audit.signing_key);
+    // Keys used to default to data/: an existing old key stays in use.
+    use crate::audit::keys::legacy_default;
+    let (sk, hk) = (&mut s.audit.signing_key, &mut s.subjects.hmac_key_file);
+    legacy_default(dir, sk, "keys/checkpoint.key", "data/checkpoint.key");
+    legacy_default(dir, hk, "keys/subject-hmac.key", "data/subject-hmac.key");
     s.audit.archive_dir = dir.join(&s.audit.archive_dir);
+    s.audit.anchor_dir = dir.join(&s.audit.anchor_dir);
+    s.audit.payload_key_file = dir.join(&s.audit.payload_key_file);
 }
 
 /// Where keys are written in `dxgate.toml`.
@@ -158,6 +165,23 @@ fn check(s: &Settings, overrides: &Overrides, at: &Spans<'_>, d: &mut Diagnostic
                 Some("trusted_keys"),
                 format!("[audit] trusted_keys: {e}"),
             );
+        }
+    }
+    for k in &a.witnesses {
+        if let Err(e) = crate::audit::cosignature::WitnessVerifier::parse(k) {
+            err(
+                "audit",
+                Some("witnesses"),
+                format!("[audit] witnesses: {e}"),
+            );
+        }
+    }
+    for c in &a.chains {
+        if !valid_node_id(c) {
+            let msg = format!(
+                "[audit] chains: {c:?} is not a node id (1-64 letters, digits, '.', '_' or '-')"
+            );
+            err("audit", Some("chains"), msg);
         }
     }
     check_tls(s, &mut err);

@@ -1,10 +1,12 @@
 //! `GET /v1/audit/records[/{request_id}]`, scoped by role: a consumer sees its own requests, an
-//! agency officer the requests for its agency's datasets, oversight everything.
+//! agency officer the requests for its agency's datasets, oversight everything. Every read is
+//! itself recorded (`super::witness`).
 
 use http::{Request, StatusCode};
 use serde_json::json;
 
 use super::scope::{OutOfScope, Scope};
+use super::witness::{witness_read, Reader};
 use super::{query, Reply};
 use crate::audit::StoredRecord;
 use crate::gateway::Gateway;
@@ -13,14 +15,17 @@ use crate::server::problem::Problem;
 
 /// Authenticate the caller (API key, eID token or client certificate) and work out what it may
 /// see; "no" is 401, and citizens are sent to their own access log (403).
-pub(super) async fn caller_scope<B>(gw: &Gateway, req: &Request<B>) -> Result<Scope, Problem> {
+pub(super) async fn caller_scope<B>(
+    gw: &Gateway,
+    req: &Request<B>,
+) -> Result<(String, Scope), Problem> {
     let consumer = caller::consumer(
         gw,
         req,
         "audit records are scoped to consumers and agencies",
     )
     .await?;
-    Ok(Scope::of(&consumer))
+    Ok((consumer.id.clone(), Scope::of(&consumer)))
 }
 
 /// Whether `scope` covers `r`.
@@ -29,30 +34,30 @@ pub(super) fn visible(scope: &Scope, r: &StoredRecord) -> bool {
 }
 
 /// The record `id`, when the caller may see it. Records outside its scope are reported as
-/// absent, not forbidden, so their existence does not leak.
+/// absent, not forbidden, so their existence does not leak. The read is witnessed (as
+/// `endpoint`), found or not.
 pub(super) async fn visible_record<B>(
     gw: &Gateway,
     req: &Request<B>,
     id: &str,
+    endpoint: &str,
 ) -> Result<StoredRecord, Problem> {
-    let scope = caller_scope(gw, req).await?;
-    match gw.store.get(id).await? {
-        Some(r) if visible(&scope, &r) => Ok(r),
-        _ => Err(Problem::not_found(
-            "no audit record with that id is visible to you",
-        )),
-    }
+    let (reader, scope) = caller_scope(gw, req).await?;
+    let found = gw.store.get(id).await?.filter(|r| visible(&scope, r));
+    let n = usize::from(found.is_some());
+    witness_read(gw, Reader::Consumer(&reader), endpoint, Some(id), n).await?;
+    found.ok_or_else(|| Problem::not_found("no audit record with that id is visible to you"))
 }
 
 /// `GET /v1/audit/records/{request_id}`.
 pub async fn get<B>(gw: &Gateway, req: &Request<B>, id: &str) -> Reply {
-    let record = visible_record(gw, req, id).await?;
+    let record = visible_record(gw, req, id, "/v1/audit/records/{request_id}").await?;
     Ok(super::json(StatusCode::OK, &record))
 }
 
 /// `GET /v1/audit/records`: newest first, one page (`next_before` continues it).
 pub async fn list<B>(gw: &Gateway, req: &Request<B>) -> Reply {
-    let scope = caller_scope(gw, req).await?;
+    let (reader, scope) = caller_scope(gw, req).await?;
     let mut filter = query::records(req.uri().query())?;
     scope
         .narrow(&mut filter.agency, &mut filter.consumer)
@@ -63,6 +68,15 @@ pub async fn list<B>(gw: &Gateway, req: &Request<B>) -> Reply {
             OutOfScope::OtherConsumer => Problem::forbidden("you can see only your own requests"),
         })?;
     let records = gw.store.list(&filter).await?;
+    let (endpoint, query) = ("/v1/audit/records", req.uri().query());
+    witness_read(
+        gw,
+        Reader::Consumer(&reader),
+        endpoint,
+        query,
+        records.len(),
+    )
+    .await?;
     let next = if records.len() as u32 == filter.limit {
         records.last().map(|r| r.entry.request_id.clone())
     } else {

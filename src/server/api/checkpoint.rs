@@ -47,9 +47,13 @@ pub async fn note(gw: &Gateway, node_id: &str) -> Reply {
 
 /// A proof that `request_id`'s record is in its chain's latest signed tree.
 pub async fn inclusion<B>(gw: &Gateway, req: &Request<B>, request_id: &str) -> Reply {
-    let record = visible_record(gw, req, request_id).await?;
+    let endpoint = "/v1/audit/inclusion/{request_id}";
+    let record = visible_record(gw, req, request_id, endpoint).await?;
     match prove(&gw.store, &record, gw.verifier_key.clone()).await {
-        Ok(p) => {
+        Ok(mut p) => {
+            // Witnesses' cosignatures of the proof's checkpoint, when there are any.
+            let (node, size) = (record.node_id.as_str(), p.tree_size as i64);
+            p.checkpoint = super::cosign::with_cosignatures(gw, node, size, p.checkpoint).await?;
             let mut body = serde_json::to_value(&p).unwrap_or_default();
             body["record"] = serde_json::to_value(&record).unwrap_or_default();
             Ok(super::json(StatusCode::OK, &body))

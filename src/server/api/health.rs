@@ -1,4 +1,5 @@
-//! `/healthz` (the process is up), `/readyz` (the store answers, the catalogue is loaded) and
+//! `/healthz` (the process is up), `/readyz` (the store answers, the stored audit chain extends
+//! the signed checkpoints, the catalogue is loaded) and
 //! `/metrics` (Prometheus text).
 
 use bytes::Bytes;
@@ -15,17 +16,17 @@ pub fn healthz() -> Response<Body> {
 }
 
 pub async fn readyz(gw: &Gateway) -> Response<Body> {
-    let store_ok = gw.store.ping().await.is_ok()
-        && !gw
-            .audit
-            .stats()
-            .failing
-            .load(std::sync::atomic::Ordering::Relaxed);
+    use std::sync::atomic::Ordering::Relaxed;
+    let stats = gw.audit.stats();
+    let store_ok = gw.store.ping().await.is_ok() && !stats.failing.load(Relaxed);
+    // The stored chain does not extend the signed checkpoints: nothing is recorded or served.
+    let anchored = !stats.unanchored.load(Relaxed);
     let datasets = gw.catalog().dataset_count();
-    let ok = store_ok && datasets > 0;
+    let ok = store_ok && anchored && datasets > 0;
     let body = serde_json::json!({
         "status": if ok { "ready" } else { "not_ready" },
         "store": if store_ok { "ok" } else { "unavailable" },
+        "audit_anchor": if anchored { "ok" } else { "mismatch" },
         "datasets": datasets,
         "audit_queue": gw.audit.queue_depth(),
     });

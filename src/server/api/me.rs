@@ -8,6 +8,7 @@
 use http::{Request, StatusCode};
 use serde_json::{json, Value};
 
+use super::witness::{witness_read, Reader};
 use super::{query, Reply};
 use crate::gateway::Gateway;
 use crate::server::caller;
@@ -22,6 +23,15 @@ pub async fn access_log<B>(gw: &Gateway, req: &Request<B>) -> Reply {
     let rows = access_log::accesses(&gw.store, &hash, page.before.as_deref(), page.limit)
         .await
         .map_err(|e| Problem::unreadable("the access log", &e))?;
+    let query = req.uri().query();
+    witness_read(
+        gw,
+        Reader::Citizen(&hash),
+        "/v1/me/access-log",
+        query,
+        rows.len(),
+    )
+    .await?;
     let next = (rows.len() as u32 == page.limit)
         .then(|| rows.last().map(|r| r.request_id.clone()))
         .flatten();

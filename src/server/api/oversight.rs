@@ -11,6 +11,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::scope::{OutOfScope, Scope};
+use super::witness::{witness_read, Reader};
 use super::{query, Body, Reply};
 use crate::audit::now_ms;
 use crate::gateway::Gateway;
@@ -37,6 +38,15 @@ pub async fn list<B>(gw: &Gateway, req: &Request<B>) -> Reply {
     let now = now_ms();
     let listed = refusals::list(&gw.store, &f, now).await?;
     let backlog = refusals::backlog(&gw.store, &f, now).await?;
+    let (endpoint, query) = ("/v1/oversight/refusals", req.uri().query());
+    witness_read(
+        gw,
+        Reader::Consumer(&caller.id),
+        endpoint,
+        query,
+        listed.len(),
+    )
+    .await?;
     let next = (listed.len() as u32 == f.limit)
         .then(|| listed.last().map(|r| r.request_id.clone()))
         .flatten();
@@ -56,11 +66,14 @@ pub async fn list<B>(gw: &Gateway, req: &Request<B>) -> Reply {
 pub async fn get<B>(gw: &Gateway, req: &Request<B>, id: &str) -> Reply {
     let caller = caller(gw, req).await?;
     let f = filter(&caller, req.uri().query(), Some(id))?;
-    match refusals::list(&gw.store, &f, now_ms())
+    let found = refusals::list(&gw.store, &f, now_ms())
         .await?
         .into_iter()
-        .next()
-    {
+        .next();
+    let endpoint = "/v1/oversight/refusals/{request_id}";
+    let n = usize::from(found.is_some());
+    witness_read(gw, Reader::Consumer(&caller.id), endpoint, Some(id), n).await?;
+    match found {
         Some(r) => Ok(json(StatusCode::OK, &r)),
         None => Err(Problem::not_found(
             "no refusal with that id is visible to you",

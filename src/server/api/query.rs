@@ -139,6 +139,27 @@ pub fn ranking(query: Option<&str>) -> Result<Option<u32>, BadParam> {
 
 /// Hand every `key=value` of `query` to `set`, which answers whether it knows the key; an
 /// unknown key is a [`BadParam`] saying `unknown` (which names the known ones).
+/// `GET /v1/audit/consistency/{node}?from&to`: two tree sizes, `1 <= from <= to`.
+pub fn consistency(query: Option<&str>) -> Result<(u64, u64), BadParam> {
+    let (mut from, mut to) = (None, None);
+    each(query, "not a known parameter (from, to)", |key, v| {
+        let n = v.parse::<u64>();
+        let n = n.map_err(|_| BadParam::new(key, "a tree size (a whole number)"))?;
+        match key {
+            "from" => from = Some(n),
+            "to" => to = Some(n),
+            _ => return Ok(false),
+        }
+        Ok(true)
+    })?;
+    let from = from.ok_or_else(|| BadParam::new("from", "required: the older tree size"))?;
+    let to = to.ok_or_else(|| BadParam::new("to", "required: the newer tree size"))?;
+    if from == 0 || from > to {
+        return Err(BadParam::new("from", "must be at least 1 and at most `to`"));
+    }
+    Ok((from, to))
+}
+
 fn each(
     query: Option<&str>,
     unknown: &'static str,

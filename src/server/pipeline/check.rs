@@ -7,7 +7,7 @@ use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use serde_json::Value;
 
-use crate::audit::{Digest, Entry, SchemaResult};
+use crate::audit::{Entry, SchemaResult};
 use crate::config::Dataset;
 use crate::gateway::Gateway;
 use crate::server::problem::{Problem, ProblemKind};
@@ -33,7 +33,7 @@ pub(super) async fn check_request_phase(
     let (query, body, params) = match parts.method {
         Method::GET => {
             let query = parts.uri.query().unwrap_or("").to_owned();
-            entry.request_sha256 = Some(Digest::sha256(query.as_bytes()));
+            keyed_request_hash(gw, entry, query.as_bytes());
             let params = crate::validate::query_to_json(&query, &ds.request_schema).map_err(|errors| {
                 entry.request_schema = SchemaResult::Invalid;
                 Problem::new(ProblemKind::InvalidRequest, "the query string is malformed").with_errors(errors)
@@ -72,7 +72,7 @@ pub(super) async fn check_request_phase(
                     }
                 })?
                 .to_bytes();
-            entry.request_sha256 = Some(Digest::sha256(&bytes));
+            keyed_request_hash(gw, entry, &bytes);
             let params: Value = serde_json::from_slice(&bytes).map_err(|e| {
                 entry.request_schema = SchemaResult::Invalid;
                 Problem::new(ProblemKind::InvalidRequest, format!("the request body is not valid JSON: {e}"))
@@ -89,6 +89,8 @@ pub(super) async fn check_request_phase(
     };
     if let Err(errors) = ds.request_schema.check(&params) {
         entry.request_schema = SchemaResult::Invalid;
+        // A rejected attempt on someone's record shows in their access log too.
+        super::protect::subject_hash_only(gw, ds, &params, entry);
         return Err(Problem::new(
             ProblemKind::InvalidRequest,
             format!(
@@ -120,4 +122,11 @@ fn is_json(headers: &HeaderMap) -> bool {
         .is_some_and(|m| {
             m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
         })
+}
+
+/// The request payload's keyed hash (never a plain SHA-256, which a reader could reverse by
+/// trying every national id) and the scheme that says so.
+fn keyed_request_hash(gw: &Gateway, entry: &mut Entry, payload: &[u8]) {
+    entry.request_sha256 = Some(gw.payload_key.hash(payload));
+    entry.payload_scheme = Some(gw.payload_key.scheme().to_owned());
 }

@@ -86,6 +86,14 @@ fn throttled(gw: &Gateway, t: Throttled, what: String) -> Problem {
     .with_retry_after(secs)
 }
 
+/// Whose records a refused or rejected request was about, for the citizen's access log: the
+/// keyed hash only, not counted by the harvest alarm (nothing was released).
+pub fn subject_hash_only(gw: &Gateway, ds: &Dataset, params: &Value, entry: &mut Entry) {
+    if let Some(subject) = (ds.subject_field.as_ref()).and_then(|f| subject_value(params, f)) {
+        entry.subject_hash = Some(gw.subject_key.hash(&subject));
+    }
+}
+
 /// Whose records this request is about: the dataset's `subject_field`, kept only as a keyed
 /// hash in the audit record and counted by the bulk-harvest alarm. "No" (only with
 /// `[harvest] block = true`, on the request that crosses the threshold) is 429 `harvest-blocked`.

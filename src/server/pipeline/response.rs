@@ -4,7 +4,7 @@
 use bytes::Bytes;
 use http::StatusCode;
 
-use crate::audit::{Digest, Entry, SchemaResult};
+use crate::audit::{Entry, PayloadKey, SchemaResult};
 use crate::config::{Dataset, InvalidResponseAction};
 use crate::policy::Justification;
 use crate::server::problem::{Problem, ProblemKind};
@@ -12,13 +12,15 @@ use crate::source::{SourceError, SourceReply};
 
 /// Classify the source's reply and check data against the response schema.
 pub(super) fn check_response_phase(
+    key: &PayloadKey,
     ds: &Dataset,
     reply: Result<SourceReply, SourceError>,
     entry: &mut Entry,
 ) -> Result<Bytes, Problem> {
     match reply {
         Ok(SourceReply::Data { bytes, json }) => {
-            entry.response_sha256 = Some(Digest::sha256(&bytes));
+            entry.response_sha256 = Some(key.hash(&bytes));
+            entry.payload_scheme = Some(key.scheme().to_owned());
             if ds.response_schema.is_valid(&json) {
                 entry.response_schema = SchemaResult::Valid;
                 return Ok(bytes);

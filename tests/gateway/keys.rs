@@ -1,0 +1,112 @@
+//! Issue 12: keys handled as keys — created under keys/ (0600), never in the data directory;
+//! refused at start when others may read them; `dxgate audit rotate-key` keeps the old key
+//! trusted, so what it signed still verifies and the writer's anchor still holds.
+
+use dxgate::config::Overrides;
+
+use crate::common::catalogue::*;
+use crate::common::*;
+
+fn every_two(cat: &Catalogue) {
+    cat.write(
+        "dxgate.toml",
+        "# operator's comment\n[server]\nnode_id = \"test-node\"\n[audit]\ncheckpoint_every = 2\ncheckpoint_interval = \"1h\"\n",
+    );
+}
+
+#[tokio::test]
+async fn keys_live_under_keys_and_a_rotation_keeps_everything_verifiable() {
+    let up = Upstream::start().await;
+    let cat = Catalogue::new(&format!("http://{}", up.addr));
+    every_two(&cat);
+    let gw = Gateway::start(cat.path()).await;
+    for who in ["001", "002"] {
+        let r = gw
+            .get(
+                PORTAL_KEY,
+                &format!("/v1/data/alpha/people?citizen_id={who}"),
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+    }
+    gw.stop().await;
+    for key in ["checkpoint.key", "subject-hmac.key", "payload-hmac.key"] {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let meta = std::fs::metadata(cat.file(&format!("keys/{key}"))).unwrap();
+            assert_eq!(meta.permissions().mode() & 0o777, 0o600, "{key}");
+        }
+        assert!(!cat.file(&format!("data/{key}")).exists(), "{key} in data/");
+    }
+    let (_, old_key, _) = run_cli(&["audit", "key"], cat.path());
+    let old_key = old_key.trim().to_owned();
+
+    let (code, out, err) = run_cli(&["audit", "rotate-key"], cat.path());
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("1 anchor(s) re-signed"), "{out}");
+    let new_key = out.lines().last().unwrap().trim().to_owned();
+    assert_ne!(new_key, old_key);
+    let (_, printed, _) = run_cli(&["audit", "key"], cat.path());
+    assert_eq!(printed.trim(), new_key);
+    let toml = cat.read("dxgate.toml");
+    assert!(toml.starts_with("# operator's comment\n"), "{toml}");
+    assert!(toml.contains(&old_key) && toml.contains(&new_key), "{toml}");
+    let retired = std::fs::read_dir(cat.file("keys"))
+        .unwrap()
+        .filter(|e| {
+            let name = e.as_ref().unwrap().file_name();
+            name.to_string_lossy()
+                .starts_with("checkpoint.key.retired-")
+        })
+        .count();
+    assert_eq!(retired, 1);
+
+    // The restarted writer accepts its re-signed anchor and signs with the new key.
+    let gw = Gateway::start(cat.path()).await;
+    for who in ["003", "004"] {
+        let r = gw
+            .get(
+                PORTAL_KEY,
+                &format!("/v1/data/alpha/people?citizen_id={who}"),
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+    }
+    let r = client().get(gw.url("/readyz")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    gw.stop().await;
+    // Checkpoints by the old key and by the new one all verify (both trusted by dxgate.toml).
+    let (code, out, err) = run_cli(&["audit", "verify"], cat.path());
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("4 records verified, 3 checkpoint signatures valid"),
+        "{out}"
+    );
+    assert!(!err.contains("WARNING"), "{err}");
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_key_others_can_read_stops_the_gateway() {
+    use std::os::unix::fs::PermissionsExt;
+    let up = Upstream::start().await;
+    let cat = Catalogue::new(&format!("http://{}", up.addr));
+    let gw = Gateway::start(cat.path()).await;
+    gw.stop().await;
+    let key = cat.file("keys/payload-hmac.key");
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let overrides = Overrides {
+        listen: Some("127.0.0.1:0".into()),
+        ..Overrides::default()
+    };
+    let loaded = dxgate::config::load(cat.path(), &overrides).unwrap();
+    let err = match dxgate::gateway::start(loaded, overrides, None).await {
+        Ok(_) => panic!("started with a world-readable key"),
+        Err(e) => e.to_string(),
+    };
+    assert!(
+        err.contains("payload-hmac.key has mode 0644") && err.contains("chmod 600"),
+        "{err}"
+    );
+}

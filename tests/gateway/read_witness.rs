@@ -1,0 +1,188 @@
+//! Issue 12: reads of audit data are witnessed in the chain (who, which endpoint and filter,
+//! how many records), and a citizen's access log shows refused and rejected attempts on their
+//! record, not only served ones.
+
+use serde_json::Value;
+
+use crate::common::catalogue::*;
+use crate::common::tokens::{self, SigningKey};
+use crate::common::*;
+use crate::eid::{jwt_settings, TOKEN_CONSUMER};
+
+/// The newest `audit_read` events, as oversight lists them (newest first).
+async fn read_events(gw: &Gateway) -> Vec<Value> {
+    let r = client()
+        .get(gw.url("/v1/audit/records?outcome=event&limit=100"))
+        .bearer_auth(OVERSIGHT_KEY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    v["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["event"]["kind"] == "audit_read")
+        .cloned()
+        .collect()
+}
+
+#[tokio::test]
+async fn every_read_of_audit_data_is_itself_recorded() {
+    let up = Upstream::start().await;
+    let cat = Catalogue::new(&format!("http://{}", up.addr));
+    let gw = Gateway::start(cat.path()).await;
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let r = gw
+            .get(PORTAL_KEY, "/v1/data/alpha/people?citizen_id=001")
+            .await;
+        ids.push(request_id(&r));
+    }
+    // An officer lists its agency's records, then asks for one of them and for one that is
+    // not there.
+    let r = client()
+        .get(gw.url("/v1/audit/records?dataset=people&limit=2"))
+        .bearer_auth(OFFICER_ALPHA_KEY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let get = |id: String| {
+        let url = gw.url(&format!("/v1/audit/records/{id}"));
+        async move {
+            let r = client()
+                .get(url)
+                .bearer_auth(OFFICER_ALPHA_KEY)
+                .send()
+                .await;
+            r.unwrap().status().as_u16()
+        }
+    };
+    assert_eq!(get(ids[0].clone()).await, 200);
+    assert_eq!(get("nope".into()).await, 404);
+    let r = client()
+        .get(gw.url("/v1/oversight/refusals"))
+        .bearer_auth(OVERSIGHT_KEY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+
+    let events = read_events(&gw).await;
+    // Newest first: the refusal list, the miss, the hit, the list (oversight's own listing of
+    // events is recorded after it is read, so it is not among them yet).
+    let summary: Vec<(&str, &str, &Value, i64)> = events
+        .iter()
+        .map(|e| {
+            (
+                e["consumer"].as_str().unwrap(),
+                e["event"]["facts"]["endpoint"].as_str().unwrap(),
+                &e["event"]["facts"]["filter"],
+                e["event"]["facts"]["returned"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            ("oversight", "/v1/oversight/refusals", &Value::Null, 0),
+            (
+                "officer-alpha",
+                "/v1/audit/records/{request_id}",
+                &Value::from("nope"),
+                0
+            ),
+            (
+                "officer-alpha",
+                "/v1/audit/records/{request_id}",
+                &Value::from(ids[0].as_str()),
+                1
+            ),
+            (
+                "officer-alpha",
+                "/v1/audit/records",
+                &Value::from("dataset=people&limit=2"),
+                2
+            ),
+        ]
+    );
+    assert!(events.iter().all(|e| e["outcome"] == "event"));
+    // The listing above was itself recorded.
+    let again = read_events(&gw).await;
+    assert_eq!(again.len(), 5);
+    assert_eq!(again[0]["consumer"], "oversight");
+    assert_eq!(again[0]["event"]["facts"]["returned"], 4);
+    gw.stop().await;
+    let (code, out, err) = run_cli(&["audit", "verify"], cat.path());
+    assert_eq!(code, 0, "{out}{err}");
+}
+
+#[tokio::test]
+async fn a_citizen_sees_refused_and_rejected_attempts_and_their_read_is_recorded() {
+    let up = Upstream::start().await;
+    let cat = Catalogue::new(&format!("http://{}", up.addr));
+    let ed = SigningKey::ed25519("k-ed");
+    cat.write("eid/jwks.json", &tokens::jwks(&[&ed]));
+    cat.append(
+        "dxgate.toml",
+        &jwt_settings("jwks_file = \"eid/jwks.json\""),
+    );
+    cat.append("policies/consumers.toml", TOKEN_CONSUMER);
+    let gw = Gateway::start(cat.path()).await;
+
+    let refused = gw
+        .get(PORTAL_KEY, "/v1/data/alpha/restricted?citizen_id=001")
+        .await;
+    assert_eq!(refused.status(), 403);
+    let refused = request_id(&refused);
+    let rejected = gw
+        .get(PORTAL_KEY, "/v1/data/alpha/people?citizen_id=001&extra=1")
+        .await;
+    assert_eq!(rejected.status(), 400);
+    let rejected = request_id(&rejected);
+    // Someone else's refused attempt is not in 001's log.
+    let other = gw
+        .get(PORTAL_KEY, "/v1/data/alpha/restricted?citizen_id=002")
+        .await;
+    assert_eq!(other.status(), 403);
+
+    let r = client()
+        .get(gw.url("/v1/me/access-log"))
+        .bearer_auth(ed.token("001"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    let seen: Vec<(&str, &str)> = v["accesses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["request_id"].as_str().unwrap(),
+                a["outcome"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            (rejected.as_str(), "rejected_request"),
+            (refused.as_str(), "refused")
+        ]
+    );
+
+    // The citizen's read is recorded with their keyed hash in the facts (not as an access).
+    let events = read_events(&gw).await;
+    let read = &events[0];
+    assert_eq!(read["event"]["facts"]["endpoint"], "/v1/me/access-log");
+    assert_eq!(read["event"]["facts"]["returned"], 2);
+    assert_eq!(
+        read["event"]["facts"]["citizen"],
+        record(&gw, &refused).await["subject_hash"]
+    );
+    assert!(read["consumer"].is_null() && read.get("subject_hash").is_none());
+}
