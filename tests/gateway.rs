@@ -51,6 +51,8 @@ mod security;
 mod source_faults;
 #[path = "gateway/sql_sources.rs"]
 mod sql_sources;
+#[path = "gateway/stays_up.rs"]
+mod stays_up;
 #[path = "gateway/timed.rs"]
 mod timed;
 #[path = "gateway/tls.rs"]

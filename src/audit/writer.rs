@@ -6,6 +6,13 @@
 //! request in the batch gets an error (and answers 503): nothing is served without its
 //! committed record. Every `every` records (in the same transaction) or, when idle, every
 //! `interval`, the task signs a checkpoint of its chain's head: O(1) work per batch.
+//!
+//! After a failed commit the writer is *failing* (readiness turns false). It does not wait for
+//! the next data request to find out whether the store is back — a not-ready replica gets no
+//! traffic — but probes it every [`PROBE_EVERY`]: it re-reads the head and tree and runs
+//! [`Store::probe_head`], a write transaction on the chain's own tables; the first probe that
+//! commits clears the flag. [`WriterStats::stopped`] turns true whenever the task ends
+//! (also by a panic), so readiness can tell a dead writer from a busy one.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -20,6 +27,9 @@ use super::note::NoteSigner;
 use super::store::Batch;
 use super::{now_ms, Digest, Entry, Store, StoreError, StoredRecord};
 use crate::telemetry::Histogram;
+
+/// How often a failing writer probes the store (readiness returns within this of the store).
+pub const PROBE_EVERY: Duration = Duration::from_secs(1);
 
 /// When and how the writer signs checkpoints.
 #[derive(Debug, Clone)]
@@ -70,6 +80,8 @@ pub struct WriterStats {
     pub failing: AtomicBool,
     /// Signed checkpoints written.
     pub checkpoints: AtomicU64,
+    /// The writer task has ended (shutdown, or a panic): nothing more will be committed.
+    pub stopped: AtomicBool,
 }
 
 impl Default for WriterStats {
@@ -82,6 +94,7 @@ impl Default for WriterStats {
             batch_sizes: Histogram::new(&BATCH_SIZES),
             failing: AtomicBool::new(false),
             checkpoints: AtomicU64::new(0),
+            stopped: AtomicBool::new(false),
         }
     }
 }
@@ -120,7 +133,11 @@ impl AuditWriter {
             stale_head: false,
         };
         task.load().await?;
-        let handle = tokio::spawn(task.run(rx));
+        let stopped = StoppedOnDrop(stats.clone());
+        let handle = tokio::spawn(async move {
+            let _stopped = stopped;
+            task.run(rx).await;
+        });
         Ok((AuditWriter { tx, stats }, handle))
     }
 
@@ -141,6 +158,16 @@ impl AuditWriter {
     /// Records waiting for the writer right now.
     pub fn queue_depth(&self) -> usize {
         self.tx.max_capacity() - self.tx.capacity()
+    }
+}
+
+/// Marks the writer stopped when its task ends, however it ends (a panic unwinds through it).
+struct StoppedOnDrop(Arc<WriterStats>);
+
+impl Drop for StoppedOnDrop {
+    fn drop(&mut self) {
+        self.0.stopped.store(true, Ordering::Relaxed);
+        self.0.failing.store(true, Ordering::Relaxed);
     }
 }
 
@@ -209,6 +236,8 @@ impl Task {
         // Look four times per interval, so an idle chain is signed within 1.25 intervals.
         let mut tick = tokio::time::interval(interval / 4);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut probe = tokio::time::interval(PROBE_EVERY);
+        probe.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
                 n = rx.recv_many(&mut jobs, self.batch_max) => {
@@ -232,10 +261,28 @@ impl Task {
                         self.checkpoint_now().await;
                     }
                 }
+                _ = probe.tick(), if self.stale_head => self.probe().await,
             }
         }
         self.checkpoint_now().await;
         tracing::info!(node = %self.node_id, "audit writer stopped: queue drained");
+    }
+
+    /// While failing: re-read the head and check that a commit on it would go through; if so
+    /// the writer is healthy again without waiting for a data request.
+    async fn probe(&mut self) {
+        let result = match self.load().await {
+            Ok(()) => self.store.probe_head(&self.node_id, &self.head).await,
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(()) => {
+                self.stale_head = false;
+                self.stats.failing.store(false, Ordering::Relaxed);
+                tracing::info!(node = %self.node_id, seq = self.head.seq, "audit store is back: accepting records");
+            }
+            Err(e) => tracing::debug!(error = %e, "audit store probe failed; still failing closed"),
+        }
     }
 
     /// A checkpoint of the committed head, if it has grown since the last one.

@@ -15,17 +15,16 @@ pub fn healthz() -> Response<Body> {
 }
 
 pub async fn readyz(gw: &Gateway) -> Response<Body> {
-    let store_ok = gw.store.ping().await.is_ok()
-        && !gw
-            .audit
-            .stats()
-            .failing
-            .load(std::sync::atomic::Ordering::Relaxed);
+    use std::sync::atomic::Ordering::Relaxed;
+    let stats = gw.audit.stats();
+    let writer_ok = !stats.stopped.load(Relaxed) && !gw.tasks.has_died();
+    let store_ok = gw.store.ping().await.is_ok() && !stats.failing.load(Relaxed);
     let datasets = gw.catalog().dataset_count();
-    let ok = store_ok && datasets > 0;
+    let ok = writer_ok && store_ok && datasets > 0;
     let body = serde_json::json!({
         "status": if ok { "ready" } else { "not_ready" },
         "store": if store_ok { "ok" } else { "unavailable" },
+        "audit_writer": if writer_ok { "running" } else { "stopped" },
         "datasets": datasets,
         "audit_queue": gw.audit.queue_depth(),
     });
