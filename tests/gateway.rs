@@ -17,6 +17,8 @@ mod checkpoints;
 mod crash;
 #[path = "gateway/dashboard.rs"]
 mod dashboard;
+#[path = "gateway/deadlines.rs"]
+mod deadlines;
 #[path = "gateway/deploy.rs"]
 mod deploy;
 #[path = "gateway/eid.rs"]

@@ -7,12 +7,9 @@
 //! committed record. Every `every` records (in the same transaction) or, when idle, every
 //! `interval`, the task signs a checkpoint of its chain's head: O(1) work per batch.
 //!
-//! After a failed commit the writer is *failing* (readiness turns false). It does not wait for
-//! the next data request to find out whether the store is back — a not-ready replica gets no
-//! traffic — but probes it every [`PROBE_EVERY`]: it re-reads the head and tree and runs
-//! [`Store::probe_head`], a write transaction on the chain's own tables; the first probe that
-//! commits clears the flag. [`WriterStats::stopped`] turns true whenever the task ends
-//! (also by a panic), so readiness can tell a dead writer from a busy one.
+//! After a failed commit the writer is *failing* (not ready) and, with no traffic needed,
+//! probes the store every [`PROBE_EVERY`] (re-read head and tree, [`Store::probe_head`]); the
+//! first probe that commits clears the flag. [`WriterStats::stopped`]: the task has ended.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -30,6 +27,8 @@ use crate::telemetry::Histogram;
 
 /// How often a failing writer probes the store (readiness returns within this of the store).
 pub const PROBE_EVERY: Duration = Duration::from_secs(1);
+/// Longest a request waits for its commit before answering 503 (a later commit: logged, unserved).
+pub const RECORD_WAIT: Duration = Duration::from_secs(10);
 
 /// When and how the writer signs checkpoints.
 #[derive(Debug, Clone)]
@@ -60,6 +59,8 @@ pub enum AuditError {
     QueueFull,
     #[error("the audit writer has stopped")]
     Stopped,
+    #[error("the audit record was not committed within {0:?}")]
+    Timeout(Duration),
     #[error("the audit store failed: {0}")]
     Store(String),
 }
@@ -148,7 +149,10 @@ impl AuditWriter {
             mpsc::error::TrySendError::Full(_) => AuditError::QueueFull,
             mpsc::error::TrySendError::Closed(_) => AuditError::Stopped,
         })?;
-        wait.await.unwrap_or(Err(AuditError::Stopped))
+        match tokio::time::timeout(RECORD_WAIT, wait).await {
+            Ok(done) => done.unwrap_or(Err(AuditError::Stopped)),
+            Err(_) => Err(AuditError::Timeout(RECORD_WAIT)),
+        }
     }
 
     pub fn stats(&self) -> &WriterStats {
@@ -268,8 +272,7 @@ impl Task {
         tracing::info!(node = %self.node_id, "audit writer stopped: queue drained");
     }
 
-    /// While failing: re-read the head and check that a commit on it would go through; if so
-    /// the writer is healthy again without waiting for a data request.
+    /// While failing: re-read the head and check that a commit on it would go through.
     async fn probe(&mut self) {
         let result = match self.load().await {
             Ok(()) => self.store.probe_head(&self.node_id, &self.head).await,
