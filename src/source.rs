@@ -74,6 +74,10 @@ pub enum SourceError {
     Malformed(String),
     #[error("the source database rejected the query: {0}")]
     Database(String),
+    /// The consumer's request matches more than the source may return (`max_rows`,
+    /// `max_result_bytes`): the consumer's fault, never counted against the source.
+    #[error("the request matches too much: {0}")]
+    TooBroad(String),
     /// The circuit breaker is open: the source failed repeatedly and is not asked for now.
     #[error("the source is unavailable (circuit open); retry after {0:?}")]
     Unavailable(Duration),
@@ -94,9 +98,10 @@ impl SourceError {
                 true
             }
             SourceError::Status(s) => *s >= 500,
-            SourceError::TooLarge(_) | SourceError::Malformed(_) | SourceError::Unavailable(_) => {
-                false
-            }
+            SourceError::TooLarge(_)
+            | SourceError::Malformed(_)
+            | SourceError::Unavailable(_)
+            | SourceError::TooBroad(_) => false,
         }
     }
 }

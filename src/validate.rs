@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 use serde_json::Value;
 
-pub use query::query_to_json;
+pub use query::{json_to_query, query_to_json};
 
 /// At most this many schema errors are reported in one answer.
 pub const MAX_ERRORS: usize = 20;

@@ -19,6 +19,8 @@ mod checkpoints;
 mod crash;
 #[path = "gateway/dashboard.rs"]
 mod dashboard;
+#[path = "gateway/deadlines.rs"]
+mod deadlines;
 #[path = "gateway/deploy.rs"]
 mod deploy;
 #[path = "gateway/eid.rs"]
@@ -57,6 +59,8 @@ mod security;
 mod source_faults;
 #[path = "gateway/sql_sources.rs"]
 mod sql_sources;
+#[path = "gateway/stays_up.rs"]
+mod stays_up;
 #[path = "gateway/timed.rs"]
 mod timed;
 #[path = "gateway/tls.rs"]

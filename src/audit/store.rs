@@ -167,6 +167,10 @@ const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
 ];
 
 /// `pg_advisory_lock` key held while migrating (`b"dxgate:m"` as an integer).
+/// PostgreSQL `statement_timeout` on every store connection: no audit statement runs longer.
+pub const PG_STATEMENT_TIMEOUT: Duration = Duration::from_secs(30);
+/// PostgreSQL `idle_in_transaction_session_timeout`: a transaction left open is ended.
+pub const PG_IDLE_IN_TRANSACTION: Duration = Duration::from_secs(60);
 const MIGRATION_LOCK: i64 = 0x6478_6761_7465_3a6d;
 
 /// A connection pool to the audit store.
@@ -216,6 +220,17 @@ impl Store {
                         conn.execute("PRAGMA journal_mode = WAL").await?;
                         conn.execute("PRAGMA synchronous = FULL").await?;
                         conn.execute("PRAGMA busy_timeout = 5000").await?;
+                    } else {
+                        // No statement or forgotten transaction holds a store connection (and
+                        // its locks) for long; migrations lift the statement limit locally.
+                        let statement = PG_STATEMENT_TIMEOUT.as_millis();
+                        let idle = PG_IDLE_IN_TRANSACTION.as_millis();
+                        conn.execute(&*format!("SET statement_timeout = {statement}"))
+                            .await?;
+                        conn.execute(&*format!(
+                            "SET idle_in_transaction_session_timeout = {idle}"
+                        ))
+                        .await?;
                     }
                     Ok(())
                 })
@@ -280,6 +295,11 @@ impl Store {
             }
             tracing::info!(version, name, "applying audit store migration");
             let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+            if self.backend == Backend::Postgres {
+                sqlx::raw_sql("SET LOCAL statement_timeout = 0")
+                    .execute(&mut *tx)
+                    .await?;
+            }
             sqlx::raw_sql(sql).execute(&mut *tx).await?;
             sqlx::query(
                 "INSERT INTO dxgate_migrations (version, name, applied_ms) VALUES ($1, $2, $3)",

@@ -6,6 +6,10 @@
 //! request in the batch gets an error (and answers 503): nothing is served without its
 //! committed record. Every `every` records (in the same transaction) or, when idle, every
 //! `interval`, the task signs a checkpoint of its chain's head: O(1) work per batch.
+//!
+//! After a failed commit the writer is *failing* (not ready) and, with no traffic needed,
+//! probes the store every [`PROBE_EVERY`] (re-read head and tree, [`Store::probe_head`]); the
+//! first probe that commits clears the flag. [`WriterStats::stopped`]: the task has ended.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -20,6 +24,11 @@ use super::note::NoteSigner;
 use super::store::Batch;
 use super::{now_ms, Digest, Entry, Store, StoreError, StoredRecord};
 use crate::telemetry::Histogram;
+
+/// How often a failing writer probes the store (readiness returns within this of the store).
+pub const PROBE_EVERY: Duration = Duration::from_secs(1);
+/// Longest a request waits for its commit before answering 503 (a later commit: logged, unserved).
+pub const RECORD_WAIT: Duration = Duration::from_secs(10);
 
 /// When and how the writer signs checkpoints.
 #[derive(Debug, Clone)]
@@ -53,6 +62,8 @@ pub enum AuditError {
     QueueFull,
     #[error("the audit writer has stopped")]
     Stopped,
+    #[error("the audit record was not committed within {0:?}")]
+    Timeout(Duration),
     #[error("the audit store failed: {0}")]
     Store(String),
     #[error("the stored audit chain does not extend the signed checkpoints: {0}")]
@@ -77,6 +88,8 @@ pub struct WriterStats {
     pub checkpoints: AtomicU64,
     /// The stored chain does not extend the writer's signed checkpoints: nothing is recorded.
     pub unanchored: AtomicBool,
+    /// The writer task has ended (shutdown, or a panic): nothing more will be committed.
+    pub stopped: AtomicBool,
 }
 
 impl Default for WriterStats {
@@ -90,6 +103,7 @@ impl Default for WriterStats {
             failing: AtomicBool::new(false),
             checkpoints: AtomicU64::new(0),
             unanchored: AtomicBool::new(false),
+            stopped: AtomicBool::new(false),
         }
     }
 }
@@ -130,7 +144,11 @@ impl AuditWriter {
             unanchored: None,
         };
         task.load().await?;
-        let handle = tokio::spawn(task.run(rx));
+        let stopped = StoppedOnDrop(stats.clone());
+        let handle = tokio::spawn(async move {
+            let _stopped = stopped;
+            task.run(rx).await;
+        });
         Ok((AuditWriter { tx, stats }, handle))
     }
 
@@ -141,7 +159,10 @@ impl AuditWriter {
             mpsc::error::TrySendError::Full(_) => AuditError::QueueFull,
             mpsc::error::TrySendError::Closed(_) => AuditError::Stopped,
         })?;
-        wait.await.unwrap_or(Err(AuditError::Stopped))
+        match tokio::time::timeout(RECORD_WAIT, wait).await {
+            Ok(done) => done.unwrap_or(Err(AuditError::Stopped)),
+            Err(_) => Err(AuditError::Timeout(RECORD_WAIT)),
+        }
     }
 
     pub fn stats(&self) -> &WriterStats {
@@ -151,6 +172,16 @@ impl AuditWriter {
     /// Records waiting for the writer right now.
     pub fn queue_depth(&self) -> usize {
         self.tx.max_capacity() - self.tx.capacity()
+    }
+}
+
+/// Marks the writer stopped when its task ends, however it ends (a panic unwinds through it).
+struct StoppedOnDrop(Arc<WriterStats>);
+
+impl Drop for StoppedOnDrop {
+    fn drop(&mut self) {
+        self.0.stopped.store(true, Ordering::Relaxed);
+        self.0.failing.store(true, Ordering::Relaxed);
     }
 }
 
@@ -223,6 +254,8 @@ impl Task {
         // Look four times per interval, so an idle chain is signed within 1.25 intervals.
         let mut tick = tokio::time::interval(interval / 4);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut probe = tokio::time::interval(PROBE_EVERY);
+        probe.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
                 n = rx.recv_many(&mut jobs, self.batch_max) => {
@@ -246,10 +279,27 @@ impl Task {
                         self.checkpoint_now().await;
                     }
                 }
+                _ = probe.tick(), if self.stale_head => self.probe().await,
             }
         }
         self.checkpoint_now().await;
         tracing::info!(node = %self.node_id, "audit writer stopped: queue drained");
+    }
+
+    /// While failing: re-read the head and check that a commit on it would go through.
+    async fn probe(&mut self) {
+        let result = match self.load().await {
+            Ok(()) => self.store.probe_head(&self.node_id, &self.head).await,
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(()) => {
+                self.stale_head = false;
+                self.stats.failing.store(false, Ordering::Relaxed);
+                tracing::info!(node = %self.node_id, seq = self.head.seq, "audit store is back: accepting records");
+            }
+            Err(e) => tracing::debug!(error = %e, "audit store probe failed; still failing closed"),
+        }
     }
 
     /// A checkpoint of the committed head, if it has grown since the last one.

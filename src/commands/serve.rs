@@ -19,7 +19,14 @@ pub async fn serve(dir: &Path, otel: &OtelGuard) -> Result<(), CommandError> {
         running.scheme(),
         running.local_addr
     );
+    let tasks = running.gateway.tasks.clone();
     running.serve(shutdown_signal()).await;
+    if tasks.has_died() {
+        return Err(CommandError::Failed(
+            "the audit writer stopped unexpectedly; exiting so the supervisor restarts dxgate"
+                .into(),
+        ));
+    }
     tracing::info!("dxgate stopped");
     Ok(())
 }

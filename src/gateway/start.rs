@@ -159,14 +159,20 @@ impl Running {
         }
     }
 
-    /// Serve until `shutdown` resolves; then drain in-flight requests, stop the background
+    /// Serve until `shutdown` resolves (or the audit writer dies: [`super::Tasks::died`]); then drain in-flight requests, stop the background
     /// tasks, let the audit writer commit what is queued, and close the store.
     pub async fn serve(self, shutdown: impl Future<Output = ()>) {
         let Running {
             gateway, listener, ..
         } = self;
-        crate::server::run(listener, gateway.clone(), shutdown).await;
         let tasks = gateway.tasks.clone();
+        let stop = async {
+            tokio::select! {
+                () = shutdown => {}
+                () = tasks.died() => {}
+            }
+        };
+        crate::server::run(listener, gateway.clone(), stop).await;
         let store = gateway.store.clone();
         tasks.cancel();
         // The last AuditWriter handle goes with the gateway: the writer then commits what is

@@ -1,7 +1,9 @@
 //! The gateway's background tasks under one `CancellationToken` and one `TaskTracker`: the
 //! reloader, limiter pruning, the TLS and JWKS refreshers, ranking rollups, partition upkeep,
 //! and the audit writer. Shutdown cancels them together and waits for them, so `serve` and
-//! in-process tests end cleanly.
+//! in-process tests end cleanly. A tracked task (the audit writer) that ends on its own before
+//! shutdown — a panic, a bug — fires [`Tasks::died`]: the server then stops and `dxgate serve`
+//! exits non-zero, so the supervisor restarts a process that could only answer 503.
 
 use std::future::Future;
 use std::sync::{Arc, Weak};
@@ -25,6 +27,7 @@ pub(super) const PARTITIONS_AHEAD: u32 = 2;
 pub struct Tasks {
     cancel: CancellationToken,
     tracker: TaskTracker,
+    died: CancellationToken,
 }
 
 impl Tasks {
@@ -39,9 +42,27 @@ impl Tasks {
     /// Track a task that must not be cancelled but finishes on its own (the audit writer,
     /// which commits what is queued once the last handle is gone).
     pub fn track(&self, handle: tokio::task::JoinHandle<()>) {
+        let (cancel, died) = (self.cancel.clone(), self.died.clone());
         self.tracker.spawn(async move {
-            let _ = handle.await;
+            let ended = handle.await;
+            if ended.is_err() || !cancel.is_cancelled() {
+                tracing::error!(
+                    panicked = ended.is_err(),
+                    "a vital task (the audit writer) ended before shutdown; stopping"
+                );
+                died.cancel();
+            }
         });
+    }
+
+    /// Resolves when a tracked task has ended before shutdown (see the module doc).
+    pub async fn died(&self) {
+        self.died.cancelled().await;
+    }
+
+    /// Whether a tracked task has ended before shutdown.
+    pub fn has_died(&self) -> bool {
+        self.died.is_cancelled()
     }
 
     /// Cancel every task and accept no more; [`Tasks::wait`] then waits for them.
@@ -98,5 +119,36 @@ async fn keep_partitions(store: Store) {
         if let Err(e) = store.ensure_partitions(now_ms(), PARTITIONS_AHEAD).await {
             tracing::warn!(error = %e, "could not prepare next months' audit partitions");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_tracked_task_that_panics_or_ends_early_is_reported_dead() {
+        let tasks = Tasks::default();
+        tasks.track(tokio::spawn(async { panic!("writer bug") }));
+        tasks.died().await;
+        assert!(tasks.has_died());
+
+        let tasks = Tasks::default();
+        tasks.track(tokio::spawn(async {}));
+        tasks.died().await;
+        assert!(tasks.has_died());
+    }
+
+    #[tokio::test]
+    async fn a_tracked_task_that_ends_at_shutdown_is_not() {
+        let tasks = Tasks::default();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tasks.track(tokio::spawn(async move {
+            let _ = rx.await;
+        }));
+        tasks.cancel();
+        drop(tx);
+        tasks.wait().await;
+        assert!(!tasks.has_died());
     }
 }

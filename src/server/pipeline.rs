@@ -59,10 +59,22 @@ pub async fn handle(gw: &Gateway, req: Request<Incoming>, agency: &str, dataset:
     } else {
         tracing::Span::none()
     };
-    let answer = match phases(gw, &snap, req, agency, dataset, &mut entry)
-        .instrument(span.clone())
+    // `[server] request_timeout` bounds every phase together; the audit commit after it has
+    // its own bound (`audit::writer::RECORD_WAIT`).
+    let deadline = gw.settings.server.request_timeout;
+    let phased = phases(gw, &snap, req, agency, dataset, &mut entry).instrument(span.clone());
+    let phased = tokio::time::timeout(deadline, phased)
         .await
-    {
+        .unwrap_or_else(|_| {
+            Err(Problem::new(
+                ProblemKind::DeadlineExceeded,
+                format!(
+                    "the request did not complete within the gateway's request_timeout of {} ms; nothing was released",
+                    deadline.as_millis()
+                ),
+            ))
+        });
+    let answer = match phased {
         Ok(bytes) => {
             entry.outcome = Outcome::Served;
             entry.status = 200;

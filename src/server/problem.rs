@@ -41,6 +41,8 @@ pub enum ProblemKind {
     /// The source's circuit breaker is open: answered at once, the source not asked.
     SourceUnavailable,
     InvalidResponse,
+    /// `[server] request_timeout` ran out before the phases finished.
+    DeadlineExceeded,
     AuditUnavailable,
     NotYetCheckpointed,
     Internal,
@@ -122,6 +124,11 @@ impl ProblemKind {
                 "source-error",
                 "The agency's source failed",
                 StatusCode::BAD_GATEWAY,
+            ),
+            DeadlineExceeded => (
+                "deadline-exceeded",
+                "The request did not complete in time",
+                StatusCode::GATEWAY_TIMEOUT,
             ),
             SourceTimeout => (
                 "source-timeout",
@@ -311,7 +318,7 @@ pub fn outcome_of(kind: ProblemKind) -> Outcome {
         Exempt => Outcome::Exempt,
         Refused => Outcome::Refused,
         NotFoundAtSource => Outcome::Served,
-        SourceError | SourceTimeout | SourceUnavailable => Outcome::SourceError,
+        SourceError | SourceTimeout | SourceUnavailable | DeadlineExceeded => Outcome::SourceError,
         InvalidResponse => Outcome::InvalidResponse,
         Forbidden | MissingPurpose | NotFound | MethodNotAllowed | Conflict | InvalidRequest
         | PayloadTooLarge | UnsupportedMediaType | RequestTimeout | NotYetCheckpointed => {

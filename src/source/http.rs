@@ -55,14 +55,18 @@ impl HttpSource {
             .acquire()
             .await
             .map_err(|_| SourceError::Unreachable("source closed".into()))?;
+        // The source gets the validated parameters in canonical form, never the consumer's
+        // raw bytes (no smuggled duplicates, encodings or whitespace reach the agency).
         let (method, uri, body) = match req.body {
-            Some(b) => (Method::POST, self.base.clone(), b.clone()),
-            None if req.query.is_empty() => (Method::GET, self.base.clone(), Bytes::new()),
-            None => (
-                Method::GET,
-                format!("{}?{}", self.base, req.query),
-                Bytes::new(),
+            Some(_) => (
+                Method::POST,
+                self.base.clone(),
+                Bytes::from(serde_json::to_vec(req.params).unwrap_or_default()),
             ),
+            None => match crate::validate::json_to_query(req.params) {
+                q if q.is_empty() => (Method::GET, self.base.clone(), Bytes::new()),
+                q => (Method::GET, format!("{}?{q}", self.base), Bytes::new()),
+            },
         };
         let mut builder = Request::builder()
             .method(method)

@@ -123,10 +123,16 @@ pub struct SqlSpec {
     pub seed: Option<PathBuf>,
     /// One SELECT (or WITH … SELECT) statement; `:name` parameters come from the request.
     pub query: String,
-    /// Most rows returned; more is a source error. Default 1000.
+    /// Most rows returned; a request matching more is refused as too broad (400, the
+    /// consumer's fault: not counted against the source's breaker). Default 1000.
     #[serde(default = "default_max_rows")]
     pub max_rows: usize,
-    /// Query timeout, waiting for a connection included. Default `10s`.
+    /// Largest result, in bytes of JSON; more is refused like `max_rows`. Default 8 MiB.
+    #[serde(default = "default_max_response")]
+    pub max_result_bytes: usize,
+    /// Query timeout, waiting for a connection included. Default `10s`. PostgreSQL and
+    /// MariaDB/MySQL sessions also get it as their statement timeout, so a query that runs
+    /// out of time is cancelled at the database, not left running there.
     #[serde(default = "default_sql_timeout", with = "humantime_serde")]
     pub timeout: Duration,
     /// Connections (and so queries in flight) at most. Default 8.

@@ -59,6 +59,7 @@ pub struct SqlSource {
     kind: SqlKind,
     statement: Statement,
     max_rows: usize,
+    max_bytes: usize,
     timeout: Duration,
 }
 
@@ -86,6 +87,7 @@ impl SqlSource {
         sqlx::any::install_default_drivers();
         let (kind, statement) = Self::statement_for(&spec.url, &spec.query)?;
         let url = connect_url(kind, &spec.url);
+        let limit_ms = spec.timeout.as_millis().max(1);
         let pool = AnyPoolOptions::new()
             .max_connections(spec.max_concurrency.max(1) as u32)
             .min_connections(0)
@@ -93,8 +95,24 @@ impl SqlSource {
             .idle_timeout(Some(Duration::from_secs(300)))
             .after_connect(move |conn, _| {
                 Box::pin(async move {
-                    if kind == SqlKind::Sqlite {
-                        conn.execute("PRAGMA query_only = ON").await?;
+                    match kind {
+                        SqlKind::Sqlite => {
+                            conn.execute("PRAGMA query_only = ON").await?;
+                        }
+                        // The database cancels a query that outlives the source's timeout.
+                        SqlKind::Postgres => {
+                            conn.execute(&*format!("SET statement_timeout = {limit_ms}"))
+                                .await?;
+                        }
+                        SqlKind::Mysql => {
+                            // MariaDB (seconds, any statement) or MySQL (ms, SELECT only).
+                            let secs = limit_ms as f64 / 1000.0;
+                            let maria = format!("SET SESSION max_statement_time = {secs}");
+                            if conn.execute(&*maria).await.is_err() {
+                                let mysql = format!("SET SESSION max_execution_time = {limit_ms}");
+                                conn.execute(&*mysql).await?;
+                            }
+                        }
                     }
                     Ok(())
                 })
@@ -106,6 +124,7 @@ impl SqlSource {
             kind,
             statement,
             max_rows: spec.max_rows,
+            max_bytes: spec.max_result_bytes,
             timeout: spec.timeout,
         })
     }
@@ -116,8 +135,8 @@ impl SqlSource {
 
     pub async fn fetch(&self, req: &SourceRequest<'_>) -> Result<SourceReply, SourceError> {
         match tokio::time::timeout(self.timeout, self.run(req.params)).await {
+            Ok(Err(SourceError::Timeout(_))) | Err(_) => Err(SourceError::Timeout(self.timeout)),
             Ok(r) => r,
-            Err(_) => Err(SourceError::Timeout(self.timeout)),
         }
     }
 
@@ -168,20 +187,40 @@ impl SqlSource {
         }
         let mut stream = q.fetch(&mut **conn);
         let mut rows = Vec::new();
+        let mut bytes = 2usize;
         while let Some(row) = stream.try_next().await.map_err(db_error)? {
             if rows.len() == self.max_rows {
-                return Err(SourceError::Database(format!(
-                    "the query returned more than max_rows = {} rows",
+                return Err(SourceError::TooBroad(format!(
+                    "more than max_rows = {} rows",
                     self.max_rows
                 )));
             }
-            rows.push(row_to_json(&row)?);
+            let row = row_to_json(&row)?;
+            bytes += serde_json::to_string(&row).map_or(0, |s| s.len()) + 1;
+            if bytes > self.max_bytes {
+                return Err(SourceError::TooBroad(format!(
+                    "more than max_result_bytes = {} bytes",
+                    self.max_bytes
+                )));
+            }
+            rows.push(row);
         }
         Ok(Value::Array(rows))
     }
 }
 
 fn db_error(e: sqlx::Error) -> SourceError {
+    // Cancelled by the statement timeout set on the session (PostgreSQL 57014, MariaDB
+    // 70100, MySQL 3024): a timeout; `fetch` fills in the length.
+    let code = e
+        .as_database_error()
+        .and_then(|d| d.code())
+        .map(|c| c.into_owned());
+    if matches!(code.as_deref(), Some("57014" | "70100" | "HY000"))
+        && e.to_string().to_ascii_lowercase().contains("time")
+    {
+        return SourceError::Timeout(Duration::ZERO);
+    }
     match e {
         sqlx::Error::Io(e) => SourceError::Unreachable(e.to_string()),
         sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => {

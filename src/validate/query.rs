@@ -48,6 +48,36 @@ pub fn query_to_json(query: &str, schema: &Schema) -> Result<Value, Vec<FieldErr
     }
 }
 
+/// The canonical query string of validated parameters, as sources receive it: keys in
+/// sorted order, each value once in plain text (an array as the key repeated, an object as
+/// its JSON), nulls left out, everything percent-encoded the same way.
+pub fn json_to_query(params: &Value) -> String {
+    let mut out = form_urlencoded::Serializer::new(String::new());
+    let Some(map) = params.as_object() else {
+        return String::new();
+    };
+    let mut keys: Vec<&String> = map.keys().collect();
+    keys.sort();
+    for key in keys {
+        let values = match &map[key] {
+            Value::Array(items) => items.iter().collect(),
+            v => vec![v],
+        };
+        for v in values {
+            match v {
+                Value::Null => {}
+                Value::String(s) => {
+                    out.append_pair(key, s);
+                }
+                other => {
+                    out.append_pair(key, &other.to_string());
+                }
+            }
+        }
+    }
+    out.finish()
+}
+
 fn typed(v: &str, t: ItemType) -> Value {
     let parsed = match t {
         ItemType::Integer => v.parse::<i64>().ok().map(Value::from),
@@ -112,5 +142,13 @@ mod tests {
         let v = query_to_json("a%2Fb=%20x", &schema()).unwrap();
         assert_eq!(v, json!({"a/b":" x"}));
         assert_eq!(escape_pointer("a/b~c"), "a~1b~0c");
+    }
+
+    #[test]
+    fn canonical_query_is_sorted_decoded_and_re_encoded_once() {
+        let v = json!({"z": "a b", "code": "1234", "n": 5, "tags": ["x", "y&z"], "gone": null});
+        assert_eq!(json_to_query(&v), "code=1234&n=5&tags=x&tags=y%26z&z=a+b");
+        let raw = query_to_json("code=%31234", &schema()).unwrap();
+        assert_eq!(json_to_query(&raw), "code=1234");
     }
 }

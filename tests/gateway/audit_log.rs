@@ -99,6 +99,11 @@ async fn verify_names_the_first_altered_or_missing_record() {
         .await
         .unwrap();
     assert_eq!(run_cli(&["audit", "verify"], cat.path()).0, 0);
+    sqlx::query("CREATE TABLE saved AS SELECT * FROM audit_records WHERE request_id = ?")
+        .bind(&ids[1])
+        .execute(&mut db)
+        .await
+        .unwrap();
     sqlx::query("DELETE FROM audit_records WHERE request_id = ?")
         .bind(&ids[1])
         .execute(&mut db)
@@ -107,16 +112,24 @@ async fn verify_names_the_first_altered_or_missing_record() {
     let (code, _, err) = run_cli(&["audit", "verify"], cat.path());
     assert_eq!(code, 1);
     assert!(err.contains(&ids[2]) && err.contains("missing"), "{err}");
-
-    // Re-chaining a forged record with a fresh hash still breaks the link to the next one.
-    let mut db = sqlite(&cat).await;
-    sqlx::query("UPDATE audit_records SET hash = 'ff' || substr(hash, 3) WHERE request_id = ?")
-        .bind(&ids[3])
+    // Put it back: the chain verifies again, so the next failure is the hash edit's alone.
+    sqlx::query("INSERT INTO audit_records SELECT * FROM saved")
         .execute(&mut db)
         .await
         .unwrap();
+    assert_eq!(run_cli(&["audit", "verify"], cat.path()).0, 0);
+
+    // A forged hash on a record that exists breaks the chain at that record.
+    let edited =
+        sqlx::query("UPDATE audit_records SET hash = (CASE WHEN hash LIKE 'ff%' THEN 'ee' ELSE 'ff' END) || substr(hash, 3) WHERE request_id = ?")
+            .bind(&ids[3])
+            .execute(&mut db)
+            .await
+            .unwrap();
+    assert_eq!(edited.rows_affected(), 1, "the edited record exists");
     let (code, _, err) = run_cli(&["audit", "verify"], cat.path());
     assert_eq!(code, 1, "{err}");
+    assert!(err.contains(&ids[3]), "{err}");
 }
 
 #[tokio::test]

@@ -115,10 +115,17 @@ async fn stored_ids(url: &str) -> HashSet<String> {
     ids.into_iter().collect()
 }
 
-/// The answers that must have a record: everything with a Request-Id except the fail-closed 503.
+/// The answers that must have a record: everything except the fail-closed 503.
+/// Every answer to a data request carries `Request-Id` (a missing one fails the test rather
+/// than being skipped).
 fn must_be_recorded(got: &[Received]) -> HashSet<String> {
+    let bare: Vec<u16> = (got.iter())
+        .filter(|r| r.request_id.is_empty())
+        .map(|r| r.status)
+        .collect();
+    assert!(bare.is_empty(), "data answers without Request-Id: {bare:?}");
     got.iter()
-        .filter(|r| !r.request_id.is_empty() && !r.problem_type.ends_with("/audit-unavailable"))
+        .filter(|r| !r.problem_type.ends_with("/audit-unavailable"))
         .map(|r| r.request_id.clone())
         .collect()
 }

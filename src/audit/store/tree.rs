@@ -68,6 +68,38 @@ impl Store {
         })
     }
 
+    /// Can the writer commit on `head` again? One write transaction that reads the records
+    /// table (no record of the chain lies past `head`) and touches the head row only if it is
+    /// still `head` — the same tables and the same optimistic check a commit uses, so a bare
+    /// `SELECT 1` answering is not mistaken for a store that can take records.
+    pub async fn probe_head(&self, node_id: &str, head: &Head) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let ahead: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM audit_records WHERE node_id = $1 AND seq > $2",
+        )
+        .bind(node_id)
+        .bind(head.seq)
+        .fetch_one(&mut *tx)
+        .await?;
+        if ahead != 0 {
+            return Err(StoreError::ChainMoved(node_id.to_owned()));
+        }
+        let touched = sqlx::query(
+            "UPDATE audit_chains SET updated_ms = $1 WHERE node_id = $2 AND seq = $3 AND hash = $4",
+        )
+        .bind(now_ms())
+        .bind(node_id)
+        .bind(head.seq)
+        .bind(head.hash.to_hex())
+        .execute(&mut *tx)
+        .await?;
+        if touched.rows_affected() != 1 {
+            return Err(StoreError::ChainMoved(node_id.to_owned()));
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Leaf hashes of leaves `[from, to)` (records `seq = from + 1 ..= to`), all present.
     pub async fn leaves(
         &self,

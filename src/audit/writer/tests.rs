@@ -157,6 +157,69 @@ async fn a_stopped_writer_says_so() {
     let _ = task.await;
     let r = w.record(entry("late")).await;
     assert!(matches!(r, Err(AuditError::Stopped)), "{r:?}");
+    assert!(w.stats().stopped.load(Ordering::Relaxed));
+    assert!(w.stats().failing.load(Ordering::Relaxed));
+}
+
+/// Polls `failing` every 20 ms for up to `within`; true once it is `want`.
+async fn failing_becomes(w: &AuditWriter, want: bool, within: std::time::Duration) -> bool {
+    let until = std::time::Instant::now() + within;
+    while std::time::Instant::now() < until {
+        if w.stats().failing.load(Ordering::Relaxed) == want {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    false
+}
+
+#[tokio::test]
+async fn a_failing_writer_probes_the_store_and_heals_without_traffic() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(&dir).await;
+    let w = writer(&store, 64).await;
+    w.record(entry("before")).await.unwrap();
+    store
+        .execute_raw("ALTER TABLE audit_records RENAME TO audit_records_away")
+        .await
+        .unwrap();
+    let r = w.record(entry("during")).await;
+    assert!(matches!(r, Err(AuditError::Store(_))), "{r:?}");
+    // `SELECT 1` answers all along, but the probe reads the chain's tables: still failing.
+    store.ping().await.unwrap();
+    assert!(
+        !failing_becomes(&w, false, PROBE_EVERY * 3).await,
+        "healed too early"
+    );
+    store
+        .execute_raw("ALTER TABLE audit_records_away RENAME TO audit_records")
+        .await
+        .unwrap();
+    // No record is sent: the probe alone clears the flag.
+    assert!(
+        failing_becomes(&w, false, PROBE_EVERY * 3).await,
+        "did not heal"
+    );
+    assert_eq!(w.stats().committed_batches.load(Ordering::Relaxed), 1);
+    w.record(entry("after")).await.unwrap();
+    assert_eq!(store.get("after").await.unwrap().unwrap().seq, 2);
+    chain_holds(&store, 2).await;
+}
+
+#[tokio::test]
+async fn a_probe_does_not_heal_a_writer_whose_chain_moved_under_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(&dir).await;
+    let w = writer(&store, 64).await;
+    let head = store.head("n1").await.unwrap();
+    w.record(entry("one")).await.unwrap();
+    // A probe on a stale head fails: the head row has moved on.
+    let r = store.probe_head("n1", &head).await;
+    assert!(matches!(r, Err(StoreError::ChainMoved(_))), "{r:?}");
+    store
+        .probe_head("n1", &store.head("n1").await.unwrap())
+        .await
+        .unwrap();
 }
 
 #[tokio::test]

@@ -18,14 +18,16 @@ pub fn healthz() -> Response<Body> {
 pub async fn readyz(gw: &Gateway) -> Response<Body> {
     use std::sync::atomic::Ordering::Relaxed;
     let stats = gw.audit.stats();
+    let writer_ok = !stats.stopped.load(Relaxed) && !gw.tasks.has_died();
     let store_ok = gw.store.ping().await.is_ok() && !stats.failing.load(Relaxed);
     // The stored chain does not extend the signed checkpoints: nothing is recorded or served.
     let anchored = !stats.unanchored.load(Relaxed);
     let datasets = gw.catalog().dataset_count();
-    let ok = store_ok && anchored && datasets > 0;
+    let ok = writer_ok && store_ok && anchored && datasets > 0;
     let body = serde_json::json!({
         "status": if ok { "ready" } else { "not_ready" },
         "store": if store_ok { "ok" } else { "unavailable" },
+        "audit_writer": if writer_ok { "running" } else { "stopped" },
         "audit_anchor": if anchored { "ok" } else { "mismatch" },
         "datasets": datasets,
         "audit_queue": gw.audit.queue_depth(),

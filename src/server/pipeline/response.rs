@@ -79,6 +79,13 @@ pub(super) fn check_response_phase(
             )
             .with_retry_after(secs))
         }
+        Err(SourceError::TooBroad(why)) => Err(Problem::new(
+            ProblemKind::InvalidRequest,
+            format!(
+                "the request to {}/{} matches too much ({why}); narrow it",
+                ds.agency, ds.id
+            ),
+        )),
         Err(e) => {
             let kind = if e.is_invalid_response() {
                 entry.response_schema = SchemaResult::Invalid;
@@ -104,6 +111,7 @@ fn public_source_error(ds: &Dataset, e: &SourceError) -> String {
         SourceError::Malformed(_) => "sent an answer that is not valid JSON".to_owned(),
         SourceError::Database(_) => "could not run the declared query".to_owned(),
         SourceError::Unavailable(_) => "is unavailable".to_owned(),
+        SourceError::TooBroad(_) => "was asked for too much".to_owned(),
     };
     format!(
         "the source of {}/{} {what}; the failure is recorded against the agency",
