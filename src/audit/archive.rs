@@ -205,6 +205,15 @@ struct ArchivedRecord {
     /// Present only on event records.
     #[serde(default)]
     event: Option<ArchivedEvent>,
+    /// Present (true) only on readiness probes.
+    #[serde(default)]
+    probe: bool,
+    /// Present only where the dataset declares a `freshness_pointer`.
+    #[serde(default)]
+    data_as_of_ms: Option<i64>,
+    /// Present only where served data was checked.
+    #[serde(default)]
+    duplicates: Option<u32>,
     prev_hash: Digest,
     hash: Digest,
 }
@@ -246,6 +255,9 @@ impl ArchivedRecord {
                     None => None,
                     Some(ev) => Some(Event::new(EventKind::parse(&ev.kind)?, ev.facts).ok()?),
                 },
+                probe: self.probe,
+                data_as_of_ms: self.data_as_of_ms,
+                duplicates: self.duplicates,
             },
         })
     }

@@ -43,6 +43,13 @@ pub struct Entry {
     pub subject_hash: Option<Digest>,
     /// A witnessed event (outcome [`Outcome::Event`]); `None` on every data request.
     pub event: Option<Event>,
+    /// The gateway's own readiness probe (consumer `dxgate-probe`), not a consumer's demand.
+    pub probe: bool,
+    /// The date/time the served data declares at the dataset's `freshness_pointer`, in Unix ms.
+    pub data_as_of_ms: Option<i64>,
+    /// Array elements of the served data that exactly repeat an earlier element of the same
+    /// array (the "clean" indicator); `None` when no data was checked.
+    pub duplicates: Option<u32>,
 }
 
 impl Entry {
@@ -69,6 +76,9 @@ impl Entry {
             detail: None,
             subject_hash: None,
             event: None,
+            probe: false,
+            data_as_of_ms: None,
+            duplicates: None,
         }
     }
 
@@ -141,6 +151,12 @@ impl Entry {
         self.subject_hash = Some(subject_hash);
         self
     }
+
+    /// Mark the record as a readiness probe.
+    pub fn probe(mut self) -> Entry {
+        self.probe = true;
+        self
+    }
 }
 
 /// An entry as committed: its place in its node's chain and its hashes.
@@ -185,6 +201,15 @@ impl Serialize for StoredRecord {
                 "event",
                 &serde_json::json!({"kind": ev.kind.as_str(), "facts": ev.facts()}),
             )?;
+        }
+        if e.probe {
+            m.serialize_entry("probe", &true)?;
+        }
+        if let Some(t) = e.data_as_of_ms {
+            m.serialize_entry("data_as_of_ms", &t)?;
+        }
+        if let Some(n) = e.duplicates {
+            m.serialize_entry("duplicates", &n)?;
         }
         m.serialize_entry("prev_hash", &self.prev_hash)?;
         m.serialize_entry("hash", &self.hash)?;

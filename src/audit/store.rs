@@ -65,7 +65,8 @@ pub struct RecordFilter {
 }
 
 /// Embedded migrations `(version, name, sql)`, applied in order, each once. Version ranges:
-/// 1-99 the audit log itself, 100-199 ranking and oversight, 200-299 identity and subjects.
+/// 1-99 the audit log itself, 100-199 ranking and oversight, 200-299 identity and subjects,
+/// 310-319 readiness probes and data freshness.
 const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("migrations/sqlite_0001_init.sql")),
     (
@@ -102,6 +103,11 @@ const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = &[
         201,
         "partial_subject_index",
         include_str!("migrations/sqlite_0201_partial_subject_index.sql"),
+    ),
+    (
+        310,
+        "probes_freshness",
+        include_str!("migrations/sqlite_0310_probes_freshness.sql"),
     ),
 ];
 const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
@@ -140,6 +146,11 @@ const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
         201,
         "partial_subject_index",
         include_str!("migrations/postgres_0201_partial_subject_index.sql"),
+    ),
+    (
+        310,
+        "probes_freshness",
+        include_str!("migrations/postgres_0310_probes_freshness.sql"),
     ),
 ];
 

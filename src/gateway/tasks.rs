@@ -1,6 +1,6 @@
 //! The gateway's background tasks under one `CancellationToken` and one `TaskTracker`: the
 //! reloader, limiter pruning, the TLS and JWKS refreshers, ranking rollups, partition upkeep,
-//! and the audit writer. Shutdown cancels them together and waits for them, so `serve` and
+//! the daily readiness probes and the audit writer. Shutdown cancels them together and waits for them, so `serve` and
 //! in-process tests end cleanly.
 
 use std::future::Future;
@@ -75,6 +75,33 @@ pub(super) fn spawn_all(gw: &Arc<Gateway>) {
     tasks.spawn(gw.ranking.clone().run());
     tasks.spawn(keep_partitions(gw.store.clone()));
     tasks.spawn(super::reload::reloader(gw, gw.settings.server.reload_poll));
+    if gw.settings.probes.enabled {
+        tasks.spawn(probes(Arc::downgrade(gw)));
+    }
+}
+
+/// The daily readiness probe at `[probes] at` local time. The wait is measured on tokio's
+/// clock from the wall-clock time left, so tests can move it on paused time.
+async fn probes(gw: Weak<Gateway>) {
+    // The last scheduled time probed: a wake-up a little early on the wall clock must not
+    // probe twice for one day.
+    let mut last = i64::MIN;
+    loop {
+        let Some((at, wait)) = gw.upgrade().and_then(|g| {
+            let now = now_ms();
+            let at = g.settings.probes.next_ms(now.max(last))?;
+            Some((at, (at - now).max(0)))
+        }) else {
+            return;
+        };
+        tokio::time::sleep(Duration::from_millis(wait as u64)).await;
+        last = at;
+        let Some(gw) = gw.upgrade() else { return };
+        let results = crate::server::pipeline::probe::probe_all(&gw).await;
+        let probed = results.iter().filter(|r| r.request_id.is_some()).count();
+        let served = results.iter().filter(|r| r.outcome == "served").count();
+        tracing::info!(probed, served, "readiness probes done");
+    }
 }
 
 /// governor's keyed limiters never forget a key on their own.
