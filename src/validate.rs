@@ -23,7 +23,10 @@ pub fn duplicates(v: &Value) -> u32 {
         Value::Array(items) => {
             let mut seen = std::collections::HashSet::new();
             let repeated = items.iter().filter(|i| !seen.insert(i.to_string())).count() as u32;
-            items.iter().map(duplicates).fold(repeated, u32::saturating_add)
+            items
+                .iter()
+                .map(duplicates)
+                .fold(repeated, u32::saturating_add)
         }
         Value::Object(m) => m.values().map(duplicates).fold(0, u32::saturating_add),
         _ => 0,

@@ -76,25 +76,27 @@ pub(super) fn spawn_all(gw: &Arc<Gateway>) {
     tasks.spawn(keep_partitions(gw.store.clone()));
     tasks.spawn(super::reload::reloader(gw, gw.settings.server.reload_poll));
     if gw.settings.probes.enabled {
-        tasks.spawn(probes(Arc::downgrade(gw)));
+        let base = (tokio::time::Instant::now(), now_ms());
+        tasks.spawn(probes(Arc::downgrade(gw), base));
     }
 }
 
-/// The daily readiness probe at `[probes] at` local time. The wait is measured on tokio's
-/// clock from the wall-clock time left, so tests can move it on paused time.
-async fn probes(gw: Weak<Gateway>) {
-    // The last scheduled time probed: a wake-up a little early on the wall clock must not
-    // probe twice for one day.
+/// The daily readiness probe at `[probes] at` local time. Deadlines are set on tokio's clock,
+/// anchored when the task is spawned (`base`: tokio's now and the wall clock's), so tests can
+/// move them on paused time.
+async fn probes(gw: Weak<Gateway>, base: (tokio::time::Instant, i64)) {
+    let (base_instant, base_ms) = base;
+    // The last scheduled time probed: the next one is the following day's.
     let mut last = i64::MIN;
     loop {
-        let Some((at, wait)) = gw.upgrade().and_then(|g| {
-            let now = now_ms();
-            let at = g.settings.probes.next_ms(now.max(last))?;
-            Some((at, (at - now).max(0)))
-        }) else {
+        let Some(at) = gw
+            .upgrade()
+            .and_then(|g| g.settings.probes.next_ms(now_ms().max(last)))
+        else {
             return;
         };
-        tokio::time::sleep(Duration::from_millis(wait as u64)).await;
+        let offset = Duration::from_millis((at - base_ms).max(0) as u64);
+        tokio::time::sleep_until(base_instant + offset).await;
         last = at;
         let Some(gw) = gw.upgrade() else { return };
         let results = crate::server::pipeline::probe::probe_all(&gw).await;

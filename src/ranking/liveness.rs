@@ -43,7 +43,11 @@ pub fn datasets(a: &Agency, inputs: &Inputs, now_ms: i64) -> Vec<DatasetFigures>
         .values()
         .map(|d| {
             let key = (d.agency.to_string(), d.id.to_string());
-            let c = inputs.cells.get(&key).cloned().unwrap_or_else(Counters::default);
+            let c = inputs
+                .cells
+                .get(&key)
+                .cloned()
+                .unwrap_or_else(Counters::default);
             let live = inputs.liveness.get(&key).copied().unwrap_or_default();
             DatasetFigures {
                 dataset: d.id.to_string(),

@@ -417,8 +417,14 @@ mod tests {
         d.add(&probe(Outcome::Served, 10), &agencies);
         d.add(&probe(Outcome::SourceError, 20), &agencies);
         let c = &d.hourly.values().next().unwrap().c;
-        assert_eq!((c[REQUESTS], c[SERVED], c[SOURCE_ERROR], c[RESP_VALID]), (0, 0, 0, 0));
-        assert_eq!((c[PROBES], c[PROBE_ANSWERED], c[PROBE_SOURCE_ERROR]), (2, 1, 1));
+        assert_eq!(
+            (c[REQUESTS], c[SERVED], c[SOURCE_ERROR], c[RESP_VALID]),
+            (0, 0, 0, 0)
+        );
+        assert_eq!(
+            (c[PROBES], c[PROBE_ANSWERED], c[PROBE_SOURCE_ERROR]),
+            (2, 1, 1)
+        );
         assert_eq!((c[PROBE_RESP_VALID], c[CLEAN_CHECKED], c[CLEAN]), (2, 2, 2));
         assert!(d.consumer_days.is_empty(), "probes are not consumer-days");
         assert_eq!(d.hourly.values().next().unwrap().last_served_ms, None);
@@ -430,7 +436,10 @@ mod tests {
         lookup.duplicates = Some(2);
         d.add(&lookup, &agencies);
         let c = &d.hourly.values().next().unwrap().c;
-        assert_eq!((c[SPARED], c[SERVED], c[CLEAN_CHECKED], c[CLEAN]), (1, 1, 3, 2));
+        assert_eq!(
+            (c[SPARED], c[SERVED], c[CLEAN_CHECKED], c[CLEAN]),
+            (1, 1, 3, 2)
+        );
     }
 
     #[test]

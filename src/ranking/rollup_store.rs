@@ -217,7 +217,9 @@ fn facts(r: &AnyRow) -> Result<Option<Facts>, RankingError> {
         response_schema: SchemaResult::parse(&schema)
             .ok_or_else(|| RankingError::Corrupt(format!("unknown response_schema {schema:?}")))?,
         latency_us: r.try_get("latency_us")?,
-        probe: r.try_get::<Option<i64>, _>("probe")?.is_some_and(|p| p != 0),
+        probe: r
+            .try_get::<Option<i64>, _>("probe")?
+            .is_some_and(|p| p != 0),
         subject: r.try_get::<i64, _>("has_subject")? != 0,
         data_as_of_ms: r.try_get("data_as_of_ms")?,
         duplicates: r

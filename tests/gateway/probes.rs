@@ -26,7 +26,11 @@ fn zeta(up: &Upstream) -> String {
         )
     };
     let mut s = String::from("id = \"zeta\"\nname = \"Zeta Province\"\nkind = \"province\"\n");
-    s += &ds("dated", "/dated", "freshness_pointer = \"/as_of\"\nprobe = { code = \"1234\" }");
+    s += &ds(
+        "dated",
+        "/dated",
+        "freshness_pointer = \"/as_of\"\nprobe = { code = \"1234\" }",
+    );
     s += &ds("plain", "/dated", "");
     s += &ds("down", "/fail", "");
     s
@@ -75,23 +79,45 @@ async fn triggered_probes_are_recorded_flagged_and_never_demand() {
     let gw = Gateway::start(cat.path()).await;
 
     let (status, ct, body) = trigger(&gw, None).await;
-    assert_eq!((status, ct.as_str()), (401, "application/problem+json"), "{body}");
+    assert_eq!(
+        (status, ct.as_str()),
+        (401, "application/problem+json"),
+        "{body}"
+    );
     let (status, ct, body) = trigger(&gw, Some(PORTAL_KEY)).await;
-    assert_eq!((status, ct.as_str()), (403, "application/problem+json"), "{body}");
-    assert!(body["type"].as_str().unwrap().ends_with("/forbidden"), "{body}");
+    assert_eq!(
+        (status, ct.as_str()),
+        (403, "application/problem+json"),
+        "{body}"
+    );
+    assert!(
+        body["type"].as_str().unwrap().ends_with("/forbidden"),
+        "{body}"
+    );
 
     let (status, _, body) = trigger(&gw, Some(OVERSIGHT_KEY)).await;
     assert_eq!(status, 200, "{body}");
     let dated = probe_of(&body, "dated");
-    assert_eq!((dated["outcome"].as_str(), dated["status"].as_u64()), (Some("served"), Some(200)));
+    assert_eq!(
+        (dated["outcome"].as_str(), dated["status"].as_u64()),
+        (Some("served"), Some(200))
+    );
     assert_eq!(dated["recorded"], true);
     // 2020-01-01T07:00:00+07:00, read at the pointer /as_of.
     assert_eq!(dated["data_as_of_ms"], 1_577_836_800_000i64);
     assert_eq!(probe_of(&body, "plain")["outcome"], "served");
     assert_eq!(probe_of(&body, "down")["outcome"], "source_error");
     // alpha's code schema has no examples and its datasets declare no probe.
-    let alpha_http = body["probes"].as_array().unwrap().iter().find(|p| p["agency"] == "alpha" && p["dataset"] == "http-ok").unwrap();
-    assert_eq!((alpha_http["outcome"].as_str(), &alpha_http["request_id"]), (Some("not_probed"), &Value::Null));
+    let alpha_http = body["probes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["agency"] == "alpha" && p["dataset"] == "http-ok")
+        .unwrap();
+    assert_eq!(
+        (alpha_http["outcome"].as_str(), &alpha_http["request_id"]),
+        (Some("not_probed"), &Value::Null)
+    );
 
     // The record: built-in consumer and purpose, flagged, with what the probe asked.
     let rec = record(&gw, dated["request_id"].as_str().unwrap()).await;
@@ -101,9 +127,16 @@ async fn triggered_probes_are_recorded_flagged_and_never_demand() {
     assert_eq!(rec["outcome"], "served");
     assert_eq!(rec["data_as_of_ms"], 1_577_836_800_000i64);
     assert_eq!(rec["duplicates"], 1, "{{n:1}} appears twice in items");
-    let plain = record(&gw, probe_of(&body, "plain")["request_id"].as_str().unwrap()).await;
+    let plain = record(
+        &gw,
+        probe_of(&body, "plain")["request_id"].as_str().unwrap(),
+    )
+    .await;
     assert_eq!(plain["probe"], true);
-    assert!(plain.get("data_as_of_ms").is_none(), "plain declares no pointer: {plain}");
+    assert!(
+        plain.get("data_as_of_ms").is_none(),
+        "plain declares no pointer: {plain}"
+    );
     // A consumer's request is not flagged.
     let r = gw.get(PORTAL_KEY, "/v1/data/alpha/http-ok?code=1234").await;
     assert_eq!(r.status(), 200);
@@ -116,11 +149,24 @@ async fn triggered_probes_are_recorded_flagged_and_never_demand() {
     assert_eq!(z["counts"]["requests"], 0);
     assert_eq!(z["counts"]["served"], 0);
     assert_eq!(z["consumer_days"], 0);
-    assert_eq!((z["counts"]["probes"].as_i64(), z["counts"]["probes_answered"].as_i64(), z["counts"]["probes_source_error"].as_i64()), (Some(3), Some(2), Some(1)));
+    assert_eq!(
+        (
+            z["counts"]["probes"].as_i64(),
+            z["counts"]["probes_answered"].as_i64(),
+            z["counts"]["probes_source_error"].as_i64()
+        ),
+        (Some(3), Some(2), Some(1))
+    );
     let avail = indicator(z, "availability");
-    assert_eq!((avail["numerator"].as_f64(), avail["denominator"].as_f64()), (Some(2.0), Some(3.0)));
+    assert_eq!(
+        (avail["numerator"].as_f64(), avail["denominator"].as_f64()),
+        (Some(2.0), Some(3.0))
+    );
     let valid = indicator(z, "validity");
-    assert_eq!((valid["numerator"].as_f64(), valid["denominator"].as_f64()), (Some(2.0), Some(2.0)));
+    assert_eq!(
+        (valid["numerator"].as_f64(), valid["denominator"].as_f64()),
+        (Some(2.0), Some(2.0))
+    );
     // Freshness follows the pointer: dated's data is from 2020, so far older than its 1-day
     // period; plain (no pointer) was answered just now, so it is fresh; down never answered.
     let d = dataset(z, "dated");
@@ -131,7 +177,10 @@ async fn triggered_probes_are_recorded_flagged_and_never_demand() {
     assert_eq!(dataset(z, "dated")["probes_answered"], 1);
     let fresh = indicator(z, "freshness");
     assert_eq!(fresh["denominator"].as_f64(), Some(3.0));
-    assert!((fresh["numerator"].as_f64().unwrap() - 1.0).abs() < 0.001, "{fresh}");
+    assert!(
+        (fresh["numerator"].as_f64().unwrap() - 1.0).abs() < 0.001,
+        "{fresh}"
+    );
     // Clean: both answered probes had a repeated record.
     assert_eq!(z["clean"], 0.0);
     assert_eq!(z["documents_spared"], 0);
@@ -156,14 +205,14 @@ async fn probes_run_daily_at_the_configured_local_time() {
     let wait = settings.next_ms(now).unwrap() - now;
     assert!(wait > 0 && wait <= 24 * 3600 * 1000);
     let before = up.hits();
-    // A minute short of the hour, nothing has been probed.
+    // A minute short of the time, nothing has been probed.
     let early = Duration::from_millis((wait - 60_000).max(0) as u64);
     tokio::time::advance(early).await;
     for _ in 0..50 {
         tokio::task::yield_now().await;
     }
     assert_eq!(up.hits(), before, "no probe before the configured time");
-    tokio::time::advance(Duration::from_secs(61)).await;
+    tokio::time::advance(Duration::from_secs(120)).await;
     // Three zeta datasets are probed: wait until the upstream has seen them.
     while up.hits() < before + 3 {
         tokio::task::yield_now().await;
@@ -184,6 +233,8 @@ async fn probes_run_daily_at_the_configured_local_time() {
         tokio::time::advance(Duration::from_millis(10)).await;
     };
     assert_eq!(probes.len(), 3, "{probes:?}");
-    assert!(probes.iter().all(|p| p["probe"] == true && p["purpose"] == "readiness-probe"));
+    assert!(probes
+        .iter()
+        .all(|p| p["probe"] == true && p["purpose"] == "readiness-probe"));
     gw.stop().await;
 }

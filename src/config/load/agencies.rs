@@ -167,8 +167,17 @@ fn probe_request(
     let at = decl.span().start;
     let value = serde_json::to_value(decl.into_inner()).ok()?;
     if let Err(errors) = schema.check(&value) {
-        let what: Vec<String> = errors.iter().map(|e| format!("{} {}", e.pointer, e.detail)).collect();
-        ctx.err(at, format!("dataset {name}: probe does not match its request schema: {}", what.join("; ")));
+        let what: Vec<String> = errors
+            .iter()
+            .map(|e| format!("{} {}", e.pointer, e.detail))
+            .collect();
+        ctx.err(
+            at,
+            format!(
+                "dataset {name}: probe does not match its request schema: {}",
+                what.join("; ")
+            ),
+        );
         return None;
     }
     Some(value)

@@ -133,7 +133,10 @@ pub(super) fn probe_request(
         .filter(|p| ds.request_schema.is_valid(p))
         .ok_or_else(|| {
             entry.request_schema = SchemaResult::Invalid;
-            Problem::new(ProblemKind::InvalidRequest, "the probe request does not match the request schema")
+            Problem::new(
+                ProblemKind::InvalidRequest,
+                "the probe request does not match the request schema",
+            )
         })?;
     entry.request_schema = SchemaResult::Valid;
     Ok(CheckedRequest {

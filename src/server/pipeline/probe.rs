@@ -98,7 +98,9 @@ async fn probe_one(gw: &Gateway, snap: &Snapshot, ds: &Arc<Dataset>) -> ProbeRes
     let (outcome, source_us) = (entry.outcome, entry.source_latency_us);
     match gw.audit.record(entry).await {
         Ok(_) => result.recorded = true,
-        Err(e) => tracing::error!(agency = %ds.agency, dataset = %ds.id, error = %e, "probe record not committed"),
+        Err(e) => {
+            tracing::error!(agency = %ds.agency, dataset = %ds.id, error = %e, "probe record not committed")
+        }
     }
     gw.metrics.request(
         outcome,
