@@ -129,6 +129,10 @@ async fn synthesise(store: &Store, n: u64, now: i64) {
                     decided_by_source: r % 2 == 0,
                     response_schema: schema,
                     latency_us: ((r >> 44) % 1_500_000) as i64,
+                    probe: false,
+                    subject: r % 3 == 0,
+                    data_as_of_ms: None,
+                    duplicates: (o == Outcome::Served).then_some(0),
                 },
                 &agencies,
             );

@@ -1,4 +1,4 @@
-//! UTC calendar arithmetic, on `jiff`: the dates people type and read (`YYYY-MM-DD`), the
+//! Calendar arithmetic, on `jiff` (UTC unless a time zone is named): the dates people type and read (`YYYY-MM-DD`), the
 //! timestamps the access log shows, months (PostgreSQL partitions) and day numbers (days since
 //! 1970-01-01: how the ranking keys its rollups and snapshots).
 
@@ -106,6 +106,61 @@ pub fn format_day(day: i64) -> String {
     format_date(day.saturating_mul(DAY_MS))
 }
 
+/// A time zone name the bundled tz database does not know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a time zone name of the tz database (e.g. \"Asia/Ho_Chi_Minh\")")]
+pub struct BadZone(pub String);
+
+/// The time zone named `name` (IANA, e.g. `Asia/Ho_Chi_Minh`), from the bundled tz database.
+pub fn zone(name: &str) -> Result<TimeZone, BadZone> {
+    TimeZone::get(name).map_err(|_| BadZone(name.to_owned()))
+}
+
+/// A time of day not written `HH:MM` (24-hour clock).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?}: write a time of day as HH:MM (24-hour clock)")]
+pub struct BadTime(pub String);
+
+/// Parse a local time of day written exactly `HH:MM`.
+pub fn parse_time_of_day(s: &str) -> Result<jiff::civil::Time, BadTime> {
+    let bad = || BadTime(s.to_owned());
+    let b = s.as_bytes();
+    if b.len() != 5
+        || b[2] != b':'
+        || !b
+            .iter()
+            .enumerate()
+            .all(|(i, c)| i == 2 || c.is_ascii_digit())
+    {
+        return Err(bad());
+    }
+    let (h, m) = (
+        s[..2].parse::<i8>().map_err(|_| bad())?,
+        s[3..].parse::<i8>().map_err(|_| bad())?,
+    );
+    jiff::civil::Time::new(h, m, 0, 0).map_err(|_| bad())
+}
+
+/// The first instant strictly after `now_ms` at which the clock in `tz` reads `at`.
+pub fn next_local_ms(now_ms: i64, at: jiff::civil::Time, tz: &TimeZone) -> i64 {
+    let today = tz.to_datetime(timestamp(now_ms)).date();
+    (0..3)
+        .filter_map(|n| today.checked_add(n.days()).ok())
+        .filter_map(|d| tz.to_timestamp(d.to_datetime(at)).ok())
+        .map(|t| t.as_millisecond())
+        .find(|&t| t > now_ms)
+        .unwrap_or(now_ms + DAY_MS)
+}
+
+/// Unix milliseconds of a date/time found in data: an RFC 3339 timestamp with its offset
+/// (`2026-11-30T08:00:00+07:00`, `...Z`) or a date alone (`2026-11-30`, taken as 00:00 UTC).
+pub fn parse_instant(s: &str) -> Option<i64> {
+    if let Ok(t) = s.parse::<Timestamp>() {
+        return Some(t.as_millisecond());
+    }
+    parse_date(s).ok().map(start_ms)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,5 +217,26 @@ mod tests {
             Some(start_ms(parse_date("2024-02-01").unwrap()))
         );
         assert_eq!(next_month_start_ms(2024, 13), None);
+    }
+
+    #[test]
+    fn local_times_of_day_in_a_zone() {
+        let hcm = zone("Asia/Ho_Chi_Minh").unwrap();
+        assert!(zone("Mars/Olympus").is_err());
+        let at = parse_time_of_day("06:30").unwrap();
+        for bad in ["6:30", "24:00", "06:60", "0630", "06:30:00", ""] {
+            assert_eq!(parse_time_of_day(bad), Err(BadTime(bad.into())), "{bad}");
+        }
+        // 2026-12-01T00:00:00Z is 07:00 in Ho Chi Minh City: 06:30 there is 23:30Z that day.
+        let midnight = start_ms(parse_date("2026-12-01").unwrap());
+        assert_eq!(
+            next_local_ms(midnight, at, &hcm),
+            midnight + 23 * HOUR_MS + 30 * 60_000
+        );
+        let exactly = midnight + 23 * HOUR_MS + 30 * 60_000;
+        assert_eq!(next_local_ms(exactly, at, &hcm), exactly + DAY_MS);
+        assert_eq!(parse_instant("2026-12-01T07:00:00+07:00"), Some(midnight));
+        assert_eq!(parse_instant("2026-12-01"), Some(midnight));
+        assert_eq!(parse_instant("yesterday"), None);
     }
 }

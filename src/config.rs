@@ -11,6 +11,7 @@ mod diagnostics;
 mod files;
 mod load;
 mod overrides;
+mod probe_settings;
 mod security_settings;
 mod settings;
 
@@ -23,6 +24,7 @@ pub use catalog::{
 pub use diagnostics::{Diagnostic, Diagnostics};
 pub use load::{load, load_settings, resolve_sqlite_url, valid_node_id, Loaded};
 pub use overrides::Overrides;
+pub use probe_settings::ProbeSettings;
 pub use security_settings::{
     parse_algorithm, ClientAuth, HarvestSettings, JwtSettings, SubjectSettings, TlsSettings,
 };

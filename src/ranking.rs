@@ -3,9 +3,10 @@
 //! # Layout
 //! - [`rollup`]: counters per (hour, agency, dataset) that one record adds; self-calls apart.
 //! - [`rollup_store`]: incremental catch-up by (node, seq) watermark, rebuild, full recompute.
-//! - [`indicators`]: Methodology v1.0 — definitions, fixed targets, shrinkage, intervals.
+//! - [`indicators`]: Methodology v1.1 — definitions, fixed targets, shrinkage, intervals.
 //! - [`inputs`]: window sums read from the rollups; [`engine`]: scores, tiers and ranks;
-//!   [`mandates`]: mandated datasets met, late, overdue or pending.
+//!   [`mandates`]: mandated datasets met, late, overdue or pending; [`liveness`]: data age
+//!   (freshness), readiness probes and documents spared per dataset.
 //! - [`model`]: the published [`Ranking`]; [`snapshot`]: daily history and trends.
 //! - [`service`]: background rollups and the cache behind the public pages.
 //! - [`render`]: table, CSV, JSON and the HTML page (served at `/public/*` by the server).
@@ -16,6 +17,7 @@
 pub mod engine;
 pub mod indicators;
 pub mod inputs;
+pub mod liveness;
 pub mod mandates;
 pub mod model;
 pub mod render;

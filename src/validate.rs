@@ -16,6 +16,23 @@ pub use query::{json_to_query, query_to_json};
 /// At most this many schema errors are reported in one answer.
 pub const MAX_ERRORS: usize = 20;
 
+/// Elements of every array in `v` that exactly repeat an earlier element of the same array
+/// (objects compare by content, key order aside): what the "clean" indicator counts.
+pub fn duplicates(v: &Value) -> u32 {
+    match v {
+        Value::Array(items) => {
+            let mut seen = std::collections::HashSet::new();
+            let repeated = items.iter().filter(|i| !seen.insert(i.to_string())).count() as u32;
+            items
+                .iter()
+                .map(duplicates)
+                .fold(repeated, u32::saturating_add)
+        }
+        Value::Object(m) => m.values().map(duplicates).fold(0, u32::saturating_add),
+        _ => 0,
+    }
+}
+
 /// A compiled schema and the facts about it the gateway uses.
 pub struct Schema {
     /// Path relative to `schemas/`, as written in the policy (also its public link).
@@ -122,6 +139,20 @@ impl Schema {
     }
 
     /// True when the schema declares `name` as a top-level property.
+    /// An example instance: the schema's first top-level `examples` entry, else an object of
+    /// every property's first `examples` entry (`None` when there are none).
+    pub fn example(&self) -> Option<Value> {
+        if let Some(v) = self.document.get("examples").and_then(|e| e.get(0)) {
+            return Some(v.clone());
+        }
+        let props = self.document.get("properties")?.as_object()?;
+        let example: serde_json::Map<String, Value> = props
+            .iter()
+            .filter_map(|(k, p)| Some((k.clone(), p.get("examples")?.get(0)?.clone())))
+            .collect();
+        (!example.is_empty()).then_some(Value::Object(example))
+    }
+
     pub fn has_property(&self, name: &str) -> bool {
         self.property_types.contains_key(name)
     }

@@ -39,6 +39,8 @@ mod outcomes;
 mod oversight;
 #[path = "gateway/oversight_page.rs"]
 mod oversight_page;
+#[path = "gateway/probes.rs"]
+mod probes;
 #[path = "gateway/protection.rs"]
 mod protection;
 #[path = "gateway/ranking.rs"]

@@ -208,6 +208,15 @@ struct ArchivedRecord {
     /// Present only on records with keyed payload hashes.
     #[serde(default)]
     payload_scheme: Option<String>,
+    /// Present (true) only on readiness probes.
+    #[serde(default)]
+    probe: bool,
+    /// Present only where the dataset declares a `freshness_pointer`.
+    #[serde(default)]
+    data_as_of_ms: Option<i64>,
+    /// Present only where served data was checked.
+    #[serde(default)]
+    duplicates: Option<u32>,
     prev_hash: Digest,
     hash: Digest,
 }
@@ -250,6 +259,9 @@ impl ArchivedRecord {
                     Some(ev) => Some(Event::new(EventKind::parse(&ev.kind)?, ev.facts).ok()?),
                 },
                 payload_scheme: self.payload_scheme,
+                probe: self.probe,
+                data_as_of_ms: self.data_as_of_ms,
+                duplicates: self.duplicates,
             },
         })
     }

@@ -3,7 +3,8 @@
 //! `hash = SHA-256("dxgate-audit-v1" ‖ prev_hash ‖ node_id ‖ seq ‖ every field)`, each field
 //! length-prefixed (absent fields have their own marker) so no two records encode alike.
 //! Each gateway replica (node) keeps its own chain; the first record links to [`GENESIS`].
-//! Fields added later (`subject_hash`, `event`, `payload_scheme`) are appended, tagged, only when present, so
+//! Fields added later (`subject_hash`, `event`, `payload_scheme`, the `probe` flag,
+//! `data_as_of_ms`, `duplicates`) are appended, tagged, only when present, so
 //! records without them hash exactly as before.
 
 use sha2::{Digest as _, Sha256};
@@ -85,6 +86,17 @@ pub fn record_hash(prev_hash: &Digest, node_id: &str, seq: i64, e: &Entry) -> Di
         h.update(b"payload_scheme");
         field(&mut h, Some(s));
     }
+    if e.probe {
+        h.update(b"probe");
+    }
+    if let Some(t) = e.data_as_of_ms {
+        h.update(b"data_as_of_ms");
+        h.update(t.to_be_bytes());
+    }
+    if let Some(n) = e.duplicates {
+        h.update(b"duplicates");
+        h.update(n.to_be_bytes());
+    }
     Digest::from_bytes(h.finalize().into())
 }
 
@@ -145,6 +157,15 @@ mod tests {
         assert_ne!(base, record_hash(&GENESIS, "n", 1, &e));
         let mut e = entry();
         e.payload_scheme = Some("hmac-sha256/00".into());
+        assert_ne!(base, record_hash(&GENESIS, "n", 1, &e));
+        let probed = record_hash(&GENESIS, "n", 1, &entry().probe());
+        assert_ne!(base, probed, "the probe flag is hashed");
+        let mut e = entry();
+        e.data_as_of_ms = Some(0);
+        assert_ne!(base, record_hash(&GENESIS, "n", 1, &e));
+        assert_ne!(probed, record_hash(&GENESIS, "n", 1, &e));
+        let mut e = entry();
+        e.duplicates = Some(0);
         assert_ne!(base, record_hash(&GENESIS, "n", 1, &e));
     }
 

@@ -46,6 +46,13 @@ pub struct Entry {
     /// How `request_sha256` and `response_sha256` were computed: `hmac-sha256/<key id>` under
     /// the gateway's payload key; `None` on records from before keyed hashes (plain SHA-256).
     pub payload_scheme: Option<String>,
+    /// The gateway's own readiness probe (consumer `dxgate-probe`), not a consumer's demand.
+    pub probe: bool,
+    /// The date/time the served data declares at the dataset's `freshness_pointer`, in Unix ms.
+    pub data_as_of_ms: Option<i64>,
+    /// Array elements of the served data that exactly repeat an earlier element of the same
+    /// array (the "clean" indicator); `None` when no data was checked.
+    pub duplicates: Option<u32>,
 }
 
 impl Entry {
@@ -73,6 +80,9 @@ impl Entry {
             subject_hash: None,
             event: None,
             payload_scheme: None,
+            probe: false,
+            data_as_of_ms: None,
+            duplicates: None,
         }
     }
 
@@ -145,6 +155,12 @@ impl Entry {
         self.subject_hash = Some(subject_hash);
         self
     }
+
+    /// Mark the record as a readiness probe.
+    pub fn probe(mut self) -> Entry {
+        self.probe = true;
+        self
+    }
 }
 
 /// An entry as committed: its place in its node's chain and its hashes.
@@ -192,6 +208,15 @@ impl Serialize for StoredRecord {
         }
         if let Some(s) = &e.payload_scheme {
             m.serialize_entry("payload_scheme", s)?;
+        }
+        if e.probe {
+            m.serialize_entry("probe", &true)?;
+        }
+        if let Some(t) = e.data_as_of_ms {
+            m.serialize_entry("data_as_of_ms", &t)?;
+        }
+        if let Some(n) = e.duplicates {
+            m.serialize_entry("duplicates", &n)?;
         }
         m.serialize_entry("prev_hash", &self.prev_hash)?;
         m.serialize_entry("hash", &self.hash)?;

@@ -68,6 +68,7 @@ pub struct RecordFilter {
 
 /// Embedded migrations `(version, name, sql)`, applied in order, each once. Version ranges:
 /// 1-99 the audit log itself, 100-199 ranking and oversight, 200-299 identity and subjects,
+/// 310-319 readiness probes and data freshness.
 /// 400-409 the audit log's trust (keyed payload hashes, witnesses).
 const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("migrations/sqlite_0001_init.sql")),
@@ -105,6 +106,11 @@ const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = &[
         201,
         "partial_subject_index",
         include_str!("migrations/sqlite_0201_partial_subject_index.sql"),
+    ),
+    (
+        310,
+        "probes_freshness",
+        include_str!("migrations/sqlite_0310_probes_freshness.sql"),
     ),
     (
         400,
@@ -153,6 +159,11 @@ const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
         201,
         "partial_subject_index",
         include_str!("migrations/postgres_0201_partial_subject_index.sql"),
+    ),
+    (
+        310,
+        "probes_freshness",
+        include_str!("migrations/postgres_0310_probes_freshness.sql"),
     ),
     (
         400,

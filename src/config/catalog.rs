@@ -64,6 +64,12 @@ pub struct Dataset {
     pub on_invalid_response: InvalidResponseAction,
     pub subject_field: Option<String>,
     pub refresh_period: Option<Duration>,
+    /// JSON pointer to the date/time each response declares its data is as of.
+    pub freshness_pointer: Option<String>,
+    /// The parameters the readiness probe sends (a request-schema-valid object): the
+    /// dataset's `probe = { … }`, else built from its request schema's `examples`; `None`
+    /// when neither gives one (the dataset is then not probed).
+    pub probe: Option<serde_json::Value>,
     pub mandate: Option<Mandate>,
     /// The source as declared, its relative paths resolved against the config directory.
     pub source: SourceSpec,

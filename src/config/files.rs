@@ -34,6 +34,12 @@ pub struct DatasetDecl {
     pub subject_field: Option<Spanned<String>>,
     #[serde(default, with = "humantime_serde")]
     pub refresh_period: Option<std::time::Duration>,
+    /// JSON pointer to the date/time the data is as of, in each response (`/as_of`).
+    #[serde(default)]
+    pub freshness_pointer: Option<Spanned<String>>,
+    /// The request the readiness probe sends (default: the request schema's `examples`).
+    #[serde(default)]
+    pub probe: Option<Spanned<toml::Table>>,
     #[serde(default)]
     pub mandate: Option<Spanned<MandateDecl>>,
     pub source: Spanned<SourceSpec>,

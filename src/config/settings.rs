@@ -25,6 +25,8 @@ pub struct Settings {
     pub subjects: SubjectSettings,
     pub harvest: HarvestSettings,
     pub ranking: crate::ranking::RankingSettings,
+    /// The daily readiness probe of every connected dataset.
+    pub probes: super::ProbeSettings,
 }
 
 /// `[server]`: the consumer-facing listener.

@@ -1,9 +1,9 @@
 //! The gateway's background tasks under one `CancellationToken` and one `TaskTracker`: the
 //! reloader, limiter pruning, the TLS and JWKS refreshers, ranking rollups, partition upkeep,
-//! and the audit writer. Shutdown cancels them together and waits for them, so `serve` and
-//! in-process tests end cleanly. A tracked task (the audit writer) that ends on its own before
-//! shutdown — a panic, a bug — fires [`Tasks::died`]: the server then stops and `dxgate serve`
-//! exits non-zero, so the supervisor restarts a process that could only answer 503.
+//! the daily readiness probes and the audit writer. Shutdown cancels them together and waits for
+//! them, so `serve` and in-process tests end cleanly. A tracked task (the audit writer) that ends
+//! on its own before shutdown — a panic, a bug — fires [`Tasks::died`]: the server then stops and
+//! `dxgate serve` exits non-zero, so the supervisor restarts a process that could only answer 503.
 
 use std::future::Future;
 use std::sync::{Arc, Weak};
@@ -96,6 +96,35 @@ pub(super) fn spawn_all(gw: &Arc<Gateway>) {
     tasks.spawn(gw.ranking.clone().run());
     tasks.spawn(keep_partitions(gw.store.clone()));
     tasks.spawn(super::reload::reloader(gw, gw.settings.server.reload_poll));
+    if gw.settings.probes.enabled {
+        let base = (tokio::time::Instant::now(), now_ms());
+        tasks.spawn(probes(Arc::downgrade(gw), base));
+    }
+}
+
+/// The daily readiness probe at `[probes] at` local time. Deadlines are set on tokio's clock,
+/// anchored when the task is spawned (`base`: tokio's now and the wall clock's), so tests can
+/// move them on paused time.
+async fn probes(gw: Weak<Gateway>, base: (tokio::time::Instant, i64)) {
+    let (base_instant, base_ms) = base;
+    // The last scheduled time probed: the next one is the following day's.
+    let mut last = i64::MIN;
+    loop {
+        let Some(at) = gw
+            .upgrade()
+            .and_then(|g| g.settings.probes.next_ms(now_ms().max(last)))
+        else {
+            return;
+        };
+        let offset = Duration::from_millis((at - base_ms).max(0) as u64);
+        tokio::time::sleep_until(base_instant + offset).await;
+        last = at;
+        let Some(gw) = gw.upgrade() else { return };
+        let results = crate::server::pipeline::probe::probe_all(&gw).await;
+        let probed = results.iter().filter(|r| r.request_id.is_some()).count();
+        let served = results.iter().filter(|r| r.outcome == "served").count();
+        tracing::info!(probed, served, "readiness probes done");
+    }
 }
 
 /// governor's keyed limiters never forget a key on their own.

@@ -99,6 +99,7 @@ struct Measured {
     totals: Counters,
     counts: Counts,
     mandated: Vec<MandateStatus>,
+    datasets: Vec<DatasetFigures>,
 }
 
 fn measure(a: &Agency, agencies: &ConsumerAgencies, inputs: &Inputs, now_ms: i64) -> Measured {
@@ -149,26 +150,15 @@ fn measure(a: &Agency, agencies: &ConsumerAgencies, inputs: &Inputs, now_ms: i64
     let fresh: Vec<f64> = a
         .datasets
         .values()
-        .filter_map(|d| {
-            let period = d.refresh_period?.as_millis() as f64;
-            let last = inputs
-                .served
-                .get(&(id.to_owned(), d.id.to_string()))
-                .and_then(|s| s.1);
-            Some(match last {
-                None => 0.0,
-                Some(l) => {
-                    let age = (now_ms - l).max(0) as f64;
-                    if age <= period {
-                        1.0
-                    } else {
-                        period / age
-                    }
-                }
-            })
-        })
+        .filter_map(|d| super::liveness::freshness(d, inputs, now_ms))
         .collect();
-    let answered = c[r::SERVED] + c[r::INVALID_RESPONSE];
+    // Probes count for availability and validity (and freshness), never as demand.
+    let answered = c[r::SERVED] + c[r::INVALID_RESPONSE] + c[r::PROBE_ANSWERED];
+    let source_errors = c[r::SOURCE_ERROR] + c[r::PROBE_SOURCE_ERROR];
+    let (valid, invalid) = (
+        c[r::RESP_VALID] + c[r::PROBE_RESP_VALID],
+        c[r::RESP_INVALID] + c[r::PROBE_RESP_INVALID],
+    );
     let ratios = [
         Ratio {
             num: due.iter().sum(),
@@ -179,9 +169,9 @@ fn measure(a: &Agency, agencies: &ConsumerAgencies, inputs: &Inputs, now_ms: i64
             (c[r::REFUSED_JUSTIFIED] - overturned_justified).max(0),
             c[r::REFUSED],
         ),
-        Ratio::new(answered, answered + c[r::SOURCE_ERROR]),
+        Ratio::new(answered, answered + source_errors),
         Ratio::new(ind::under_target(&hist), served_timed),
-        Ratio::new(c[r::RESP_VALID], c[r::RESP_VALID] + c[r::RESP_INVALID]),
+        Ratio::new(valid, valid + invalid),
         Ratio::new(complete.0, complete.1),
         Ratio {
             num: fresh.iter().sum(),
@@ -206,7 +196,11 @@ fn measure(a: &Agency, agencies: &ConsumerAgencies, inputs: &Inputs, now_ms: i64
             self_calls: c[r::SELF_CALLS],
             reviews_upheld: upheld,
             reviews_overturned: overturned,
+            probes: c[r::PROBES],
+            probes_answered: c[r::PROBE_ANSWERED],
+            probes_source_error: c[r::PROBE_SOURCE_ERROR],
         },
+        datasets: super::liveness::datasets(a, inputs, now_ms),
         totals: t,
         mandated,
     }
@@ -222,7 +216,16 @@ fn score_agency(
     let indicators: Vec<IndicatorResult> = DEFS
         .iter()
         .enumerate()
-        .map(|(i, def)| indicator(def, m.ratios[i], n_days, cohort[i]))
+        .map(|(i, def)| {
+            // A probe is evidence of availability and validity as a consumer-day is.
+            let probes = m.totals.c[r::PROBES] as f64;
+            let n = if i == ind::AVAILABILITY || i == ind::VALIDITY {
+                n_days + probes
+            } else {
+                n_days
+            };
+            indicator(def, m.ratios[i], n, cohort[i])
+        })
         .collect();
     let mean =
         |vals: Vec<f64>| (!vals.is_empty()).then(|| vals.iter().sum::<f64>() / vals.len() as f64);
@@ -286,8 +289,13 @@ fn score_agency(
                 .value()
                 .map(ind::r4),
         },
+        documents_spared: m.totals.c[r::SPARED],
+        clean: Ratio::new(m.totals.c[r::CLEAN], m.totals.c[r::CLEAN_CHECKED])
+            .value()
+            .map(ind::r4),
         counts: m.counts,
         mandated: m.mandated,
+        datasets: m.datasets,
         trend: inputs.trend.get(&m.id).cloned().unwrap_or_default(),
         id: m.id,
         name: m.name,

@@ -1,4 +1,4 @@
-//! The indicators of Methodology v1.0: definitions, fixed targets, scoring, shrinkage and
+//! The indicators of Methodology v1.1: definitions, fixed targets, scoring, shrinkage and
 //! uncertainty. Everything here is a pure function of counts; see `docs/methodology.md`.
 
 use serde::Serialize;
@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::rollup::{LATENCY_BOUNDS_MS, LATENCY_BUCKETS};
 
 /// The methodology these definitions implement (also the heading of `docs/methodology.md`).
-pub const METHODOLOGY_VERSION: &str = "1.0";
+pub const METHODOLOGY_VERSION: &str = "1.1";
 /// Strength of the prior, in consumer-days: how much a small sample leans to the cohort mean.
 pub const PRIOR_CONSUMER_DAYS: f64 = 10.0;
 /// A served request is fast when the gateway answered within this many ms.
@@ -73,15 +73,15 @@ pub const DEFS: [Def; 8] = [
     Def { id: "refusal_justification", name: "Refusals justified", pillar: Pillar::Sharing, floor: 0.5, target: 1.0, shrunk: true,
           means: "refusals with a justification that oversight has not overturned / refusals" },
     Def { id: "availability", name: "Source availability", pillar: Pillar::Service, floor: 0.9, target: 0.995, shrunk: true,
-          means: "answers / (answers + source errors) among valid requests forwarded to the source" },
+          means: "answers / (answers + source errors) among valid requests forwarded to the source, readiness probes included" },
     Def { id: "latency", name: "Fast answers", pillar: Pillar::Service, floor: 0.5, target: 0.95, shrunk: true,
           means: "share of served requests answered within 1000 ms" },
     Def { id: "validity", name: "Valid responses", pillar: Pillar::Quality, floor: 0.8, target: 1.0, shrunk: true,
-          means: "responses passing the published response schema / responses checked" },
+          means: "responses passing the published response schema / responses checked, readiness probes included" },
     Def { id: "completeness", name: "Complete responses", pillar: Pillar::Quality, floor: 0.8, target: 1.0, shrunk: true,
           means: "responses of datasets whose schema declares required fields that passed it (all required fields present)" },
     Def { id: "freshness", name: "Freshness", pillar: Pillar::Quality, floor: 0.0, target: 1.0, shrunk: false,
-          means: "per dataset with a refresh period: 1 if last served within it, else period / time since last serve; averaged" },
+          means: "per dataset with a refresh period: 1 if its data is younger than the period, else period / age; age from the date at its freshness_pointer, else from the last answer to a consumer or readiness probe; averaged" },
 ];
 
 /// A measured ratio.

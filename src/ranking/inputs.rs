@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use sqlx::Row;
 
 use super::model::{TrendPoint, Window};
-use super::rollup::{Counters, COLUMNS};
+use super::rollup::{Counters, Liveness, COLUMNS};
 use super::rollup_store::counters;
 use super::{snapshot, RankingError};
 use crate::audit::Store;
@@ -27,6 +27,8 @@ pub struct Inputs {
     pub consumer_days: HashMap<String, i64>,
     /// (agency, dataset) → (first, last) non-self serve, all time.
     pub served: HashMap<(String, String), (Option<i64>, Option<i64>)>,
+    /// (agency, dataset) → last answered probe and newest declared data date, all time.
+    pub liveness: HashMap<(String, String), Liveness>,
     /// Current verdicts on refusals recorded in the window.
     pub verdicts: Vec<VerdictFact>,
     /// agency → snapshot figures, oldest first.
@@ -86,17 +88,20 @@ pub async fn load(store: &Store, days: u32, now_ms: i64) -> Result<Inputs, Ranki
     for r in rows {
         consumer_days.insert(r.try_get::<String, _>(0)?, r.try_get::<i64, _>(1)?);
     }
-    let mut served = HashMap::new();
+    let (mut served, mut liveness) = (HashMap::new(), HashMap::new());
     let rows = sqlx::query(
-        "SELECT agency, dataset, first_served_ms, last_served_ms FROM ranking_datasets",
+        "SELECT agency, dataset, first_served_ms, last_served_ms, last_probe_ok_ms, data_as_of_ms FROM ranking_datasets",
     )
     .fetch_all(store.pool())
     .await?;
     for r in rows {
-        served.insert(
-            (r.try_get(0)?, r.try_get(1)?),
-            (r.try_get(2)?, r.try_get(3)?),
-        );
+        let key: (String, String) = (r.try_get(0)?, r.try_get(1)?);
+        let live = Liveness {
+            last_probe_ok_ms: r.try_get(4)?,
+            data_as_of_ms: r.try_get(5)?,
+        };
+        liveness.insert(key.clone(), live);
+        served.insert(key, (r.try_get(2)?, r.try_get(3)?));
     }
     let verdicts = oversight::current_verdicts(store, w.from_ms, w.to_ms).await?;
     let trend = snapshot::trend(store, days, day_of(now_ms) - TREND_DAYS).await?;
@@ -105,6 +110,7 @@ pub async fn load(store: &Store, days: u32, now_ms: i64) -> Result<Inputs, Ranki
         cells,
         consumer_days,
         served,
+        liveness,
         verdicts,
         trend,
     })

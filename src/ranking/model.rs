@@ -107,7 +107,32 @@ pub struct AgencyResult {
     pub latency: LatencyResult,
     pub counts: Counts,
     pub mandated: Vec<MandateStatus>,
+    /// Documents citizens were spared: served lookups about a person or enterprise made by
+    /// another agency (a paper the citizen did not have to bring). Published, not weighted.
+    pub documents_spared: i64,
+    /// Share of data answers (probes included) without repeated records: "clean". Published,
+    /// not weighted (see the methodology).
+    pub clean: Option<f64>,
+    /// Per dataset: documents spared, probes, data age, clean share.
+    pub datasets: Vec<DatasetFigures>,
     pub trend: Vec<TrendPoint>,
+}
+
+/// One dataset's published figures besides the indicators.
+#[derive(Debug, Clone, Serialize)]
+pub struct DatasetFigures {
+    pub dataset: String,
+    pub documents_spared: i64,
+    /// Readiness probes recorded in the window, and those the source answered.
+    pub probes: i64,
+    pub probes_answered: i64,
+    /// The dataset has a probe request (declared, or from its schema's examples).
+    pub probed: bool,
+    pub last_probe_ok_ms: Option<i64>,
+    /// The newest date/time its data declared at its `freshness_pointer`.
+    pub data_as_of_ms: Option<i64>,
+    pub freshness: Option<f64>,
+    pub clean: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -154,6 +179,10 @@ pub struct Counts {
     pub self_calls: i64,
     pub reviews_upheld: i64,
     pub reviews_overturned: i64,
+    /// Readiness probes (never demand): recorded, answered, failed at the source.
+    pub probes: i64,
+    pub probes_answered: i64,
+    pub probes_source_error: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -5,6 +5,7 @@ mod csv;
 #[cfg(test)]
 pub(crate) mod fixture;
 mod html;
+mod spared;
 mod table;
 
 pub use self::csv::csv;

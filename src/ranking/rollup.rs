@@ -41,8 +41,16 @@ pub const COLUMNS: [&str; N] = [
     "lat_b9",
     "lat_b10",
     "lat_b11",
+    "probes",
+    "probe_answered",
+    "probe_source_error",
+    "probe_resp_valid",
+    "probe_resp_invalid",
+    "spared",
+    "clean_checked",
+    "clean",
 ];
-pub const N: usize = 27;
+pub const N: usize = 35;
 
 pub const REQUESTS: usize = 0;
 pub const SERVED: usize = 1;
@@ -60,6 +68,18 @@ pub const RESP_INVALID: usize = 12;
 pub const SELF_CALLS: usize = 13;
 pub const LAT_SUM_US: usize = 14;
 pub const LAT_B0: usize = 15;
+/// Readiness probes (never demand: none of the counters above counts them).
+pub const PROBES: usize = 27;
+/// Probes the source answered (data, or "no such record").
+pub const PROBE_ANSWERED: usize = 28;
+pub const PROBE_SOURCE_ERROR: usize = 29;
+pub const PROBE_RESP_VALID: usize = 30;
+pub const PROBE_RESP_INVALID: usize = 31;
+/// Documents citizens were spared: served lookups about a data subject by another agency.
+pub const SPARED: usize = 32;
+/// Data answers (probes included) checked for repeated array elements, and those with none.
+pub const CLEAN_CHECKED: usize = 33;
+pub const CLEAN: usize = 34;
 
 /// Upper bounds (inclusive, ms) of the fixed latency buckets; the last bucket is "above 10 s".
 /// Fixed so that hourly histograms can be added and percentiles merged exactly.
@@ -67,11 +87,21 @@ pub const LATENCY_BOUNDS_MS: [i64; 11] = [5, 10, 25, 50, 100, 250, 500, 1000, 25
 pub const LATENCY_BUCKETS: usize = 12;
 
 /// The counters of one cell, plus first and last (non-self) serve.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Counters {
     pub c: [i64; N],
     pub first_served_ms: Option<i64>,
     pub last_served_ms: Option<i64>,
+}
+
+impl Default for Counters {
+    fn default() -> Self {
+        Counters {
+            c: [0; N],
+            first_served_ms: None,
+            last_served_ms: None,
+        }
+    }
 }
 
 impl Counters {
@@ -130,6 +160,12 @@ pub struct Facts {
     pub decided_by_source: bool,
     pub response_schema: SchemaResult,
     pub latency_us: i64,
+    /// A readiness probe (`dxgate-probe`), not demand.
+    pub probe: bool,
+    /// The record names a data subject (its `subject_hash` is set).
+    pub subject: bool,
+    pub data_as_of_ms: Option<i64>,
+    pub duplicates: Option<u32>,
 }
 
 /// Which agency each consumer acts for: calls to one's own agency are ignored.
@@ -176,10 +212,19 @@ impl ConsumerAgencies {
 /// Cell key: (hour or day, agency, dataset).
 pub type Key = (i64, String, String);
 
+/// Per (agency, dataset): the last answered probe and the newest date the data declared.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Liveness {
+    pub last_probe_ok_ms: Option<i64>,
+    pub data_as_of_ms: Option<i64>,
+}
+
 /// What a page of records adds to the rollups.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Delta {
     pub hourly: BTreeMap<Key, Counters>,
+    /// (agency, dataset) → liveness facts seen in this page.
+    pub liveness: BTreeMap<(String, String), Liveness>,
     /// (day, agency, consumer) with evidence.
     pub consumer_days: BTreeSet<Key>,
     pub records: u64,
@@ -198,6 +243,39 @@ impl Delta {
             .hourly
             .entry((hour, f.agency.clone(), f.dataset.clone()))
             .or_default();
+        if let Some(n) = f.duplicates {
+            cell.c[CLEAN_CHECKED] += 1;
+            if n == 0 {
+                cell.c[CLEAN] += 1;
+            }
+        }
+        let answered = matches!(f.outcome, Outcome::Served | Outcome::InvalidResponse);
+        if f.data_as_of_ms.is_some() || (f.probe && answered) {
+            let l = self
+                .liveness
+                .entry((f.agency.clone(), f.dataset.clone()))
+                .or_default();
+            l.data_as_of_ms = max_opt(l.data_as_of_ms, f.data_as_of_ms);
+            if f.probe && answered {
+                l.last_probe_ok_ms = max_opt(l.last_probe_ok_ms, Some(f.ts_ms));
+            }
+        }
+        if f.probe {
+            // Measured for availability, validity and freshness; never demand.
+            let c = &mut cell.c;
+            c[PROBES] += 1;
+            match f.outcome {
+                Outcome::Served | Outcome::InvalidResponse => c[PROBE_ANSWERED] += 1,
+                Outcome::SourceError => c[PROBE_SOURCE_ERROR] += 1,
+                _ => {}
+            }
+            match f.response_schema {
+                SchemaResult::Valid => c[PROBE_RESP_VALID] += 1,
+                SchemaResult::Invalid => c[PROBE_RESP_INVALID] += 1,
+                SchemaResult::NotChecked => {}
+            }
+            return;
+        }
         if agencies.is_self(f.consumer.as_deref(), &f.agency) {
             cell.c[SELF_CALLS] += 1;
             return;
@@ -209,6 +287,8 @@ impl Delta {
                 c[SERVED] += 1;
                 if f.response_schema == SchemaResult::NotChecked {
                     c[NOT_FOUND] += 1;
+                } else if f.subject {
+                    c[SPARED] += 1;
                 }
                 c[LAT_SUM_US] += f.latency_us.max(0);
                 c[LAT_B0 + bucket(f.latency_us)] += 1;
@@ -270,62 +350,4 @@ impl Delta {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn facts(outcome: Outcome, consumer: &str, ts_ms: i64, latency_us: i64) -> Facts {
-        Facts {
-            ts_ms,
-            consumer: Some(consumer.into()),
-            agency: "a".into(),
-            dataset: "d".into(),
-            outcome,
-            justification: None,
-            decided_by_source: false,
-            response_schema: SchemaResult::Valid,
-            latency_us,
-        }
-    }
-
-    #[test]
-    fn buckets_are_inclusive_upper_bounds() {
-        assert_eq!(bucket(0), 0);
-        assert_eq!(bucket(5_000), 0);
-        assert_eq!(bucket(5_001), 1);
-        assert_eq!(bucket(1_000_000), 7);
-        assert_eq!(bucket(60_000_000), 11);
-    }
-
-    #[test]
-    fn self_calls_are_counted_apart() {
-        let agencies = ConsumerAgencies::from_pairs([("own".to_string(), "a".to_string())]);
-        let mut d = Delta::default();
-        d.add(&facts(Outcome::Served, "own", 10, 100), &agencies);
-        d.add(&facts(Outcome::Served, "other", 20, 100), &agencies);
-        d.add(
-            &facts(Outcome::Served, "other", crate::calendar::DAY_MS + 5, 100),
-            &agencies,
-        );
-        let cells: Vec<_> = d.hourly.values().collect();
-        assert_eq!(cells[0].c[SELF_CALLS], 1);
-        assert_eq!(cells[0].c[SERVED], 1);
-        assert_eq!(cells[0].first_served_ms, Some(20));
-        assert_eq!(d.consumer_days.len(), 2, "one consumer on two days");
-        let daily = d.daily();
-        assert_eq!(daily.len(), 2);
-        assert_eq!(
-            d.datasets()[&("a".into(), "d".into())],
-            (Some(20), Some(crate::calendar::DAY_MS + 5))
-        );
-    }
-
-    #[test]
-    fn events_are_not_requests_to_an_agency() {
-        let agencies = ConsumerAgencies::from_pairs(std::iter::empty());
-        let mut d = Delta::default();
-        d.add(&facts(Outcome::Event, "oversight", 10, 0), &agencies);
-        assert_eq!(d.records, 1, "the watermark still moves past it");
-        assert!(d.hourly.is_empty());
-        assert!(d.consumer_days.is_empty());
-    }
-}
+mod tests;

@@ -30,7 +30,8 @@ pub struct CatchUp {
 }
 
 const RECORD_COLUMNS: &str = "seq, ts_ms, consumer, agency, dataset, outcome, \
-    justification_status, decided_by, response_schema, latency_us";
+    justification_status, decided_by, response_schema, latency_us, probe, data_as_of_ms, \
+    duplicates, CAST(CASE WHEN subject_hash IS NULL THEN 0 ELSE 1 END AS BIGINT) AS has_subject";
 
 /// Roll up every record not yet rolled up (at most `max_pages` pages per node, if given).
 pub async fn catch_up(
@@ -216,6 +217,14 @@ fn facts(r: &AnyRow) -> Result<Option<Facts>, RankingError> {
         response_schema: SchemaResult::parse(&schema)
             .ok_or_else(|| RankingError::Corrupt(format!("unknown response_schema {schema:?}")))?,
         latency_us: r.try_get("latency_us")?,
+        probe: r
+            .try_get::<Option<i64>, _>("probe")?
+            .is_some_and(|p| p != 0),
+        subject: r.try_get::<i64, _>("has_subject")? != 0,
+        data_as_of_ms: r.try_get("data_as_of_ms")?,
+        duplicates: r
+            .try_get::<Option<i64>, _>("duplicates")?
+            .map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
     }))
 }
 
@@ -275,6 +284,20 @@ async fn write(tx: &mut Transaction<'_, Any>, delta: &Delta) -> Result<(), Ranki
         .execute(&mut **tx)
         .await?;
     }
+    for ((agency, dataset), l) in &delta.liveness {
+        sqlx::query(&format!(
+            "INSERT INTO ranking_datasets (agency, dataset, last_probe_ok_ms, data_as_of_ms) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (agency, dataset) DO UPDATE SET {}, {}",
+            max_set("ranking_datasets", "last_probe_ok_ms"),
+            max_set("ranking_datasets", "data_as_of_ms"),
+        ))
+        .bind(agency)
+        .bind(dataset)
+        .bind(l.last_probe_ok_ms)
+        .bind(l.data_as_of_ms)
+        .execute(&mut **tx)
+        .await?;
+    }
     let days: Vec<_> = delta.consumer_days.iter().collect();
     for chunk in days.chunks(ROWS_PER_UPSERT) {
         let marks: Vec<String> = (0..chunk.len())
@@ -301,7 +324,7 @@ fn max_set(table: &str, col: &str) -> String {
     format!("{col} = CASE WHEN {table}.{col} IS NULL OR excluded.{col} > {table}.{col} THEN excluded.{col} ELSE {table}.{col} END")
 }
 
-/// Rows per upsert statement (34 parameters each).
+/// Rows per upsert statement (40 parameters each).
 const ROWS_PER_UPSERT: usize = 200;
 
 /// Add `cells` into `table` (keyed by `unit`, agency, dataset).

@@ -11,6 +11,7 @@
 mod check;
 mod decide;
 mod forward;
+pub mod probe;
 pub(crate) mod protect;
 mod response;
 

@@ -175,6 +175,13 @@ async fn handle(
             &serde_json::json!({"code": query, "name": "Acme Ltd", "purpose": purpose}).to_string(),
         ),
         "/missing" => json(404, r#"{"error":"no such record"}"#),
+        // Data that declares its own date (for `freshness_pointer`), with a repeated record.
+        "/dated" => json(
+            200,
+            &serde_json::json!({"code": query, "as_of": "2020-01-01T07:00:00+07:00",
+                "items": [{"n": 1}, {"n": 2}, {"n": 1}]})
+            .to_string(),
+        ),
         "/big" => json(
             200,
             &format!(

@@ -18,6 +18,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("/v1/oversight/refusals", "get"),
     ("/v1/oversight/refusals/{request_id}", "get"),
     ("/v1/oversight/refusals/{request_id}/review", "post"),
+    ("/v1/oversight/probes", "post"),
     ("/oversight", "get"),
     ("/public/ranking.json", "get"),
     ("/public/ranking.csv", "get"),

@@ -114,7 +114,7 @@ async fn ranking_cli_formats_groups_and_overdue_mandates() {
     );
     assert_eq!(code, 0, "{err}");
     let r: Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(r["methodology"], "1.0");
+    assert_eq!(r["methodology"], "1.1");
     assert_eq!(r["window"]["days"], 30);
     let alpha = agency(&r, "alpha");
     assert_eq!(alpha["status"], "ranked");
@@ -238,7 +238,7 @@ async fn public_pages_publish_aggregates_only() {
     let (s, ct, doc) = public(&gw, "/public/methodology").await;
     assert_eq!((s, ct.as_str()), (200, "text/html; charset=utf-8"));
     assert!(
-        doc.contains("Methodology v1.0") && doc.contains("<table>"),
+        doc.contains("Methodology v1.1") && doc.contains("<table>"),
         "{doc}"
     );
 

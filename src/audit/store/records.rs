@@ -16,8 +16,9 @@ pub(super) const COLUMNS: &str =
     "node_id, seq, request_id, ts_ms, consumer, agency, dataset, method, purpose, \
     outcome, status, legal_basis, reason, decided_by, justification_status, request_schema, \
     response_schema, request_sha256, response_sha256, latency_us, source_latency_us, detail, \
-    prev_hash, hash, subject_hash, event_kind, event, payload_scheme";
-const NCOLS: usize = 28;
+    prev_hash, hash, subject_hash, event_kind, event, payload_scheme, probe, data_as_of_ms, \
+    duplicates";
+const NCOLS: usize = 31;
 /// Rows per INSERT statement: as many as SQLite's 32,766 bound parameters allow (PostgreSQL's
 /// limit is 65,535), so a default-sized group commit (`batch_max` 1024) is one statement while
 /// there are at most 31 columns.
@@ -267,6 +268,13 @@ pub(super) fn decode(r: &AnyRow) -> Result<StoredRecord, StoreError> {
             subject_hash: optional("subject_hash")?,
             event: event(r).map_err(corrupt)?,
             payload_scheme: r.try_get("payload_scheme")?,
+            probe: r
+                .try_get::<Option<i64>, _>("probe")?
+                .is_some_and(|p| p != 0),
+            data_as_of_ms: r.try_get("data_as_of_ms")?,
+            duplicates: r
+                .try_get::<Option<i64>, _>("duplicates")?
+                .map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
             request_id: request_id.clone(),
         },
     })
@@ -324,7 +332,10 @@ fn insert_query<'q>(
             .bind(e.subject_hash.map(|d| d.to_hex()))
             .bind(e.event.as_ref().map(|ev| ev.kind.as_str()))
             .bind(e.event.as_ref().map(Event::canonical_facts))
-            .bind(e.payload_scheme.as_deref());
+            .bind(e.payload_scheme.as_deref())
+            .bind(e.probe.then_some(1i64))
+            .bind(e.data_as_of_ms)
+            .bind(e.duplicates.map(i64::from));
     }
     q
 }

@@ -105,6 +105,13 @@ fn dataset(
         }
     }
     let mandate = decl.mandate.and_then(|m| mandate(ctx, &name, m));
+    let probe = probe_request(ctx, &name, decl.probe, request_schema.as_deref());
+    if let Some(p) = &decl.freshness_pointer {
+        if !(p.get_ref().is_empty() || p.get_ref().starts_with('/')) {
+            let msg = format!("dataset {name}: freshness_pointer {:?} must be a JSON pointer such as \"/as_of\" or \"/0/updated_at\"", p.get_ref());
+            ctx.err(p.span().start, msg);
+        }
+    }
     let mut refusals = Vec::new();
     for (i, r) in decl.refusals.into_iter().enumerate() {
         let r_at = r.span().start;
@@ -136,11 +143,44 @@ fn dataset(
         on_invalid_response: decl.on_invalid_response,
         subject_field: decl.subject_field.map(toml::Spanned::into_inner),
         refresh_period: decl.refresh_period,
+        freshness_pointer: decl.freshness_pointer.map(toml::Spanned::into_inner),
+        probe,
         mandate,
         source,
         refusals,
         rate,
     })
+}
+
+/// The readiness probe's parameters: `probe = { … }` (which must pass the request schema), else
+/// the request schema's `examples`.
+fn probe_request(
+    ctx: &mut Ctx<'_, '_>,
+    name: &str,
+    decl: Option<toml::Spanned<toml::Table>>,
+    schema: Option<&Schema>,
+) -> Option<serde_json::Value> {
+    let schema = schema?;
+    let Some(decl) = decl else {
+        return schema.example().filter(|v| schema.is_valid(v));
+    };
+    let at = decl.span().start;
+    let value = serde_json::to_value(decl.into_inner()).ok()?;
+    if let Err(errors) = schema.check(&value) {
+        let what: Vec<String> = errors
+            .iter()
+            .map(|e| format!("{} {}", e.pointer, e.detail))
+            .collect();
+        ctx.err(
+            at,
+            format!(
+                "dataset {name}: probe does not match its request schema: {}",
+                what.join("; ")
+            ),
+        );
+        return None;
+    }
+    Some(value)
 }
 
 /// A mandate names a real calendar day (`YYYY-MM-DD`) and the responsible official.

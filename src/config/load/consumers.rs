@@ -47,6 +47,10 @@ pub(super) fn load(path: &Path, catalog: &mut Catalog, diags: &mut Diagnostics) 
             agency: c.agency.clone(),
             rate: rate(c.rate_per_second, c.burst),
         });
+        if c.id == "dxgate-probe" {
+            let msg = "consumer id \"dxgate-probe\" is reserved for the gateway's own readiness probes; choose another id";
+            f.err(diags, at, msg.to_owned());
+        }
         if catalog
             .consumers
             .insert(c.id.clone(), consumer.clone())

@@ -194,6 +194,12 @@ fn check(s: &Settings, overrides: &Overrides, at: &Spans<'_>, d: &mut Diagnostic
         let msg = "[harvest] multiplier must be a number of at least 1".into();
         err("harvest", Some("multiplier"), msg);
     }
+    if let Err(e) = crate::calendar::parse_time_of_day(&s.probes.at) {
+        err("probes", Some("at"), format!("[probes] at {e}"));
+    }
+    if let Err(e) = crate::calendar::zone(&s.probes.timezone) {
+        err("probes", Some("timezone"), format!("[probes] timezone {e}"));
+    }
     if let Some(jwt) = &s.jwt {
         let sec = if at.has("jwt") { "jwt" } else { "oidc" };
         check_jwt(jwt, sec, &mut |key, msg| err(sec, key, msg));

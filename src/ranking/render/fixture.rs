@@ -74,7 +74,23 @@ fn agency(id: &str, name: &str, score: Option<f64>, rank: Option<u32>) -> Agency
             self_calls: 4,
             reviews_upheld: 1,
             reviews_overturned: 1,
+            probes: 2,
+            probes_answered: 1,
+            probes_source_error: 1,
         },
+        documents_spared: 12,
+        clean: Some(0.95),
+        datasets: vec![DatasetFigures {
+            dataset: "ledger".into(),
+            documents_spared: 12,
+            probes: 2,
+            probes_answered: 1,
+            probed: true,
+            last_probe_ok_ms: Some(1_700_000_000_000),
+            data_as_of_ms: None,
+            freshness: Some(1.0),
+            clean: Some(0.95),
+        }],
         mandated: vec![
             MandateStatus {
                 dataset: "ledger".into(),

@@ -109,6 +109,7 @@ pub fn html(r: &Ranking) -> String {
                 }
             }
             (overdue(r))
+            (super::spared::section(r))
             @if !insufficient.is_empty() {
                 section aria-labelledby="insufficient" {
                     h2 id="insufficient" { "Insufficient data" }
@@ -272,6 +273,7 @@ fn details(a: &AgencyResult) -> Markup {
                 " upheld, " (c.reviews_overturned) " overturned. Answer time: median " (num(a.latency.p50_ms))
                 " ms, 95th percentile " (num(a.latency.p95_ms)) " ms, 99th percentile " (num(a.latency.p99_ms)) " ms."
             }
+            (super::spared::datasets(a))
             @if !a.mandated.is_empty() {
                 table {
                     caption { "Mandated datasets of " (a.name) }

@@ -1,6 +1,7 @@
 //! `GET /v1/oversight/refusals[/{request_id}]` (scoped by role: oversight sees every refusal,
 //! an agency officer its agency's, a consumer its own) and
-//! `POST /v1/oversight/refusals/{request_id}/review` (oversight only).
+//! `POST /v1/oversight/refusals/{request_id}/review` (oversight only) and
+//! `POST /v1/oversight/probes` (oversight only).
 
 use std::sync::Arc;
 
@@ -121,6 +122,19 @@ pub async fn review(gw: &Gateway, req: Request<Incoming>, id: &str) -> Reply {
     let new = NewReview::parse(id, &caller.id, &bytes)?;
     let review = reviews::record(&gw.store, &new, now_ms()).await?;
     Ok(json(StatusCode::CREATED, &review))
+}
+
+/// `POST /v1/oversight/probes` (oversight only): probe every connected dataset now, as the
+/// daily schedule does, and answer with what each probe found (its audit record's id).
+pub async fn probes<B>(gw: &Gateway, req: &Request<B>) -> Reply {
+    let caller = caller(gw, req).await?;
+    if !caller.has_role(Role::Oversight) {
+        return Err(Problem::forbidden(
+            "only the oversight authority can trigger readiness probes",
+        ));
+    }
+    let results = crate::server::pipeline::probe::probe_all(gw).await;
+    Ok(json(StatusCode::OK, &json!({ "probes": results })))
 }
 
 /// JSON that is never cached: what a caller sees depends on its role.

@@ -108,6 +108,46 @@ pub(super) async fn check_request_phase(
     })
 }
 
+/// The probe's request: `params` (an object) as the query string a consumer would send, then
+/// through the same conversion and schema check as a consumer's GET.
+pub(super) fn probe_request(
+    ds: &Dataset,
+    params: &Value,
+    entry: &mut Entry,
+) -> Result<CheckedRequest, Problem> {
+    let mut q = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in params.as_object().into_iter().flatten() {
+        let items = match v {
+            Value::Array(items) => items.iter().collect(),
+            v => vec![v],
+        };
+        for item in items {
+            match item {
+                Value::String(s) => q.append_pair(k, s),
+                other => q.append_pair(k, &other.to_string()),
+            };
+        }
+    }
+    let query = q.finish();
+    entry.request_sha256 = Some(Digest::sha256(query.as_bytes()));
+    let params = crate::validate::query_to_json(&query, &ds.request_schema)
+        .ok()
+        .filter(|p| ds.request_schema.is_valid(p))
+        .ok_or_else(|| {
+            entry.request_schema = SchemaResult::Invalid;
+            Problem::new(
+                ProblemKind::InvalidRequest,
+                "the probe request does not match the request schema",
+            )
+        })?;
+    entry.request_schema = SchemaResult::Valid;
+    Ok(CheckedRequest {
+        query,
+        body: None,
+        params,
+    })
+}
+
 fn is_json(headers: &HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)

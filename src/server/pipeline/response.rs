@@ -21,6 +21,13 @@ pub(super) fn check_response_phase(
         Ok(SourceReply::Data { bytes, json }) => {
             entry.response_sha256 = Some(key.hash(&bytes));
             entry.payload_scheme = Some(key.scheme().to_owned());
+            entry.data_as_of_ms = ds
+                .freshness_pointer
+                .as_deref()
+                .and_then(|p| json.pointer(p))
+                .and_then(|v| v.as_str())
+                .and_then(crate::calendar::parse_instant);
+            entry.duplicates = Some(crate::validate::duplicates(&json));
             if ds.response_schema.is_valid(&json) {
                 entry.response_schema = SchemaResult::Valid;
                 return Ok(bytes);
