@@ -37,5 +37,6 @@ pub use outcome::{Outcome, SchemaResult};
 pub use record::{Entry, StoredRecord};
 pub use store::{
     now_ms, sqlite_file, Backend, Batch, RecordFilter, SegmentRow, SqlFilter, Store, StoreError,
+    VersionRow,
 };
 pub use writer::{AuditError, AuditWriter, CheckpointPolicy, WriterConfig, WriterStats};

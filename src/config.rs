@@ -13,6 +13,7 @@ mod load;
 mod overrides;
 mod security_settings;
 mod settings;
+mod version;
 
 #[cfg(test)]
 mod tests;
@@ -27,3 +28,4 @@ pub use security_settings::{
     parse_algorithm, ClientAuth, HarvestSettings, JwtSettings, SubjectSettings, TlsSettings,
 };
 pub use settings::{redact_url, AuditSettings, ServerSettings, Settings, StoreSettings};
+pub use version::{outline, summary, CatalogVersion};

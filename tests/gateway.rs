@@ -9,6 +9,8 @@ mod common;
 mod audit_log;
 #[path = "gateway/carry_over.rs"]
 mod carry_over;
+#[path = "gateway/catalog_versions.rs"]
+mod catalog_versions;
 #[path = "gateway/catalogue.rs"]
 mod catalogue;
 #[path = "gateway/checkpoints.rs"]

@@ -205,6 +205,9 @@ struct ArchivedRecord {
     /// Present only on event records.
     #[serde(default)]
     event: Option<ArchivedEvent>,
+    /// Present only on records decided under a witnessed catalogue version.
+    #[serde(default)]
+    catalog_digest: Option<Digest>,
     prev_hash: Digest,
     hash: Digest,
 }
@@ -246,6 +249,7 @@ impl ArchivedRecord {
                     None => None,
                     Some(ev) => Some(Event::new(EventKind::parse(&ev.kind)?, ev.facts).ok()?),
                 },
+                catalog_digest: self.catalog_digest,
             },
         })
     }

@@ -3,7 +3,7 @@
 //! `hash = SHA-256("dxgate-audit-v1" ‖ prev_hash ‖ node_id ‖ seq ‖ every field)`, each field
 //! length-prefixed (absent fields have their own marker) so no two records encode alike.
 //! Each gateway replica (node) keeps its own chain; the first record links to [`GENESIS`].
-//! Fields added later (`subject_hash`, `event`) are appended, tagged, only when present, so
+//! Fields added later (`subject_hash`, `event`, `catalog_digest`) are appended, tagged, only when present, so
 //! records without them hash exactly as before.
 
 use sha2::{Digest as _, Sha256};
@@ -81,6 +81,10 @@ pub fn record_hash(prev_hash: &Digest, node_id: &str, seq: i64, e: &Entry) -> Di
         field(&mut h, Some(ev.kind.as_str()));
         field(&mut h, Some(&ev.canonical_facts()));
     }
+    if let Some(d) = &e.catalog_digest {
+        h.update(b"catalog_digest");
+        digest_field(&mut h, Some(d));
+    }
     Digest::from_bytes(h.finalize().into())
 }
 
@@ -138,6 +142,9 @@ mod tests {
         e.source_latency_us = None;
         assert_ne!(base, record_hash(&GENESIS, "n", 1, &e));
         let e = entry().subject_hash(Digest::sha256(b"s"));
+        assert_ne!(base, record_hash(&GENESIS, "n", 1, &e));
+        let mut e = entry();
+        e.catalog_digest = Some(Digest::sha256(b"catalogue"));
         assert_ne!(base, record_hash(&GENESIS, "n", 1, &e));
     }
 

@@ -43,6 +43,10 @@ pub struct Entry {
     pub subject_hash: Option<Digest>,
     /// A witnessed event (outcome [`Outcome::Event`]); `None` on every data request.
     pub event: Option<Event>,
+    /// Digest of the catalogue version the request was decided under
+    /// (`crate::config::CatalogVersion`); `None` on events and on records made before
+    /// catalogue versions were witnessed.
+    pub catalog_digest: Option<Digest>,
 }
 
 impl Entry {
@@ -69,6 +73,7 @@ impl Entry {
             detail: None,
             subject_hash: None,
             event: None,
+            catalog_digest: None,
         }
     }
 
@@ -179,6 +184,9 @@ impl Serialize for StoredRecord {
         m.serialize_entry("detail", &e.detail)?;
         if let Some(h) = &e.subject_hash {
             m.serialize_entry("subject_hash", h)?;
+        }
+        if let Some(d) = &e.catalog_digest {
+            m.serialize_entry("catalog_digest", d)?;
         }
         if let Some(ev) = &e.event {
             m.serialize_entry(

@@ -14,6 +14,7 @@ mod records;
 #[cfg(test)]
 mod tests;
 mod tree;
+mod versions;
 
 use std::path::Path;
 use std::time::Duration;
@@ -26,6 +27,7 @@ use super::{Digest, Outcome};
 pub use filter::SqlFilter;
 pub use records::Batch;
 pub use tree::SegmentRow;
+pub use versions::VersionRow;
 
 /// Which database the store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,7 +67,8 @@ pub struct RecordFilter {
 }
 
 /// Embedded migrations `(version, name, sql)`, applied in order, each once. Version ranges:
-/// 1-99 the audit log itself, 100-199 ranking and oversight, 200-299 identity and subjects.
+/// 1-99 the audit log itself, 100-199 ranking and oversight, 200-299 identity and subjects,
+/// 700-709 catalogue versions, cases and appeals.
 const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("migrations/sqlite_0001_init.sql")),
     (
@@ -102,6 +105,11 @@ const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = &[
         201,
         "partial_subject_index",
         include_str!("migrations/sqlite_0201_partial_subject_index.sql"),
+    ),
+    (
+        700,
+        "catalog_versions",
+        include_str!("migrations/sqlite_0700_catalog_versions.sql"),
     ),
 ];
 const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
@@ -140,6 +148,11 @@ const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
         201,
         "partial_subject_index",
         include_str!("migrations/postgres_0201_partial_subject_index.sql"),
+    ),
+    (
+        700,
+        "catalog_versions",
+        include_str!("migrations/postgres_0700_catalog_versions.sql"),
     ),
 ];
 

@@ -25,6 +25,7 @@ pub mod oversight_page;
 pub mod public;
 pub mod query;
 pub mod scope;
+pub mod versions;
 
 use bytes::Bytes;
 use http::header::HeaderName;

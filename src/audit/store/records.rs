@@ -16,8 +16,8 @@ pub(super) const COLUMNS: &str =
     "node_id, seq, request_id, ts_ms, consumer, agency, dataset, method, purpose, \
     outcome, status, legal_basis, reason, decided_by, justification_status, request_schema, \
     response_schema, request_sha256, response_sha256, latency_us, source_latency_us, detail, \
-    prev_hash, hash, subject_hash, event_kind, event";
-const NCOLS: usize = 27;
+    prev_hash, hash, subject_hash, event_kind, event, catalog_digest";
+const NCOLS: usize = 28;
 /// Rows per INSERT statement: as many as SQLite's 32,766 bound parameters allow (PostgreSQL's
 /// limit is 65,535), so a default-sized group commit (`batch_max` 1024) is one statement while
 /// there are at most 31 columns.
@@ -266,6 +266,7 @@ pub(super) fn decode(r: &AnyRow) -> Result<StoredRecord, StoreError> {
             detail: r.try_get("detail")?,
             subject_hash: optional("subject_hash")?,
             event: event(r).map_err(corrupt)?,
+            catalog_digest: optional("catalog_digest")?,
             request_id: request_id.clone(),
         },
     })
@@ -322,7 +323,8 @@ fn insert_query<'q>(
             .bind(r.hash.to_hex())
             .bind(e.subject_hash.map(|d| d.to_hex()))
             .bind(e.event.as_ref().map(|ev| ev.kind.as_str()))
-            .bind(e.event.as_ref().map(Event::canonical_facts));
+            .bind(e.event.as_ref().map(Event::canonical_facts))
+            .bind(e.catalog_digest.map(|d| d.to_hex()));
     }
     q
 }
