@@ -30,6 +30,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("/v1/audit/checkpoint/{node}", "get"),
     ("/v1/audit/inclusion/{request_id}", "get"),
     ("/public/methodology", "get"),
+    ("/v1/catalog/versions", "get"),
+    ("/v1/catalog/versions/{digest}", "get"),
 ];
 
 #[tokio::test]
