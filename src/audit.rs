@@ -49,5 +49,6 @@ pub use payload_key::{PayloadKey, PayloadKeyError};
 pub use record::{Entry, StoredRecord};
 pub use store::{
     now_ms, sqlite_file, Backend, Batch, RecordFilter, SegmentRow, SqlFilter, Store, StoreError,
+    VersionRow,
 };
 pub use writer::{AuditError, AuditWriter, CheckpointPolicy, WriterConfig, WriterStats};

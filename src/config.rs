@@ -14,6 +14,7 @@ mod overrides;
 mod probe_settings;
 mod security_settings;
 mod settings;
+mod version;
 
 #[cfg(test)]
 mod tests;
@@ -29,3 +30,4 @@ pub use security_settings::{
     parse_algorithm, ClientAuth, HarvestSettings, JwtSettings, SubjectSettings, TlsSettings,
 };
 pub use settings::{redact_url, AuditSettings, ServerSettings, Settings, StoreSettings};
+pub use version::{outline, summary, CatalogVersion};

@@ -13,6 +13,7 @@ mod reload;
 mod security;
 mod start;
 mod tasks;
+mod versions;
 
 use std::path::PathBuf;
 use std::sync::Arc;

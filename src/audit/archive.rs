@@ -217,6 +217,9 @@ struct ArchivedRecord {
     /// Present only where served data was checked.
     #[serde(default)]
     duplicates: Option<u32>,
+    /// Present only on records decided under a witnessed catalogue version.
+    #[serde(default)]
+    catalog_digest: Option<Digest>,
     prev_hash: Digest,
     hash: Digest,
 }
@@ -262,6 +265,7 @@ impl ArchivedRecord {
                 probe: self.probe,
                 data_as_of_ms: self.data_as_of_ms,
                 duplicates: self.duplicates,
+                catalog_digest: self.catalog_digest,
             },
         })
     }

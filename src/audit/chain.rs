@@ -4,7 +4,7 @@
 //! length-prefixed (absent fields have their own marker) so no two records encode alike.
 //! Each gateway replica (node) keeps its own chain; the first record links to [`GENESIS`].
 //! Fields added later (`subject_hash`, `event`, `payload_scheme`, the `probe` flag,
-//! `data_as_of_ms`, `duplicates`) are appended, tagged, only when present, so
+//! `data_as_of_ms`, `duplicates`, `catalog_digest`) are appended, tagged, only when present, so
 //! records without them hash exactly as before.
 
 use sha2::{Digest as _, Sha256};
@@ -97,6 +97,10 @@ pub fn record_hash(prev_hash: &Digest, node_id: &str, seq: i64, e: &Entry) -> Di
         h.update(b"duplicates");
         h.update(n.to_be_bytes());
     }
+    if let Some(d) = &e.catalog_digest {
+        h.update(b"catalog_digest");
+        digest_field(&mut h, Some(d));
+    }
     Digest::from_bytes(h.finalize().into())
 }
 
@@ -166,6 +170,9 @@ mod tests {
         assert_ne!(probed, record_hash(&GENESIS, "n", 1, &e));
         let mut e = entry();
         e.duplicates = Some(0);
+        assert_ne!(base, record_hash(&GENESIS, "n", 1, &e));
+        let mut e = entry();
+        e.catalog_digest = Some(Digest::sha256(b"catalogue"));
         assert_ne!(base, record_hash(&GENESIS, "n", 1, &e));
     }
 

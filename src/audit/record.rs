@@ -53,6 +53,10 @@ pub struct Entry {
     /// Array elements of the served data that exactly repeat an earlier element of the same
     /// array (the "clean" indicator); `None` when no data was checked.
     pub duplicates: Option<u32>,
+    /// Digest of the catalogue version the request was decided under
+    /// (`crate::config::CatalogVersion`); `None` on events and on records made before
+    /// catalogue versions were witnessed.
+    pub catalog_digest: Option<Digest>,
 }
 
 impl Entry {
@@ -83,6 +87,7 @@ impl Entry {
             probe: false,
             data_as_of_ms: None,
             duplicates: None,
+            catalog_digest: None,
         }
     }
 
@@ -199,6 +204,9 @@ impl Serialize for StoredRecord {
         m.serialize_entry("detail", &e.detail)?;
         if let Some(h) = &e.subject_hash {
             m.serialize_entry("subject_hash", h)?;
+        }
+        if let Some(d) = &e.catalog_digest {
+            m.serialize_entry("catalog_digest", d)?;
         }
         if let Some(ev) = &e.event {
             m.serialize_entry(

@@ -16,6 +16,7 @@ mod records;
 #[cfg(test)]
 mod tests;
 mod tree;
+mod versions;
 
 use std::path::Path;
 use std::time::Duration;
@@ -28,6 +29,7 @@ use super::{Digest, Outcome};
 pub use filter::SqlFilter;
 pub use records::Batch;
 pub use tree::SegmentRow;
+pub use versions::VersionRow;
 
 /// Which database the store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,6 +72,7 @@ pub struct RecordFilter {
 /// 1-99 the audit log itself, 100-199 ranking and oversight, 200-299 identity and subjects,
 /// 310-319 readiness probes and data freshness.
 /// 400-409 the audit log's trust (keyed payload hashes, witnesses).
+/// 700-709 catalogue versions, cases and appeals.
 const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("migrations/sqlite_0001_init.sql")),
     (
@@ -121,6 +124,11 @@ const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = &[
         401,
         "cosignatures",
         include_str!("migrations/sqlite_0401_cosignatures.sql"),
+    ),
+    (
+        700,
+        "catalog_versions",
+        include_str!("migrations/sqlite_0700_catalog_versions.sql"),
     ),
 ];
 const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
@@ -174,6 +182,11 @@ const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
         401,
         "cosignatures",
         include_str!("migrations/postgres_0401_cosignatures.sql"),
+    ),
+    (
+        700,
+        "catalog_versions",
+        include_str!("migrations/postgres_0700_catalog_versions.sql"),
     ),
 ];
 

@@ -106,6 +106,8 @@ pub struct Catalog {
     pub secrets: HashMap<String, HashMap<String, SecretEntry>>,
     /// Every schema by its path under `schemas/`.
     pub schemas: BTreeMap<String, Arc<Schema>>,
+    /// The exact text of the files this catalogue was loaded from, and their digest.
+    pub version: Arc<super::CatalogVersion>,
 }
 
 impl Catalog {

@@ -62,6 +62,7 @@ pub fn load_settings(dir: &Path, overrides: &Overrides) -> Result<(Settings, Str
 /// name consumers and the list decides which datasets are routable.
 fn load_catalog(dir: &Path, diags: &mut Diagnostics) -> Catalog {
     let mut catalog = Catalog {
+        version: std::sync::Arc::new(super::CatalogVersion::read(dir)),
         schemas: schemas::load(&dir.join("schemas"), diags),
         ..Catalog::default()
     };

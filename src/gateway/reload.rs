@@ -4,8 +4,9 @@
 //! reload_poll` rather than with inotify: it also sees Kubernetes ConfigMap updates, which swap
 //! a symlink and are easy for watchers to miss. A new configuration is loaded and validated in
 //! full first; if it has any problem it is rejected, its problems are logged, and the old one
-//! keeps serving. Then demo sources are seeded, and the runtime in force is carried over to the
-//! new configuration by key (`crate::runtime`): open breakers stay open, quotas continue, new
+//! keeps serving. Then demo sources are seeded, the new version is witnessed in the audit chain
+//! (`catalog_change`, see `versions`; a version that cannot be recorded is not put in force),
+//! and the runtime in force is carried over to the new configuration by key (`crate::runtime`): open breakers stay open, quotas continue, new
 //! consumers are watched by the harvest alarm. Connections are never touched. Changes to
 //! `dxgate.toml` itself need a restart.
 
@@ -34,6 +35,20 @@ pub async fn reload_once(gw: &Gateway) -> ReloadOutcome {
             match crate::source::seed_sources(sources).await {
                 Ok(_) => match gw.snapshot().runtime.carry(&loaded.catalog) {
                     Ok(runtime) => {
+                        let before = gw.catalog();
+                        let witnessed = super::versions::witness(
+                            &gw.store,
+                            &gw.audit,
+                            Some(&before),
+                            &loaded.catalog,
+                            super::versions::Why::Reload,
+                        )
+                        .await;
+                        if let Err(e) = witnessed {
+                            gw.metrics.reloads_rejected.fetch_add(1, Ordering::Relaxed);
+                            tracing::error!(problem = %e, "catalogue reload rejected: it could not be witnessed; the previous catalogue keeps serving");
+                            return ReloadOutcome::Rejected { problems: 1 };
+                        }
                         let datasets = loaded.catalog.dataset_count();
                         let catalog = Arc::new(loaded.catalog);
                         gw.replace(Snapshot { catalog, runtime }).await;

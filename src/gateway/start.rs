@@ -33,6 +33,8 @@ pub enum StartError {
     Security(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("{0}")]
+    Catalog(String),
     #[error("checkpoint signing key: {0}")]
     SigningKey(String),
     #[error("cannot listen on {addr}: {source}")]
@@ -99,6 +101,15 @@ pub async fn start(
         .collect();
     let tasks = Tasks::default();
     tasks.track(writer);
+    super::versions::witness(
+        &store,
+        &audit,
+        None,
+        &loaded.catalog,
+        super::versions::Why::Start,
+    )
+    .await
+    .map_err(StartError::Catalog)?;
     let addr = s.server.listen;
     let listen_err = |source| StartError::Listen { addr, source };
     let listener = TcpListener::bind(addr).await.map_err(listen_err)?;

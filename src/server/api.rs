@@ -29,6 +29,7 @@ pub mod public;
 pub mod query;
 pub mod scope;
 pub mod witness;
+pub mod versions;
 
 use bytes::Bytes;
 use http::header::HeaderName;

@@ -12,6 +12,7 @@ use hyper::body::Incoming;
 
 use super::api::{
     audit, catalog, checkpoint, cosign, health, me, openapi, oversight, oversight_page, public,
+    versions,
     Body, Reply,
 };
 use super::pipeline;
@@ -56,6 +57,8 @@ enum Endpoint {
     /// Anything else under `/v1/data`: still a data request, so still recorded.
     DataMalformed,
     Catalog,
+    CatalogVersions,
+    CatalogVersion,
     Schema,
     AuditRecords,
     AuditRecord,
@@ -118,6 +121,9 @@ const ROUTES: &[Route] = {
         alias("/v1/data", Methods::Data, DataMalformed),
         alias("/v1/data/{*rest}", Methods::Data, DataMalformed),
         documented("/v1/catalog", Read, Catalog),
+        // issue 14: catalogue versions witnessed in the chain.
+        documented("/v1/catalog/versions", Read, CatalogVersions),
+        documented("/v1/catalog/versions/{digest}", Read, CatalogVersion),
         documented("/v1/schemas/{*path}", Read, Schema),
         documented("/v1/audit/records", Read, AuditRecords),
         alias("/v1/audit/records/", Read, AuditRecords),
@@ -174,6 +180,8 @@ async fn dispatch(gw: Arc<Gateway>, req: Request<Incoming>) -> Reply {
         Data => pipeline::handle(gw, req, cap(0), cap(1)).await,
         DataMalformed => pipeline::handle(gw, req, "", "").await,
         Catalog => catalog::handle(gw, &req).await,
+        CatalogVersions => versions::list(gw, &req).await,
+        CatalogVersion => versions::get(gw, &req, cap(0)).await,
         Schema => catalog::schema(gw, cap(0)),
         AuditRecords => audit::list(gw, &req).await,
         AuditRecord => audit::get(gw, &req, cap(0)).await,

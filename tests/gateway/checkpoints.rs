@@ -53,14 +53,15 @@ async fn checkpoints_are_signed_and_inclusion_proofs_check_offline() {
             .await,
     );
 
-    // The public checkpoint: a C2SP note signed by the key `audit key` printed.
-    let v = checkpoint_of_size(&gw, 6).await;
+    // The public checkpoint: a C2SP note signed by the key `audit key` printed. The chain
+    // holds the start's catalog_change record and the six requests.
+    let v = checkpoint_of_size(&gw, 7).await;
     assert_eq!(v["verifier_key"], vkey.as_str());
     let note = v["checkpoints"][0]["note"].as_str().unwrap();
     let cp = Checkpoint::open(note, &NoteVerifier::parse(&vkey).unwrap()).unwrap();
     assert_eq!(
         (cp.origin.as_str(), cp.size),
-        ("dxgate.local/audit/test-node", 6)
+        ("dxgate.local/audit/test-node", 7)
     );
     let r = client()
         .get(gw.url("/v1/audit/checkpoint/test-node"))
@@ -83,8 +84,8 @@ async fn checkpoints_are_signed_and_inclusion_proofs_check_offline() {
     let r = inclusion(PORTAL_KEY, ids[2].clone()).await;
     assert_eq!(r.status(), 200);
     let proof: Value = r.json().await.unwrap();
-    assert_eq!(proof["seq"], 3);
-    assert_eq!(proof["tree_size"], 6);
+    assert_eq!(proof["seq"], 4);
+    assert_eq!(proof["tree_size"], 7);
     assert_eq!(proof["record"]["request_id"], ids[2].as_str());
     let file = cat.file("proof.json");
     std::fs::write(&file, proof.to_string()).unwrap();
@@ -99,8 +100,8 @@ async fn checkpoints_are_signed_and_inclusion_proofs_check_offline() {
     assert_eq!(code, 1);
     assert!(err.contains("NOT INCLUDED"), "{err}");
     let mut forged = proof.clone();
-    forged["seq"] = 4.into();
-    forged["leaf_index"] = 3.into();
+    forged["seq"] = 5.into();
+    forged["leaf_index"] = 4.into();
     forged.as_object_mut().unwrap().remove("record");
     std::fs::write(&file, forged.to_string()).unwrap();
     assert_eq!(
@@ -206,15 +207,16 @@ async fn inclusion_waits_for_a_checkpoint_and_checkpoints_survive_restarts() {
     assert_eq!(v["checkpoints"][0]["tree_size"], 3);
     gw.stop().await;
 
-    // A restarted gateway continues the chain and the tree.
+    // A restarted gateway continues the chain and the tree (the stop checkpointed record 4;
+    // the restart adds its catalog_change record, then two requests make three pending).
     let gw = Gateway::start(cat.path()).await;
-    for _ in 0..3 {
+    for _ in 0..2 {
         gw.get(PORTAL_KEY, "/v1/data/alpha/people?citizen_id=003")
             .await;
     }
-    // The refused proof above was a witnessed read (record 2), and shutdown signed size 4: the
-    // next checkpoint is at 7.
-    checkpoint_of_size(&gw, 7).await;
+    // The refused proof above was a witnessed read, shutdown signed size 5, and the restart's
+    // catalog_change record and two requests make the next checkpoint 8.
+    checkpoint_of_size(&gw, 8).await;
     let r = client()
         .get(gw.url(&format!("/v1/audit/inclusion/{first}")))
         .bearer_auth(PORTAL_KEY)
@@ -222,10 +224,10 @@ async fn inclusion_waits_for_a_checkpoint_and_checkpoints_survive_restarts() {
         .await
         .unwrap();
     let proof: Value = r.json().await.unwrap();
-    assert_eq!(proof["tree_size"], 7);
+    assert_eq!(proof["tree_size"], 8);
     gw.stop().await;
     let (code, out, err) = run_cli(&["audit", "verify"], cat.path());
     assert_eq!(code, 0, "{out}{err}");
-    // Seven, and the read of the proof.
-    assert!(out.contains("8 records verified"), "{out}");
+    // Eight, and the read of the proof.
+    assert!(out.contains("9 records verified"), "{out}");
 }

@@ -34,6 +34,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("/v1/audit/consistency/{node}", "get"),
     ("/v1/audit/checkpoint/{node}/cosignatures", "post"),
     ("/v1/audit/checkpoint/{node}/cosigned", "get"),
+    ("/v1/catalog/versions", "get"),
+    ("/v1/catalog/versions/{digest}", "get"),
 ];
 
 #[tokio::test]

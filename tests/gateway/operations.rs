@@ -52,7 +52,8 @@ async fn prometheus_metrics_count_outcomes_and_commits() {
         "dxgate_requests_total{outcome=\"refused\"} 1",
         "dxgate_requests_total{outcome=\"source_error\"} 1",
         "dxgate_request_duration_seconds_count 5",
-        "dxgate_audit_records_committed_total 5",
+        // five requests and the start's catalog_change record
+        "dxgate_audit_records_committed_total 6",
         "dxgate_source_up{agency=\"alpha\",dataset=\"http-ok\"} 1",
         "dxgate_source_up{agency=\"alpha\",dataset=\"fails\"} 0",
         "dxgate_source_requests_total{agency=\"alpha\",dataset=\"http-ok\",result=\"ok\"} 3",

@@ -17,8 +17,8 @@ pub(super) const COLUMNS: &str =
     outcome, status, legal_basis, reason, decided_by, justification_status, request_schema, \
     response_schema, request_sha256, response_sha256, latency_us, source_latency_us, detail, \
     prev_hash, hash, subject_hash, event_kind, event, payload_scheme, probe, data_as_of_ms, \
-    duplicates";
-const NCOLS: usize = 31;
+    duplicates, catalog_digest";
+const NCOLS: usize = 32;
 /// Rows per INSERT statement: as many as SQLite's 32,766 bound parameters allow (PostgreSQL's
 /// limit is 65,535), so a default-sized group commit (`batch_max` 1024) is one statement while
 /// there are at most 31 columns.
@@ -275,6 +275,7 @@ pub(super) fn decode(r: &AnyRow) -> Result<StoredRecord, StoreError> {
             duplicates: r
                 .try_get::<Option<i64>, _>("duplicates")?
                 .map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
+            catalog_digest: optional("catalog_digest")?,
             request_id: request_id.clone(),
         },
     })
@@ -335,7 +336,8 @@ fn insert_query<'q>(
             .bind(e.payload_scheme.as_deref())
             .bind(e.probe.then_some(1i64))
             .bind(e.data_as_of_ms)
-            .bind(e.duplicates.map(i64::from));
+            .bind(e.duplicates.map(i64::from))
+            .bind(e.catalog_digest.map(|d| d.to_hex()));
     }
     q
 }
