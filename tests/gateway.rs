@@ -23,6 +23,8 @@ mod deploy;
 mod eid;
 #[path = "gateway/filters.rs"]
 mod filters;
+#[path = "gateway/manners.rs"]
+mod manners;
 #[path = "gateway/openapi.rs"]
 mod openapi;
 #[path = "gateway/operations.rs"]
@@ -33,6 +35,8 @@ mod outcomes;
 mod oversight;
 #[path = "gateway/oversight_page.rs"]
 mod oversight_page;
+#[path = "gateway/portal.rs"]
+mod portal;
 #[path = "gateway/protection.rs"]
 mod protection;
 #[path = "gateway/ranking.rs"]

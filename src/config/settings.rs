@@ -25,6 +25,8 @@ pub struct Settings {
     pub subjects: SubjectSettings,
     pub harvest: HarvestSettings,
     pub ranking: crate::ranking::RankingSettings,
+    /// `[portal]`: the public pages' default language.
+    pub portal: crate::i18n::PortalSettings,
 }
 
 /// `[server]`: the consumer-facing listener.

@@ -12,6 +12,8 @@
 //!   [`oversight_page`]: the `/oversight` page.
 //! - [`public`]: `/public/*`, the ranking and its methodology.
 //! - [`health`]: `/healthz`, `/readyz`, `/metrics`; [`openapi`]: `/openapi.json`.
+//! - [`portal`]: the public data portal — `/catalog`, `/public/catalog.json|.jsonld`,
+//!   `/v1/openapi/{agency}/{dataset}.json`.
 //! - [`query`]: each list's query string as a typed filter.
 
 pub mod audit;
@@ -22,6 +24,7 @@ pub mod me;
 pub mod openapi;
 pub mod oversight;
 pub mod oversight_page;
+pub mod portal;
 pub mod public;
 pub mod query;
 pub mod scope;

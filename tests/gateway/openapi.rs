@@ -30,6 +30,10 @@ const ROUTES: &[(&str, &str)] = &[
     ("/v1/audit/checkpoint/{node}", "get"),
     ("/v1/audit/inclusion/{request_id}", "get"),
     ("/public/methodology", "get"),
+    ("/catalog", "get"),
+    ("/public/catalog.json", "get"),
+    ("/public/catalog.jsonld", "get"),
+    ("/v1/openapi/{agency}/{dataset}.json", "get"),
 ];
 
 #[tokio::test]
