@@ -128,7 +128,7 @@ fn entry(agency_name: &str, kind: &'static str, d: &Dataset) -> Entry {
         example: Example {
             method: "GET",
             curl: format!(
-                "curl -H 'Authorization: Bearer $DXGATE_KEY' -H 'Data-Purpose: {purpose}' 'http://localhost:8080{path}'"
+                "curl -H \"Authorization: Bearer $DXGATE_KEY\" -H 'Data-Purpose: {purpose}' 'http://localhost:8080{path}'"
             ),
             path,
             purpose,
