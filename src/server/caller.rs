@@ -27,11 +27,10 @@ pub async fn authenticate<B>(
     gw.auth
         .authenticate(&catalog.keys, req.headers(), cert)
         .await
-        .map(|caller| {
-            if let Caller::Consumer { consumer } = &caller {
+        .inspect(|caller| {
+            if let Caller::Consumer { consumer } = caller {
                 super::manners::note_consumer(consumer);
             }
-            caller
         })
         .map_err(|e| {
             SecurityEvents::bump(&gw.security.auth_failures);
