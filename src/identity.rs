@@ -46,6 +46,9 @@ pub struct Consumer {
     pub agency: Option<Ident>,
     /// Requests per second this consumer may make (`None`: unlimited).
     pub rate: Option<Rate>,
+    /// Web origins (`https://portal.example.vn`) whose pages may call the data endpoints with
+    /// this consumer's credentials (CORS, `server::manners`). Default: none.
+    pub cors_origins: Vec<String>,
 }
 
 impl Consumer {

@@ -24,6 +24,9 @@
 //!   writer, signed checkpoints, inclusion proofs, the store (SQLite or partitioned PostgreSQL),
 //!   archiving and `audit verify`.
 //! - [`ranking`]: the public readiness ranking — rollups, indicators, snapshots, renderers.
+//! - [`portal`]: the public data portal — datasets with field tables, refusal rules and
+//!   examples; per-dataset OpenAPI; DCAT JSON-LD; the `/catalog` page.
+//! - [`i18n`]: Vietnamese and English for the public pages, language negotiation.
 //! - [`oversight`]: reviews of refusals by the competent authority, and the refusal list.
 //! - [`server`]: the hyper listener (TLS, mTLS, limits), the route table, the HTTP handlers
 //!   (`server::api`), the request pipeline, caller authentication and problem+json.
@@ -41,10 +44,12 @@ pub mod commands;
 pub mod config;
 pub mod crypto;
 pub mod gateway;
+pub mod i18n;
 pub mod identity;
 pub mod ids;
 pub mod oversight;
 pub mod policy;
+pub mod portal;
 pub mod ranking;
 pub mod runtime;
 pub mod security;

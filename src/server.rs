@@ -11,6 +11,7 @@
 
 pub mod api;
 pub(crate) mod caller;
+pub(crate) mod manners;
 pub(crate) mod pipeline;
 pub mod problem;
 pub(crate) mod router;

@@ -31,6 +31,8 @@ mod eid;
 mod filters;
 #[path = "gateway/keys.rs"]
 mod keys;
+#[path = "gateway/manners.rs"]
+mod manners;
 #[path = "gateway/openapi.rs"]
 mod openapi;
 #[path = "gateway/operations.rs"]
@@ -43,6 +45,8 @@ mod oversight;
 mod oversight_page;
 #[path = "gateway/probes.rs"]
 mod probes;
+#[path = "gateway/portal.rs"]
+mod portal;
 #[path = "gateway/protection.rs"]
 mod protection;
 #[path = "gateway/ranking.rs"]

@@ -114,6 +114,10 @@ pub struct ConsumerDecl {
     /// Requests allowed in a burst. Default: twice `rate_per_second`.
     #[serde(default)]
     pub burst: Option<u32>,
+    /// Web origins (`scheme://host[:port]`) whose pages may call data endpoints with this
+    /// consumer's credentials (CORS). Default: none.
+    #[serde(default)]
+    pub cors_origins: Vec<String>,
 }
 
 fn default_rate() -> u32 {

@@ -27,6 +27,8 @@ pub struct Settings {
     pub ranking: crate::ranking::RankingSettings,
     /// The daily readiness probe of every connected dataset.
     pub probes: super::ProbeSettings,
+    /// `[portal]`: the public pages' default language.
+    pub portal: crate::i18n::PortalSettings,
 }
 
 /// `[server]`: the consumer-facing listener.

@@ -55,6 +55,7 @@ mod tests {
             roles: vec![Role::Consumer],
             agency: None,
             rate: None,
+            cors_origins: Vec::new(),
         });
         ring.insert(Sha256::digest(b"k1").into(), c);
         assert_eq!(authenticate(&ring, Some(b"Bearer k1")).unwrap().id, "c");

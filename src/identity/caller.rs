@@ -102,6 +102,7 @@ mod tests {
             roles: vec![Role::Consumer],
             agency: None,
             rate: None,
+            cors_origins: Vec::new(),
         })
     }
 

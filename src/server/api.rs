@@ -13,6 +13,8 @@
 //!   [`oversight_page`]: the `/oversight` page.
 //! - [`public`]: `/public/*`, the ranking and its methodology.
 //! - [`health`]: `/healthz`, `/readyz`, `/metrics`; [`openapi`]: `/openapi.json`.
+//! - [`portal`]: the public data portal — `/catalog`, `/public/catalog.json|.jsonld`,
+//!   `/v1/openapi/{agency}/{dataset}.json`.
 //! - [`query`]: each list's query string as a typed filter.
 //! - [`witness`]: every read of audit data is itself recorded before it is answered.
 
@@ -25,6 +27,7 @@ pub mod me;
 pub mod openapi;
 pub mod oversight;
 pub mod oversight_page;
+pub mod portal;
 pub mod public;
 pub mod query;
 pub mod scope;

@@ -27,6 +27,11 @@ pub async fn authenticate<B>(
     gw.auth
         .authenticate(&catalog.keys, req.headers(), cert)
         .await
+        .inspect(|caller| {
+            if let Caller::Consumer { consumer } = caller {
+                super::manners::note_consumer(consumer);
+            }
+        })
         .map_err(|e| {
             SecurityEvents::bump(&gw.security.auth_failures);
             unauthenticated(&e.to_string(), matches!(e, AuthError::InvalidToken(_)))

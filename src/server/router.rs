@@ -11,10 +11,11 @@ use http::{header, Method, Request, Response};
 use hyper::body::Incoming;
 
 use super::api::{
-    audit, catalog, checkpoint, cosign, health, me, openapi, oversight, oversight_page, public,
-    versions,
+    audit, catalog, checkpoint, cosign, health, me, openapi, oversight, oversight_page, portal,
+    public, versions,
     Body, Reply,
 };
+use super::manners::{self, Asked, Cors, Manners};
 use super::pipeline;
 use super::problem::{Problem, ProblemKind};
 use crate::gateway::Gateway;
@@ -82,10 +83,33 @@ enum Endpoint {
     Consistency,
     Cosignatures,
     Cosigned,
+    // Issue 15: the public data portal.
+    PortalPage,
+    PortalJson,
+    PortalJsonLd,
+    DatasetOpenApi,
 }
 
-/// One route: a path pattern (`{name}` is one non-empty segment, `{*name}` the rest of the
-/// path), the methods it takes, and whether `openapi/dxgate.json` documents it.
+impl Endpoint {
+    /// CORS and caching of the endpoint's answers (issue 15 item 9, `server::manners`).
+    fn manners(self) -> Manners {
+        use Endpoint::*;
+        let (cors, cacheable) = match self {
+            Data | DataMalformed | AuditRecords | AuditRecord | Inclusion | AccessLog
+            | Refusals | Refusal | Review | Probes => (Cors::PerConsumer, false),
+            Catalog | CatalogVersions | CatalogVersion => (Cors::PerConsumer, true),
+            Schema | Ranking(_) | Methodology | OpenApi => (Cors::Any, true),
+            PortalPage | PortalJson | PortalJsonLd | DatasetOpenApi => (Cors::Any, true),
+            Checkpoints | CheckpointNote | Consistency | Cosigned => (Cors::Any, false),
+            Cosignatures => (Cors::None, false),
+            OversightPage | OversightScript | Healthz | Readyz | Metrics => (Cors::None, false),
+        };
+        Manners { cors, cacheable }
+    }
+}
+
+/// One route: a path pattern (`{name}` is one non-empty segment, `{name}.json` one ending in
+/// `.json`, `{*name}` the rest of the path), the methods it takes, and whether `openapi/dxgate.json` documents it.
 struct Route {
     pattern: &'static str,
     methods: Methods,
@@ -157,12 +181,34 @@ const ROUTES: &[Route] = {
         documented("/readyz", Read, Readyz),
         documented("/metrics", Read, Metrics),
         documented("/openapi.json", Read, OpenApi),
+        // Issue 15: the public data portal and per-dataset OpenAPI documents.
+        documented("/catalog", Read, PortalPage),
+        documented("/public/catalog.json", Read, PortalJson),
+        documented("/public/catalog.jsonld", Read, PortalJsonLd),
+        documented("/v1/openapi/{agency}/{dataset}.json", Read, DatasetOpenApi),
     ]
 };
 
 /// Answer one request.
+///
+/// `OPTIONS` on a known route is answered 204 with `Allow` (and CORS headers for a preflight)
+/// — except a plain `OPTIONS` on `/v1/data/…`, which stays a recorded data request. Every
+/// other answer gets its route's CORS and caching manners (`server::manners`).
 pub async fn route(gw: Arc<Gateway>, req: Request<Incoming>) -> Response<Body> {
-    respond(dispatch(gw, req).await)
+    let path = req.uri().path();
+    let Some(found) = ROUTES.iter().find(|r| captures(r.pattern, path).is_some()) else {
+        return respond(dispatch(gw, req).await);
+    };
+    let manners = found.endpoint.manners();
+    let preflight = req
+        .headers()
+        .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+    if req.method() == Method::OPTIONS && (found.methods != Methods::Data || preflight) {
+        return manners::preflight(&gw.catalog(), &req, manners, found.methods.allow());
+    }
+    let asked = Asked::of(&req);
+    let (r, caller) = manners::scoped(async move { respond(dispatch(gw, req).await) }).await;
+    manners::finish(asked, manners, caller, r).await
 }
 
 /// The one place a problem becomes a response (RFC 9457 problem+json).
@@ -204,6 +250,10 @@ async fn dispatch(gw: Arc<Gateway>, req: Request<Incoming>) -> Reply {
         Consistency => cosign::proof(gw, &req, cap(0)).await,
         Cosignatures => cosign::submit(gw, req, cap(0)).await,
         Cosigned => cosign::cosigned(gw, cap(0)).await,
+        PortalPage => portal::page(gw, &req),
+        PortalJson => portal::json(gw, &req),
+        PortalJsonLd => portal::jsonld(gw),
+        DatasetOpenApi => portal::openapi(gw, cap(0), cap(1)),
     }
 }
 
@@ -244,11 +294,14 @@ fn captures<'p>(pattern: &str, path: &'p str) -> Option<Vec<&'p str>> {
             Some((seg, tail)) => (seg, Some(tail)),
             None => (here, None),
         };
-        if want.starts_with('{') {
-            if seg.is_empty() {
+        if let Some(var) = want.strip_prefix('{') {
+            // `{name}` or `{name}.ext`: a non-empty segment (without the literal suffix).
+            let suffix = var.split_once('}').map_or("", |(_, s)| s);
+            let stem = seg.strip_suffix(suffix)?;
+            if stem.is_empty() {
                 return None;
             }
-            caps.push(seg);
+            caps.push(stem);
         } else if want != seg {
             return None;
         }
@@ -264,7 +317,7 @@ fn not_found(path: &str) -> Problem {
     } else if path.starts_with("/oversight/") {
         "the oversight page is at /oversight".to_owned()
     } else if path.starts_with("/public/") {
-        "public pages: /public/ranking, /public/ranking.json, /public/ranking.csv, /public/methodology".to_owned()
+        "public pages: /public/ranking, /public/ranking.json, /public/ranking.csv, /public/methodology, /public/catalog.json, /public/catalog.jsonld".to_owned()
     } else {
         format!("nothing is served at {}", truncate(path))
     };

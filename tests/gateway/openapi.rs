@@ -36,6 +36,10 @@ const ROUTES: &[(&str, &str)] = &[
     ("/v1/audit/checkpoint/{node}/cosigned", "get"),
     ("/v1/catalog/versions", "get"),
     ("/v1/catalog/versions/{digest}", "get"),
+    ("/catalog", "get"),
+    ("/public/catalog.json", "get"),
+    ("/public/catalog.jsonld", "get"),
+    ("/v1/openapi/{agency}/{dataset}.json", "get"),
 ];
 
 #[tokio::test]

@@ -40,12 +40,20 @@ pub(super) fn load(path: &Path, catalog: &mut Catalog, diags: &mut Diagnostics) 
                 continue;
             }
         };
+        for o in c.cors_origins.iter().filter(|o| !is_origin(o)) {
+            let msg = format!(
+                "consumer {:?}: cors_origins entry {o:?} must be a web origin such as \"https://portal.example.vn\" (scheme and host, optional port, no path; \"*\" is not allowed for data)",
+                c.id
+            );
+            f.err(diags, at, msg);
+        }
         let consumer = Arc::new(Consumer {
             id: c.id.clone(),
             name: c.name.clone(),
             roles: c.roles.clone(),
             agency: c.agency.clone(),
             rate: rate(c.rate_per_second, c.burst),
+            cors_origins: c.cors_origins.clone(),
         });
         if c.id == "dxgate-probe" {
             let msg = "consumer id \"dxgate-probe\" is reserved for the gateway's own readiness probes; choose another id";
@@ -79,6 +87,22 @@ pub(super) fn load(path: &Path, catalog: &mut Catalog, diags: &mut Diagnostics) 
             taken(keys.insert_jwt_subject(s, consumer), "jwt_subject");
         }
     }
+}
+
+/// `scheme://host[:port]` with an `http`/`https` scheme and nothing after the authority.
+fn is_origin(o: &str) -> bool {
+    let Some(rest) = o
+        .strip_prefix("https://")
+        .or_else(|| o.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    let (host, port) = rest.rsplit_once(':').unwrap_or((rest, "0"));
+    !host.is_empty()
+        && host.chars().all(|ch| {
+            ch.is_ascii_alphanumeric() || ch == '.' || ch == '-' || ch == '[' || ch == ']'
+        })
+        && port.parse::<u16>().is_ok()
 }
 
 /// The consumer's id and credentials, or what to fix.

@@ -24,9 +24,9 @@ fn concrete(pattern: &str) -> String {
     pattern
         .split('/')
         .map(|seg| match seg {
-            s if s.starts_with("{*") => "x/y/z",
-            s if s.starts_with('{') => "x1",
-            s => s,
+            s if s.starts_with("{*") => "x/y/z".to_owned(),
+            s if s.starts_with('{') => format!("x1{}", s.split_once('}').unwrap().1),
+            s => s.to_owned(),
         })
         .collect::<Vec<_>>()
         .join("/")
@@ -123,7 +123,7 @@ async fn unknown_paths_are_404_problems_with_a_hint() {
         ("/oversight/app.css", "the oversight page is at /oversight".to_owned()),
         (
             "/public/nothing",
-            "public pages: /public/ranking, /public/ranking.json, /public/ranking.csv, /public/methodology".to_owned(),
+            "public pages: /public/ranking, /public/ranking.json, /public/ranking.csv, /public/methodology, /public/catalog.json, /public/catalog.jsonld".to_owned(),
         ),
         (&long, format!("nothing is served at /{}", "a".repeat(199))),
     ];

@@ -1,0 +1,212 @@
+//! Languages of the public pages: Vietnamese and English. [`negotiate`] picks one from
+//! `?lang=vi|en`, then `Accept-Language` (RFC 9110 q-values), then `[portal] language`
+//! (default Vietnamese); [`Lang::t`] looks a message up in one table, so a page never carries
+//! its own strings and a missing translation is a compile-time gap in one `match`.
+
+use serde::{Deserialize, Serialize};
+
+/// A language dxgate's pages are written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    /// Tiếng Việt, the default.
+    #[default]
+    Vi,
+    En,
+}
+
+/// `[portal]` in `dxgate.toml`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PortalSettings {
+    /// Language of the public pages when neither `?lang=` nor `Accept-Language` chooses one:
+    /// `"vi"` or `"en"`. Default `"vi"`.
+    pub language: Lang,
+}
+
+impl Lang {
+    /// The BCP 47 tag (`<html lang>`, `Content-Language`).
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::Vi => "vi",
+            Lang::En => "en",
+        }
+    }
+
+    /// The other language (for the page's language switch).
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Vi => Lang::En,
+            Lang::En => Lang::Vi,
+        }
+    }
+
+    fn parse(tag: &str) -> Option<Lang> {
+        let primary = tag.trim().split(['-', '_']).next()?.to_ascii_lowercase();
+        match primary.as_str() {
+            "vi" => Some(Lang::Vi),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The message `m` in this language.
+    pub fn t(self, m: Msg) -> &'static str {
+        use Msg::*;
+        match (self, m) {
+            (Lang::Vi, LanguageName) => "Tiếng Việt",
+            (Lang::En, LanguageName) => "English",
+            (Lang::Vi, CatalogTitle) => "Danh mục dữ liệu chia sẻ",
+            (Lang::En, CatalogTitle) => "Shared data catalogue",
+            (Lang::Vi, CatalogIntro) => "Các bộ dữ liệu mà cơ quan nhà nước chia sẻ qua dxgate: trường dữ liệu, mục đích bị từ chối và căn cứ pháp lý, cùng ví dụ gọi API. Mọi yêu cầu đều được ghi nhật ký kiểm toán.",
+            (Lang::En, CatalogIntro) => "The datasets public agencies share through dxgate: their fields, the purposes refused and on what legal basis, and an example call. Every request is recorded in the audit log.",
+            (Lang::Vi, Search) => "Tìm kiếm",
+            (Lang::En, Search) => "Search",
+            (Lang::Vi, SearchHint) => "tên, mô tả, cơ quan hoặc trường",
+            (Lang::En, SearchHint) => "title, description, agency or field",
+            (Lang::Vi, NoMatch) => "Không có bộ dữ liệu nào khớp với tìm kiếm.",
+            (Lang::En, NoMatch) => "No dataset matches the search.",
+            (Lang::Vi, Owner) => "Cơ quan chủ quản",
+            (Lang::En, Owner) => "Owner",
+            (Lang::Vi, Mandate) => "Yêu cầu kết nối",
+            (Lang::En, Mandate) => "Mandate",
+            (Lang::Vi, Deadline) => "hạn",
+            (Lang::En, Deadline) => "deadline",
+            (Lang::Vi, NoMandate) => "không có",
+            (Lang::En, NoMandate) => "none",
+            (Lang::Vi, Refresh) => "Chu kỳ cập nhật",
+            (Lang::En, Refresh) => "Refresh period",
+            (Lang::Vi, NotDeclared) => "chưa khai báo",
+            (Lang::En, NotDeclared) => "not declared",
+            (Lang::Vi, RequestFields) => "Trường yêu cầu",
+            (Lang::En, RequestFields) => "Request fields",
+            (Lang::Vi, ResponseFields) => "Trường trả về",
+            (Lang::En, ResponseFields) => "Response fields",
+            (Lang::Vi, Field) => "Trường",
+            (Lang::En, Field) => "Field",
+            (Lang::Vi, Type) => "Kiểu",
+            (Lang::En, Type) => "Type",
+            (Lang::Vi, Required) => "Bắt buộc",
+            (Lang::En, Required) => "Required",
+            (Lang::Vi, Yes) => "có",
+            (Lang::En, Yes) => "yes",
+            (Lang::Vi, No) => "không",
+            (Lang::En, No) => "no",
+            (Lang::Vi, Description) => "Mô tả",
+            (Lang::En, Description) => "Description",
+            (Lang::Vi, Constraints) => "Ràng buộc",
+            (Lang::En, Constraints) => "Constraints",
+            (Lang::Vi, Refusals) => "Khi nào bị từ chối",
+            (Lang::En, Refusals) => "When sharing is refused",
+            (Lang::Vi, NoRefusals) => "Không có quy tắc từ chối nào được khai báo.",
+            (Lang::En, NoRefusals) => "No refusal rule is declared.",
+            (Lang::Vi, RefusedUnlessPurpose) => "Từ chối trừ khi mục đích là",
+            (Lang::En, RefusedUnlessPurpose) => "Refused unless the purpose is",
+            (Lang::Vi, RefusedForConsumers) => "Từ chối với bên dùng",
+            (Lang::En, RefusedForConsumers) => "Refused to consumers",
+            (Lang::Vi, RefusedExcept) => "Từ chối với mọi bên dùng trừ",
+            (Lang::En, RefusedExcept) => "Refused to every consumer except",
+            (Lang::Vi, RefusedAlways) => "Luôn từ chối",
+            (Lang::En, RefusedAlways) => "Always refused",
+            (Lang::Vi, LegalBasis) => "Căn cứ pháp lý",
+            (Lang::En, LegalBasis) => "Legal basis",
+            (Lang::Vi, Example) => "Ví dụ yêu cầu",
+            (Lang::En, Example) => "Example request",
+            (Lang::Vi, Datasets) => "bộ dữ liệu",
+            (Lang::En, Datasets) => "datasets",
+            (Lang::Vi, MachineReadable) => "Dạng máy đọc",
+            (Lang::En, MachineReadable) => "Machine-readable",
+        }
+    }
+}
+
+/// Every message of the public pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Msg {
+    LanguageName,
+    CatalogTitle,
+    CatalogIntro,
+    Search,
+    SearchHint,
+    NoMatch,
+    Owner,
+    Mandate,
+    Deadline,
+    NoMandate,
+    Refresh,
+    NotDeclared,
+    RequestFields,
+    ResponseFields,
+    Field,
+    Type,
+    Required,
+    Yes,
+    No,
+    Description,
+    Constraints,
+    Refusals,
+    NoRefusals,
+    RefusedUnlessPurpose,
+    RefusedForConsumers,
+    RefusedExcept,
+    RefusedAlways,
+    LegalBasis,
+    Example,
+    Datasets,
+    MachineReadable,
+}
+
+/// The language of a page: `?lang=` if it names one, else the `Accept-Language` range with the
+/// highest q that dxgate speaks, else `default`.
+pub fn negotiate(query_lang: Option<&str>, accept_language: Option<&str>, default: Lang) -> Lang {
+    if let Some(l) = query_lang.and_then(Lang::parse) {
+        return l;
+    }
+    let mut best: Option<(Lang, f32)> = None;
+    for range in accept_language.unwrap_or("").split(',') {
+        let mut parts = range.split(';');
+        let Some(lang) = parts.next().and_then(Lang::parse) else {
+            continue;
+        };
+        let q = parts
+            .find_map(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+            })
+            .unwrap_or(1.0);
+        if q > 0.0 && best.is_none_or(|(_, bq)| q > bq) {
+            best = Some((lang, q));
+        }
+    }
+    best.map_or(default, |(l, _)| l)
+}
+
+/// The `lang` parameter of a query string, if present.
+pub fn query_lang(query: Option<&str>) -> Option<String> {
+    form_urlencoded::parse(query.unwrap_or("").as_bytes())
+        .find(|(k, _)| k == "lang")
+        .map(|(_, v)| v.into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_query_wins_then_accept_language_then_the_default() {
+        assert_eq!(negotiate(Some("en"), Some("vi"), Lang::Vi), Lang::En);
+        assert_eq!(
+            negotiate(Some("fr"), Some("en-GB,vi;q=0.5"), Lang::Vi),
+            Lang::En
+        );
+        assert_eq!(
+            negotiate(None, Some("fr, vi-VN;q=0.8, en;q=0.3"), Lang::En),
+            Lang::Vi
+        );
+        assert_eq!(negotiate(None, Some("fr, de"), Lang::En), Lang::En);
+        assert_eq!(negotiate(None, Some("en;q=0"), Lang::Vi), Lang::Vi);
+        assert_eq!(negotiate(None, None, Lang::Vi), Lang::Vi);
+        assert_eq!(query_lang(Some("q=x&lang=vi")).as_deref(), Some("vi"));
+    }
+}
