@@ -5,6 +5,7 @@
 
 pub mod browser;
 pub mod catalogue;
+pub mod checks;
 pub mod databases;
 pub mod inproc;
 pub mod otlp;
@@ -27,6 +28,8 @@ use tokio::process::{Child, Command};
 
 #[allow(unused_imports)]
 pub use catalogue::Catalogue;
+#[allow(unused_imports)]
+pub use checks::{eventually, expect_problem, is_problem, raw, setup};
 pub use upstream::Upstream;
 
 /// The `dxgate` binary under test.
@@ -173,13 +176,23 @@ impl Gateway {
 
     /// GET a data path as `key` with a purpose.
     pub async fn get(&self, key: &str, path: &str) -> reqwest::Response {
+        self.get_for(key, path, "social-benefit").await
+    }
+
+    /// GET a data path as `key` for `purpose`.
+    pub async fn get_for(&self, key: &str, path: &str, purpose: &str) -> reqwest::Response {
         client()
             .get(self.url(path))
             .bearer_auth(key)
-            .header("Data-Purpose", "social-benefit")
+            .header("Data-Purpose", purpose)
             .send()
             .await
             .expect("request")
+    }
+
+    /// GET a data path as `key` with a purpose: the status code.
+    pub async fn status(&self, key: &str, path: &str) -> u16 {
+        self.get(key, path).await.status().as_u16()
     }
 
     /// GET `path` without credentials.

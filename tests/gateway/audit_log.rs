@@ -3,22 +3,9 @@
 use std::collections::HashSet;
 
 use serde_json::Value;
-use sqlx::{Connection, SqliteConnection};
 
 use crate::common::catalogue::*;
 use crate::common::*;
-
-async fn setup() -> (Upstream, Catalogue, Gateway) {
-    let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
-    let gw = Gateway::start(cat.path()).await;
-    (up, cat, gw)
-}
-
-async fn sqlite(cat: &Catalogue) -> SqliteConnection {
-    let url = format!("sqlite://{}", cat.audit_db().display());
-    SqliteConnection::connect(&url).await.unwrap()
-}
 
 #[tokio::test]
 async fn concurrent_requests_all_get_committed_records() {
@@ -52,7 +39,7 @@ async fn concurrent_requests_all_get_committed_records() {
     let status = gw.stop().await;
     assert!(status.success(), "clean shutdown");
 
-    let mut db = sqlite(&cat).await;
+    let mut db = cat.audit_sqlite().await;
     let stored: Vec<String> = sqlx::query_scalar("SELECT request_id FROM audit_records")
         .fetch_all(&mut db)
         .await
@@ -82,7 +69,7 @@ async fn verify_names_the_first_altered_or_missing_record() {
     assert_eq!(code, 0, "{out}{err}");
 
     // Alter one field of the third record.
-    let mut db = sqlite(&cat).await;
+    let mut db = cat.audit_sqlite().await;
     sqlx::query("UPDATE audit_records SET purpose = 'something else' WHERE request_id = ?")
         .bind(&ids[2])
         .execute(&mut db)
@@ -109,7 +96,7 @@ async fn verify_names_the_first_altered_or_missing_record() {
     assert!(err.contains(&ids[2]) && err.contains("missing"), "{err}");
 
     // Re-chaining a forged record with a fresh hash still breaks the link to the next one.
-    let mut db = sqlite(&cat).await;
+    let mut db = cat.audit_sqlite().await;
     sqlx::query("UPDATE audit_records SET hash = 'ff' || substr(hash, 3) WHERE request_id = ?")
         .bind(&ids[3])
         .execute(&mut db)
@@ -123,14 +110,13 @@ async fn verify_names_the_first_altered_or_missing_record() {
 async fn fails_closed_when_the_store_cannot_commit() {
     let (up, cat, gw) = setup().await;
     assert_eq!(
-        gw.get(PORTAL_KEY, "/v1/data/alpha/http-ok?code=1234")
-            .await
-            .status(),
+        gw.status(PORTAL_KEY, "/v1/data/alpha/http-ok?code=1234")
+            .await,
         200
     );
 
     // Break the store underneath the running gateway.
-    let mut db = sqlite(&cat).await;
+    let mut db = cat.audit_sqlite().await;
     sqlx::query("ALTER TABLE audit_records RENAME TO audit_records_away")
         .execute(&mut db)
         .await
@@ -156,9 +142,8 @@ async fn fails_closed_when_the_store_cannot_commit() {
     );
     // A refusal is not released either.
     assert_eq!(
-        gw.get(PORTAL_KEY, "/v1/data/alpha/restricted?citizen_id=001")
-            .await
-            .status(),
+        gw.status(PORTAL_KEY, "/v1/data/alpha/restricted?citizen_id=001")
+            .await,
         503
     );
 

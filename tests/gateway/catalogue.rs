@@ -7,9 +7,7 @@ use crate::common::*;
 
 #[tokio::test]
 async fn catalogue_lists_routable_datasets_only() {
-    let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
-    let gw = Gateway::start(cat.path()).await;
+    let (_up, _cat, gw) = setup().await;
 
     let r = client().get(gw.url("/v1/catalog")).send().await.unwrap();
     assert_eq!(r.status(), 401);

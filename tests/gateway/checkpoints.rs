@@ -3,7 +3,6 @@
 use std::time::Duration;
 
 use serde_json::Value;
-use sqlx::{Connection, SqliteConnection};
 
 use crate::common::catalogue::*;
 use crate::common::*;
@@ -34,7 +33,7 @@ async fn checkpoint_of_size(gw: &Gateway, size: i64) -> Value {
 #[tokio::test]
 async fn checkpoints_are_signed_and_inclusion_proofs_check_offline() {
     let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
+    let cat = Catalogue::on(&up);
     fast_checkpoints(&cat);
     let (code, vkey, err) = run_cli(&["audit", "key"], cat.path());
     assert_eq!(code, 0, "{err}");
@@ -119,8 +118,7 @@ async fn checkpoints_are_signed_and_inclusion_proofs_check_offline() {
     std::fs::write(cat.file("saved.checkpoint"), note).unwrap();
 
     // Cut the chain's tail and fix up its head row: only the signed checkpoint shows it.
-    let url = format!("sqlite://{}", cat.audit_db().display());
-    let mut db = SqliteConnection::connect(&url).await.unwrap();
+    let mut db = cat.audit_sqlite().await;
     for sql in [
         "DELETE FROM audit_records WHERE seq > 4",
         "UPDATE audit_chains SET seq = 4, hash = (SELECT hash FROM audit_records WHERE seq = 4)",
@@ -170,7 +168,7 @@ async fn checkpoints_are_signed_and_inclusion_proofs_check_offline() {
 #[tokio::test]
 async fn inclusion_waits_for_a_checkpoint_and_checkpoints_survive_restarts() {
     let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
+    let cat = Catalogue::on(&up);
     cat.write(
         "dxgate.toml",
         "[server]\nnode_id = \"test-node\"\n[audit]\ncheckpoint_every = 3\ncheckpoint_interval = \"1h\"\n",

@@ -151,9 +151,8 @@ async fn kill_mid_load(cat: &Catalogue, store_url: &str, env: &[(&str, &str)]) {
     // Restart on the same config dir and store: it must come up and keep the chain going.
     let gw = Gateway::start_binary_with_env(cat.path(), env).await;
     assert_eq!(
-        gw.get(PORTAL_KEY, "/v1/data/alpha/people?citizen_id=001")
-            .await
-            .status(),
+        gw.status(PORTAL_KEY, "/v1/data/alpha/people?citizen_id=001")
+            .await,
         200
     );
     gw.stop().await;
@@ -178,7 +177,7 @@ async fn kill_mid_load(cat: &Catalogue, store_url: &str, env: &[(&str, &str)]) {
 #[tokio::test]
 async fn sigkill_under_load_loses_no_record_sqlite() {
     let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
+    let cat = Catalogue::on(&up);
     let url = format!("sqlite://{}", cat.audit_db().display());
     kill_mid_load(&cat, &url, &[]).await;
 }
@@ -197,7 +196,7 @@ async fn sigkill_under_load_loses_no_record_postgres() {
     let (base, _) = admin_url.rsplit_once('/').unwrap();
     let store = format!("{base}/{db}");
     let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
+    let cat = Catalogue::on(&up);
     kill_mid_load(&cat, &store, &[("DXGATE_STORE_URL", &store)]).await;
     let _ = admin
         .execute(format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)").as_str())
@@ -214,7 +213,7 @@ async fn postgres_outage_fails_closed_recovers_and_loses_nothing() {
     };
     let store = pg.url();
     let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
+    let cat = Catalogue::on(&up);
     let env = [("DXGATE_STORE_URL", store.as_str())];
     let gw = Gateway::start_binary_with_env(cat.path(), &env).await;
 

@@ -34,7 +34,7 @@ async fn with_token(gw: &Gateway, path: &str, token: &str) -> reqwest::Response 
 #[tokio::test]
 async fn eid_tokens_authenticate_consumers_and_are_checked_strictly() {
     let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
+    let cat = Catalogue::on(&up);
     let (ed, ec, stranger) = (
         SigningKey::ed25519("k-ed"),
         SigningKey::es256("k-ec"),
@@ -139,7 +139,7 @@ async fn access_log(gw: &Gateway, auth: Option<&str>, query: &str) -> (u16, Valu
 #[tokio::test]
 async fn citizens_see_who_accessed_their_records_and_nothing_else() {
     let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
+    let cat = Catalogue::on(&up);
     let ed = SigningKey::ed25519("k-ed");
     cat.write("eid/jwks.json", &tokens::jwks(&[&ed]));
     cat.append(
@@ -247,7 +247,7 @@ async fn citizens_see_who_accessed_their_records_and_nothing_else() {
 #[tokio::test]
 async fn jwks_url_picks_up_a_rotated_key_at_once() {
     let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
+    let cat = Catalogue::on(&up);
     let (old, new) = (SigningKey::ed25519("k-2025"), SigningKey::es256("k-2026"));
     up.set_jwks(&tokens::jwks(&[&old]));
     cat.append(

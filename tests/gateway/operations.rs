@@ -6,35 +6,17 @@ use crate::common::catalogue::*;
 use crate::common::otlp::OtlpReceiver;
 use crate::common::*;
 
-/// Poll `check` every 100 ms for up to `secs`; a bounded wait, not a timing assertion.
-async fn eventually<F, Fut>(secs: u64, mut check: F) -> bool
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    for _ in 0..secs * 10 {
-        if check().await {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    false
-}
-
 async fn metrics(gw: &Gateway) -> String {
     gw.anon_text("/metrics").await
 }
 
 #[tokio::test]
 async fn prometheus_metrics_count_outcomes_and_commits() {
-    let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
-    let gw = Gateway::start(cat.path()).await;
+    let (_up, _cat, gw) = setup().await;
     for _ in 0..3 {
         assert_eq!(
-            gw.get(PORTAL_KEY, "/v1/data/alpha/http-ok?code=1234")
-                .await
-                .status(),
+            gw.status(PORTAL_KEY, "/v1/data/alpha/http-ok?code=1234")
+                .await,
             200
         );
     }
@@ -68,7 +50,7 @@ async fn prometheus_metrics_count_outcomes_and_commits() {
 async fn exports_spans_and_metrics_over_otlp() {
     let otlp = OtlpReceiver::start().await;
     let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
+    let cat = Catalogue::on(&up);
     let endpoint = format!("http://{}", otlp.addr);
     let gw = Gateway::start_binary_with_env(
         cat.path(),
@@ -81,15 +63,13 @@ async fn exports_spans_and_metrics_over_otlp() {
     )
     .await;
     assert_eq!(
-        gw.get(PORTAL_KEY, "/v1/data/alpha/http-ok?code=1234")
-            .await
-            .status(),
+        gw.status(PORTAL_KEY, "/v1/data/alpha/http-ok?code=1234")
+            .await,
         200
     );
     assert_eq!(
-        gw.get(PORTAL_KEY, "/v1/data/alpha/restricted?citizen_id=001")
-            .await
-            .status(),
+        gw.status(PORTAL_KEY, "/v1/data/alpha/restricted?citizen_id=001")
+            .await,
         403
     );
     let rx = otlp.received.clone();
@@ -143,9 +123,7 @@ async fn exports_spans_and_metrics_over_otlp() {
 
 #[tokio::test]
 async fn readiness_follows_the_store() {
-    let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
-    let gw = Gateway::start(cat.path()).await;
+    let (_up, cat, gw) = setup().await;
     assert_eq!(gw.anon_status("/readyz").await, 200);
     let url = format!("sqlite://{}", cat.audit_db().display());
     let mut db = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url)
@@ -156,9 +134,8 @@ async fn readiness_follows_the_store() {
         .await
         .unwrap();
     assert_eq!(
-        gw.get(PORTAL_KEY, "/v1/data/alpha/http-ok?code=1234")
-            .await
-            .status(),
+        gw.status(PORTAL_KEY, "/v1/data/alpha/http-ok?code=1234")
+            .await,
         503
     );
     assert_eq!(gw.anon_status("/readyz").await, 503);
@@ -167,9 +144,8 @@ async fn readiness_follows_the_store() {
         .await
         .unwrap();
     assert_eq!(
-        gw.get(PORTAL_KEY, "/v1/data/alpha/http-ok?code=1234")
-            .await
-            .status(),
+        gw.status(PORTAL_KEY, "/v1/data/alpha/http-ok?code=1234")
+            .await,
         200
     );
     assert_eq!(gw.anon_status("/readyz").await, 200);
@@ -178,7 +154,7 @@ async fn readiness_follows_the_store() {
 #[tokio::test]
 async fn hot_reload_applies_valid_catalogues_and_keeps_serving_on_invalid_ones() {
     let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
+    let cat = Catalogue::on(&up);
     cat.write(
         "dxgate.toml",
         "[server]\nnode_id = \"test-node\"\nreload_poll = \"200ms\"\n",
@@ -255,16 +231,15 @@ async fn hot_reload_applies_valid_catalogues_and_keeps_serving_on_invalid_ones()
 #[tokio::test]
 async fn sighup_reloads_and_sigterm_drains_in_flight_requests() {
     let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
+    let cat = Catalogue::on(&up);
     cat.write(
         "dxgate.toml",
         "[server]\nnode_id = \"test-node\"\nreload_poll = \"0s\"\n",
     );
     let gw = Gateway::start_binary(cat.path()).await;
     assert_eq!(
-        gw.get(PORTAL_KEY, "/v1/data/beta/licences?code=1234")
-            .await
-            .status(),
+        gw.status(PORTAL_KEY, "/v1/data/beta/licences?code=1234")
+            .await,
         200
     );
     let beta = cat.read("policies/agencies/beta.toml");

@@ -6,25 +6,6 @@ use sha2::{Digest, Sha256};
 use crate::common::catalogue::*;
 use crate::common::*;
 
-pub(crate) async fn setup() -> (Upstream, Catalogue, Gateway) {
-    let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
-    let gw = Gateway::start(cat.path()).await;
-    (up, cat, gw)
-}
-
-pub(crate) fn is_problem(ct: &str, body: &Value, status: u16, id: &str) {
-    assert_eq!(ct, "application/problem+json", "{body}");
-    assert_eq!(body["status"], status, "{body}");
-    assert!(
-        body["type"].as_str().unwrap().starts_with("https://"),
-        "{body}"
-    );
-    assert!(!body["title"].as_str().unwrap().is_empty());
-    assert!(!body["detail"].as_str().unwrap().is_empty());
-    assert_eq!(body["request_id"], id, "problem names its audit record");
-}
-
 #[tokio::test]
 async fn served_from_sql_with_hashes_not_payloads() {
     let (_up, _cat, gw) = setup().await;
@@ -107,13 +88,12 @@ async fn served_from_http_get_and_post() {
 #[tokio::test]
 async fn refused_by_policy_with_justification() {
     let (_up, _cat, gw) = setup().await;
-    let (status, id, ct, body) = parts(
+    let (id, body) = expect_problem(
         gw.get(PORTAL_KEY, "/v1/data/alpha/restricted?citizen_id=001")
             .await,
+        403,
     )
     .await;
-    assert_eq!(status, 403);
-    is_problem(&ct, &body, 403, &id);
     assert_eq!(
         body["justification"]["legal_basis"],
         "Records Act, Art. 7(2)"
@@ -150,9 +130,8 @@ async fn refused_by_policy_with_justification() {
         .unwrap();
     assert_eq!(r.status(), 403);
     assert_eq!(
-        gw.get(PORTAL_KEY, "/v1/data/alpha/purposeful?citizen_id=001")
-            .await
-            .status(),
+        gw.status(PORTAL_KEY, "/v1/data/alpha/purposeful?citizen_id=001")
+            .await,
         200
     );
 }
@@ -160,13 +139,12 @@ async fn refused_by_policy_with_justification() {
 #[tokio::test]
 async fn source_refusals_are_justified_only_with_grounds() {
     let (_up, _cat, gw) = setup().await;
-    let (status, id, ct, body) = parts(
+    let (id, body) = expect_problem(
         gw.get(PORTAL_KEY, "/v1/data/alpha/refuse-justified?code=1234")
             .await,
+        403,
     )
     .await;
-    assert_eq!(status, 403);
-    is_problem(&ct, &body, 403, &id);
     assert_eq!(
         body["justification"]["legal_basis"],
         "Tax Law 2019, Art. 99"
@@ -197,13 +175,12 @@ async fn source_refusals_are_justified_only_with_grounds() {
 #[tokio::test]
 async fn state_secrets_are_exempt_and_never_routed() {
     let (_up, _cat, gw) = setup().await;
-    let (status, id, ct, body) = parts(
+    let (id, body) = expect_problem(
         gw.get(POLICE_KEY, "/v1/data/alpha/secret?citizen_id=001")
             .await,
+        403,
     )
     .await;
-    assert_eq!(status, 403);
-    is_problem(&ct, &body, 403, &id);
     assert!(body["type"].as_str().unwrap().ends_with("/exempt"));
     let rec = record(&gw, &id).await;
     assert_eq!(rec["outcome"], "exempt");
@@ -217,13 +194,12 @@ async fn state_secrets_are_exempt_and_never_routed() {
 async fn rejected_requests_say_what_is_wrong() {
     let (up, _cat, gw) = setup().await;
     // Schema violation: 400 with a JSON pointer.
-    let (status, id, ct, body) = parts(
+    let (id, body) = expect_problem(
         gw.get(PORTAL_KEY, "/v1/data/alpha/people?citizen_id=12x")
             .await,
+        400,
     )
     .await;
-    assert_eq!(status, 400);
-    is_problem(&ct, &body, 400, &id);
     assert_eq!(body["errors"][0]["pointer"], "/citizen_id");
     let rec = record(&gw, &id).await;
     assert_eq!(rec["outcome"], "rejected_request");
@@ -329,13 +305,12 @@ async fn unauthenticated_callers_get_401() {
 #[tokio::test]
 async fn invalid_responses_are_blocked_or_flagged() {
     let (_up, _cat, gw) = setup().await;
-    let (s, id, ct, body) = parts(
+    let (id, body) = expect_problem(
         gw.get(PORTAL_KEY, "/v1/data/alpha/invalid-block?code=1234")
             .await,
+        502,
     )
     .await;
-    assert_eq!(s, 502);
-    is_problem(&ct, &body, 502, &id);
     assert!(body["errors"].as_array().is_some_and(|e| !e.is_empty()));
     assert!(
         body.get("unexpected").is_none(),

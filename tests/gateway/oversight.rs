@@ -7,6 +7,7 @@ use std::collections::HashSet;
 use serde_json::{json, Value};
 
 use crate::common::catalogue::*;
+use crate::common::ranking::setup;
 use crate::common::ranking::*;
 use crate::common::*;
 

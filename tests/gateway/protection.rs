@@ -7,46 +7,15 @@ use std::time::{Duration, Instant};
 
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::common::catalogue::*;
 use crate::common::pki::Ca;
 use crate::common::*;
 
-fn gamma(datasets: &str) -> String {
-    format!("id = \"gamma\"\nname = \"Gamma Sector\"\nkind = \"sector\"\n{datasets}")
-}
-
-fn http_dataset(id: &str, url: &str, extra_source: &str, extra: &str) -> String {
-    format!(
-        "[[datasets]]\nid = \"{id}\"\ntitle = \"{id}\"\nrequest_schema = \"code.request.json\"\nresponse_schema = \"code.response.json\"\n{extra}\n\
-         [datasets.source]\nkind = \"http\"\nurl = \"{url}\"\ntimeout = \"2s\"\n{extra_source}\n"
-    )
-}
-
-/// Send raw bytes, return the status line's code and the whole answer.
-async fn raw(gw: &Gateway, bytes: &[u8], pause_after: Option<Duration>) -> (u16, String) {
-    let addr = gw.base.trim_start_matches("http://");
-    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-    s.write_all(bytes).await.unwrap();
-    if let Some(p) = pause_after {
-        tokio::time::sleep(p).await;
-    }
-    let mut out = Vec::new();
-    let _ = tokio::time::timeout(Duration::from_secs(10), s.read_to_end(&mut out)).await;
-    let text = String::from_utf8_lossy(&out).into_owned();
-    let code = text
-        .split(' ')
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    (code, text)
-}
-
 #[tokio::test]
 async fn slow_clients_and_oversized_heads_are_cut_off() {
     let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
+    let cat = Catalogue::on(&up);
     cat.write(
         "dxgate.toml",
         "[server]\nnode_id = \"test-node\"\nmax_request_body = 4096\nbody_read_timeout = \"300ms\"\nmax_headers = 20\nmax_header_bytes = 8192\n",
@@ -87,7 +56,7 @@ async fn slow_clients_and_oversized_heads_are_cut_off() {
 #[tokio::test]
 async fn bulk_harvest_raises_an_alarm_and_blocks_the_consumer() {
     let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
+    let cat = Catalogue::on(&up);
     cat.append(
         "dxgate.toml",
         "[harvest]\nwindow = \"1h\"\nmin_subjects = 3\nblock = true\nblock_for = \"1h\"\n",

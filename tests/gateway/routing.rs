@@ -27,9 +27,7 @@ fn problem_type(body: &Value) -> &str {
 
 #[tokio::test]
 async fn every_api_authenticates_through_one_counted_path() {
-    let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
-    let gw = Gateway::start(cat.path()).await;
+    let (_up, _cat, gw) = setup().await;
     assert_eq!(auth_failures(&gw).await, 0);
 
     let paths = [
@@ -80,9 +78,7 @@ async fn every_api_authenticates_through_one_counted_path() {
 
 #[tokio::test]
 async fn methods_are_answered_from_the_route_table() {
-    let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
-    let gw = Gateway::start(cat.path()).await;
+    let (_up, _cat, gw) = setup().await;
     let c = client();
 
     // 405 before any handler runs: no credentials needed to learn the allowed methods.

@@ -9,17 +9,6 @@ use tokio::time::advance;
 use crate::common::catalogue::*;
 use crate::common::*;
 
-fn gamma(datasets: &str) -> String {
-    format!("id = \"gamma\"\nname = \"Gamma Sector\"\nkind = \"sector\"\n{datasets}")
-}
-
-fn http_dataset(id: &str, url: &str, source: &str, extra: &str) -> String {
-    format!(
-        "[[datasets]]\nid = \"{id}\"\ntitle = \"{id}\"\nrequest_schema = \"code.request.json\"\nresponse_schema = \"code.response.json\"\n{extra}\n\
-         [datasets.source]\nkind = \"http\"\nurl = \"{url}\"\ntimeout = \"2s\"\n{source}\n"
-    )
-}
-
 /// Status and `Retry-After` (empty when absent) of a GET.
 async fn status_retry(gw: &Gateway, key: &str, path: &str) -> (u16, String) {
     let r = gw.get(key, path).await;
@@ -35,7 +24,7 @@ async fn status_retry(gw: &Gateway, key: &str, path: &str) -> (u16, String) {
 async fn breaker_opens_half_opens_and_closes() {
     let up = Upstream::start().await;
     up.set_failing(true);
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
+    let cat = Catalogue::on(&up);
     cat.write(
         "policies/agencies/gamma.toml",
         &gamma(&http_dataset(
@@ -105,7 +94,7 @@ async fn breaker_opens_half_opens_and_closes() {
 #[tokio::test(start_paused = true)]
 async fn consumer_and_dataset_limits_answer_with_retry_after() {
     let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
+    let cat = Catalogue::on(&up);
     cat.write(
         "policies/agencies/gamma.toml",
         &gamma(&http_dataset(
@@ -173,7 +162,7 @@ async fn consumer_and_dataset_limits_answer_with_retry_after() {
 #[tokio::test(start_paused = true)]
 async fn harvest_alarm_counts_per_window_and_blocks_for_a_while() {
     let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
+    let cat = Catalogue::on(&up);
     cat.append(
         "dxgate.toml",
         "[harvest]\nwindow = \"1h\"\nmin_subjects = 3\nmultiplier = 1\nblock = true\nblock_for = \"10m\"\n",

@@ -26,7 +26,7 @@ async fn get(
 #[tokio::test]
 async fn listener_speaks_tls_and_maps_client_certificates() {
     let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
+    let cat = Catalogue::on(&up);
     let server_ca = Ca::new("Test server CA");
     let client_ca = Ca::new("Test consumer CA");
     server_ca.server().write(&cat.file("tls"), "server");
@@ -133,7 +133,7 @@ async fn certificates_reload_on_sighup_and_on_file_change() {
     let (old_ca, new_ca, newest_ca) = (Ca::new("Old CA"), Ca::new("New CA"), Ca::new("Newest CA"));
 
     // SIGHUP only (reload_interval = 0s).
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
+    let cat = Catalogue::on(&up);
     old_ca.server().write(&cat.file("tls"), "server");
     cat.append(
         "dxgate.toml",
@@ -162,7 +162,7 @@ async fn certificates_reload_on_sighup_and_on_file_change() {
     gw.stop().await;
 
     // Polling for file changes.
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
+    let cat = Catalogue::on(&up);
     old_ca.server().write(&cat.file("tls"), "server");
     cat.append(
         "dxgate.toml",

@@ -1,0 +1,74 @@
+//! Steps many tests share: start the standard setup, check an RFC 9457 problem answer, talk raw
+//! HTTP/1.1 to the gateway, and poll until a condition holds.
+
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use super::{parts, Catalogue, Gateway, Upstream};
+
+/// A real upstream, the standard catalogue pointing at it, and the gateway in-process.
+pub async fn setup() -> (Upstream, Catalogue, Gateway) {
+    let up = Upstream::start().await;
+    let cat = Catalogue::on(&up);
+    let gw = Gateway::start(cat.path()).await;
+    (up, cat, gw)
+}
+
+/// The body is an RFC 9457 problem with `status`, a type, title and detail, naming the audit
+/// record `id`.
+pub fn is_problem(ct: &str, body: &Value, status: u16, id: &str) {
+    assert_eq!(ct, "application/problem+json", "{body}");
+    assert_eq!(body["status"], status, "{body}");
+    assert!(
+        body["type"].as_str().unwrap().starts_with("https://"),
+        "{body}"
+    );
+    assert!(!body["title"].as_str().unwrap().is_empty());
+    assert!(!body["detail"].as_str().unwrap().is_empty());
+    assert_eq!(body["request_id"], id, "problem names its audit record");
+}
+
+/// Expect `r` to be a problem answer with `status` ([`is_problem`]); its Request-Id and body.
+pub async fn expect_problem(r: reqwest::Response, status: u16) -> (String, Value) {
+    let (got, id, ct, body) = parts(r).await;
+    assert_eq!(got, status, "{body}");
+    is_problem(&ct, &body, status, &id);
+    (id, body)
+}
+
+/// Send raw bytes to `gw` (so nothing normalises `..` or refuses odd headers), wait
+/// `pause_after` if given, and return the status line's code and the whole answer.
+pub async fn raw(gw: &Gateway, bytes: &[u8], pause_after: Option<Duration>) -> (u16, String) {
+    let addr = gw.base.trim_start_matches("http://");
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(bytes).await.unwrap();
+    if let Some(p) = pause_after {
+        tokio::time::sleep(p).await;
+    }
+    let mut out = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(10), s.read_to_end(&mut out)).await;
+    let text = String::from_utf8_lossy(&out).into_owned();
+    let code = text
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (code, text)
+}
+
+/// Poll `check` every 100 ms for up to `secs`; a bounded wait, not a timing assertion.
+pub async fn eventually<F, Fut>(secs: u64, mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..secs * 10 {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
