@@ -221,6 +221,20 @@ timeout = "2s"
         std::fs::read_to_string(self.file(rel)).unwrap()
     }
 
+    /// The standard catalogue on `up` with `settings` as its whole `dxgate.toml`.
+    pub fn with_settings(up: &Upstream, settings: &str) -> Catalogue {
+        let cat = Catalogue::on(up);
+        cat.write("dxgate.toml", settings);
+        cat
+    }
+
+    /// The standard catalogue on `up` with `settings` added to its `dxgate.toml`.
+    pub fn with_more_settings(up: &Upstream, settings: &str) -> Catalogue {
+        let cat = Catalogue::on(up);
+        cat.append("dxgate.toml", settings);
+        cat
+    }
+
     /// Replace the first `from` in `rel` by `to`; panics when `from` is not there, so a test
     /// never goes on with a change that did not happen.
     pub fn edit(&self, rel: &str, from: &str, to: &str) {

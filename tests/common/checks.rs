@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use super::{parts, Catalogue, Gateway, Upstream};
+use super::{client, get_over, parts, request_id, Catalogue, Gateway, Upstream};
 
 /// A real upstream, the standard catalogue pointing at it, and the gateway in-process.
 pub async fn setup() -> (Upstream, Catalogue, Gateway) {
@@ -56,6 +56,46 @@ pub async fn raw(gw: &Gateway, bytes: &[u8], pause_after: Option<Duration>) -> (
         .and_then(|c| c.parse().ok())
         .unwrap_or(0);
     (code, text)
+}
+
+/// Send every `(key, url)` GET at once (purpose `load`) and expect each served: their
+/// Request-Ids, in the order given.
+pub async fn served_concurrently(requests: Vec<(&'static str, String)>) -> Vec<String> {
+    let c = client();
+    let tasks: Vec<_> = requests
+        .into_iter()
+        .map(|(key, url)| {
+            let c = c.clone();
+            tokio::spawn(async move {
+                let r = get_over(&c, &url, key, "load").await;
+                assert_eq!(r.status(), 200);
+                request_id(&r)
+            })
+        })
+        .collect();
+    let mut ids = Vec::new();
+    for t in tasks {
+        ids.push(t.await.unwrap());
+    }
+    ids
+}
+
+/// The string `field` of every item of the JSON array `list`.
+pub fn strs<'a>(list: &'a Value, field: &str) -> Vec<&'a str> {
+    list.as_array()
+        .unwrap_or_else(|| panic!("not an array: {list}"))
+        .iter()
+        .map(|item| item[field].as_str().unwrap())
+        .collect()
+}
+
+/// How many audit records the SQLite store `db` holds for `request_id`.
+pub async fn records_for(db: &mut sqlx::SqliteConnection, request_id: &str) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM audit_records WHERE request_id = ?")
+        .bind(request_id)
+        .fetch_one(db)
+        .await
+        .unwrap()
 }
 
 /// Poll `check` every 100 ms for up to `secs`; a bounded wait, not a timing assertion.

@@ -29,7 +29,9 @@ use tokio::process::{Child, Command};
 #[allow(unused_imports)]
 pub use catalogue::Catalogue;
 #[allow(unused_imports)]
-pub use checks::{eventually, expect_problem, is_problem, raw, setup};
+pub use checks::{
+    eventually, expect_problem, is_problem, raw, records_for, served_concurrently, setup, strs,
+};
 pub use upstream::Upstream;
 
 /// The `dxgate` binary under test.
@@ -181,10 +183,14 @@ impl Gateway {
 
     /// GET a data path as `key` for `purpose`.
     pub async fn get_for(&self, key: &str, path: &str, purpose: &str) -> reqwest::Response {
+        get_over(&client(), &self.url(path), key, purpose).await
+    }
+
+    /// GET `path` as `key`, with no purpose (the audit, oversight and catalogue APIs).
+    pub async fn get_as(&self, key: &str, path: &str) -> reqwest::Response {
         client()
             .get(self.url(path))
             .bearer_auth(key)
-            .header("Data-Purpose", purpose)
             .send()
             .await
             .expect("request")
@@ -284,6 +290,21 @@ pub async fn get_advancing(
     tokio::time::advance(by).await;
     let r = pending.await.expect("request task").expect("request");
     (r, started.elapsed())
+}
+
+/// GET `url` over `c` as `key` for `purpose` (for requests sent from spawned tasks).
+pub async fn get_over(
+    c: &reqwest::Client,
+    url: &str,
+    key: &str,
+    purpose: &str,
+) -> reqwest::Response {
+    c.get(url)
+        .bearer_auth(key)
+        .header("Data-Purpose", purpose)
+        .send()
+        .await
+        .expect("request")
 }
 
 pub fn client() -> reqwest::Client {

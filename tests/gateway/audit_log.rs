@@ -10,31 +10,17 @@ use crate::common::*;
 #[tokio::test]
 async fn concurrent_requests_all_get_committed_records() {
     let (_up, cat, gw) = setup().await;
-    let c = client();
-    let mut tasks = Vec::new();
-    for i in 0..200 {
-        let c = c.clone();
-        let url = if i % 2 == 0 {
-            gw.url("/v1/data/alpha/people?citizen_id=002")
-        } else {
-            gw.url("/v1/data/alpha/http-ok?code=1234")
-        };
-        tasks.push(tokio::spawn(async move {
-            let r = c
-                .get(url)
-                .bearer_auth(PORTAL_KEY)
-                .header("Data-Purpose", "load")
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(r.status(), 200);
-            request_id(&r)
-        }));
-    }
-    let mut ids = HashSet::new();
-    for t in tasks {
-        ids.insert(t.await.unwrap());
-    }
+    let requests = (0..200)
+        .map(|i| {
+            let url = if i % 2 == 0 {
+                gw.url("/v1/data/alpha/people?citizen_id=002")
+            } else {
+                gw.url("/v1/data/alpha/http-ok?code=1234")
+            };
+            (PORTAL_KEY, url)
+        })
+        .collect();
+    let ids: HashSet<String> = served_concurrently(requests).await.into_iter().collect();
     assert_eq!(ids.len(), 200, "every answer has its own Request-Id");
     let status = gw.stop().await;
     assert!(status.success(), "clean shutdown");
@@ -154,11 +140,7 @@ async fn fails_closed_when_the_store_cannot_commit() {
         .unwrap();
     let r = gw.get(PORTAL_KEY, "/v1/data/alpha/http-ok?code=1234").await;
     assert_eq!(r.status(), 200);
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_records WHERE request_id = ?")
-        .bind(&failed_id)
-        .fetch_one(&mut db)
-        .await
-        .unwrap();
+    let n = records_for(&mut db, &failed_id).await;
     assert_eq!(n, 0, "the 503 request was not recorded as served");
     gw.stop().await;
     let (code, out, err) = run_cli(&["audit", "verify"], cat.path());
@@ -166,12 +148,7 @@ async fn fails_closed_when_the_store_cannot_commit() {
 }
 
 async fn list(gw: &Gateway, key: &str, query: &str) -> (u16, Value) {
-    let r = client()
-        .get(gw.url(&format!("/v1/audit/records{query}")))
-        .bearer_auth(key)
-        .send()
-        .await
-        .unwrap();
+    let r = gw.get_as(key, &format!("/v1/audit/records{query}")).await;
     let s = r.status().as_u16();
     (s, r.json().await.unwrap_or(Value::Null))
 }

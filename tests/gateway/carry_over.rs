@@ -112,14 +112,11 @@ async fn reload_keeps_quotas_running() {
     assert!(body["detail"].as_str().unwrap().contains("gamma/scarce"));
 
     // A changed rate is a new quota, at the new rate.
-    let consumers = cat.read("policies/consumers.toml");
-    let raised = consumers.replacen(
+    cat.edit(
+        "policies/consumers.toml",
         "rate_per_second = 1\nburst = 2",
         "rate_per_second = 1\nburst = 3",
-        1,
     );
-    assert_ne!(consumers, raised);
-    cat.write("policies/consumers.toml", &raised);
     reload(&gw).await;
     for _ in 0..3 {
         assert_eq!(gw.status(LIMITED_KEY, ok).await, 200);
@@ -130,9 +127,8 @@ async fn reload_keeps_quotas_running() {
 #[tokio::test(start_paused = true)]
 async fn a_consumer_added_by_reload_is_watched_by_the_harvest_alarm() {
     let up = Upstream::start().await;
-    let cat = Catalogue::on(&up);
-    cat.append(
-        "dxgate.toml",
+    let cat = Catalogue::with_more_settings(
+        &up,
         "[harvest]\nwindow = \"1h\"\nmin_subjects = 3\nblock = true\nblock_for = \"1h\"\n",
     );
     let gw = Gateway::start(cat.path()).await;
@@ -187,18 +183,16 @@ async fn reload_keeps_the_pools_of_unchanged_sources() {
     );
 
     // Lift a refusal rule (no source changes) and give beta/licences a longer timeout.
-    let alpha = cat.read("policies/agencies/alpha.toml");
-    let lifted = alpha.replacen(
+    cat.edit(
+        "policies/agencies/alpha.toml",
         "except_consumers = [\"police\"]",
         "except_consumers = [\"police\", \"portal\"]",
-        1,
     );
-    assert_ne!(alpha, lifted);
-    cat.write("policies/agencies/alpha.toml", &lifted);
-    let beta = cat.read("policies/agencies/beta.toml");
-    let slower = beta.replacen("timeout = \"2s\"", "timeout = \"3s\"", 1);
-    assert_ne!(beta, slower);
-    cat.write("policies/agencies/beta.toml", &slower);
+    cat.edit(
+        "policies/agencies/beta.toml",
+        "timeout = \"2s\"",
+        "timeout = \"3s\"",
+    );
     reload(&gw).await;
 
     assert_eq!(gw.status(PORTAL_KEY, ok).await, 200);

@@ -12,23 +12,13 @@ async fn catalogue_lists_routable_datasets_only() {
     let r = client().get(gw.url("/v1/catalog")).send().await.unwrap();
     assert_eq!(r.status(), 401);
 
-    let r = client()
-        .get(gw.url("/v1/catalog"))
-        .bearer_auth(PORTAL_KEY)
-        .send()
-        .await
-        .unwrap();
+    let r = gw.get_as(PORTAL_KEY, "/v1/catalog").await;
     assert_eq!(r.status(), 200);
     let v: Value = r.json().await.unwrap();
     let alpha = &v["agencies"][0];
     assert_eq!(alpha["id"], "alpha");
     assert_eq!(alpha["kind"], "ministry");
-    let ids: Vec<&str> = alpha["datasets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["id"].as_str().unwrap())
-        .collect();
+    let ids: Vec<&str> = strs(&alpha["datasets"], "id");
     assert!(ids.contains(&"people"));
     assert!(
         !ids.contains(&"secret"),
@@ -90,18 +80,17 @@ async fn check_accepts_the_test_and_demo_catalogues() {
 async fn check_lists_every_problem_with_file_and_line() {
     let cat = Catalogue::new("http://127.0.0.1:1");
     // A refusal rule without a reason, a missing schema, a bad query, a bad consumer hash.
-    let alpha = cat.read("policies/agencies/alpha.toml");
-    let alpha = alpha.replacen(
+    let alpha = "policies/agencies/alpha.toml";
+    cat.edit(
+        alpha,
         "reason = \"Only investigating bodies may receive these records.\"\n",
         "reason = \"  \"\n",
-        1,
     );
-    let alpha = alpha.replacen(
+    cat.edit(
+        alpha,
         "response_schema = \"person.response.json\"",
         "response_schema = \"nope.json\"",
-        1,
     );
-    cat.write("policies/agencies/alpha.toml", &alpha);
     let beta = cat.read("policies/agencies/beta.toml");
     cat.write(
         "policies/agencies/beta.toml",
@@ -112,10 +101,10 @@ async fn check_lists_every_problem_with_file_and_line() {
         "id = \"gamma\"\nname = \"G\"\nkind = \"galaxy\"\n",
     );
     cat.write("schemas/broken.json", "{\"type\": ");
-    let consumers = cat.read("policies/consumers.toml");
-    cat.write(
+    cat.edit(
         "policies/consumers.toml",
-        &consumers.replacen("api_key_sha256 = \"", "api_key_sha256 = \"zz", 1),
+        "api_key_sha256 = \"",
+        "api_key_sha256 = \"zz",
     );
 
     let (code, _out, err) = run_cli(&["check"], cat.path());
@@ -144,10 +133,10 @@ async fn check_lists_every_problem_with_file_and_line() {
 #[tokio::test]
 async fn refusal_rules_must_name_a_legal_basis() {
     let cat = Catalogue::new("http://127.0.0.1:1");
-    let alpha = cat.read("policies/agencies/alpha.toml");
-    cat.write(
+    cat.edit(
         "policies/agencies/alpha.toml",
-        &alpha.replacen("legal_basis = \"Records Act, Art. 7(2)\"\n", "", 1),
+        "legal_basis = \"Records Act, Art. 7(2)\"\n",
+        "",
     );
     let (code, _, err) = run_cli(&["check"], cat.path());
     assert_eq!(code, 1);

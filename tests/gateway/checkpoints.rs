@@ -168,22 +168,15 @@ async fn checkpoints_are_signed_and_inclusion_proofs_check_offline() {
 #[tokio::test]
 async fn inclusion_waits_for_a_checkpoint_and_checkpoints_survive_restarts() {
     let up = Upstream::start().await;
-    let cat = Catalogue::on(&up);
-    cat.write(
-        "dxgate.toml",
-        "[server]\nnode_id = \"test-node\"\n[audit]\ncheckpoint_every = 3\ncheckpoint_interval = \"1h\"\n",
-    );
+    let cat = Catalogue::with_settings(&up, "[server]\nnode_id = \"test-node\"\n[audit]\ncheckpoint_every = 3\ncheckpoint_interval = \"1h\"\n");
     let gw = Gateway::start(cat.path()).await;
     let first = request_id(
         &gw.get(PORTAL_KEY, "/v1/data/alpha/people?citizen_id=001")
             .await,
     );
-    let r = client()
-        .get(gw.url(&format!("/v1/audit/inclusion/{first}")))
-        .bearer_auth(PORTAL_KEY)
-        .send()
-        .await
-        .unwrap();
+    let r = gw
+        .get_as(PORTAL_KEY, &format!("/v1/audit/inclusion/{first}"))
+        .await;
     let (status, _, ct, body) = parts(r).await;
     assert_eq!((status, ct.as_str()), (409, "application/problem+json"));
     assert!(body["type"]
@@ -206,12 +199,9 @@ async fn inclusion_waits_for_a_checkpoint_and_checkpoints_survive_restarts() {
             .await;
     }
     checkpoint_of_size(&gw, 6).await;
-    let r = client()
-        .get(gw.url(&format!("/v1/audit/inclusion/{first}")))
-        .bearer_auth(PORTAL_KEY)
-        .send()
-        .await
-        .unwrap();
+    let r = gw
+        .get_as(PORTAL_KEY, &format!("/v1/audit/inclusion/{first}"))
+        .await;
     let proof: Value = r.json().await.unwrap();
     assert_eq!(proof["tree_size"], 6);
     gw.stop().await;

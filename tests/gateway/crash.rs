@@ -184,8 +184,7 @@ async fn sigkill_under_load_loses_no_record_sqlite() {
 
 #[tokio::test]
 async fn sigkill_under_load_loses_no_record_postgres() {
-    let admin_url = postgres_url();
-    let Some(admin) = require(&admin_url, "PostgreSQL").await else {
+    let Some((admin_url, admin)) = postgres().await else {
         return;
     };
     let db = unique_name("dxgate_crash");

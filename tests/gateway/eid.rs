@@ -22,13 +22,7 @@ const TOKEN_CONSUMER: &str =
     "[[consumers]]\nid = \"token-portal\"\nname = \"Portal (eID service account)\"\njwt_subject = \"svc-portal\"\n";
 
 async fn with_token(gw: &Gateway, path: &str, token: &str) -> reqwest::Response {
-    client()
-        .get(gw.url(path))
-        .bearer_auth(token)
-        .header("Data-Purpose", "social-benefit")
-        .send()
-        .await
-        .unwrap()
+    gw.get_for(token, path, "social-benefit").await
 }
 
 #[tokio::test]
@@ -153,13 +147,13 @@ async fn citizens_see_who_accessed_their_records_and_nothing_else() {
         .get(PORTAL_KEY, &format!("{PEOPLE}?citizen_id=001"))
         .await;
     let first_id = request_id(&served);
-    let r = client()
-        .get(gw.url(&format!("{PEOPLE}?citizen_id=001")))
-        .bearer_auth(POLICE_KEY)
-        .header("Data-Purpose", "criminal-investigation")
-        .send()
-        .await
-        .unwrap();
+    let r = gw
+        .get_for(
+            POLICE_KEY,
+            &format!("{PEOPLE}?citizen_id=001"),
+            "criminal-investigation",
+        )
+        .await;
     assert_eq!(r.status(), 200);
     assert_eq!(
         gw.get(PORTAL_KEY, &format!("{PEOPLE}?citizen_id=002"))

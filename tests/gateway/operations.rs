@@ -154,9 +154,8 @@ async fn readiness_follows_the_store() {
 #[tokio::test]
 async fn hot_reload_applies_valid_catalogues_and_keeps_serving_on_invalid_ones() {
     let up = Upstream::start().await;
-    let cat = Catalogue::on(&up);
-    cat.write(
-        "dxgate.toml",
+    let cat = Catalogue::with_settings(
+        &up,
         "[server]\nnode_id = \"test-node\"\nreload_poll = \"200ms\"\n",
     );
     let gw = Gateway::start_binary(cat.path()).await;
@@ -177,14 +176,11 @@ async fn hot_reload_applies_valid_catalogues_and_keeps_serving_on_invalid_ones()
     );
 
     // Lift the refusal rule: the change is picked up without a restart.
-    let alpha = cat.read("policies/agencies/alpha.toml");
-    let lifted = alpha.replacen(
+    cat.edit(
+        "policies/agencies/alpha.toml",
         "[[datasets.refusals]]\nexcept_consumers = [\"police\"]",
         "[[datasets.refusals]]\nexcept_consumers = [\"police\", \"portal\"]",
-        1,
     );
-    assert_ne!(alpha, lifted);
-    cat.write("policies/agencies/alpha.toml", &lifted);
     assert!(
         eventually(15, || async {
             get("/v1/data/alpha/restricted?citizen_id=001")
@@ -198,6 +194,7 @@ async fn hot_reload_applies_valid_catalogues_and_keeps_serving_on_invalid_ones()
     );
 
     // A broken catalogue is rejected; the previous one keeps serving.
+    let lifted = cat.read("policies/agencies/alpha.toml");
     cat.write(
         "policies/agencies/alpha.toml",
         &lifted.replace("legal_basis = \"Benefits Act, Art. 3\"\n", ""),
@@ -231,9 +228,8 @@ async fn hot_reload_applies_valid_catalogues_and_keeps_serving_on_invalid_ones()
 #[tokio::test]
 async fn sighup_reloads_and_sigterm_drains_in_flight_requests() {
     let up = Upstream::start().await;
-    let cat = Catalogue::on(&up);
-    cat.write(
-        "dxgate.toml",
+    let cat = Catalogue::with_settings(
+        &up,
         "[server]\nnode_id = \"test-node\"\nreload_poll = \"0s\"\n",
     );
     let gw = Gateway::start_binary(cat.path()).await;
@@ -242,15 +238,9 @@ async fn sighup_reloads_and_sigterm_drains_in_flight_requests() {
             .await,
         200
     );
-    let beta = cat.read("policies/agencies/beta.toml");
     // Add a rule refusing everyone on licences, then signal.
-    let with_rule = beta.replacen(
-        "max_response_bytes = 16384\n",
-        "max_response_bytes = 16384\n[[datasets.refusals]]\nlegal_basis = \"Order 5\"\nreason = \"Closed for audit.\"\n",
-        1,
-    );
-    assert_ne!(beta, with_rule);
-    cat.write("policies/agencies/beta.toml", &with_rule);
+    cat.edit("policies/agencies/beta.toml", "max_response_bytes = 16384\n",
+        "max_response_bytes = 16384\n[[datasets.refusals]]\nlegal_basis = \"Order 5\"\nreason = \"Closed for audit.\"\n");
     let pid = gw.pid().to_string();
     std::process::Command::new("kill")
         .args(["-HUP", &pid])
@@ -294,10 +284,6 @@ async fn sighup_reloads_and_sigterm_drains_in_flight_requests() {
     let mut db = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url)
         .await
         .unwrap();
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_records WHERE request_id = ?")
-        .bind(&id)
-        .fetch_one(&mut db)
-        .await
-        .unwrap();
+    let n = records_for(&mut db, &id).await;
     assert_eq!(n, 1, "the drained request's record was flushed");
 }

@@ -121,13 +121,13 @@ async fn refused_by_policy_with_justification() {
     assert_eq!(r.status(), 200);
 
     // Purpose-bound rule: another purpose is refused, the declared one served.
-    let r = client()
-        .get(gw.url("/v1/data/alpha/purposeful?citizen_id=001"))
-        .bearer_auth(PORTAL_KEY)
-        .header("Data-Purpose", "marketing")
-        .send()
-        .await
-        .unwrap();
+    let r = gw
+        .get_for(
+            PORTAL_KEY,
+            "/v1/data/alpha/purposeful?citizen_id=001",
+            "marketing",
+        )
+        .await;
     assert_eq!(r.status(), 403);
     assert_eq!(
         gw.status(PORTAL_KEY, "/v1/data/alpha/purposeful?citizen_id=001")
@@ -210,12 +210,9 @@ async fn rejected_requests_say_what_is_wrong() {
     assert!(body["errors"].as_array().unwrap().len() >= 2, "{body}");
 
     // Missing purpose.
-    let r = client()
-        .get(gw.url("/v1/data/alpha/people?citizen_id=001"))
-        .bearer_auth(PORTAL_KEY)
-        .send()
-        .await
-        .unwrap();
+    let r = gw
+        .get_as(PORTAL_KEY, "/v1/data/alpha/people?citizen_id=001")
+        .await;
     let (status, id, ct, body) = parts(r).await;
     assert_eq!(status, 400);
     is_problem(&ct, &body, 400, &id);

@@ -15,11 +15,7 @@ use crate::common::*;
 #[tokio::test]
 async fn slow_clients_and_oversized_heads_are_cut_off() {
     let up = Upstream::start().await;
-    let cat = Catalogue::on(&up);
-    cat.write(
-        "dxgate.toml",
-        "[server]\nnode_id = \"test-node\"\nmax_request_body = 4096\nbody_read_timeout = \"300ms\"\nmax_headers = 20\nmax_header_bytes = 8192\n",
-    );
+    let cat = Catalogue::with_settings(&up, "[server]\nnode_id = \"test-node\"\nmax_request_body = 4096\nbody_read_timeout = \"300ms\"\nmax_headers = 20\nmax_header_bytes = 8192\n");
     let gw = Gateway::start(cat.path()).await;
 
     // A body that trickles in: 408 after body_read_timeout, recorded.
@@ -56,9 +52,8 @@ async fn slow_clients_and_oversized_heads_are_cut_off() {
 #[tokio::test]
 async fn bulk_harvest_raises_an_alarm_and_blocks_the_consumer() {
     let up = Upstream::start().await;
-    let cat = Catalogue::on(&up);
-    cat.append(
-        "dxgate.toml",
+    let cat = Catalogue::with_more_settings(
+        &up,
         "[harvest]\nwindow = \"1h\"\nmin_subjects = 3\nblock = true\nblock_for = \"1h\"\n",
     );
     let gw = Gateway::start_binary(cat.path()).await;

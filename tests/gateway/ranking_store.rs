@@ -267,8 +267,7 @@ async fn incremental_rollups_match_a_full_recompute_on_sqlite() {
 
 #[tokio::test]
 async fn incremental_rollups_match_a_full_recompute_on_postgres() {
-    let url = postgres_url();
-    let Some(admin) = require(&url, "PostgreSQL").await else {
+    let Some((url, admin)) = postgres().await else {
         return;
     };
     let db = unique_name("dxgate_rank");

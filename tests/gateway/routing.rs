@@ -65,12 +65,7 @@ async fn every_api_authenticates_through_one_counted_path() {
     assert_eq!(auth_failures(&gw).await, paths.len() as u64);
 
     // Authenticated but the wrong kind of caller is 403, not an authentication failure.
-    let r = client()
-        .get(gw.url("/v1/me/access-log"))
-        .bearer_auth(PORTAL_KEY)
-        .send()
-        .await
-        .unwrap();
+    let r = gw.get_as(PORTAL_KEY, "/v1/me/access-log").await;
     let (status, _, _, body) = parts(r).await;
     assert_eq!((status, problem_type(&body)), (403, "forbidden"));
     assert_eq!(auth_failures(&gw).await, paths.len() as u64);

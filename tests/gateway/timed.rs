@@ -162,11 +162,7 @@ async fn consumer_and_dataset_limits_answer_with_retry_after() {
 #[tokio::test(start_paused = true)]
 async fn harvest_alarm_counts_per_window_and_blocks_for_a_while() {
     let up = Upstream::start().await;
-    let cat = Catalogue::on(&up);
-    cat.append(
-        "dxgate.toml",
-        "[harvest]\nwindow = \"1h\"\nmin_subjects = 3\nmultiplier = 1\nblock = true\nblock_for = \"10m\"\n",
-    );
+    let cat = Catalogue::with_more_settings(&up, "[harvest]\nwindow = \"1h\"\nmin_subjects = 3\nmultiplier = 1\nblock = true\nblock_for = \"10m\"\n");
     let gw = Gateway::start(cat.path()).await;
     let person = |id: &str| format!("/v1/data/alpha/people?citizen_id={id}");
     for id in ["001", "002", "003"] {
