@@ -39,6 +39,20 @@ const SEED: &str =
     "CREATE TABLE people (citizen_id TEXT PRIMARY KEY, name TEXT NOT NULL, born INTEGER);
 INSERT INTO people VALUES ('001','An Nguyen',1990),('002','Binh Tran',1985),('003','Chi Le',NULL);";
 
+/// Harvest settings that block a consumer for an hour after 3 subjects in an hour.
+pub const HARVEST_BLOCK_1H: &str =
+    "[harvest]\nwindow = \"1h\"\nmin_subjects = 3\nblock = true\nblock_for = \"1h\"\n";
+
+/// alpha's HTTP dataset that always serves.
+pub const HTTP_OK: &str = "/v1/data/alpha/http-ok?code=1234";
+/// alpha's dataset that a refusal rule closes to all but the police.
+pub const RESTRICTED: &str = "/v1/data/alpha/restricted?citizen_id=001";
+
+/// The path that looks up one person in alpha/people.
+pub fn person(id: &str) -> String {
+    format!("/v1/data/alpha/people?citizen_id={id}")
+}
+
 /// An extra agency `gamma` (sector) holding `datasets`.
 pub fn gamma(datasets: &str) -> String {
     format!("id = \"gamma\"\nname = \"Gamma Sector\"\nkind = \"sector\"\n{datasets}")

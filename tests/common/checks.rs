@@ -38,6 +38,27 @@ pub async fn expect_problem(r: reqwest::Response, status: u16) -> (String, Value
     (id, body)
 }
 
+/// The status of a GET of each path as `key` (with a purpose), in order: for tables of
+/// expected answers.
+pub async fn statuses(gw: &Gateway, key: &str, paths: &[&str]) -> Vec<u16> {
+    let mut out = Vec::new();
+    for path in paths {
+        out.push(gw.status(key, path).await);
+    }
+    out
+}
+
+/// Expect `r` to be the harvest alarm's block: 429 `harvest-blocked`, recorded as rate limited
+/// with the subject's hash.
+pub async fn expect_harvest_blocked(gw: &Gateway, r: reqwest::Response) {
+    let (status, id, _, body) = parts(r).await;
+    assert_eq!(status, 429, "{body}");
+    assert_eq!(body["type"], "https://dxgate.dev/problems/harvest-blocked");
+    let rec = super::record(gw, &id).await;
+    assert_eq!(rec["outcome"], "rate_limited");
+    assert!(rec["subject_hash"].is_string());
+}
+
 /// Send raw bytes to `gw` (so nothing normalises `..` or refuses odd headers), wait
 /// `pause_after` if given, and return the status line's code and the whole answer.
 pub async fn raw(gw: &Gateway, bytes: &[u8], pause_after: Option<Duration>) -> (u16, String) {

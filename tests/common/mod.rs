@@ -30,7 +30,8 @@ use tokio::process::{Child, Command};
 pub use catalogue::Catalogue;
 #[allow(unused_imports)]
 pub use checks::{
-    eventually, expect_problem, is_problem, raw, records_for, served_concurrently, setup, strs,
+    eventually, expect_harvest_blocked, expect_problem, is_problem, raw, records_for,
+    served_concurrently, setup, statuses, strs,
 };
 pub use upstream::Upstream;
 
@@ -324,19 +325,18 @@ pub fn request_id(r: &reqwest::Response) -> String {
         .to_owned()
 }
 
+/// A header of `r` as text; empty when absent.
+pub fn header(r: &reqwest::Response, name: &str) -> String {
+    r.headers()
+        .get(name)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default()
+}
+
 /// Split a response into status, Request-Id, content type and JSON body.
 pub async fn parts(r: reqwest::Response) -> (u16, String, String, Value) {
     let status = r.status().as_u16();
-    let id = r
-        .headers()
-        .get("request-id")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    let ct = r
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
+    let (id, ct) = (header(&r, "request-id"), header(&r, "content-type"));
     let body = r.bytes().await.expect("body");
     let json = serde_json::from_slice(&body).unwrap_or(Value::Null);
     (status, id, ct, json)

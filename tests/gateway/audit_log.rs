@@ -15,7 +15,7 @@ async fn concurrent_requests_all_get_committed_records() {
             let url = if i % 2 == 0 {
                 gw.url("/v1/data/alpha/people?citizen_id=002")
             } else {
-                gw.url("/v1/data/alpha/http-ok?code=1234")
+                gw.url(HTTP_OK)
             };
             (PORTAL_KEY, url)
         })
@@ -95,11 +95,7 @@ async fn verify_names_the_first_altered_or_missing_record() {
 #[tokio::test]
 async fn fails_closed_when_the_store_cannot_commit() {
     let (up, cat, gw) = setup().await;
-    assert_eq!(
-        gw.status(PORTAL_KEY, "/v1/data/alpha/http-ok?code=1234")
-            .await,
-        200
-    );
+    assert_eq!(gw.status(PORTAL_KEY, HTTP_OK).await, 200);
 
     // Break the store underneath the running gateway.
     let mut db = cat.audit_sqlite().await;
@@ -108,7 +104,7 @@ async fn fails_closed_when_the_store_cannot_commit() {
         .await
         .unwrap();
     let hits = up.hits();
-    let r = gw.get(PORTAL_KEY, "/v1/data/alpha/http-ok?code=1234").await;
+    let r = gw.get(PORTAL_KEY, HTTP_OK).await;
     assert_eq!(r.status(), 503);
     assert!(r.headers().get("retry-after").is_some());
     let (_, failed_id, ct, body) = parts(r).await;
@@ -127,18 +123,14 @@ async fn fails_closed_when_the_store_cannot_commit() {
         "the source was asked, but its answer was withheld"
     );
     // A refusal is not released either.
-    assert_eq!(
-        gw.status(PORTAL_KEY, "/v1/data/alpha/restricted?citizen_id=001")
-            .await,
-        503
-    );
+    assert_eq!(gw.status(PORTAL_KEY, RESTRICTED).await, 503);
 
     // Repair: the gateway recovers on its own and the chain stays whole.
     sqlx::query("ALTER TABLE audit_records_away RENAME TO audit_records")
         .execute(&mut db)
         .await
         .unwrap();
-    let r = gw.get(PORTAL_KEY, "/v1/data/alpha/http-ok?code=1234").await;
+    let r = gw.get(PORTAL_KEY, HTTP_OK).await;
     assert_eq!(r.status(), 200);
     let n = records_for(&mut db, &failed_id).await;
     assert_eq!(n, 0, "the 503 request was not recorded as served");
@@ -169,10 +161,7 @@ async fn audit_records_are_scoped_by_role() {
         &gw.get(PORTAL_KEY, "/v1/data/alpha/people?citizen_id=001")
             .await,
     );
-    let police_id = request_id(
-        &gw.get(POLICE_KEY, "/v1/data/alpha/restricted?citizen_id=001")
-            .await,
-    );
+    let police_id = request_id(&gw.get(POLICE_KEY, RESTRICTED).await);
     gw.get(POLICE_KEY, "/v1/data/beta/licences?code=1234").await;
 
     let (s, v) = list(&gw, PORTAL_KEY, "").await;

@@ -91,7 +91,7 @@ async fn reload_keeps_quotas_running() {
     };
     cat.write("policies/agencies/gamma.toml", &scarce("first"));
     let gw = Gateway::start(cat.path()).await;
-    let ok = "/v1/data/alpha/http-ok?code=1234";
+    let ok = HTTP_OK;
     // `limited` may make 1 request per second, in bursts of 2.
     assert_eq!(gw.status(LIMITED_KEY, ok).await, 200);
     assert_eq!(gw.status(LIMITED_KEY, ok).await, 200);
@@ -127,12 +127,8 @@ async fn reload_keeps_quotas_running() {
 #[tokio::test(start_paused = true)]
 async fn a_consumer_added_by_reload_is_watched_by_the_harvest_alarm() {
     let up = Upstream::start().await;
-    let cat = Catalogue::with_more_settings(
-        &up,
-        "[harvest]\nwindow = \"1h\"\nmin_subjects = 3\nblock = true\nblock_for = \"1h\"\n",
-    );
+    let cat = Catalogue::with_more_settings(&up, HARVEST_BLOCK_1H);
     let gw = Gateway::start(cat.path()).await;
-    let person = |id: &str| format!("/v1/data/alpha/people?citizen_id={id}");
     for id in ["001", "002", "003"] {
         assert_eq!(gw.get(PORTAL_KEY, &person(id)).await.status(), 200);
     }
@@ -167,7 +163,7 @@ async fn a_consumer_added_by_reload_is_watched_by_the_harvest_alarm() {
 #[tokio::test(start_paused = true)]
 async fn reload_keeps_the_pools_of_unchanged_sources() {
     let (up, cat, gw) = setup().await;
-    let ok = "/v1/data/alpha/http-ok?code=1234";
+    let ok = HTTP_OK;
     assert_eq!(gw.status(PORTAL_KEY, ok).await, 200);
     assert_eq!(gw.status(PORTAL_KEY, ok).await, 200);
     assert_eq!(up.connections(), 1, "one pooled connection");
@@ -214,8 +210,7 @@ async fn reload_keeps_the_pools_of_unchanged_sources() {
         "a changed source is built anew"
     );
     assert_eq!(
-        gw.status(PORTAL_KEY, "/v1/data/alpha/restricted?citizen_id=001")
-            .await,
+        gw.status(PORTAL_KEY, RESTRICTED).await,
         200,
         "the new rule is in force"
     );

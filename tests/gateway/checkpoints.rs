@@ -47,10 +47,7 @@ async fn checkpoints_are_signed_and_inclusion_proofs_check_offline() {
                 .await,
         ));
     }
-    let police = request_id(
-        &gw.get(POLICE_KEY, "/v1/data/alpha/restricted?citizen_id=001")
-            .await,
-    );
+    let police = request_id(&gw.get(POLICE_KEY, RESTRICTED).await);
 
     // The public checkpoint: a C2SP note signed by the key `audit key` printed.
     let v = checkpoint_of_size(&gw, 6).await;
@@ -61,11 +58,7 @@ async fn checkpoints_are_signed_and_inclusion_proofs_check_offline() {
         (cp.origin.as_str(), cp.size),
         ("dxgate.local/audit/test-node", 6)
     );
-    let r = client()
-        .get(gw.url("/v1/audit/checkpoint/test-node"))
-        .send()
-        .await
-        .unwrap();
+    let r = gw.anon("/v1/audit/checkpoint/test-node").await;
     assert_eq!(r.status(), 200);
     assert!(r.headers()["content-type"]
         .to_str()

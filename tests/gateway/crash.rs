@@ -27,8 +27,8 @@ struct Received {
 fn mix(i: usize) -> (&'static str, &'static str) {
     match i % 6 {
         0 | 1 => (PORTAL_KEY, "/v1/data/alpha/people?citizen_id=002"),
-        2 | 3 => (PORTAL_KEY, "/v1/data/alpha/http-ok?code=1234"),
-        4 => (PORTAL_KEY, "/v1/data/alpha/restricted?citizen_id=001"),
+        2 | 3 => (PORTAL_KEY, HTTP_OK),
+        4 => (PORTAL_KEY, RESTRICTED),
         _ if i % 12 == 5 => (PORTAL_KEY, "/v1/data/alpha/people?citizen_id=bad"),
         _ => ("no-such-key", "/v1/data/alpha/people?citizen_id=001"),
     }

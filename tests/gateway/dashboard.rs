@@ -133,11 +133,7 @@ async fn every_dashboard_query_names_metrics_and_labels_that_metrics_exposes() {
             .await,
         200
     );
-    assert_eq!(
-        gw.status(PORTAL_KEY, "/v1/data/alpha/restricted?citizen_id=001")
-            .await,
-        403
-    );
+    assert_eq!(gw.status(PORTAL_KEY, RESTRICTED).await, 403);
     for _ in 0..5 {
         assert_eq!(
             gw.status(PORTAL_KEY, "/v1/data/beta/down?code=1234").await,

@@ -161,7 +161,7 @@ async fn citizens_see_who_accessed_their_records_and_nothing_else() {
             .status(),
         200
     );
-    let other = gw.get(PORTAL_KEY, "/v1/data/alpha/http-ok?code=1234").await;
+    let other = gw.get(PORTAL_KEY, HTTP_OK).await;
     let no_subject_id = request_id(&other);
 
     // The record keeps only the keyed hash: HMAC-SHA256 under the generated 0600 key file.

@@ -14,16 +14,11 @@ async fn metrics(gw: &Gateway) -> String {
 async fn prometheus_metrics_count_outcomes_and_commits() {
     let (_up, _cat, gw) = setup().await;
     for _ in 0..3 {
-        assert_eq!(
-            gw.status(PORTAL_KEY, "/v1/data/alpha/http-ok?code=1234")
-                .await,
-            200
-        );
+        assert_eq!(gw.status(PORTAL_KEY, HTTP_OK).await, 200);
     }
-    gw.get(PORTAL_KEY, "/v1/data/alpha/restricted?citizen_id=001")
-        .await;
+    gw.get(PORTAL_KEY, RESTRICTED).await;
     gw.get(PORTAL_KEY, "/v1/data/alpha/fails?code=1234").await;
-    let r = client().get(gw.url("/metrics")).send().await.unwrap();
+    let r = gw.anon("/metrics").await;
     assert!(r.headers()["content-type"]
         .to_str()
         .unwrap()
@@ -62,16 +57,8 @@ async fn exports_spans_and_metrics_over_otlp() {
         ],
     )
     .await;
-    assert_eq!(
-        gw.status(PORTAL_KEY, "/v1/data/alpha/http-ok?code=1234")
-            .await,
-        200
-    );
-    assert_eq!(
-        gw.status(PORTAL_KEY, "/v1/data/alpha/restricted?citizen_id=001")
-            .await,
-        403
-    );
+    assert_eq!(gw.status(PORTAL_KEY, HTTP_OK).await, 200);
+    assert_eq!(gw.status(PORTAL_KEY, RESTRICTED).await, 403);
     let rx = otlp.received.clone();
     assert!(
         eventually(20, || {
@@ -133,21 +120,13 @@ async fn readiness_follows_the_store() {
         .execute(&mut db)
         .await
         .unwrap();
-    assert_eq!(
-        gw.status(PORTAL_KEY, "/v1/data/alpha/http-ok?code=1234")
-            .await,
-        503
-    );
+    assert_eq!(gw.status(PORTAL_KEY, HTTP_OK).await, 503);
     assert_eq!(gw.anon_status("/readyz").await, 503);
     sqlx::query("ALTER TABLE away RENAME TO audit_records")
         .execute(&mut db)
         .await
         .unwrap();
-    assert_eq!(
-        gw.status(PORTAL_KEY, "/v1/data/alpha/http-ok?code=1234")
-            .await,
-        200
-    );
+    assert_eq!(gw.status(PORTAL_KEY, HTTP_OK).await, 200);
     assert_eq!(gw.anon_status("/readyz").await, 200);
 }
 
@@ -167,13 +146,7 @@ async fn hot_reload_applies_valid_catalogues_and_keeps_serving_on_invalid_ones()
             .header("Data-Purpose", "social-benefit")
             .send()
     };
-    assert_eq!(
-        get("/v1/data/alpha/restricted?citizen_id=001")
-            .await
-            .unwrap()
-            .status(),
-        403
-    );
+    assert_eq!(get(RESTRICTED).await.unwrap().status(), 403);
 
     // Lift the refusal rule: the change is picked up without a restart.
     cat.edit(
@@ -183,11 +156,7 @@ async fn hot_reload_applies_valid_catalogues_and_keeps_serving_on_invalid_ones()
     );
     assert!(
         eventually(15, || async {
-            get("/v1/data/alpha/restricted?citizen_id=001")
-                .await
-                .unwrap()
-                .status()
-                == 200
+            get(RESTRICTED).await.unwrap().status() == 200
         })
         .await,
         "the new rule took effect"
@@ -208,13 +177,7 @@ async fn hot_reload_applies_valid_catalogues_and_keeps_serving_on_invalid_ones()
         .await,
         "the broken catalogue was rejected"
     );
-    assert_eq!(
-        get("/v1/data/alpha/restricted?citizen_id=001")
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(get(RESTRICTED).await.unwrap().status(), 200);
     assert_eq!(
         get("/v1/data/alpha/people?citizen_id=001")
             .await

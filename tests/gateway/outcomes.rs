@@ -58,7 +58,7 @@ async fn served_from_sql_with_hashes_not_payloads() {
 #[tokio::test]
 async fn served_from_http_get_and_post() {
     let (up, _cat, gw) = setup().await;
-    let r = gw.get(PORTAL_KEY, "/v1/data/alpha/http-ok?code=1234").await;
+    let r = gw.get(PORTAL_KEY, HTTP_OK).await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "application/json");
     let v: Value = r.json().await.unwrap();
@@ -88,12 +88,7 @@ async fn served_from_http_get_and_post() {
 #[tokio::test]
 async fn refused_by_policy_with_justification() {
     let (_up, _cat, gw) = setup().await;
-    let (id, body) = expect_problem(
-        gw.get(PORTAL_KEY, "/v1/data/alpha/restricted?citizen_id=001")
-            .await,
-        403,
-    )
-    .await;
+    let (id, body) = expect_problem(gw.get(PORTAL_KEY, RESTRICTED).await, 403).await;
     assert_eq!(
         body["justification"]["legal_basis"],
         "Records Act, Art. 7(2)"
@@ -115,9 +110,7 @@ async fn refused_by_policy_with_justification() {
     );
 
     // The consumer the rule exempts is served.
-    let r = gw
-        .get(POLICE_KEY, "/v1/data/alpha/restricted?citizen_id=001")
-        .await;
+    let r = gw.get(POLICE_KEY, RESTRICTED).await;
     assert_eq!(r.status(), 200);
 
     // Purpose-bound rule: another purpose is refused, the declared one served.

@@ -52,26 +52,16 @@ async fn slow_clients_and_oversized_heads_are_cut_off() {
 #[tokio::test]
 async fn bulk_harvest_raises_an_alarm_and_blocks_the_consumer() {
     let up = Upstream::start().await;
-    let cat = Catalogue::with_more_settings(
-        &up,
-        "[harvest]\nwindow = \"1h\"\nmin_subjects = 3\nblock = true\nblock_for = \"1h\"\n",
-    );
+    let cat = Catalogue::with_more_settings(&up, HARVEST_BLOCK_1H);
     let gw = Gateway::start_binary(cat.path()).await;
-    let person = |id: &str| format!("/v1/data/alpha/people?citizen_id={id}");
     for id in ["001", "002", "003", "001"] {
         assert_eq!(gw.get(PORTAL_KEY, &person(id)).await.status(), 200, "{id}");
     }
     let r = gw.get(PORTAL_KEY, &person("004")).await;
     assert!(r.headers().contains_key("retry-after"));
-    let (status, id, _, body) = parts(r).await;
-    assert_eq!(status, 429, "{body}");
-    assert_eq!(body["type"], "https://dxgate.dev/problems/harvest-blocked");
-    let rec = record(&gw, &id).await;
-    assert_eq!(rec["outcome"], "rate_limited");
-    assert!(rec["subject_hash"].is_string());
+    expect_harvest_blocked(&gw, r).await;
     // Blocked for every dataset now; other consumers are not.
-    let (status, _, _, body) =
-        parts(gw.get(PORTAL_KEY, "/v1/data/alpha/http-ok?code=1234").await).await;
+    let (status, _, _, body) = parts(gw.get(PORTAL_KEY, HTTP_OK).await).await;
     assert_eq!(status, 429);
     assert_eq!(body["type"], "https://dxgate.dev/problems/harvest-blocked");
     assert_eq!(gw.get(POLICE_KEY, &person("005")).await.status(), 200);

@@ -21,7 +21,7 @@ async fn load(gw: &Gateway, n: usize) -> Vec<String> {
             let url = if i % 4 < 2 {
                 gw.url("/v1/data/alpha/people?citizen_id=002")
             } else {
-                gw.url("/v1/data/alpha/http-ok?code=1234")
+                gw.url(HTTP_OK)
             };
             (key, url)
         })

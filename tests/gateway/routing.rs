@@ -37,7 +37,7 @@ async fn every_api_authenticates_through_one_counted_path() {
         "/v1/audit/inclusion/01900000-0000-7000-8000-000000000000",
         "/v1/oversight/refusals",
         "/v1/me/access-log",
-        "/v1/data/alpha/http-ok?code=1234",
+        HTTP_OK,
     ];
     for (i, path) in paths.iter().enumerate() {
         let mut req = client().get(gw.url(path)).header("Data-Purpose", "test");

@@ -221,9 +221,7 @@ async fn roles_cannot_be_escalated() {
         .get(POLICE_KEY, "/v1/data/alpha/people?citizen_id=001")
         .await;
     let police_id = request_id(&r);
-    let r = gw
-        .get(PORTAL_KEY, "/v1/data/alpha/restricted?citizen_id=001")
-        .await;
+    let r = gw.get(PORTAL_KEY, RESTRICTED).await;
     assert_eq!(r.status(), 403);
     let refusal_id = request_id(&r);
 
