@@ -101,6 +101,19 @@ pub async fn served_concurrently(requests: Vec<(&'static str, String)>) -> Vec<S
     ids
 }
 
+/// Run the CLI with `args` on `dir` and expect it to fail with exit code 1: its stderr.
+pub fn cli_fails(args: &[&str], dir: &std::path::Path) -> String {
+    let (code, out, err) = super::run_cli(args, dir);
+    assert_eq!(code, 1, "{out}{err}");
+    err
+}
+
+/// Run `sql` on the SQLite store `db` with `request_id` bound to its one `?` (to tamper with
+/// a record).
+pub async fn exec_for(db: &mut sqlx::SqliteConnection, sql: &str, request_id: &str) {
+    sqlx::query(sql).bind(request_id).execute(db).await.unwrap();
+}
+
 /// The string `field` of every item of the JSON array `list`.
 pub fn strs<'a>(list: &'a Value, field: &str) -> Vec<&'a str> {
     list.as_array()

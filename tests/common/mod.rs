@@ -30,8 +30,8 @@ use tokio::process::{Child, Command};
 pub use catalogue::Catalogue;
 #[allow(unused_imports)]
 pub use checks::{
-    eventually, expect_harvest_blocked, expect_problem, is_problem, raw, records_for,
-    served_concurrently, setup, statuses, strs,
+    cli_fails, eventually, exec_for, expect_harvest_blocked, expect_problem, is_problem, raw,
+    records_for, served_concurrently, setup, statuses, strs,
 };
 pub use upstream::Upstream;
 

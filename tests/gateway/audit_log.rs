@@ -45,9 +45,7 @@ async fn verify_names_the_first_altered_or_missing_record() {
     let (_up, cat, gw) = setup().await;
     let mut ids = Vec::new();
     for _ in 0..5 {
-        let r = gw
-            .get(PORTAL_KEY, "/v1/data/alpha/people?citizen_id=001")
-            .await;
+        let r = gw.get(PORTAL_KEY, &person("001")).await;
         ids.push(request_id(&r));
     }
     gw.stop().await;
@@ -56,38 +54,40 @@ async fn verify_names_the_first_altered_or_missing_record() {
 
     // Alter one field of the third record.
     let mut db = cat.audit_sqlite().await;
-    sqlx::query("UPDATE audit_records SET purpose = 'something else' WHERE request_id = ?")
-        .bind(&ids[2])
-        .execute(&mut db)
-        .await
-        .unwrap();
-    let (code, _, err) = run_cli(&["audit", "verify"], cat.path());
-    assert_eq!(code, 1);
+    exec_for(
+        &mut db,
+        "UPDATE audit_records SET purpose = 'something else' WHERE request_id = ?",
+        &ids[2],
+    )
+    .await;
+    let err = cli_fails(&["audit", "verify"], cat.path());
     assert!(err.contains(&ids[2]) && err.contains("altered"), "{err}");
 
     // Restore it, then remove the second record: the gap is named at the third.
-    sqlx::query("UPDATE audit_records SET purpose = 'social-benefit' WHERE request_id = ?")
-        .bind(&ids[2])
-        .execute(&mut db)
-        .await
-        .unwrap();
+    exec_for(
+        &mut db,
+        "UPDATE audit_records SET purpose = 'social-benefit' WHERE request_id = ?",
+        &ids[2],
+    )
+    .await;
     assert_eq!(run_cli(&["audit", "verify"], cat.path()).0, 0);
-    sqlx::query("DELETE FROM audit_records WHERE request_id = ?")
-        .bind(&ids[1])
-        .execute(&mut db)
-        .await
-        .unwrap();
-    let (code, _, err) = run_cli(&["audit", "verify"], cat.path());
-    assert_eq!(code, 1);
+    exec_for(
+        &mut db,
+        "DELETE FROM audit_records WHERE request_id = ?",
+        &ids[1],
+    )
+    .await;
+    let err = cli_fails(&["audit", "verify"], cat.path());
     assert!(err.contains(&ids[2]) && err.contains("missing"), "{err}");
 
     // Re-chaining a forged record with a fresh hash still breaks the link to the next one.
     let mut db = cat.audit_sqlite().await;
-    sqlx::query("UPDATE audit_records SET hash = 'ff' || substr(hash, 3) WHERE request_id = ?")
-        .bind(&ids[3])
-        .execute(&mut db)
-        .await
-        .unwrap();
+    exec_for(
+        &mut db,
+        "UPDATE audit_records SET hash = 'ff' || substr(hash, 3) WHERE request_id = ?",
+        &ids[3],
+    )
+    .await;
     let (code, _, err) = run_cli(&["audit", "verify"], cat.path());
     assert_eq!(code, 1, "{err}");
 }
@@ -157,10 +157,7 @@ fn field_set(v: &Value, field: &str) -> HashSet<String> {
 #[tokio::test]
 async fn audit_records_are_scoped_by_role() {
     let (_up, _cat, gw) = setup().await;
-    let portal_id = request_id(
-        &gw.get(PORTAL_KEY, "/v1/data/alpha/people?citizen_id=001")
-            .await,
-    );
+    let portal_id = request_id(&gw.get(PORTAL_KEY, &person("001")).await);
     let police_id = request_id(&gw.get(POLICE_KEY, RESTRICTED).await);
     gw.get(POLICE_KEY, "/v1/data/beta/licences?code=1234").await;
 

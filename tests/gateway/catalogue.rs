@@ -107,8 +107,7 @@ async fn check_lists_every_problem_with_file_and_line() {
         "api_key_sha256 = \"zz",
     );
 
-    let (code, _out, err) = run_cli(&["check"], cat.path());
-    assert_eq!(code, 1);
+    let err = cli_fails(&["check"], cat.path());
     for needle in [
         "alpha.toml:",
         "reason must not be empty",
@@ -125,8 +124,7 @@ async fn check_lists_every_problem_with_file_and_line() {
     }
 
     // serve refuses to start on the same problems.
-    let (code, _, err2) = run_cli(&["serve"], cat.path());
-    assert_eq!(code, 1);
+    let err2 = cli_fails(&["serve"], cat.path());
     assert!(err2.contains("reason must not be empty"));
 }
 
@@ -138,8 +136,7 @@ async fn refusal_rules_must_name_a_legal_basis() {
         "legal_basis = \"Records Act, Art. 7(2)\"\n",
         "",
     );
-    let (code, _, err) = run_cli(&["check"], cat.path());
-    assert_eq!(code, 1);
+    let err = cli_fails(&["check"], cat.path());
     assert!(
         err.contains("alpha.toml:") && err.contains("legal_basis"),
         "{err}"

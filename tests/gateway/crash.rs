@@ -7,8 +7,6 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::Executor;
-
 use crate::common::catalogue::*;
 use crate::common::databases::*;
 use crate::common::*;
@@ -150,11 +148,7 @@ async fn kill_mid_load(cat: &Catalogue, store_url: &str, env: &[(&str, &str)]) {
 
     // Restart on the same config dir and store: it must come up and keep the chain going.
     let gw = Gateway::start_binary_with_env(cat.path(), env).await;
-    assert_eq!(
-        gw.status(PORTAL_KEY, "/v1/data/alpha/people?citizen_id=001")
-            .await,
-        200
-    );
+    assert_eq!(gw.status(PORTAL_KEY, &person("001")).await, 200);
     gw.stop().await;
 
     let stored = stored_ids(store_url).await;
@@ -184,22 +178,13 @@ async fn sigkill_under_load_loses_no_record_sqlite() {
 
 #[tokio::test]
 async fn sigkill_under_load_loses_no_record_postgres() {
-    let Some((admin_url, admin)) = postgres().await else {
+    let Some(db) = FreshPostgres::create("crash").await else {
         return;
     };
-    let db = unique_name("dxgate_crash");
-    admin
-        .execute(format!("CREATE DATABASE {db}").as_str())
-        .await
-        .unwrap();
-    let (base, _) = admin_url.rsplit_once('/').unwrap();
-    let store = format!("{base}/{db}");
     let up = Upstream::start().await;
     let cat = Catalogue::on(&up);
-    kill_mid_load(&cat, &store, &[("DXGATE_STORE_URL", &store)]).await;
-    let _ = admin
-        .execute(format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)").as_str())
-        .await;
+    kill_mid_load(&cat, &db.url, &[("DXGATE_STORE_URL", &db.url)]).await;
+    db.drop_db().await;
 }
 
 #[tokio::test]
@@ -272,12 +257,7 @@ async fn postgres_outage_fails_closed_recovers_and_loses_nothing() {
     // Recovered by itself: a fresh consumer is served again (bounded wait).
     let mut recovered = false;
     for _ in 0..40 {
-        if gw
-            .get(POLICE_KEY, "/v1/data/alpha/people?citizen_id=001")
-            .await
-            .status()
-            == 200
-        {
+        if gw.get(POLICE_KEY, &person("001")).await.status() == 200 {
             recovered = true;
             break;
         }

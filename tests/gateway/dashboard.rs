@@ -128,11 +128,7 @@ fn literals(m: &Matcher) -> Option<Vec<String>> {
 async fn every_dashboard_query_names_metrics_and_labels_that_metrics_exposes() {
     let (_up, _cat, gw) = setup().await;
     // Served, refused, and a source that fails until its breaker opens (5 failures).
-    assert_eq!(
-        gw.status(PORTAL_KEY, "/v1/data/alpha/people?citizen_id=001")
-            .await,
-        200
-    );
+    assert_eq!(gw.status(PORTAL_KEY, &person("001")).await, 200);
     assert_eq!(gw.status(PORTAL_KEY, RESTRICTED).await, 403);
     for _ in 0..5 {
         assert_eq!(

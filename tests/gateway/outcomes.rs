@@ -9,9 +9,7 @@ use crate::common::*;
 #[tokio::test]
 async fn served_from_sql_with_hashes_not_payloads() {
     let (_up, _cat, gw) = setup().await;
-    let r = gw
-        .get(PORTAL_KEY, "/v1/data/alpha/people?citizen_id=001")
-        .await;
+    let r = gw.get(PORTAL_KEY, &person("001")).await;
     assert_eq!(r.status(), 200);
     let id = request_id(&r);
     let body = r.bytes().await.unwrap();
@@ -48,9 +46,7 @@ async fn served_from_sql_with_hashes_not_payloads() {
     }
 
     // A lookup with no match is still served: an empty list.
-    let r = gw
-        .get(PORTAL_KEY, "/v1/data/alpha/people?citizen_id=999")
-        .await;
+    let r = gw.get(PORTAL_KEY, &person("999")).await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.json::<Value>().await.unwrap(), json!([]));
 }

@@ -12,7 +12,6 @@ use dxgate::oversight::reviews::{self, NewReview, Verdict};
 use dxgate::policy::{Justification, Text};
 use dxgate::ranking::rollup::ConsumerAgencies;
 use dxgate::ranking::{engine, inputs, rollup_store, snapshot};
-use sqlx::Executor;
 
 use crate::common::databases::*;
 
@@ -267,20 +266,11 @@ async fn incremental_rollups_match_a_full_recompute_on_sqlite() {
 
 #[tokio::test]
 async fn incremental_rollups_match_a_full_recompute_on_postgres() {
-    let Some((url, admin)) = postgres().await else {
+    let Some(db) = FreshPostgres::create("rank").await else {
         return;
     };
-    let db = unique_name("dxgate_rank");
-    admin
-        .execute(format!("CREATE DATABASE {db}").as_str())
-        .await
-        .unwrap();
-    let (base, _) = url.rsplit_once('/').unwrap();
-    let store = Store::open(&format!("{base}/{db}")).await.unwrap();
+    let store = Store::open(&db.url).await.unwrap();
     exercise(&store).await;
     store.close().await;
-    // Best effort: the server may still be closing our sessions.
-    let _ = admin
-        .execute(format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)").as_str())
-        .await;
+    db.drop_db().await;
 }

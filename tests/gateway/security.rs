@@ -217,9 +217,7 @@ async fn sql_injection_through_parameters_is_inert_on_sqlite() {
 async fn roles_cannot_be_escalated() {
     let (_up, _cat, gw) = setup().await;
     // A police request and a refused portal request to look for.
-    let r = gw
-        .get(POLICE_KEY, "/v1/data/alpha/people?citizen_id=001")
-        .await;
+    let r = gw.get(POLICE_KEY, &person("001")).await;
     let police_id = request_id(&r);
     let r = gw.get(PORTAL_KEY, RESTRICTED).await;
     assert_eq!(r.status(), 403);

@@ -147,11 +147,7 @@ async fn sql_errors_are_source_errors_without_sql_text() {
         assert_eq!(record(&gw, &rid).await["outcome"], "source_error", "{id}");
     }
     // The same database still serves a good query.
-    assert_eq!(
-        gw.status(PORTAL_KEY, "/v1/data/alpha/people?citizen_id=001")
-            .await,
-        200
-    );
+    assert_eq!(gw.status(PORTAL_KEY, &person("001")).await, 200);
 }
 
 #[tokio::test(start_paused = true)]

@@ -175,25 +175,22 @@ async fn consumer_add_prints_a_key_once_that_authenticates_after_a_reload() {
     assert!(ids.contains(&served_id.as_str()), "{body}");
 
     // A second consumer with the same id is refused and the file is left alone.
-    let (code, _, err) = run_cli(
+    let err = cli_fails(
         &["consumer", "add", "example-officer", "--role", "consumer"],
         &dir,
     );
-    assert_eq!(code, 1);
     assert!(
         err.contains("consumer \"example-officer\" already exists"),
         "{err}"
     );
-    let (code, _, err) = run_cli(&["consumer", "add", "x", "--role", "agency"], &dir);
-    assert_eq!(code, 1);
+    let err = cli_fails(&["consumer", "add", "x", "--role", "agency"], &dir);
     assert!(err.contains("--role agency needs --agency"), "{err}");
-    let (code, _, err) = run_cli(
+    let err = cli_fails(
         &[
             "consumer", "add", "x", "--role", "consumer", "--agency", "nowhere",
         ],
         &dir,
     );
-    assert_eq!(code, 1);
     assert!(
         err.contains("--agency \"nowhere\": no such agency"),
         "{err}"
