@@ -114,6 +114,27 @@ pub async fn exec_for(db: &mut sqlx::SqliteConnection, sql: &str, request_id: &s
     sqlx::query(sql).bind(request_id).execute(db).await.unwrap();
 }
 
+/// Run `check` on a fresh SQLite audit store in a temporary directory, then close it.
+pub async fn on_sqlite_store(check: impl AsyncFn(&dxgate::audit::Store)) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("audit.db").display());
+    let store = dxgate::audit::Store::open(&url).await.unwrap();
+    check(&store).await;
+    store.close().await;
+}
+
+/// Run `check` on an audit store in a fresh PostgreSQL database, then close it and drop the
+/// database; skips or fails as [`super::databases::require`] does.
+pub async fn on_postgres_store(prefix: &str, check: impl AsyncFn(&dxgate::audit::Store)) {
+    let Some(db) = super::databases::FreshPostgres::create(prefix).await else {
+        return;
+    };
+    let store = dxgate::audit::Store::open(&db.url).await.unwrap();
+    check(&store).await;
+    store.close().await;
+    db.drop_db().await;
+}
+
 /// The string `field` of every item of the JSON array `list`.
 pub fn strs<'a>(list: &'a Value, field: &str) -> Vec<&'a str> {
     list.as_array()
@@ -133,11 +154,7 @@ pub async fn records_for(db: &mut sqlx::SqliteConnection, request_id: &str) -> i
 }
 
 /// Poll `check` every 100 ms for up to `secs`; a bounded wait, not a timing assertion.
-pub async fn eventually<F, Fut>(secs: u64, mut check: F) -> bool
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
+pub async fn eventually(secs: u64, mut check: impl AsyncFnMut() -> bool) -> bool {
     for _ in 0..secs * 10 {
         if check().await {
             return true;

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use http::{Request, Response};
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
@@ -54,12 +54,7 @@ impl OtlpReceiver {
                         let r = r.clone();
                         async move {
                             let path = req.uri().path().to_owned();
-                            let body = req
-                                .into_body()
-                                .collect()
-                                .await
-                                .map(|b| b.to_bytes())
-                                .unwrap_or_default();
+                            let body = super::upstream::body_bytes(req).await;
                             r.0.lock().unwrap().push((path, body.to_vec()));
                             let mut resp = Response::new(Full::new(Bytes::new()));
                             resp.headers_mut()

@@ -187,6 +187,14 @@ async fn sigkill_under_load_loses_no_record_postgres() {
     db.drop_db().await;
 }
 
+/// Stop or start the throwaway server off the runtime; the step must succeed.
+async fn server_step(pg: &Arc<ThrowawayPostgres>, step: fn(&ThrowawayPostgres) -> bool) {
+    let pg = pg.clone();
+    assert!(tokio::task::spawn_blocking(move || step(&pg))
+        .await
+        .unwrap());
+}
+
 #[tokio::test]
 async fn postgres_outage_fails_closed_recovers_and_loses_nothing() {
     let Some(pg) = tokio::task::spawn_blocking(ThrowawayPostgres::start)
@@ -226,18 +234,12 @@ async fn postgres_outage_fails_closed_recovers_and_loses_nothing() {
 
     // The store goes away under load…
     let pg = Arc::new(pg);
-    let p = pg.clone();
-    assert!(tokio::task::spawn_blocking(move || p.stop_server())
-        .await
-        .unwrap());
+    server_step(&pg, ThrowawayPostgres::stop_server).await;
     let before_outage = count.load(Ordering::Relaxed);
     // Each failed commit waits out the store's connect timeout (5 s), so 503s come in waves.
     wait_for(before_outage + 12, 60).await;
     // …and comes back; the gateway must recover by itself.
-    let p = pg.clone();
-    assert!(tokio::task::spawn_blocking(move || p.start_server())
-        .await
-        .unwrap());
+    server_step(&pg, ThrowawayPostgres::start_server).await;
     let back = count.load(Ordering::Relaxed);
     wait_for(back + 300, 60).await;
     stop.store(true, Ordering::Relaxed);

@@ -130,14 +130,18 @@ async fn readiness_follows_the_store() {
     assert_eq!(gw.anon_status("/readyz").await, 200);
 }
 
+/// The binary gateway on the standard catalogue, polling it for changes every `poll`.
+async fn binary_polling_every(poll: &str) -> (Upstream, Catalogue, Gateway) {
+    let up = Upstream::start().await;
+    let settings = format!("[server]\nnode_id = \"test-node\"\nreload_poll = \"{poll}\"\n");
+    let cat = Catalogue::with_settings(&up, &settings);
+    let gw = Gateway::start_binary(cat.path()).await;
+    (up, cat, gw)
+}
+
 #[tokio::test]
 async fn hot_reload_applies_valid_catalogues_and_keeps_serving_on_invalid_ones() {
-    let up = Upstream::start().await;
-    let cat = Catalogue::with_settings(
-        &up,
-        "[server]\nnode_id = \"test-node\"\nreload_poll = \"200ms\"\n",
-    );
-    let gw = Gateway::start_binary(cat.path()).await;
+    let (_up, cat, gw) = binary_polling_every("200ms").await;
     // One keep-alive client throughout: reloads must not drop its connection.
     let c = client();
     let get = |path: &'static str| {
@@ -190,12 +194,7 @@ async fn hot_reload_applies_valid_catalogues_and_keeps_serving_on_invalid_ones()
 
 #[tokio::test]
 async fn sighup_reloads_and_sigterm_drains_in_flight_requests() {
-    let up = Upstream::start().await;
-    let cat = Catalogue::with_settings(
-        &up,
-        "[server]\nnode_id = \"test-node\"\nreload_poll = \"0s\"\n",
-    );
-    let gw = Gateway::start_binary(cat.path()).await;
+    let (_up, cat, gw) = binary_polling_every("0s").await;
     assert_eq!(
         gw.status(PORTAL_KEY, "/v1/data/beta/licences?code=1234")
             .await,

@@ -13,7 +13,7 @@ use dxgate::policy::{Justification, Text};
 use dxgate::ranking::rollup::ConsumerAgencies;
 use dxgate::ranking::{engine, inputs, rollup_store, snapshot};
 
-use crate::common::databases::*;
+use crate::common::{on_postgres_store, on_sqlite_store};
 
 const NOW: i64 = 1_750_000_000_000;
 
@@ -256,21 +256,10 @@ async fn exercise(store: &Store) {
 
 #[tokio::test]
 async fn incremental_rollups_match_a_full_recompute_on_sqlite() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&format!("sqlite://{}/audit.db", dir.path().display()))
-        .await
-        .unwrap();
-    exercise(&store).await;
-    store.close().await;
+    on_sqlite_store(exercise).await;
 }
 
 #[tokio::test]
 async fn incremental_rollups_match_a_full_recompute_on_postgres() {
-    let Some(db) = FreshPostgres::create("rank").await else {
-        return;
-    };
-    let store = Store::open(&db.url).await.unwrap();
-    exercise(&store).await;
-    store.close().await;
-    db.drop_db().await;
+    on_postgres_store("rank", exercise).await;
 }
