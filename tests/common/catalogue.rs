@@ -235,6 +235,13 @@ timeout = "2s"
         std::fs::read_to_string(self.file(rel)).unwrap()
     }
 
+    /// The standard catalogue on `up` plus agency gamma holding `datasets` (see [`gamma`]).
+    pub fn with_gamma(up: &Upstream, datasets: &str) -> Catalogue {
+        let cat = Catalogue::on(up);
+        cat.write("policies/agencies/gamma.toml", &gamma(datasets));
+        cat
+    }
+
     /// The standard catalogue on `up` with `settings` as its whole `dxgate.toml`.
     pub fn with_settings(up: &Upstream, settings: &str) -> Catalogue {
         let cat = Catalogue::on(up);

@@ -30,6 +30,11 @@ impl Received {
                     .all(|n| body.windows(n.len()).any(|w| w == n.as_bytes()))
         })
     }
+
+    /// Wait (up to 20 s) until [`Received::has`] holds; whether it came to.
+    pub async fn arrives(&self, path: &str, needles: &[&str]) -> bool {
+        super::eventually(20, async || self.has(path, needles)).await
+    }
 }
 
 pub struct OtlpReceiver {

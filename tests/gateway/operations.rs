@@ -61,48 +61,34 @@ async fn exports_spans_and_metrics_over_otlp() {
     assert_eq!(gw.status(PORTAL_KEY, RESTRICTED).await, 403);
     let rx = otlp.received.clone();
     assert!(
-        eventually(20, || {
-            let rx = rx.clone();
-            async move {
-                rx.has(
-                    "/v1/traces",
-                    &[
-                        "data_request",
-                        "alpha",
-                        "http-ok",
-                        "served",
-                        "portal",
-                        "dxgate-test",
-                    ],
-                )
-            }
-        })
+        rx.arrives(
+            "/v1/traces",
+            &[
+                "data_request",
+                "alpha",
+                "http-ok",
+                "served",
+                "portal",
+                "dxgate-test",
+            ]
+        )
         .await,
         "a span per request with agency, dataset, consumer and outcome reached the OTLP receiver"
     );
     // Spans are exported in batches: the refused one may arrive in a later batch.
     assert!(
-        eventually(20, || {
-            let rx = rx.clone();
-            async move { rx.has("/v1/traces", &["refused", "restricted"]) }
-        })
-        .await,
+        rx.arrives("/v1/traces", &["refused", "restricted"]).await,
         "the refused request's span reached the OTLP receiver"
     );
     assert!(
-        eventually(20, || {
-            let rx = rx.clone();
-            async move {
-                rx.has(
-                    "/v1/metrics",
-                    &[
-                        "dxgate.requests",
-                        "dxgate.request.duration",
-                        "dxgate.audit.queue_depth",
-                    ],
-                )
-            }
-        })
+        rx.arrives(
+            "/v1/metrics",
+            &[
+                "dxgate.requests",
+                "dxgate.request.duration",
+                "dxgate.audit.queue_depth",
+            ]
+        )
         .await,
         "metrics reached the OTLP receiver"
     );
@@ -112,22 +98,16 @@ async fn exports_spans_and_metrics_over_otlp() {
 async fn readiness_follows_the_store() {
     let (_up, cat, gw) = setup().await;
     assert_eq!(gw.anon_status("/readyz").await, 200);
-    let url = format!("sqlite://{}", cat.audit_db().display());
-    let mut db = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url)
-        .await
-        .unwrap();
-    sqlx::query("ALTER TABLE audit_records RENAME TO away")
-        .execute(&mut db)
-        .await
-        .unwrap();
-    assert_eq!(gw.status(PORTAL_KEY, HTTP_OK).await, 503);
-    assert_eq!(gw.anon_status("/readyz").await, 503);
-    sqlx::query("ALTER TABLE away RENAME TO audit_records")
-        .execute(&mut db)
-        .await
-        .unwrap();
-    assert_eq!(gw.status(PORTAL_KEY, HTTP_OK).await, 200);
-    assert_eq!(gw.anon_status("/readyz").await, 200);
+    let mut db = cat.audit_sqlite().await;
+    // (a data request, readiness) while the records table is away, then once it is back.
+    for (rename, answers) in [
+        ("ALTER TABLE audit_records RENAME TO away", 503),
+        ("ALTER TABLE away RENAME TO audit_records", 200),
+    ] {
+        sqlx::query(rename).execute(&mut db).await.unwrap();
+        assert_eq!(gw.status(PORTAL_KEY, HTTP_OK).await, answers);
+        assert_eq!(gw.anon_status("/readyz").await, answers);
+    }
 }
 
 /// The binary gateway on the standard catalogue, polling it for changes every `poll`.

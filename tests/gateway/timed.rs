@@ -19,15 +19,14 @@ async fn status_retry(gw: &Gateway, key: &str, path: &str) -> (u16, String) {
 async fn breaker_opens_half_opens_and_closes() {
     let up = Upstream::start().await;
     up.set_failing(true);
-    let cat = Catalogue::on(&up);
-    cat.write(
-        "policies/agencies/gamma.toml",
-        &gamma(&http_dataset(
+    let cat = Catalogue::with_gamma(
+        &up,
+        &http_dataset(
             "flaky",
             &up.url("/switch"),
             "breaker_failures = 2\nbreaker_cooldown = \"30s\"",
             "",
-        )),
+        ),
     );
     let gw = Gateway::start(cat.path()).await;
     let path = "/v1/data/gamma/flaky?code=1234";
@@ -89,15 +88,14 @@ async fn breaker_opens_half_opens_and_closes() {
 #[tokio::test(start_paused = true)]
 async fn consumer_and_dataset_limits_answer_with_retry_after() {
     let up = Upstream::start().await;
-    let cat = Catalogue::on(&up);
-    cat.write(
-        "policies/agencies/gamma.toml",
-        &gamma(&http_dataset(
+    let cat = Catalogue::with_gamma(
+        &up,
+        &http_dataset(
             "scarce",
             &up.url("/ok"),
             "",
             "rate_per_second = 2\nburst = 1",
-        )),
+        ),
     );
     let gw = Gateway::start(cat.path()).await;
     // `limited`: 1 request per second, bursts of 2.

@@ -148,36 +148,42 @@ fn sql_sources() {
         ))
     };
     let select = "SELECT a FROM t WHERE a = :id";
-    alpha(
-        &sql("sqlite://data/x.db", "DELETE FROM t", ""),
-        9,
-        "dataset alpha/d: the query must be a single SELECT",
-    );
-    alpha(
-        &sql("sqlite://data/x.db", "SELECT a FROM t WHERE a = :nope", ""),
-        9,
-        "dataset alpha/d: query parameter :nope is not a property of the request schema",
-    );
-    alpha(
-        &sql("oracle://h/db", select, ""),
-        9,
-        "dataset alpha/d: source url must start with sqlite:, postgres: or mysql:",
-    );
-    alpha(
-        &sql("postgres://h:port/db", select, ""),
-        9,
-        "dataset alpha/d: cannot open the database",
-    );
-    alpha(
-        &sql("postgres://h/db", select, "seed = \"seeds/x.sql\"\n"),
-        9,
-        "dataset alpha/d: seed works only with a sqlite file URL",
-    );
-    alpha(
-        &sql("sqlite://data/x.db", select, "seed = \"seeds/x.sql\"\n"),
-        9,
-        "seeds/x.sql not found",
-    );
+    let (file, seed) = ("sqlite://data/x.db", "seed = \"seeds/x.sql\"\n");
+    for (url, query, extra, says) in [
+        (
+            file,
+            "DELETE FROM t",
+            "",
+            "dataset alpha/d: the query must be a single SELECT",
+        ),
+        (
+            file,
+            "SELECT a FROM t WHERE a = :nope",
+            "",
+            "dataset alpha/d: query parameter :nope is not a property of the request schema",
+        ),
+        (
+            "oracle://h/db",
+            select,
+            "",
+            "dataset alpha/d: source url must start with sqlite:, postgres: or mysql:",
+        ),
+        (
+            "postgres://h:port/db",
+            select,
+            "",
+            "dataset alpha/d: cannot open the database",
+        ),
+        (
+            "postgres://h/db",
+            select,
+            seed,
+            "dataset alpha/d: seed works only with a sqlite file URL",
+        ),
+        (file, select, seed, "seeds/x.sql not found"),
+    ] {
+        alpha(&sql(url, query, extra), 9, says);
+    }
     let dir = dir_with(&[(
         FILE,
         &sql("sqlite://data/x.db", select, "seed = \"seeds/x.sql\"\n"),
