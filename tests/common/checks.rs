@@ -59,6 +59,20 @@ pub async fn expect_harvest_blocked(gw: &Gateway, r: reqwest::Response) {
     assert!(rec["subject_hash"].is_string());
 }
 
+/// GET `path` as `key` (with a purpose) and expect a problem answer with `status`
+/// ([`expect_problem`]); its Request-Id and body.
+pub async fn get_problem(gw: &Gateway, key: &str, path: &str, status: u16) -> (String, Value) {
+    expect_problem(gw.get(key, path).await, status).await
+}
+
+/// Every item of the JSON array `list` has `field` equal to `value`.
+pub fn all_have(list: &Value, field: &str, value: &str) -> bool {
+    list.as_array()
+        .unwrap_or_else(|| panic!("not an array: {list}"))
+        .iter()
+        .all(|item| item[field] == value)
+}
+
 /// Send raw bytes to `gw` (so nothing normalises `..` or refuses odd headers), wait
 /// `pause_after` if given, and return the status line's code and the whole answer.
 pub async fn raw(gw: &Gateway, bytes: &[u8], pause_after: Option<Duration>) -> (u16, String) {

@@ -30,9 +30,9 @@ use tokio::process::{Child, Command};
 pub use catalogue::Catalogue;
 #[allow(unused_imports)]
 pub use checks::{
-    cli_fails, eventually, exec_for, expect_harvest_blocked, expect_problem, is_problem,
-    on_postgres_store, on_sqlite_store, raw, records_for, served_concurrently, setup, statuses,
-    strs,
+    all_have, cli_fails, eventually, exec_for, expect_harvest_blocked, expect_problem, get_problem,
+    is_problem, on_postgres_store, on_sqlite_store, raw, records_for, served_concurrently, setup,
+    statuses, strs,
 };
 pub use upstream::Upstream;
 

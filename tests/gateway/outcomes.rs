@@ -84,7 +84,7 @@ async fn served_from_http_get_and_post() {
 #[tokio::test]
 async fn refused_by_policy_with_justification() {
     let (_up, _cat, gw) = setup().await;
-    let (id, body) = expect_problem(gw.get(PORTAL_KEY, RESTRICTED).await, 403).await;
+    let (id, body) = get_problem(&gw, PORTAL_KEY, RESTRICTED, 403).await;
     assert_eq!(
         body["justification"]["legal_basis"],
         "Records Act, Art. 7(2)"
@@ -128,9 +128,10 @@ async fn refused_by_policy_with_justification() {
 #[tokio::test]
 async fn source_refusals_are_justified_only_with_grounds() {
     let (_up, _cat, gw) = setup().await;
-    let (id, body) = expect_problem(
-        gw.get(PORTAL_KEY, "/v1/data/alpha/refuse-justified?code=1234")
-            .await,
+    let (id, body) = get_problem(
+        &gw,
+        PORTAL_KEY,
+        "/v1/data/alpha/refuse-justified?code=1234",
         403,
     )
     .await;
@@ -164,12 +165,8 @@ async fn source_refusals_are_justified_only_with_grounds() {
 #[tokio::test]
 async fn state_secrets_are_exempt_and_never_routed() {
     let (_up, _cat, gw) = setup().await;
-    let (id, body) = expect_problem(
-        gw.get(POLICE_KEY, "/v1/data/alpha/secret?citizen_id=001")
-            .await,
-        403,
-    )
-    .await;
+    let (id, body) =
+        get_problem(&gw, POLICE_KEY, "/v1/data/alpha/secret?citizen_id=001", 403).await;
     assert!(body["type"].as_str().unwrap().ends_with("/exempt"));
     let rec = record(&gw, &id).await;
     assert_eq!(rec["outcome"], "exempt");
@@ -183,12 +180,8 @@ async fn state_secrets_are_exempt_and_never_routed() {
 async fn rejected_requests_say_what_is_wrong() {
     let (up, _cat, gw) = setup().await;
     // Schema violation: 400 with a JSON pointer.
-    let (id, body) = expect_problem(
-        gw.get(PORTAL_KEY, "/v1/data/alpha/people?citizen_id=12x")
-            .await,
-        400,
-    )
-    .await;
+    let (id, body) =
+        get_problem(&gw, PORTAL_KEY, "/v1/data/alpha/people?citizen_id=12x", 400).await;
     assert_eq!(body["errors"][0]["pointer"], "/citizen_id");
     let rec = record(&gw, &id).await;
     assert_eq!(rec["outcome"], "rejected_request");
@@ -291,9 +284,10 @@ async fn unauthenticated_callers_get_401() {
 #[tokio::test]
 async fn invalid_responses_are_blocked_or_flagged() {
     let (_up, _cat, gw) = setup().await;
-    let (id, body) = expect_problem(
-        gw.get(PORTAL_KEY, "/v1/data/alpha/invalid-block?code=1234")
-            .await,
+    let (id, body) = get_problem(
+        &gw,
+        PORTAL_KEY,
+        "/v1/data/alpha/invalid-block?code=1234",
         502,
     )
     .await;
