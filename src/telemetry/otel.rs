@@ -70,6 +70,23 @@ fn resource() -> Resource {
     }
 }
 
+/// The provider `build` makes from an exporter, or `None` with the exporter's error noted in
+/// `problems` as `what: error`.
+fn provider<E, P>(
+    what: &str,
+    exporter: Result<E, impl std::fmt::Display>,
+    problems: &mut Vec<String>,
+    build: impl FnOnce(E) -> P,
+) -> Option<P> {
+    match exporter {
+        Ok(exporter) => Some(build(exporter)),
+        Err(e) => {
+            problems.push(format!("{what}: {e}"));
+            None
+        }
+    }
+}
+
 /// Install the global subscriber (logs in `format` + optional OTLP spans) and the OTLP meter
 /// provider.
 pub fn init(format: LogFormat) -> OtelGuard {
@@ -79,39 +96,29 @@ pub fn init(format: LogFormat) -> OtelGuard {
     let mut guard = OtelGuard::default();
     let mut problems = Vec::new();
     if env_on("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_TRACES_EXPORTER") {
-        match opentelemetry_otlp::SpanExporter::builder()
+        let exporter = opentelemetry_otlp::SpanExporter::builder()
             .with_http()
-            .build()
-        {
-            Ok(exporter) => {
-                guard.tracer = Some(
-                    SdkTracerProvider::builder()
-                        .with_batch_exporter(exporter)
-                        .with_resource(resource())
-                        .build(),
-                )
-            }
-            Err(e) => problems.push(format!("OTLP trace exporter: {e}")),
-        }
+            .build();
+        guard.tracer = provider("OTLP trace exporter", exporter, &mut problems, |e| {
+            SdkTracerProvider::builder()
+                .with_batch_exporter(e)
+                .with_resource(resource())
+                .build()
+        });
     }
     if env_on(
         "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
         "OTEL_METRICS_EXPORTER",
     ) {
-        match opentelemetry_otlp::MetricExporter::builder()
+        let exporter = opentelemetry_otlp::MetricExporter::builder()
             .with_http()
-            .build()
-        {
-            Ok(exporter) => {
-                guard.meter = Some(
-                    SdkMeterProvider::builder()
-                        .with_periodic_exporter(exporter)
-                        .with_resource(resource())
-                        .build(),
-                )
-            }
-            Err(e) => problems.push(format!("OTLP metric exporter: {e}")),
-        }
+            .build();
+        guard.meter = provider("OTLP metric exporter", exporter, &mut problems, |e| {
+            SdkMeterProvider::builder()
+                .with_periodic_exporter(e)
+                .with_resource(resource())
+                .build()
+        });
     }
     let otel_layer = guard
         .tracer

@@ -3,7 +3,10 @@
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
+use sqlx::{Connection, SqliteConnection};
 use tempfile::TempDir;
+
+use super::Upstream;
 
 pub const PORTAL_KEY: &str = "portal-key";
 pub const POLICE_KEY: &str = "police-key";
@@ -36,7 +39,40 @@ const SEED: &str =
     "CREATE TABLE people (citizen_id TEXT PRIMARY KEY, name TEXT NOT NULL, born INTEGER);
 INSERT INTO people VALUES ('001','An Nguyen',1990),('002','Binh Tran',1985),('003','Chi Le',NULL);";
 
+/// Harvest settings that block a consumer for an hour after 3 subjects in an hour.
+pub const HARVEST_BLOCK_1H: &str =
+    "[harvest]\nwindow = \"1h\"\nmin_subjects = 3\nblock = true\nblock_for = \"1h\"\n";
+
+/// alpha's HTTP dataset that always serves.
+pub const HTTP_OK: &str = "/v1/data/alpha/http-ok?code=1234";
+/// alpha's dataset that a refusal rule closes to all but the police.
+pub const RESTRICTED: &str = "/v1/data/alpha/restricted?citizen_id=001";
+
+/// The path that looks up one person in alpha/people.
+pub fn person(id: &str) -> String {
+    format!("/v1/data/alpha/people?citizen_id={id}")
+}
+
+/// An extra agency `gamma` (sector) holding `datasets`.
+pub fn gamma(datasets: &str) -> String {
+    format!("id = \"gamma\"\nname = \"Gamma Sector\"\nkind = \"sector\"\n{datasets}")
+}
+
+/// One `[[datasets]]` entry with code schemas and an HTTP source at `url` (2 s timeout);
+/// `source` is added to the source table, `extra` to the dataset table.
+pub fn http_dataset(id: &str, url: &str, source: &str, extra: &str) -> String {
+    format!(
+        "[[datasets]]\nid = \"{id}\"\ntitle = \"{id}\"\nrequest_schema = \"code.request.json\"\nresponse_schema = \"code.response.json\"\n{extra}\n\
+         [datasets.source]\nkind = \"http\"\nurl = \"{url}\"\ntimeout = \"2s\"\n{source}\n"
+    )
+}
+
 impl Catalogue {
+    /// The standard test catalogue with its HTTP datasets pointing at `up`.
+    pub fn on(up: &Upstream) -> Catalogue {
+        Catalogue::new(&format!("http://{}", up.addr))
+    }
+
     /// The standard test catalogue; HTTP datasets point at `upstream` (e.g. `http://127.0.0.1:PORT`).
     pub fn new(upstream: &str) -> Catalogue {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -199,8 +235,46 @@ timeout = "2s"
         std::fs::read_to_string(self.file(rel)).unwrap()
     }
 
+    /// The standard catalogue on `up` plus agency gamma holding `datasets` (see [`gamma`]).
+    pub fn with_gamma(up: &Upstream, datasets: &str) -> Catalogue {
+        let cat = Catalogue::on(up);
+        cat.write("policies/agencies/gamma.toml", &gamma(datasets));
+        cat
+    }
+
+    /// The standard catalogue on `up` with `settings` as its whole `dxgate.toml`.
+    pub fn with_settings(up: &Upstream, settings: &str) -> Catalogue {
+        let cat = Catalogue::on(up);
+        cat.write("dxgate.toml", settings);
+        cat
+    }
+
+    /// The standard catalogue on `up` with `settings` added to its `dxgate.toml`.
+    pub fn with_more_settings(up: &Upstream, settings: &str) -> Catalogue {
+        let cat = Catalogue::on(up);
+        cat.append("dxgate.toml", settings);
+        cat
+    }
+
+    /// Replace the first `from` in `rel` by `to`; panics when `from` is not there, so a test
+    /// never goes on with a change that did not happen.
+    pub fn edit(&self, rel: &str, from: &str, to: &str) {
+        let old = self.read(rel);
+        let new = old.replacen(from, to, 1);
+        assert_ne!(old, new, "{rel} has no {from:?} to change");
+        self.write(rel, &new);
+    }
+
     /// The audit store's SQLite file.
     pub fn audit_db(&self) -> PathBuf {
         self.file("data/audit.db")
+    }
+
+    /// A connection to the audit store's SQLite file.
+    pub async fn audit_sqlite(&self) -> SqliteConnection {
+        let url = format!("sqlite://{}", self.audit_db().display());
+        SqliteConnection::connect(&url)
+            .await
+            .expect("open the audit DB")
     }
 }

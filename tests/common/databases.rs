@@ -29,6 +29,20 @@ pub async fn require(url: &str, what: &str) -> Option<AnyPool> {
     }
 }
 
+/// The PostgreSQL server's URL and a pool on it, or skip / fail as [`require`] does.
+pub async fn postgres() -> Option<(String, AnyPool)> {
+    let url = postgres_url();
+    let pool = require(&url, "PostgreSQL").await?;
+    Some((url, pool))
+}
+
+/// The MariaDB server's URL and a pool on it, or skip / fail as [`require`] does.
+pub async fn mariadb() -> Option<(String, AnyPool)> {
+    let url = mysql_url();
+    let pool = require(&url, "MariaDB").await?;
+    Some((url, pool))
+}
+
 /// A name unique to this test run, usable as a schema or database name.
 pub fn unique_name(prefix: &str) -> String {
     let nanos = std::time::SystemTime::now()

@@ -5,6 +5,7 @@
 
 pub mod browser;
 pub mod catalogue;
+pub mod checks;
 pub mod databases;
 pub mod inproc;
 pub mod otlp;
@@ -27,6 +28,12 @@ use tokio::process::{Child, Command};
 
 #[allow(unused_imports)]
 pub use catalogue::Catalogue;
+#[allow(unused_imports)]
+pub use checks::{
+    all_have, cli_fails, eventually, exec_for, expect_harvest_blocked, expect_problem, get_problem,
+    is_problem, on_postgres_store, on_sqlite_store, raw, records_for, served_concurrently, setup,
+    statuses, strs,
+};
 pub use upstream::Upstream;
 
 /// The `dxgate` binary under test.
@@ -173,13 +180,27 @@ impl Gateway {
 
     /// GET a data path as `key` with a purpose.
     pub async fn get(&self, key: &str, path: &str) -> reqwest::Response {
+        self.get_for(key, path, "social-benefit").await
+    }
+
+    /// GET a data path as `key` for `purpose`.
+    pub async fn get_for(&self, key: &str, path: &str, purpose: &str) -> reqwest::Response {
+        get_over(&client(), &self.url(path), key, purpose).await
+    }
+
+    /// GET `path` as `key`, with no purpose (the audit, oversight and catalogue APIs).
+    pub async fn get_as(&self, key: &str, path: &str) -> reqwest::Response {
         client()
             .get(self.url(path))
             .bearer_auth(key)
-            .header("Data-Purpose", "social-benefit")
             .send()
             .await
             .expect("request")
+    }
+
+    /// GET a data path as `key` with a purpose: the status code.
+    pub async fn status(&self, key: &str, path: &str) -> u16 {
+        self.get(key, path).await.status().as_u16()
     }
 
     /// GET `path` without credentials.
@@ -273,6 +294,21 @@ pub async fn get_advancing(
     (r, started.elapsed())
 }
 
+/// GET `url` over `c` as `key` for `purpose` (for requests sent from spawned tasks).
+pub async fn get_over(
+    c: &reqwest::Client,
+    url: &str,
+    key: &str,
+    purpose: &str,
+) -> reqwest::Response {
+    c.get(url)
+        .bearer_auth(key)
+        .header("Data-Purpose", purpose)
+        .send()
+        .await
+        .expect("request")
+}
+
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
@@ -290,19 +326,18 @@ pub fn request_id(r: &reqwest::Response) -> String {
         .to_owned()
 }
 
+/// A header of `r` as text; empty when absent.
+pub fn header(r: &reqwest::Response, name: &str) -> String {
+    r.headers()
+        .get(name)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default()
+}
+
 /// Split a response into status, Request-Id, content type and JSON body.
 pub async fn parts(r: reqwest::Response) -> (u16, String, String, Value) {
     let status = r.status().as_u16();
-    let id = r
-        .headers()
-        .get("request-id")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    let ct = r
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
+    let (id, ct) = (header(&r, "request-id"), header(&r, "content-type"));
     let body = r.bytes().await.expect("body");
     let json = serde_json::from_slice(&body).unwrap_or(Value::Null);
     (status, id, ct, json)

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use http::{Request, Response};
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
@@ -29,6 +29,11 @@ impl Received {
                     .iter()
                     .all(|n| body.windows(n.len()).any(|w| w == n.as_bytes()))
         })
+    }
+
+    /// Wait (up to 20 s) until [`Received::has`] holds; whether it came to.
+    pub async fn arrives(&self, path: &str, needles: &[&str]) -> bool {
+        super::eventually(20, async || self.has(path, needles)).await
     }
 }
 
@@ -54,12 +59,7 @@ impl OtlpReceiver {
                         let r = r.clone();
                         async move {
                             let path = req.uri().path().to_owned();
-                            let body = req
-                                .into_body()
-                                .collect()
-                                .await
-                                .map(|b| b.to_bytes())
-                                .unwrap_or_default();
+                            let body = super::upstream::body_bytes(req).await;
                             r.0.lock().unwrap().push((path, body.to_vec()));
                             let mut resp = Response::new(Full::new(Bytes::new()));
                             resp.headers_mut()

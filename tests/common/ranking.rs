@@ -72,8 +72,8 @@ pub async fn traffic(gw: &Gateway) -> Sent {
     let calls: &[(&str, &str)] = &[
         (PORTAL_KEY, "/v1/data/alpha/people?citizen_id=001"),
         (PORTAL_KEY, "/v1/data/alpha/people?citizen_id=002"),
-        (PORTAL_KEY, "/v1/data/alpha/http-ok?code=1234"),
-        (PORTAL_KEY, "/v1/data/alpha/restricted?citizen_id=001"),
+        (PORTAL_KEY, HTTP_OK),
+        (PORTAL_KEY, RESTRICTED),
         (PORTAL_KEY, "/v1/data/alpha/refuse-bare?code=1234"),
         (PORTAL_KEY, "/v1/data/alpha/refuse-justified?code=1234"),
         (PORTAL_KEY, "/v1/data/alpha/secret?citizen_id=001"),
@@ -83,7 +83,7 @@ pub async fn traffic(gw: &Gateway) -> Sent {
         (PORTAL_KEY, "/v1/data/alpha/missing?code=1234"),
         (PORTAL_KEY, "/v1/data/alpha/people?citizen_id=abc"),
         (PORTAL_KEY, "/v1/data/gamma/registry?code=1234"),
-        (POLICE_KEY, "/v1/data/alpha/restricted?citizen_id=001"),
+        (POLICE_KEY, RESTRICTED),
         (POLICE_KEY, "/v1/data/alpha/people?citizen_id=003"),
         (POLICE_KEY, "/v1/data/alpha/refuse-justified?code=1234"),
         (POLICE_KEY, "/v1/data/beta/licences?code=1234"),
@@ -116,12 +116,7 @@ pub async fn traffic(gw: &Gateway) -> Sent {
         sent.all.push(request_id(&r));
         sent.self_calls += 1;
     }
-    let r = gw
-        .get(
-            OFFICER_ALPHA_KEY,
-            "/v1/data/alpha/restricted?citizen_id=001",
-        )
-        .await;
+    let r = gw.get(OFFICER_ALPHA_KEY, RESTRICTED).await;
     sent.all.push(request_id(&r));
     sent.self_calls += 1;
     sent
@@ -129,13 +124,8 @@ pub async fn traffic(gw: &Gateway) -> Sent {
 
 /// `GET path` without credentials: (status, content type, body text).
 pub async fn public(gw: &Gateway, path: &str) -> (u16, String, String) {
-    let r = client().get(gw.url(path)).send().await.unwrap();
-    let s = r.status().as_u16();
-    let ct = r
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
+    let r = gw.anon(path).await;
+    let (s, ct) = (r.status().as_u16(), header(&r, "content-type"));
     (s, ct, r.text().await.unwrap())
 }
 

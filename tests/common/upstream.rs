@@ -109,6 +109,15 @@ impl Upstream {
     }
 }
 
+/// The whole body of a request (empty if it cannot be read).
+pub async fn body_bytes(req: Request<Incoming>) -> Bytes {
+    req.into_body()
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default()
+}
+
 fn json(status: u16, body: &str) -> Response<Full<Bytes>> {
     let mut r = Response::new(Full::new(Bytes::from(body.to_owned())));
     *r.status_mut() = StatusCode::from_u16(status).unwrap();
@@ -147,12 +156,7 @@ async fn handle(
             &serde_json::json!({"code": query, "name": "Acme Ltd", "purpose": purpose}).to_string(),
         ),
         "/echo" => {
-            let body = req
-                .into_body()
-                .collect()
-                .await
-                .map(|b| b.to_bytes())
-                .unwrap_or_default();
+            let body = body_bytes(req).await;
             let v: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
             json(
                 200,

@@ -3,56 +3,29 @@
 use std::collections::HashSet;
 
 use serde_json::Value;
-use sqlx::{Connection, SqliteConnection};
 
 use crate::common::catalogue::*;
 use crate::common::*;
 
-async fn setup() -> (Upstream, Catalogue, Gateway) {
-    let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
-    let gw = Gateway::start(cat.path()).await;
-    (up, cat, gw)
-}
-
-async fn sqlite(cat: &Catalogue) -> SqliteConnection {
-    let url = format!("sqlite://{}", cat.audit_db().display());
-    SqliteConnection::connect(&url).await.unwrap()
-}
-
 #[tokio::test]
 async fn concurrent_requests_all_get_committed_records() {
     let (_up, cat, gw) = setup().await;
-    let c = client();
-    let mut tasks = Vec::new();
-    for i in 0..200 {
-        let c = c.clone();
-        let url = if i % 2 == 0 {
-            gw.url("/v1/data/alpha/people?citizen_id=002")
-        } else {
-            gw.url("/v1/data/alpha/http-ok?code=1234")
-        };
-        tasks.push(tokio::spawn(async move {
-            let r = c
-                .get(url)
-                .bearer_auth(PORTAL_KEY)
-                .header("Data-Purpose", "load")
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(r.status(), 200);
-            request_id(&r)
-        }));
-    }
-    let mut ids = HashSet::new();
-    for t in tasks {
-        ids.insert(t.await.unwrap());
-    }
+    let requests = (0..200)
+        .map(|i| {
+            let url = if i % 2 == 0 {
+                gw.url("/v1/data/alpha/people?citizen_id=002")
+            } else {
+                gw.url(HTTP_OK)
+            };
+            (PORTAL_KEY, url)
+        })
+        .collect();
+    let ids: HashSet<String> = served_concurrently(requests).await.into_iter().collect();
     assert_eq!(ids.len(), 200, "every answer has its own Request-Id");
     let status = gw.stop().await;
     assert!(status.success(), "clean shutdown");
 
-    let mut db = sqlite(&cat).await;
+    let mut db = cat.audit_sqlite().await;
     let stored: Vec<String> = sqlx::query_scalar("SELECT request_id FROM audit_records")
         .fetch_all(&mut db)
         .await
@@ -73,9 +46,7 @@ async fn verify_names_the_first_altered_or_missing_record() {
     let (_up, cat, gw) = setup().await;
     let mut ids = Vec::new();
     for _ in 0..5 {
-        let r = gw
-            .get(PORTAL_KEY, "/v1/data/alpha/people?citizen_id=001")
-            .await;
+        let r = gw.get(PORTAL_KEY, &person("001")).await;
         ids.push(request_id(&r));
     }
     gw.stop().await;
@@ -83,22 +54,23 @@ async fn verify_names_the_first_altered_or_missing_record() {
     assert_eq!(code, 0, "{out}{err}");
 
     // Alter one field of the third record.
-    let mut db = sqlite(&cat).await;
-    sqlx::query("UPDATE audit_records SET purpose = 'something else' WHERE request_id = ?")
-        .bind(&ids[2])
-        .execute(&mut db)
-        .await
-        .unwrap();
-    let (code, _, err) = run_cli(&["audit", "verify"], cat.path());
-    assert_eq!(code, 1);
+    let mut db = cat.audit_sqlite().await;
+    exec_for(
+        &mut db,
+        "UPDATE audit_records SET purpose = 'something else' WHERE request_id = ?",
+        &ids[2],
+    )
+    .await;
+    let err = cli_fails(&["audit", "verify"], cat.path());
     assert!(err.contains(&ids[2]) && err.contains("altered"), "{err}");
 
     // Restore it, then remove the second record: the gap is named at the third.
-    sqlx::query("UPDATE audit_records SET purpose = 'social-benefit' WHERE request_id = ?")
-        .bind(&ids[2])
-        .execute(&mut db)
-        .await
-        .unwrap();
+    exec_for(
+        &mut db,
+        "UPDATE audit_records SET purpose = 'social-benefit' WHERE request_id = ?",
+        &ids[2],
+    )
+    .await;
     assert_eq!(run_cli(&["audit", "verify"], cat.path()).0, 0);
     sqlx::query("CREATE TABLE saved AS SELECT * FROM audit_records WHERE request_id = ?")
         .bind(&ids[1])
@@ -136,21 +108,16 @@ async fn verify_names_the_first_altered_or_missing_record() {
 #[tokio::test]
 async fn fails_closed_when_the_store_cannot_commit() {
     let (up, cat, gw) = setup().await;
-    assert_eq!(
-        gw.get(PORTAL_KEY, "/v1/data/alpha/http-ok?code=1234")
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(gw.status(PORTAL_KEY, HTTP_OK).await, 200);
 
     // Break the store underneath the running gateway.
-    let mut db = sqlite(&cat).await;
+    let mut db = cat.audit_sqlite().await;
     sqlx::query("ALTER TABLE audit_records RENAME TO audit_records_away")
         .execute(&mut db)
         .await
         .unwrap();
     let hits = up.hits();
-    let r = gw.get(PORTAL_KEY, "/v1/data/alpha/http-ok?code=1234").await;
+    let r = gw.get(PORTAL_KEY, HTTP_OK).await;
     assert_eq!(r.status(), 503);
     assert!(r.headers().get("retry-after").is_some());
     let (_, failed_id, ct, body) = parts(r).await;
@@ -169,25 +136,16 @@ async fn fails_closed_when_the_store_cannot_commit() {
         "the source was asked, but its answer was withheld"
     );
     // A refusal is not released either.
-    assert_eq!(
-        gw.get(PORTAL_KEY, "/v1/data/alpha/restricted?citizen_id=001")
-            .await
-            .status(),
-        503
-    );
+    assert_eq!(gw.status(PORTAL_KEY, RESTRICTED).await, 503);
 
     // Repair: the gateway recovers on its own and the chain stays whole.
     sqlx::query("ALTER TABLE audit_records_away RENAME TO audit_records")
         .execute(&mut db)
         .await
         .unwrap();
-    let r = gw.get(PORTAL_KEY, "/v1/data/alpha/http-ok?code=1234").await;
+    let r = gw.get(PORTAL_KEY, HTTP_OK).await;
     assert_eq!(r.status(), 200);
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_records WHERE request_id = ?")
-        .bind(&failed_id)
-        .fetch_one(&mut db)
-        .await
-        .unwrap();
+    let n = records_for(&mut db, &failed_id).await;
     assert_eq!(n, 0, "the 503 request was not recorded as served");
     gw.stop().await;
     let (code, out, err) = run_cli(&["audit", "verify"], cat.path());
@@ -195,12 +153,7 @@ async fn fails_closed_when_the_store_cannot_commit() {
 }
 
 async fn list(gw: &Gateway, key: &str, query: &str) -> (u16, Value) {
-    let r = client()
-        .get(gw.url(&format!("/v1/audit/records{query}")))
-        .bearer_auth(key)
-        .send()
-        .await
-        .unwrap();
+    let r = gw.get_as(key, &format!("/v1/audit/records{query}")).await;
     let s = r.status().as_u16();
     (s, r.json().await.unwrap_or(Value::Null))
 }
@@ -217,14 +170,8 @@ fn field_set(v: &Value, field: &str) -> HashSet<String> {
 #[tokio::test]
 async fn audit_records_are_scoped_by_role() {
     let (_up, _cat, gw) = setup().await;
-    let portal_id = request_id(
-        &gw.get(PORTAL_KEY, "/v1/data/alpha/people?citizen_id=001")
-            .await,
-    );
-    let police_id = request_id(
-        &gw.get(POLICE_KEY, "/v1/data/alpha/restricted?citizen_id=001")
-            .await,
-    );
+    let portal_id = request_id(&gw.get(PORTAL_KEY, &person("001")).await);
+    let police_id = request_id(&gw.get(POLICE_KEY, RESTRICTED).await);
     gw.get(POLICE_KEY, "/v1/data/beta/licences?code=1234").await;
 
     let (s, v) = list(&gw, PORTAL_KEY, "").await;

@@ -11,17 +11,6 @@ use sha2::{Digest, Sha256};
 use crate::common::catalogue::*;
 use crate::common::*;
 
-fn gamma(datasets: &str) -> String {
-    format!("id = \"gamma\"\nname = \"Gamma Sector\"\nkind = \"sector\"\n{datasets}")
-}
-
-fn http_dataset(id: &str, url: &str, source: &str, extra: &str) -> String {
-    format!(
-        "[[datasets]]\nid = \"{id}\"\ntitle = \"{id}\"\nrequest_schema = \"code.request.json\"\nresponse_schema = \"code.response.json\"\n{extra}\n\
-         [datasets.source]\nkind = \"http\"\nurl = \"{url}\"\ntimeout = \"2s\"\n{source}\n"
-    )
-}
-
 fn retry_after(r: &reqwest::Response) -> String {
     r.headers()["retry-after"].to_str().unwrap().to_owned()
 }
@@ -38,7 +27,7 @@ async fn reload(gw: &Gateway) {
 #[tokio::test(start_paused = true)]
 async fn reload_keeps_an_open_breaker_open() {
     let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
+    let cat = Catalogue::on(&up);
     let flaky = |cooldown: &str, title: &str| {
         gamma(&http_dataset(
             "flaky",
@@ -51,7 +40,7 @@ async fn reload_keeps_an_open_breaker_open() {
     let gw = Gateway::start(cat.path()).await;
     let path = "/v1/data/gamma/flaky?code=1234";
     for _ in 0..2 {
-        assert_eq!(gw.get(PORTAL_KEY, path).await.status(), 502);
+        assert_eq!(gw.status(PORTAL_KEY, path).await, 502);
     }
     let r = gw.get(PORTAL_KEY, path).await;
     assert_eq!((r.status().as_u16(), retry_after(&r)), (503, "30".into()));
@@ -91,7 +80,7 @@ async fn reload_keeps_an_open_breaker_open() {
 #[tokio::test(start_paused = true)]
 async fn reload_keeps_quotas_running() {
     let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
+    let cat = Catalogue::on(&up);
     let scarce = |title: &str| {
         gamma(&http_dataset(
             "scarce",
@@ -102,13 +91,13 @@ async fn reload_keeps_quotas_running() {
     };
     cat.write("policies/agencies/gamma.toml", &scarce("first"));
     let gw = Gateway::start(cat.path()).await;
-    let ok = "/v1/data/alpha/http-ok?code=1234";
+    let ok = HTTP_OK;
     // `limited` may make 1 request per second, in bursts of 2.
-    assert_eq!(gw.get(LIMITED_KEY, ok).await.status(), 200);
-    assert_eq!(gw.get(LIMITED_KEY, ok).await.status(), 200);
-    assert_eq!(gw.get(LIMITED_KEY, ok).await.status(), 429);
+    assert_eq!(gw.status(LIMITED_KEY, ok).await, 200);
+    assert_eq!(gw.status(LIMITED_KEY, ok).await, 200);
+    assert_eq!(gw.status(LIMITED_KEY, ok).await, 429);
     let scarce_path = "/v1/data/gamma/scarce?code=1234";
-    assert_eq!(gw.get(PORTAL_KEY, scarce_path).await.status(), 200);
+    assert_eq!(gw.status(PORTAL_KEY, scarce_path).await, 200);
 
     cat.write("policies/agencies/gamma.toml", &scarce("second"));
     reload(&gw).await;
@@ -123,31 +112,23 @@ async fn reload_keeps_quotas_running() {
     assert!(body["detail"].as_str().unwrap().contains("gamma/scarce"));
 
     // A changed rate is a new quota, at the new rate.
-    let consumers = cat.read("policies/consumers.toml");
-    let raised = consumers.replacen(
+    cat.edit(
+        "policies/consumers.toml",
         "rate_per_second = 1\nburst = 2",
         "rate_per_second = 1\nburst = 3",
-        1,
     );
-    assert_ne!(consumers, raised);
-    cat.write("policies/consumers.toml", &raised);
     reload(&gw).await;
     for _ in 0..3 {
-        assert_eq!(gw.get(LIMITED_KEY, ok).await.status(), 200);
+        assert_eq!(gw.status(LIMITED_KEY, ok).await, 200);
     }
-    assert_eq!(gw.get(LIMITED_KEY, ok).await.status(), 429);
+    assert_eq!(gw.status(LIMITED_KEY, ok).await, 429);
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_consumer_added_by_reload_is_watched_by_the_harvest_alarm() {
     let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
-    cat.append(
-        "dxgate.toml",
-        "[harvest]\nwindow = \"1h\"\nmin_subjects = 3\nblock = true\nblock_for = \"1h\"\n",
-    );
+    let cat = Catalogue::with_more_settings(&up, HARVEST_BLOCK_1H);
     let gw = Gateway::start(cat.path()).await;
-    let person = |id: &str| format!("/v1/data/alpha/people?citizen_id={id}");
     for id in ["001", "002", "003"] {
         assert_eq!(gw.get(PORTAL_KEY, &person(id)).await.status(), 200);
     }
@@ -181,12 +162,10 @@ async fn a_consumer_added_by_reload_is_watched_by_the_harvest_alarm() {
 
 #[tokio::test(start_paused = true)]
 async fn reload_keeps_the_pools_of_unchanged_sources() {
-    let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
-    let gw = Gateway::start(cat.path()).await;
-    let ok = "/v1/data/alpha/http-ok?code=1234";
-    assert_eq!(gw.get(PORTAL_KEY, ok).await.status(), 200);
-    assert_eq!(gw.get(PORTAL_KEY, ok).await.status(), 200);
+    let (up, cat, gw) = setup().await;
+    let ok = HTTP_OK;
+    assert_eq!(gw.status(PORTAL_KEY, ok).await, 200);
+    assert_eq!(gw.status(PORTAL_KEY, ok).await, 200);
     assert_eq!(up.connections(), 1, "one pooled connection");
     let source = |agency: &str, dataset: &str| {
         let snap = gw.inproc().snapshot();
@@ -200,21 +179,19 @@ async fn reload_keeps_the_pools_of_unchanged_sources() {
     );
 
     // Lift a refusal rule (no source changes) and give beta/licences a longer timeout.
-    let alpha = cat.read("policies/agencies/alpha.toml");
-    let lifted = alpha.replacen(
+    cat.edit(
+        "policies/agencies/alpha.toml",
         "except_consumers = [\"police\"]",
         "except_consumers = [\"police\", \"portal\"]",
-        1,
     );
-    assert_ne!(alpha, lifted);
-    cat.write("policies/agencies/alpha.toml", &lifted);
-    let beta = cat.read("policies/agencies/beta.toml");
-    let slower = beta.replacen("timeout = \"2s\"", "timeout = \"3s\"", 1);
-    assert_ne!(beta, slower);
-    cat.write("policies/agencies/beta.toml", &slower);
+    cat.edit(
+        "policies/agencies/beta.toml",
+        "timeout = \"2s\"",
+        "timeout = \"3s\"",
+    );
     reload(&gw).await;
 
-    assert_eq!(gw.get(PORTAL_KEY, ok).await.status(), 200);
+    assert_eq!(gw.status(PORTAL_KEY, ok).await, 200);
     assert_eq!(
         up.connections(),
         1,
@@ -233,16 +210,13 @@ async fn reload_keeps_the_pools_of_unchanged_sources() {
         "a changed source is built anew"
     );
     assert_eq!(
-        gw.get(PORTAL_KEY, "/v1/data/alpha/restricted?citizen_id=001")
-            .await
-            .status(),
+        gw.status(PORTAL_KEY, RESTRICTED).await,
         200,
         "the new rule is in force"
     );
     assert_eq!(
-        gw.get(PORTAL_KEY, "/v1/data/beta/licences?code=1234")
-            .await
-            .status(),
+        gw.status(PORTAL_KEY, "/v1/data/beta/licences?code=1234")
+            .await,
         200
     );
 }

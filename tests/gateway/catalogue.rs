@@ -7,30 +7,18 @@ use crate::common::*;
 
 #[tokio::test]
 async fn catalogue_lists_routable_datasets_only() {
-    let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
-    let gw = Gateway::start(cat.path()).await;
+    let (_up, _cat, gw) = setup().await;
 
-    let r = client().get(gw.url("/v1/catalog")).send().await.unwrap();
+    let r = gw.anon("/v1/catalog").await;
     assert_eq!(r.status(), 401);
 
-    let r = client()
-        .get(gw.url("/v1/catalog"))
-        .bearer_auth(PORTAL_KEY)
-        .send()
-        .await
-        .unwrap();
+    let r = gw.get_as(PORTAL_KEY, "/v1/catalog").await;
     assert_eq!(r.status(), 200);
     let v: Value = r.json().await.unwrap();
     let alpha = &v["agencies"][0];
     assert_eq!(alpha["id"], "alpha");
     assert_eq!(alpha["kind"], "ministry");
-    let ids: Vec<&str> = alpha["datasets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["id"].as_str().unwrap())
-        .collect();
+    let ids: Vec<&str> = strs(&alpha["datasets"], "id");
     assert!(ids.contains(&"people"));
     assert!(
         !ids.contains(&"secret"),
@@ -45,19 +33,19 @@ async fn catalogue_lists_routable_datasets_only() {
     assert_eq!(people["href"], "/v1/data/alpha/people");
     let schema_link = people["request_schema"].as_str().unwrap();
 
-    let r = client().get(gw.url(schema_link)).send().await.unwrap();
+    let r = gw.anon(schema_link).await;
     assert_eq!(r.status(), 200, "schemas are public");
     let s: Value = r.json().await.unwrap();
     assert_eq!(s["required"][0], "citizen_id");
     assert_eq!(gw.anon_status("/v1/schemas/../dxgate.toml").await, 404);
 
     assert_eq!(gw.anon_status("/healthz").await, 200);
-    let r = client().get(gw.url("/readyz")).send().await.unwrap();
+    let r = gw.anon("/readyz").await;
     assert_eq!(r.status(), 200);
     let ready: Value = r.json().await.unwrap();
     assert_eq!(ready["store"], "ok");
 
-    let r = client().get(gw.url("/nowhere")).send().await.unwrap();
+    let r = gw.anon("/nowhere").await;
     assert_eq!(r.status(), 404);
     assert_eq!(r.headers()["content-type"], "application/problem+json");
     let r = client()
@@ -92,18 +80,17 @@ async fn check_accepts_the_test_and_demo_catalogues() {
 async fn check_lists_every_problem_with_file_and_line() {
     let cat = Catalogue::new("http://127.0.0.1:1");
     // A refusal rule without a reason, a missing schema, a bad query, a bad consumer hash.
-    let alpha = cat.read("policies/agencies/alpha.toml");
-    let alpha = alpha.replacen(
+    let alpha = "policies/agencies/alpha.toml";
+    cat.edit(
+        alpha,
         "reason = \"Only investigating bodies may receive these records.\"\n",
         "reason = \"  \"\n",
-        1,
     );
-    let alpha = alpha.replacen(
+    cat.edit(
+        alpha,
         "response_schema = \"person.response.json\"",
         "response_schema = \"nope.json\"",
-        1,
     );
-    cat.write("policies/agencies/alpha.toml", &alpha);
     let beta = cat.read("policies/agencies/beta.toml");
     cat.write(
         "policies/agencies/beta.toml",
@@ -114,14 +101,13 @@ async fn check_lists_every_problem_with_file_and_line() {
         "id = \"gamma\"\nname = \"G\"\nkind = \"galaxy\"\n",
     );
     cat.write("schemas/broken.json", "{\"type\": ");
-    let consumers = cat.read("policies/consumers.toml");
-    cat.write(
+    cat.edit(
         "policies/consumers.toml",
-        &consumers.replacen("api_key_sha256 = \"", "api_key_sha256 = \"zz", 1),
+        "api_key_sha256 = \"",
+        "api_key_sha256 = \"zz",
     );
 
-    let (code, _out, err) = run_cli(&["check"], cat.path());
-    assert_eq!(code, 1);
+    let err = cli_fails(&["check"], cat.path());
     for needle in [
         "alpha.toml:",
         "reason must not be empty",
@@ -138,21 +124,19 @@ async fn check_lists_every_problem_with_file_and_line() {
     }
 
     // serve refuses to start on the same problems.
-    let (code, _, err2) = run_cli(&["serve"], cat.path());
-    assert_eq!(code, 1);
+    let err2 = cli_fails(&["serve"], cat.path());
     assert!(err2.contains("reason must not be empty"));
 }
 
 #[tokio::test]
 async fn refusal_rules_must_name_a_legal_basis() {
     let cat = Catalogue::new("http://127.0.0.1:1");
-    let alpha = cat.read("policies/agencies/alpha.toml");
-    cat.write(
+    cat.edit(
         "policies/agencies/alpha.toml",
-        &alpha.replacen("legal_basis = \"Records Act, Art. 7(2)\"\n", "", 1),
+        "legal_basis = \"Records Act, Art. 7(2)\"\n",
+        "",
     );
-    let (code, _, err) = run_cli(&["check"], cat.path());
-    assert_eq!(code, 1);
+    let err = cli_fails(&["check"], cat.path());
     assert!(
         err.contains("alpha.toml:") && err.contains("legal_basis"),
         "{err}"

@@ -7,8 +7,6 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::Executor;
-
 use crate::common::catalogue::*;
 use crate::common::databases::*;
 use crate::common::*;
@@ -27,8 +25,8 @@ struct Received {
 fn mix(i: usize) -> (&'static str, &'static str) {
     match i % 6 {
         0 | 1 => (PORTAL_KEY, "/v1/data/alpha/people?citizen_id=002"),
-        2 | 3 => (PORTAL_KEY, "/v1/data/alpha/http-ok?code=1234"),
-        4 => (PORTAL_KEY, "/v1/data/alpha/restricted?citizen_id=001"),
+        2 | 3 => (PORTAL_KEY, HTTP_OK),
+        4 => (PORTAL_KEY, RESTRICTED),
         _ if i % 12 == 5 => (PORTAL_KEY, "/v1/data/alpha/people?citizen_id=bad"),
         _ => ("no-such-key", "/v1/data/alpha/people?citizen_id=001"),
     }
@@ -157,12 +155,7 @@ async fn kill_mid_load(cat: &Catalogue, store_url: &str, env: &[(&str, &str)]) {
 
     // Restart on the same config dir and store: it must come up and keep the chain going.
     let gw = Gateway::start_binary_with_env(cat.path(), env).await;
-    assert_eq!(
-        gw.get(PORTAL_KEY, "/v1/data/alpha/people?citizen_id=001")
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(gw.status(PORTAL_KEY, &person("001")).await, 200);
     gw.stop().await;
 
     let stored = stored_ids(store_url).await;
@@ -185,30 +178,28 @@ async fn kill_mid_load(cat: &Catalogue, store_url: &str, env: &[(&str, &str)]) {
 #[tokio::test]
 async fn sigkill_under_load_loses_no_record_sqlite() {
     let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
+    let cat = Catalogue::on(&up);
     let url = format!("sqlite://{}", cat.audit_db().display());
     kill_mid_load(&cat, &url, &[]).await;
 }
 
 #[tokio::test]
 async fn sigkill_under_load_loses_no_record_postgres() {
-    let admin_url = postgres_url();
-    let Some(admin) = require(&admin_url, "PostgreSQL").await else {
+    let Some(db) = FreshPostgres::create("crash").await else {
         return;
     };
-    let db = unique_name("dxgate_crash");
-    admin
-        .execute(format!("CREATE DATABASE {db}").as_str())
-        .await
-        .unwrap();
-    let (base, _) = admin_url.rsplit_once('/').unwrap();
-    let store = format!("{base}/{db}");
     let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
-    kill_mid_load(&cat, &store, &[("DXGATE_STORE_URL", &store)]).await;
-    let _ = admin
-        .execute(format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)").as_str())
-        .await;
+    let cat = Catalogue::on(&up);
+    kill_mid_load(&cat, &db.url, &[("DXGATE_STORE_URL", &db.url)]).await;
+    db.drop_db().await;
+}
+
+/// Stop or start the throwaway server off the runtime; the step must succeed.
+async fn server_step(pg: &Arc<ThrowawayPostgres>, step: fn(&ThrowawayPostgres) -> bool) {
+    let pg = pg.clone();
+    assert!(tokio::task::spawn_blocking(move || step(&pg))
+        .await
+        .unwrap());
 }
 
 #[tokio::test]
@@ -221,7 +212,7 @@ async fn postgres_outage_fails_closed_recovers_and_loses_nothing() {
     };
     let store = pg.url();
     let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
+    let cat = Catalogue::on(&up);
     let env = [("DXGATE_STORE_URL", store.as_str())];
     let gw = Gateway::start_binary_with_env(cat.path(), &env).await;
 
@@ -250,18 +241,12 @@ async fn postgres_outage_fails_closed_recovers_and_loses_nothing() {
 
     // The store goes away under load…
     let pg = Arc::new(pg);
-    let p = pg.clone();
-    assert!(tokio::task::spawn_blocking(move || p.stop_server())
-        .await
-        .unwrap());
+    server_step(&pg, ThrowawayPostgres::stop_server).await;
     let before_outage = count.load(Ordering::Relaxed);
     // Each failed commit waits out the store's connect timeout (5 s), so 503s come in waves.
     wait_for(before_outage + 12, 60).await;
     // …and comes back; the gateway must recover by itself.
-    let p = pg.clone();
-    assert!(tokio::task::spawn_blocking(move || p.start_server())
-        .await
-        .unwrap());
+    server_step(&pg, ThrowawayPostgres::start_server).await;
     let back = count.load(Ordering::Relaxed);
     wait_for(back + 300, 60).await;
     stop.store(true, Ordering::Relaxed);
@@ -281,12 +266,7 @@ async fn postgres_outage_fails_closed_recovers_and_loses_nothing() {
     // Recovered by itself: a fresh consumer is served again (bounded wait).
     let mut recovered = false;
     for _ in 0..40 {
-        if gw
-            .get(POLICE_KEY, "/v1/data/alpha/people?citizen_id=001")
-            .await
-            .status()
-            == 200
-        {
+        if gw.get(POLICE_KEY, &person("001")).await.status() == 200 {
             recovered = true;
             break;
         }

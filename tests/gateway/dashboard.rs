@@ -126,41 +126,23 @@ fn literals(m: &Matcher) -> Option<Vec<String>> {
 
 #[tokio::test]
 async fn every_dashboard_query_names_metrics_and_labels_that_metrics_exposes() {
-    let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
-    let gw = Gateway::start(cat.path()).await;
+    let (_up, _cat, gw) = setup().await;
     // Served, refused, and a source that fails until its breaker opens (5 failures).
-    assert_eq!(
-        gw.get(PORTAL_KEY, "/v1/data/alpha/people?citizen_id=001")
-            .await
-            .status(),
-        200
-    );
-    assert_eq!(
-        gw.get(PORTAL_KEY, "/v1/data/alpha/restricted?citizen_id=001")
-            .await
-            .status(),
-        403
-    );
+    assert_eq!(gw.status(PORTAL_KEY, &person("001")).await, 200);
+    assert_eq!(gw.status(PORTAL_KEY, RESTRICTED).await, 403);
     for _ in 0..5 {
         assert_eq!(
-            gw.get(PORTAL_KEY, "/v1/data/beta/down?code=1234")
-                .await
-                .status(),
+            gw.status(PORTAL_KEY, "/v1/data/beta/down?code=1234").await,
             502
         );
     }
     assert_eq!(
-        gw.get(PORTAL_KEY, "/v1/data/beta/down?code=1234")
-            .await
-            .status(),
+        gw.status(PORTAL_KEY, "/v1/data/beta/down?code=1234").await,
         503
     );
     // A path naming no agency of the catalogue adds no series.
     assert_eq!(
-        gw.get(PORTAL_KEY, "/v1/data/nowhere/x?code=1")
-            .await
-            .status(),
+        gw.status(PORTAL_KEY, "/v1/data/nowhere/x?code=1").await,
         404
     );
     let text = gw.anon_text("/metrics").await;

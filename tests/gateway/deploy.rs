@@ -262,8 +262,7 @@ fn k8s_mounts_pass_dxgate_check() {
     );
     // A Secret holding something else is caught before any replica starts.
     std::fs::write(config.join("keys/checkpoint.key"), "not a key").unwrap();
-    let (code, _, err) = run_cli(&["check"], &config);
-    assert_eq!(code, 1);
+    let err = cli_fails(&["check"], &config);
     assert!(err.contains("checkpoint signing key"), "{err}");
 
     let svc = kind("Service").next().expect("a Service");

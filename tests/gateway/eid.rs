@@ -22,19 +22,13 @@ pub(crate) const TOKEN_CONSUMER: &str =
     "[[consumers]]\nid = \"token-portal\"\nname = \"Portal (eID service account)\"\njwt_subject = \"svc-portal\"\n";
 
 async fn with_token(gw: &Gateway, path: &str, token: &str) -> reqwest::Response {
-    client()
-        .get(gw.url(path))
-        .bearer_auth(token)
-        .header("Data-Purpose", "social-benefit")
-        .send()
-        .await
-        .unwrap()
+    gw.get_for(token, path, "social-benefit").await
 }
 
 #[tokio::test]
 async fn eid_tokens_authenticate_consumers_and_are_checked_strictly() {
     let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
+    let cat = Catalogue::on(&up);
     let (ed, ec, stranger) = (
         SigningKey::ed25519("k-ed"),
         SigningKey::es256("k-ec"),
@@ -139,7 +133,7 @@ async fn access_log(gw: &Gateway, auth: Option<&str>, query: &str) -> (u16, Valu
 #[tokio::test]
 async fn citizens_see_who_accessed_their_records_and_nothing_else() {
     let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
+    let cat = Catalogue::on(&up);
     let ed = SigningKey::ed25519("k-ed");
     cat.write("eid/jwks.json", &tokens::jwks(&[&ed]));
     cat.append(
@@ -153,13 +147,13 @@ async fn citizens_see_who_accessed_their_records_and_nothing_else() {
         .get(PORTAL_KEY, &format!("{PEOPLE}?citizen_id=001"))
         .await;
     let first_id = request_id(&served);
-    let r = client()
-        .get(gw.url(&format!("{PEOPLE}?citizen_id=001")))
-        .bearer_auth(POLICE_KEY)
-        .header("Data-Purpose", "criminal-investigation")
-        .send()
-        .await
-        .unwrap();
+    let r = gw
+        .get_for(
+            POLICE_KEY,
+            &format!("{PEOPLE}?citizen_id=001"),
+            "criminal-investigation",
+        )
+        .await;
     assert_eq!(r.status(), 200);
     assert_eq!(
         gw.get(PORTAL_KEY, &format!("{PEOPLE}?citizen_id=002"))
@@ -167,7 +161,7 @@ async fn citizens_see_who_accessed_their_records_and_nothing_else() {
             .status(),
         200
     );
-    let other = gw.get(PORTAL_KEY, "/v1/data/alpha/http-ok?code=1234").await;
+    let other = gw.get(PORTAL_KEY, HTTP_OK).await;
     let no_subject_id = request_id(&other);
 
     // The record keeps only the keyed hash: HMAC-SHA256 under the generated 0600 key file.
@@ -247,7 +241,7 @@ async fn citizens_see_who_accessed_their_records_and_nothing_else() {
 #[tokio::test]
 async fn jwks_url_picks_up_a_rotated_key_at_once() {
     let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
+    let cat = Catalogue::on(&up);
     let (old, new) = (SigningKey::ed25519("k-2025"), SigningKey::es256("k-2026"));
     up.set_jwks(&tokens::jwks(&[&old]));
     cat.append(

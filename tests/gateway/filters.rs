@@ -14,7 +14,7 @@ use dxgate::subjects::access_log;
 
 use futures_util::future::join_all;
 
-use crate::common::databases::FreshPostgres;
+use crate::common::{on_postgres_store, on_sqlite_store};
 
 const NOW: i64 = 1_750_000_000_000;
 const DAY_MS: i64 = 86_400_000;
@@ -322,24 +322,10 @@ async fn exercise(store: &Store) {
 
 #[tokio::test]
 async fn filters_on_sqlite() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&format!(
-        "sqlite://{}",
-        dir.path().join("audit.db").display()
-    ))
-    .await
-    .unwrap();
-    exercise(&store).await;
-    store.close().await;
+    on_sqlite_store(exercise).await;
 }
 
 #[tokio::test]
 async fn filters_on_postgres() {
-    let Some(db) = FreshPostgres::create("filters").await else {
-        return;
-    };
-    let store = Store::open(&db.url).await.unwrap();
-    exercise(&store).await;
-    store.close().await;
-    db.drop_db().await;
+    on_postgres_store("filters", exercise).await;
 }

@@ -44,10 +44,8 @@ const ROUTES: &[(&str, &str)] = &[
 
 #[tokio::test]
 async fn openapi_document_lists_every_route_and_problems_match_it() {
-    let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
-    let gw = Gateway::start(cat.path()).await;
-    let r = client().get(gw.url("/openapi.json")).send().await.unwrap();
+    let (_up, _cat, gw) = setup().await;
+    let r = gw.anon("/openapi.json").await;
     assert_eq!(r.status(), 200);
     let doc: Value = r.json().await.unwrap();
     assert_eq!(doc["openapi"], "3.1.0");
@@ -99,7 +97,7 @@ async fn openapi_document_lists_every_route_and_problems_match_it() {
     let schema: Value = serde_json::from_str(&text).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
     for (key, path) in [
-        (PORTAL_KEY, "/v1/data/alpha/restricted?citizen_id=001"),
+        (PORTAL_KEY, RESTRICTED),
         (PORTAL_KEY, "/v1/data/alpha/people?citizen_id=1"),
         ("wrong", "/v1/data/alpha/people?citizen_id=001"),
         (PORTAL_KEY, "/v1/audit/records?consumer=police"),

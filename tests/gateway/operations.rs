@@ -6,42 +6,19 @@ use crate::common::catalogue::*;
 use crate::common::otlp::OtlpReceiver;
 use crate::common::*;
 
-/// Poll `check` every 100 ms for up to `secs`; a bounded wait, not a timing assertion.
-async fn eventually<F, Fut>(secs: u64, mut check: F) -> bool
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    for _ in 0..secs * 10 {
-        if check().await {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    false
-}
-
 async fn metrics(gw: &Gateway) -> String {
     gw.anon_text("/metrics").await
 }
 
 #[tokio::test]
 async fn prometheus_metrics_count_outcomes_and_commits() {
-    let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
-    let gw = Gateway::start(cat.path()).await;
+    let (_up, _cat, gw) = setup().await;
     for _ in 0..3 {
-        assert_eq!(
-            gw.get(PORTAL_KEY, "/v1/data/alpha/http-ok?code=1234")
-                .await
-                .status(),
-            200
-        );
+        assert_eq!(gw.status(PORTAL_KEY, HTTP_OK).await, 200);
     }
-    gw.get(PORTAL_KEY, "/v1/data/alpha/restricted?citizen_id=001")
-        .await;
+    gw.get(PORTAL_KEY, RESTRICTED).await;
     gw.get(PORTAL_KEY, "/v1/data/alpha/fails?code=1234").await;
-    let r = client().get(gw.url("/metrics")).send().await.unwrap();
+    let r = gw.anon("/metrics").await;
     assert!(r.headers()["content-type"]
         .to_str()
         .unwrap()
@@ -69,7 +46,7 @@ async fn prometheus_metrics_count_outcomes_and_commits() {
 async fn exports_spans_and_metrics_over_otlp() {
     let otlp = OtlpReceiver::start().await;
     let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
+    let cat = Catalogue::on(&up);
     let endpoint = format!("http://{}", otlp.addr);
     let gw = Gateway::start_binary_with_env(
         cat.path(),
@@ -81,62 +58,38 @@ async fn exports_spans_and_metrics_over_otlp() {
         ],
     )
     .await;
-    assert_eq!(
-        gw.get(PORTAL_KEY, "/v1/data/alpha/http-ok?code=1234")
-            .await
-            .status(),
-        200
-    );
-    assert_eq!(
-        gw.get(PORTAL_KEY, "/v1/data/alpha/restricted?citizen_id=001")
-            .await
-            .status(),
-        403
-    );
+    assert_eq!(gw.status(PORTAL_KEY, HTTP_OK).await, 200);
+    assert_eq!(gw.status(PORTAL_KEY, RESTRICTED).await, 403);
     let rx = otlp.received.clone();
     assert!(
-        eventually(20, || {
-            let rx = rx.clone();
-            async move {
-                rx.has(
-                    "/v1/traces",
-                    &[
-                        "data_request",
-                        "alpha",
-                        "http-ok",
-                        "served",
-                        "portal",
-                        "dxgate-test",
-                    ],
-                )
-            }
-        })
+        rx.arrives(
+            "/v1/traces",
+            &[
+                "data_request",
+                "alpha",
+                "http-ok",
+                "served",
+                "portal",
+                "dxgate-test",
+            ]
+        )
         .await,
         "a span per request with agency, dataset, consumer and outcome reached the OTLP receiver"
     );
     // Spans are exported in batches: the refused one may arrive in a later batch.
     assert!(
-        eventually(20, || {
-            let rx = rx.clone();
-            async move { rx.has("/v1/traces", &["refused", "restricted"]) }
-        })
-        .await,
+        rx.arrives("/v1/traces", &["refused", "restricted"]).await,
         "the refused request's span reached the OTLP receiver"
     );
     assert!(
-        eventually(20, || {
-            let rx = rx.clone();
-            async move {
-                rx.has(
-                    "/v1/metrics",
-                    &[
-                        "dxgate.requests",
-                        "dxgate.request.duration",
-                        "dxgate.audit.queue_depth",
-                    ],
-                )
-            }
-        })
+        rx.arrives(
+            "/v1/metrics",
+            &[
+                "dxgate.requests",
+                "dxgate.request.duration",
+                "dxgate.audit.queue_depth",
+            ]
+        )
         .await,
         "metrics reached the OTLP receiver"
     );
@@ -144,47 +97,32 @@ async fn exports_spans_and_metrics_over_otlp() {
 
 #[tokio::test]
 async fn readiness_follows_the_store() {
+    let (_up, cat, gw) = setup().await;
+    assert_eq!(gw.anon_status("/readyz").await, 200);
+    let mut db = cat.audit_sqlite().await;
+    // (a data request, readiness) while the records table is away, then once it is back.
+    for (rename, answers) in [
+        ("ALTER TABLE audit_records RENAME TO away", 503),
+        ("ALTER TABLE away RENAME TO audit_records", 200),
+    ] {
+        sqlx::query(rename).execute(&mut db).await.unwrap();
+        assert_eq!(gw.status(PORTAL_KEY, HTTP_OK).await, answers);
+        assert_eq!(gw.anon_status("/readyz").await, answers);
+    }
+}
+
+/// The binary gateway on the standard catalogue, polling it for changes every `poll`.
+async fn binary_polling_every(poll: &str) -> (Upstream, Catalogue, Gateway) {
     let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
-    let gw = Gateway::start(cat.path()).await;
-    assert_eq!(gw.anon_status("/readyz").await, 200);
-    let url = format!("sqlite://{}", cat.audit_db().display());
-    let mut db = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url)
-        .await
-        .unwrap();
-    sqlx::query("ALTER TABLE audit_records RENAME TO away")
-        .execute(&mut db)
-        .await
-        .unwrap();
-    assert_eq!(
-        gw.get(PORTAL_KEY, "/v1/data/alpha/http-ok?code=1234")
-            .await
-            .status(),
-        503
-    );
-    assert_eq!(gw.anon_status("/readyz").await, 503);
-    sqlx::query("ALTER TABLE away RENAME TO audit_records")
-        .execute(&mut db)
-        .await
-        .unwrap();
-    assert_eq!(
-        gw.get(PORTAL_KEY, "/v1/data/alpha/http-ok?code=1234")
-            .await
-            .status(),
-        200
-    );
-    assert_eq!(gw.anon_status("/readyz").await, 200);
+    let settings = format!("[server]\nnode_id = \"test-node\"\nreload_poll = \"{poll}\"\n");
+    let cat = Catalogue::with_settings(&up, &settings);
+    let gw = Gateway::start_binary(cat.path()).await;
+    (up, cat, gw)
 }
 
 #[tokio::test]
 async fn hot_reload_applies_valid_catalogues_and_keeps_serving_on_invalid_ones() {
-    let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
-    cat.write(
-        "dxgate.toml",
-        "[server]\nnode_id = \"test-node\"\nreload_poll = \"200ms\"\n",
-    );
-    let gw = Gateway::start_binary(cat.path()).await;
+    let (_up, cat, gw) = binary_polling_every("200ms").await;
     // One keep-alive client throughout: reloads must not drop its connection.
     let c = client();
     let get = |path: &'static str| {
@@ -193,36 +131,24 @@ async fn hot_reload_applies_valid_catalogues_and_keeps_serving_on_invalid_ones()
             .header("Data-Purpose", "social-benefit")
             .send()
     };
-    assert_eq!(
-        get("/v1/data/alpha/restricted?citizen_id=001")
-            .await
-            .unwrap()
-            .status(),
-        403
-    );
+    assert_eq!(get(RESTRICTED).await.unwrap().status(), 403);
 
     // Lift the refusal rule: the change is picked up without a restart.
-    let alpha = cat.read("policies/agencies/alpha.toml");
-    let lifted = alpha.replacen(
+    cat.edit(
+        "policies/agencies/alpha.toml",
         "[[datasets.refusals]]\nexcept_consumers = [\"police\"]",
         "[[datasets.refusals]]\nexcept_consumers = [\"police\", \"portal\"]",
-        1,
     );
-    assert_ne!(alpha, lifted);
-    cat.write("policies/agencies/alpha.toml", &lifted);
     assert!(
         eventually(15, || async {
-            get("/v1/data/alpha/restricted?citizen_id=001")
-                .await
-                .unwrap()
-                .status()
-                == 200
+            get(RESTRICTED).await.unwrap().status() == 200
         })
         .await,
         "the new rule took effect"
     );
 
     // A broken catalogue is rejected; the previous one keeps serving.
+    let lifted = cat.read("policies/agencies/alpha.toml");
     cat.write(
         "policies/agencies/alpha.toml",
         &lifted.replace("legal_basis = \"Benefits Act, Art. 3\"\n", ""),
@@ -236,13 +162,7 @@ async fn hot_reload_applies_valid_catalogues_and_keeps_serving_on_invalid_ones()
         .await,
         "the broken catalogue was rejected"
     );
-    assert_eq!(
-        get("/v1/data/alpha/restricted?citizen_id=001")
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(get(RESTRICTED).await.unwrap().status(), 200);
     assert_eq!(
         get("/v1/data/alpha/people?citizen_id=001")
             .await
@@ -255,28 +175,15 @@ async fn hot_reload_applies_valid_catalogues_and_keeps_serving_on_invalid_ones()
 
 #[tokio::test]
 async fn sighup_reloads_and_sigterm_drains_in_flight_requests() {
-    let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
-    cat.write(
-        "dxgate.toml",
-        "[server]\nnode_id = \"test-node\"\nreload_poll = \"0s\"\n",
-    );
-    let gw = Gateway::start_binary(cat.path()).await;
+    let (_up, cat, gw) = binary_polling_every("0s").await;
     assert_eq!(
-        gw.get(PORTAL_KEY, "/v1/data/beta/licences?code=1234")
-            .await
-            .status(),
+        gw.status(PORTAL_KEY, "/v1/data/beta/licences?code=1234")
+            .await,
         200
     );
-    let beta = cat.read("policies/agencies/beta.toml");
     // Add a rule refusing everyone on licences, then signal.
-    let with_rule = beta.replacen(
-        "max_response_bytes = 16384\n",
-        "max_response_bytes = 16384\n[[datasets.refusals]]\nlegal_basis = \"Order 5\"\nreason = \"Closed for audit.\"\n",
-        1,
-    );
-    assert_ne!(beta, with_rule);
-    cat.write("policies/agencies/beta.toml", &with_rule);
+    cat.edit("policies/agencies/beta.toml", "max_response_bytes = 16384\n",
+        "max_response_bytes = 16384\n[[datasets.refusals]]\nlegal_basis = \"Order 5\"\nreason = \"Closed for audit.\"\n");
     let pid = gw.pid().to_string();
     std::process::Command::new("kill")
         .args(["-HUP", &pid])
@@ -320,10 +227,6 @@ async fn sighup_reloads_and_sigterm_drains_in_flight_requests() {
     let mut db = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url)
         .await
         .unwrap();
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_records WHERE request_id = ?")
-        .bind(&id)
-        .fetch_one(&mut db)
-        .await
-        .unwrap();
+    let n = records_for(&mut db, &id).await;
     assert_eq!(n, 1, "the drained request's record was flushed");
 }

@@ -6,31 +6,10 @@ use sha2::{Digest, Sha256};
 use crate::common::catalogue::*;
 use crate::common::*;
 
-pub(crate) async fn setup() -> (Upstream, Catalogue, Gateway) {
-    let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
-    let gw = Gateway::start(cat.path()).await;
-    (up, cat, gw)
-}
-
-pub(crate) fn is_problem(ct: &str, body: &Value, status: u16, id: &str) {
-    assert_eq!(ct, "application/problem+json", "{body}");
-    assert_eq!(body["status"], status, "{body}");
-    assert!(
-        body["type"].as_str().unwrap().starts_with("https://"),
-        "{body}"
-    );
-    assert!(!body["title"].as_str().unwrap().is_empty());
-    assert!(!body["detail"].as_str().unwrap().is_empty());
-    assert_eq!(body["request_id"], id, "problem names its audit record");
-}
-
 #[tokio::test]
 async fn served_from_sql_with_hashes_not_payloads() {
     let (_up, _cat, gw) = setup().await;
-    let r = gw
-        .get(PORTAL_KEY, "/v1/data/alpha/people?citizen_id=001")
-        .await;
+    let r = gw.get(PORTAL_KEY, &person("001")).await;
     assert_eq!(r.status(), 200);
     let id = request_id(&r);
     let body = r.bytes().await.unwrap();
@@ -89,9 +68,7 @@ async fn served_from_sql_with_hashes_not_payloads() {
     }
 
     // A lookup with no match is still served: an empty list.
-    let r = gw
-        .get(PORTAL_KEY, "/v1/data/alpha/people?citizen_id=999")
-        .await;
+    let r = gw.get(PORTAL_KEY, &person("999")).await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.json::<Value>().await.unwrap(), json!([]));
 }
@@ -99,7 +76,7 @@ async fn served_from_sql_with_hashes_not_payloads() {
 #[tokio::test]
 async fn served_from_http_get_and_post() {
     let (up, _cat, gw) = setup().await;
-    let r = gw.get(PORTAL_KEY, "/v1/data/alpha/http-ok?code=1234").await;
+    let r = gw.get(PORTAL_KEY, HTTP_OK).await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "application/json");
     let v: Value = r.json().await.unwrap();
@@ -129,13 +106,7 @@ async fn served_from_http_get_and_post() {
 #[tokio::test]
 async fn refused_by_policy_with_justification() {
     let (_up, _cat, gw) = setup().await;
-    let (status, id, ct, body) = parts(
-        gw.get(PORTAL_KEY, "/v1/data/alpha/restricted?citizen_id=001")
-            .await,
-    )
-    .await;
-    assert_eq!(status, 403);
-    is_problem(&ct, &body, 403, &id);
+    let (id, body) = get_problem(&gw, PORTAL_KEY, RESTRICTED, 403).await;
     assert_eq!(
         body["justification"]["legal_basis"],
         "Records Act, Art. 7(2)"
@@ -157,24 +128,21 @@ async fn refused_by_policy_with_justification() {
     );
 
     // The consumer the rule exempts is served.
-    let r = gw
-        .get(POLICE_KEY, "/v1/data/alpha/restricted?citizen_id=001")
-        .await;
+    let r = gw.get(POLICE_KEY, RESTRICTED).await;
     assert_eq!(r.status(), 200);
 
     // Purpose-bound rule: another purpose is refused, the declared one served.
-    let r = client()
-        .get(gw.url("/v1/data/alpha/purposeful?citizen_id=001"))
-        .bearer_auth(PORTAL_KEY)
-        .header("Data-Purpose", "marketing")
-        .send()
-        .await
-        .unwrap();
+    let r = gw
+        .get_for(
+            PORTAL_KEY,
+            "/v1/data/alpha/purposeful?citizen_id=001",
+            "marketing",
+        )
+        .await;
     assert_eq!(r.status(), 403);
     assert_eq!(
-        gw.get(PORTAL_KEY, "/v1/data/alpha/purposeful?citizen_id=001")
-            .await
-            .status(),
+        gw.status(PORTAL_KEY, "/v1/data/alpha/purposeful?citizen_id=001")
+            .await,
         200
     );
 }
@@ -182,13 +150,13 @@ async fn refused_by_policy_with_justification() {
 #[tokio::test]
 async fn source_refusals_are_justified_only_with_grounds() {
     let (_up, _cat, gw) = setup().await;
-    let (status, id, ct, body) = parts(
-        gw.get(PORTAL_KEY, "/v1/data/alpha/refuse-justified?code=1234")
-            .await,
+    let (id, body) = get_problem(
+        &gw,
+        PORTAL_KEY,
+        "/v1/data/alpha/refuse-justified?code=1234",
+        403,
     )
     .await;
-    assert_eq!(status, 403);
-    is_problem(&ct, &body, 403, &id);
     assert_eq!(
         body["justification"]["legal_basis"],
         "Tax Law 2019, Art. 99"
@@ -219,13 +187,8 @@ async fn source_refusals_are_justified_only_with_grounds() {
 #[tokio::test]
 async fn state_secrets_are_exempt_and_never_routed() {
     let (_up, _cat, gw) = setup().await;
-    let (status, id, ct, body) = parts(
-        gw.get(POLICE_KEY, "/v1/data/alpha/secret?citizen_id=001")
-            .await,
-    )
-    .await;
-    assert_eq!(status, 403);
-    is_problem(&ct, &body, 403, &id);
+    let (id, body) =
+        get_problem(&gw, POLICE_KEY, "/v1/data/alpha/secret?citizen_id=001", 403).await;
     assert!(body["type"].as_str().unwrap().ends_with("/exempt"));
     let rec = record(&gw, &id).await;
     assert_eq!(rec["outcome"], "exempt");
@@ -239,13 +202,8 @@ async fn state_secrets_are_exempt_and_never_routed() {
 async fn rejected_requests_say_what_is_wrong() {
     let (up, _cat, gw) = setup().await;
     // Schema violation: 400 with a JSON pointer.
-    let (status, id, ct, body) = parts(
-        gw.get(PORTAL_KEY, "/v1/data/alpha/people?citizen_id=12x")
-            .await,
-    )
-    .await;
-    assert_eq!(status, 400);
-    is_problem(&ct, &body, 400, &id);
+    let (id, body) =
+        get_problem(&gw, PORTAL_KEY, "/v1/data/alpha/people?citizen_id=12x", 400).await;
     assert_eq!(body["errors"][0]["pointer"], "/citizen_id");
     let rec = record(&gw, &id).await;
     assert_eq!(rec["outcome"], "rejected_request");
@@ -256,12 +214,9 @@ async fn rejected_requests_say_what_is_wrong() {
     assert!(body["errors"].as_array().unwrap().len() >= 2, "{body}");
 
     // Missing purpose.
-    let r = client()
-        .get(gw.url("/v1/data/alpha/people?citizen_id=001"))
-        .bearer_auth(PORTAL_KEY)
-        .send()
-        .await
-        .unwrap();
+    let r = gw
+        .get_as(PORTAL_KEY, "/v1/data/alpha/people?citizen_id=001")
+        .await;
     let (status, id, ct, body) = parts(r).await;
     assert_eq!(status, 400);
     is_problem(&ct, &body, 400, &id);
@@ -351,13 +306,13 @@ async fn unauthenticated_callers_get_401() {
 #[tokio::test]
 async fn invalid_responses_are_blocked_or_flagged() {
     let (_up, _cat, gw) = setup().await;
-    let (s, id, ct, body) = parts(
-        gw.get(PORTAL_KEY, "/v1/data/alpha/invalid-block?code=1234")
-            .await,
+    let (id, body) = get_problem(
+        &gw,
+        PORTAL_KEY,
+        "/v1/data/alpha/invalid-block?code=1234",
+        502,
     )
     .await;
-    assert_eq!(s, 502);
-    is_problem(&ct, &body, 502, &id);
     assert!(body["errors"].as_array().is_some_and(|e| !e.is_empty()));
     assert!(
         body.get("unexpected").is_none(),

@@ -7,6 +7,7 @@ use std::collections::HashSet;
 use serde_json::{json, Value};
 
 use crate::common::catalogue::*;
+use crate::common::ranking::setup;
 use crate::common::ranking::*;
 use crate::common::*;
 
@@ -314,20 +315,12 @@ async fn nobody_sees_more_than_their_role_allows() {
         "another consumer's refusal is not even confirmed"
     );
     let (_, v) = get(&gw, Some(PORTAL_KEY), "/v1/audit/records?limit=1000").await;
-    assert!(v["records"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .all(|r| r["consumer"] == "portal"));
+    assert!(all_have(&v["records"], "consumer", "portal"));
 
     // An agency officer: its agency's refusals and records only.
     let (_, v) = get(&gw, Some(OFFICER_ALPHA_KEY), "/v1/oversight/refusals").await;
     assert!(!ids(&v).is_empty());
-    assert!(v["refusals"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .all(|r| r["agency"] == "alpha"));
+    assert!(all_have(&v["refusals"], "agency", "alpha"));
     let (_, v) = get(&gw, Some(OFFICER_BETA_KEY), "/v1/oversight/refusals").await;
     assert!(ids(&v).is_empty(), "beta refused nothing");
     assert_eq!(
@@ -351,11 +344,7 @@ async fn nobody_sees_more_than_their_role_allows() {
         404
     );
     let (_, v) = get(&gw, Some(OFFICER_BETA_KEY), "/v1/audit/records?limit=1000").await;
-    assert!(v["records"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .all(|r| r["agency"] == "beta"));
+    assert!(all_have(&v["records"], "agency", "beta"));
 
     // Oversight: everything.
     let (_, v) = get(&gw, Some(OVERSIGHT_KEY), "/v1/oversight/refusals").await;

@@ -7,50 +7,15 @@ use std::time::{Duration, Instant};
 
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::common::catalogue::*;
 use crate::common::pki::Ca;
 use crate::common::*;
 
-fn gamma(datasets: &str) -> String {
-    format!("id = \"gamma\"\nname = \"Gamma Sector\"\nkind = \"sector\"\n{datasets}")
-}
-
-fn http_dataset(id: &str, url: &str, extra_source: &str, extra: &str) -> String {
-    format!(
-        "[[datasets]]\nid = \"{id}\"\ntitle = \"{id}\"\nrequest_schema = \"code.request.json\"\nresponse_schema = \"code.response.json\"\n{extra}\n\
-         [datasets.source]\nkind = \"http\"\nurl = \"{url}\"\ntimeout = \"2s\"\n{extra_source}\n"
-    )
-}
-
-/// Send raw bytes, return the status line's code and the whole answer.
-async fn raw(gw: &Gateway, bytes: &[u8], pause_after: Option<Duration>) -> (u16, String) {
-    let addr = gw.base.trim_start_matches("http://");
-    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-    s.write_all(bytes).await.unwrap();
-    if let Some(p) = pause_after {
-        tokio::time::sleep(p).await;
-    }
-    let mut out = Vec::new();
-    let _ = tokio::time::timeout(Duration::from_secs(10), s.read_to_end(&mut out)).await;
-    let text = String::from_utf8_lossy(&out).into_owned();
-    let code = text
-        .split(' ')
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    (code, text)
-}
-
 #[tokio::test]
 async fn slow_clients_and_oversized_heads_are_cut_off() {
     let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
-    cat.write(
-        "dxgate.toml",
-        "[server]\nnode_id = \"test-node\"\nmax_request_body = 4096\nbody_read_timeout = \"300ms\"\nmax_headers = 20\nmax_header_bytes = 8192\n",
-    );
+    let cat = Catalogue::with_settings(&up, "[server]\nnode_id = \"test-node\"\nmax_request_body = 4096\nbody_read_timeout = \"300ms\"\nmax_headers = 20\nmax_header_bytes = 8192\n");
     let gw = Gateway::start(cat.path()).await;
 
     // A body that trickles in: 408 after body_read_timeout, recorded.
@@ -87,27 +52,16 @@ async fn slow_clients_and_oversized_heads_are_cut_off() {
 #[tokio::test]
 async fn bulk_harvest_raises_an_alarm_and_blocks_the_consumer() {
     let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
-    cat.append(
-        "dxgate.toml",
-        "[harvest]\nwindow = \"1h\"\nmin_subjects = 3\nblock = true\nblock_for = \"1h\"\n",
-    );
+    let cat = Catalogue::with_more_settings(&up, HARVEST_BLOCK_1H);
     let gw = Gateway::start_binary(cat.path()).await;
-    let person = |id: &str| format!("/v1/data/alpha/people?citizen_id={id}");
     for id in ["001", "002", "003", "001"] {
         assert_eq!(gw.get(PORTAL_KEY, &person(id)).await.status(), 200, "{id}");
     }
     let r = gw.get(PORTAL_KEY, &person("004")).await;
     assert!(r.headers().contains_key("retry-after"));
-    let (status, id, _, body) = parts(r).await;
-    assert_eq!(status, 429, "{body}");
-    assert_eq!(body["type"], "https://dxgate.dev/problems/harvest-blocked");
-    let rec = record(&gw, &id).await;
-    assert_eq!(rec["outcome"], "rate_limited");
-    assert!(rec["subject_hash"].is_string());
+    expect_harvest_blocked(&gw, r).await;
     // Blocked for every dataset now; other consumers are not.
-    let (status, _, _, body) =
-        parts(gw.get(PORTAL_KEY, "/v1/data/alpha/http-ok?code=1234").await).await;
+    let (status, _, _, body) = parts(gw.get(PORTAL_KEY, HTTP_OK).await).await;
     assert_eq!(status, 429);
     assert_eq!(body["type"], "https://dxgate.dev/problems/harvest-blocked");
     assert_eq!(gw.get(POLICE_KEY, &person("005")).await.status(), 200);

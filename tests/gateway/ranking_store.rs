@@ -12,9 +12,8 @@ use dxgate::oversight::reviews::{self, NewReview, Verdict};
 use dxgate::policy::{Justification, Text};
 use dxgate::ranking::rollup::ConsumerAgencies;
 use dxgate::ranking::{engine, inputs, rollup_store, snapshot};
-use sqlx::Executor;
 
-use crate::common::databases::*;
+use crate::common::{on_postgres_store, on_sqlite_store};
 
 const NOW: i64 = 1_750_000_000_000;
 
@@ -257,31 +256,10 @@ async fn exercise(store: &Store) {
 
 #[tokio::test]
 async fn incremental_rollups_match_a_full_recompute_on_sqlite() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&format!("sqlite://{}/audit.db", dir.path().display()))
-        .await
-        .unwrap();
-    exercise(&store).await;
-    store.close().await;
+    on_sqlite_store(exercise).await;
 }
 
 #[tokio::test]
 async fn incremental_rollups_match_a_full_recompute_on_postgres() {
-    let url = postgres_url();
-    let Some(admin) = require(&url, "PostgreSQL").await else {
-        return;
-    };
-    let db = unique_name("dxgate_rank");
-    admin
-        .execute(format!("CREATE DATABASE {db}").as_str())
-        .await
-        .unwrap();
-    let (base, _) = url.rsplit_once('/').unwrap();
-    let store = Store::open(&format!("{base}/{db}")).await.unwrap();
-    exercise(&store).await;
-    store.close().await;
-    // Best effort: the server may still be closing our sessions.
-    let _ = admin
-        .execute(format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)").as_str())
-        .await;
+    on_postgres_store("rank", exercise).await;
 }

@@ -14,44 +14,26 @@ use crate::common::*;
 const LOAD: usize = 300;
 
 async fn load(gw: &Gateway, n: usize) -> Vec<String> {
-    let c = client();
-    let mut tasks = Vec::new();
-    for i in 0..n {
-        // Two consumers, so neither exceeds its rate limit; even requests are the portal's.
-        let key = if i % 2 == 0 { PORTAL_KEY } else { POLICE_KEY };
-        let url = if i % 4 < 2 {
-            gw.url("/v1/data/alpha/people?citizen_id=002")
-        } else {
-            gw.url("/v1/data/alpha/http-ok?code=1234")
-        };
-        let c = c.clone();
-        tasks.push(tokio::spawn(async move {
-            let r = c
-                .get(url)
-                .bearer_auth(key)
-                .header("Data-Purpose", "load")
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(r.status(), 200);
-            request_id(&r)
-        }));
-    }
-    let mut ids = Vec::new();
-    for t in tasks {
-        ids.push(t.await.unwrap());
-    }
-    ids
+    let requests = (0..n)
+        .map(|i| {
+            // Two consumers, so neither exceeds its rate limit; even requests are the portal's.
+            let key = if i % 2 == 0 { PORTAL_KEY } else { POLICE_KEY };
+            let url = if i % 4 < 2 {
+                gw.url("/v1/data/alpha/people?citizen_id=002")
+            } else {
+                gw.url(HTTP_OK)
+            };
+            (key, url)
+        })
+        .collect();
+    served_concurrently(requests).await
 }
 
 async fn proof(gw: &Gateway, id: &str) -> Value {
     for _ in 0..100 {
-        let r = client()
-            .get(gw.url(&format!("/v1/audit/inclusion/{id}")))
-            .bearer_auth(PORTAL_KEY)
-            .send()
-            .await
-            .unwrap();
+        let r = gw
+            .get_as(PORTAL_KEY, &format!("/v1/audit/inclusion/{id}"))
+            .await;
         if r.status() == 200 {
             return r.json().await.unwrap();
         }
@@ -127,12 +109,7 @@ async fn two_replicas_share_one_postgres_store_under_load() {
         assert_eq!(code, 0, "{out}{err}");
     }
     let v: Value = ga.anon_json("/v1/audit/checkpoint").await;
-    let nodes: Vec<&str> = v["checkpoints"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["node_id"].as_str().unwrap())
-        .collect();
+    let nodes: Vec<&str> = strs(&v["checkpoints"], "node_id");
     assert_eq!(nodes, ["replica-a", "replica-b"]);
 
     assert!(ga.stop().await.success());

@@ -27,9 +27,7 @@ fn problem_type(body: &Value) -> &str {
 
 #[tokio::test]
 async fn every_api_authenticates_through_one_counted_path() {
-    let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
-    let gw = Gateway::start(cat.path()).await;
+    let (_up, _cat, gw) = setup().await;
     assert_eq!(auth_failures(&gw).await, 0);
 
     let paths = [
@@ -39,7 +37,7 @@ async fn every_api_authenticates_through_one_counted_path() {
         "/v1/audit/inclusion/01900000-0000-7000-8000-000000000000",
         "/v1/oversight/refusals",
         "/v1/me/access-log",
-        "/v1/data/alpha/http-ok?code=1234",
+        HTTP_OK,
     ];
     for (i, path) in paths.iter().enumerate() {
         let mut req = client().get(gw.url(path)).header("Data-Purpose", "test");
@@ -67,12 +65,7 @@ async fn every_api_authenticates_through_one_counted_path() {
     assert_eq!(auth_failures(&gw).await, paths.len() as u64);
 
     // Authenticated but the wrong kind of caller is 403, not an authentication failure.
-    let r = client()
-        .get(gw.url("/v1/me/access-log"))
-        .bearer_auth(PORTAL_KEY)
-        .send()
-        .await
-        .unwrap();
+    let r = gw.get_as(PORTAL_KEY, "/v1/me/access-log").await;
     let (status, _, _, body) = parts(r).await;
     assert_eq!((status, problem_type(&body)), (403, "forbidden"));
     assert_eq!(auth_failures(&gw).await, paths.len() as u64);
@@ -80,9 +73,7 @@ async fn every_api_authenticates_through_one_counted_path() {
 
 #[tokio::test]
 async fn methods_are_answered_from_the_route_table() {
-    let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
-    let gw = Gateway::start(cat.path()).await;
+    let (_up, _cat, gw) = setup().await;
     let c = client();
 
     // 405 before any handler runs: no credentials needed to learn the allowed methods.

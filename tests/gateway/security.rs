@@ -2,29 +2,10 @@
 //! traversal in ids and schema paths, header injection through `Data-Purpose`, oversized and
 //! endless bodies, SQL injection through query parameters, and role escalation.
 
-use std::time::Duration;
-
 use serde_json::{json, Value};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::common::catalogue::*;
 use crate::common::*;
-
-/// Send raw bytes (so nothing normalises `..` or refuses odd headers) and read the answer.
-async fn raw(gw: &Gateway, bytes: &[u8]) -> (u16, String) {
-    let addr = gw.base.trim_start_matches("http://");
-    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-    s.write_all(bytes).await.unwrap();
-    let mut out = Vec::new();
-    let _ = tokio::time::timeout(Duration::from_secs(10), s.read_to_end(&mut out)).await;
-    let text = String::from_utf8_lossy(&out).into_owned();
-    let code = text
-        .split(' ')
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    (code, text)
-}
 
 fn get(path: &str, purpose: &str) -> Vec<u8> {
     format!(
@@ -43,9 +24,7 @@ fn headers_dataset(upstream: &str) -> String {
 
 #[tokio::test]
 async fn path_traversal_never_reaches_a_source_or_a_file() {
-    let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
-    let gw = Gateway::start(cat.path()).await;
+    let (up, _cat, gw) = setup().await;
     let long = "a".repeat(5000);
     for path in [
         "/v1/data/alpha/../alpha/http-ok?code=1234".to_owned(),
@@ -58,7 +37,7 @@ async fn path_traversal_never_reaches_a_source_or_a_file() {
         "/v1/data/alpha/Http-Ok?code=1234".to_owned(),
         format!("/v1/data/alpha/{long}?code=1234"),
     ] {
-        let (status, text) = raw(&gw, &get(&path, "x")).await;
+        let (status, text) = raw(&gw, &get(&path, "x"), None).await;
         assert_eq!(status, 404, "{path}: {text}");
         assert!(text.contains("application/problem+json"), "{path}");
         assert!(text.len() < 4000, "{path}: the id is not echoed in full");
@@ -73,21 +52,21 @@ async fn path_traversal_never_reaches_a_source_or_a_file() {
         "/v1/schemas//etc/passwd",
         "/v1/schemas/person.request.json/../../policies/consumers.toml",
     ] {
-        let (status, text) = raw(&gw, &get(path, "x")).await;
+        let (status, text) = raw(&gw, &get(path, "x"), None).await;
         assert_eq!(status, 404, "{path}: {text}");
         assert!(
             !text.contains("api_key_sha256") && !text.contains("root:"),
             "{path} leaked a file: {text}"
         );
     }
-    let (status, _) = raw(&gw, &get("/v1/schemas/person.request.json", "x")).await;
+    let (status, _) = raw(&gw, &get("/v1/schemas/person.request.json", "x"), None).await;
     assert_eq!(status, 200, "a real schema is still served");
 }
 
 #[tokio::test]
 async fn data_purpose_cannot_inject_headers_upstream() {
     let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
+    let cat = Catalogue::on(&up);
     cat.write(
         "policies/agencies/gamma.toml",
         &headers_dataset(&format!("http://{}", up.addr)),
@@ -105,13 +84,13 @@ async fn data_purpose_cannot_inject_headers_upstream() {
         .unwrap();
     not_utf8.splice(at..at + 11, b"bad\xc3\x28utf8".iter().copied());
     for req in [get(path, "tab\there"), get(path, "a\tb\tc"), not_utf8] {
-        let (status, text) = raw(&gw, &req).await;
+        let (status, text) = raw(&gw, &req, None).await;
         assert_eq!(status, 400, "{text}");
         assert!(text.contains("missing-purpose"), "{text}");
     }
     // Other control bytes are refused by the HTTP parser itself (a bare 400).
     for purpose in ["a\x01b", "esc\x1b[31m", "nul\x00", "del\x7f"] {
-        let (status, text) = raw(&gw, &get(path, purpose)).await;
+        let (status, text) = raw(&gw, &get(path, purpose), None).await;
         assert_eq!(status, 400, "{purpose:?}: {text}");
     }
     assert_eq!(
@@ -126,7 +105,7 @@ async fn data_purpose_cannot_inject_headers_upstream() {
         let req = format!(
             "GET {path} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer {PORTAL_KEY}\r\nx-forwarded-for: 10.0.0.1\r\ncookie: s=1\r\ndata-purpose: {purpose}\r\nconnection: close\r\n\r\n"
         );
-        let (status, text) = raw(&gw, req.as_bytes()).await;
+        let (status, text) = raw(&gw, req.as_bytes(), None).await;
         if status == 200 {
             let body = text.split("\r\n\r\n").nth(1).unwrap_or_default();
             let v: Value = serde_json::from_str(body).unwrap_or_default();
@@ -154,9 +133,7 @@ async fn data_purpose_cannot_inject_headers_upstream() {
 
 #[tokio::test]
 async fn oversized_and_endless_bodies_are_cut_off() {
-    let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
-    let gw = Gateway::start(cat.path()).await;
+    let (up, _cat, gw) = setup().await;
     let head = |te: &str| {
         format!(
             "POST /v1/data/alpha/http-post HTTP/1.1\r\nhost: x\r\nauthorization: Bearer {PORTAL_KEY}\r\n\
@@ -169,11 +146,11 @@ async fn oversized_and_endless_bodies_are_cut_off() {
         req.extend_from_slice(format!("400\r\n{}\r\n", "1".repeat(1024)).as_bytes());
     }
     req.extend_from_slice(b"0\r\n\r\n");
-    let (status, text) = raw(&gw, &req).await;
+    let (status, text) = raw(&gw, &req, None).await;
     assert_eq!(status, 413, "{text}");
     // A lying Content-Length far over the limit is refused before the body is read.
     let req = head("content-length: 1000000000\r\n");
-    let (status, text) = raw(&gw, req.as_bytes()).await;
+    let (status, text) = raw(&gw, req.as_bytes(), None).await;
     assert_eq!(status, 413, "{text}");
     // The oversight review API has its own cap.
     let big = json!({"verdict": "upheld", "note": "n".repeat(200_000)}).to_string();
@@ -238,17 +215,11 @@ async fn sql_injection_through_parameters_is_inert_on_sqlite() {
 
 #[tokio::test]
 async fn roles_cannot_be_escalated() {
-    let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
-    let gw = Gateway::start(cat.path()).await;
+    let (_up, _cat, gw) = setup().await;
     // A police request and a refused portal request to look for.
-    let r = gw
-        .get(POLICE_KEY, "/v1/data/alpha/people?citizen_id=001")
-        .await;
+    let r = gw.get(POLICE_KEY, &person("001")).await;
     let police_id = request_id(&r);
-    let r = gw
-        .get(PORTAL_KEY, "/v1/data/alpha/restricted?citizen_id=001")
-        .await;
+    let r = gw.get(PORTAL_KEY, RESTRICTED).await;
     assert_eq!(r.status(), 403);
     let refusal_id = request_id(&r);
 

@@ -10,7 +10,6 @@ use serde_json::Value;
 use crate::common::catalogue::*;
 use crate::common::upstream::{Fault, FaultyUpstream};
 use crate::common::*;
-use crate::outcomes::{is_problem, setup};
 
 fn http_dataset(id: &str, url: &str) -> String {
     format!(
@@ -47,7 +46,7 @@ fn assert_no_internals(body: &Value, extra: &[&str]) {
 #[tokio::test(start_paused = true)]
 async fn misbehaving_http_sources_never_hang_the_gateway() {
     let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
+    let cat = Catalogue::on(&up);
     let mut faulty = Vec::new();
     let mut gamma = String::from("id = \"gamma\"\nname = \"Gamma Sector\"\nkind = \"sector\"\n");
     for (id, fault) in [
@@ -103,12 +102,7 @@ async fn misbehaving_http_sources_never_hang_the_gateway() {
         assert!(f.hits.load(std::sync::atomic::Ordering::Relaxed) >= 1);
     }
     // The gateway is unharmed.
-    assert_eq!(
-        gw.get(PORTAL_KEY, "/v1/data/alpha/http-ok?code=1234")
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(gw.status(PORTAL_KEY, HTTP_OK).await, 200);
     let status = gw.stop().await;
     assert!(status.success());
     let (code, out, err) = run_cli(&["audit", "verify"], cat.path());
@@ -153,12 +147,7 @@ async fn sql_errors_are_source_errors_without_sql_text() {
         assert_eq!(record(&gw, &rid).await["outcome"], "source_error", "{id}");
     }
     // The same database still serves a good query.
-    assert_eq!(
-        gw.get(PORTAL_KEY, "/v1/data/alpha/people?citizen_id=001")
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(gw.status(PORTAL_KEY, &person("001")).await, 200);
 }
 
 #[tokio::test(start_paused = true)]

@@ -80,8 +80,7 @@ const SEED_ROWS: &str = "INSERT INTO people (citizen_id, name, born) VALUES ('00
 
 #[tokio::test]
 async fn postgres_source_is_read_only_and_typed() {
-    let url = postgres_url();
-    let Some(pool) = require(&url, "PostgreSQL").await else {
+    let Some((url, pool)) = postgres().await else {
         return;
     };
     let schema = unique_name("dxgate_src");
@@ -143,8 +142,7 @@ async fn postgres_source_is_read_only_and_typed() {
 
 #[tokio::test]
 async fn mariadb_source_serves_rows_as_json() {
-    let url = mysql_url();
-    let Some(pool) = require(&url, "MariaDB").await else {
+    let Some((url, pool)) = mariadb().await else {
         return;
     };
     let db = unique_name("dxgate_src");

@@ -9,41 +9,24 @@ use tokio::time::advance;
 use crate::common::catalogue::*;
 use crate::common::*;
 
-fn gamma(datasets: &str) -> String {
-    format!("id = \"gamma\"\nname = \"Gamma Sector\"\nkind = \"sector\"\n{datasets}")
-}
-
-fn http_dataset(id: &str, url: &str, source: &str, extra: &str) -> String {
-    format!(
-        "[[datasets]]\nid = \"{id}\"\ntitle = \"{id}\"\nrequest_schema = \"code.request.json\"\nresponse_schema = \"code.response.json\"\n{extra}\n\
-         [datasets.source]\nkind = \"http\"\nurl = \"{url}\"\ntimeout = \"2s\"\n{source}\n"
-    )
-}
-
 /// Status and `Retry-After` (empty when absent) of a GET.
 async fn status_retry(gw: &Gateway, key: &str, path: &str) -> (u16, String) {
     let r = gw.get(key, path).await;
-    let retry = r
-        .headers()
-        .get("retry-after")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    (r.status().as_u16(), retry)
+    (r.status().as_u16(), header(&r, "retry-after"))
 }
 
 #[tokio::test(start_paused = true)]
 async fn breaker_opens_half_opens_and_closes() {
     let up = Upstream::start().await;
     up.set_failing(true);
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
-    cat.write(
-        "policies/agencies/gamma.toml",
-        &gamma(&http_dataset(
+    let cat = Catalogue::with_gamma(
+        &up,
+        &http_dataset(
             "flaky",
             &up.url("/switch"),
             "breaker_failures = 2\nbreaker_cooldown = \"30s\"",
             "",
-        )),
+        ),
     );
     let gw = Gateway::start(cat.path()).await;
     let path = "/v1/data/gamma/flaky?code=1234";
@@ -98,26 +81,25 @@ async fn breaker_opens_half_opens_and_closes() {
         "closed: every request reaches the source"
     );
     // Other sources were never affected.
-    let ok = "/v1/data/alpha/http-ok?code=1234";
+    let ok = HTTP_OK;
     assert_eq!(status_retry(&gw, PORTAL_KEY, ok).await.0, 200);
 }
 
 #[tokio::test(start_paused = true)]
 async fn consumer_and_dataset_limits_answer_with_retry_after() {
     let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
-    cat.write(
-        "policies/agencies/gamma.toml",
-        &gamma(&http_dataset(
+    let cat = Catalogue::with_gamma(
+        &up,
+        &http_dataset(
             "scarce",
             &up.url("/ok"),
             "",
             "rate_per_second = 2\nburst = 1",
-        )),
+        ),
     );
     let gw = Gateway::start(cat.path()).await;
     // `limited`: 1 request per second, bursts of 2.
-    let ok = "/v1/data/alpha/http-ok?code=1234";
+    let ok = HTTP_OK;
     assert_eq!(status_retry(&gw, LIMITED_KEY, ok).await.0, 200);
     assert_eq!(status_retry(&gw, LIMITED_KEY, ok).await.0, 200);
     let r = gw.get(LIMITED_KEY, ok).await;
@@ -173,13 +155,8 @@ async fn consumer_and_dataset_limits_answer_with_retry_after() {
 #[tokio::test(start_paused = true)]
 async fn harvest_alarm_counts_per_window_and_blocks_for_a_while() {
     let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
-    cat.append(
-        "dxgate.toml",
-        "[harvest]\nwindow = \"1h\"\nmin_subjects = 3\nmultiplier = 1\nblock = true\nblock_for = \"10m\"\n",
-    );
+    let cat = Catalogue::with_more_settings(&up, "[harvest]\nwindow = \"1h\"\nmin_subjects = 3\nmultiplier = 1\nblock = true\nblock_for = \"10m\"\n");
     let gw = Gateway::start(cat.path()).await;
-    let person = |id: &str| format!("/v1/data/alpha/people?citizen_id={id}");
     for id in ["001", "002", "003"] {
         assert_eq!(status_retry(&gw, PORTAL_KEY, &person(id)).await.0, 200);
     }
@@ -195,15 +172,10 @@ async fn harvest_alarm_counts_per_window_and_blocks_for_a_while() {
     }
     let r = gw.get(PORTAL_KEY, &person("007")).await;
     assert_eq!(r.headers()["retry-after"], "600");
-    let (status, id, _, body) = parts(r).await;
-    assert_eq!(status, 429, "{body}");
-    assert_eq!(body["type"], "https://dxgate.dev/problems/harvest-blocked");
-    let rec = record(&gw, &id).await;
-    assert_eq!(rec["outcome"], "rate_limited");
-    assert!(rec["subject_hash"].is_string());
+    expect_harvest_blocked(&gw, r).await;
 
     // Blocked on every dataset for block_for; other consumers are not.
-    let ok = "/v1/data/alpha/http-ok?code=1234";
+    let ok = HTTP_OK;
     assert_eq!(status_retry(&gw, PORTAL_KEY, ok).await, (429, "600".into()));
     assert_eq!(status_retry(&gw, POLICE_KEY, &person("001")).await.0, 200);
     advance(Duration::from_secs(599)).await;

@@ -26,7 +26,7 @@ async fn get(
 #[tokio::test]
 async fn listener_speaks_tls_and_maps_client_certificates() {
     let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
+    let cat = Catalogue::on(&up);
     let server_ca = Ca::new("Test server CA");
     let client_ca = Ca::new("Test consumer CA");
     server_ca.server().write(&cat.file("tls"), "server");
@@ -117,14 +117,18 @@ async fn trusted_by(ca: &Ca, gw: &Gateway) -> bool {
         .is_ok_and(|r| r.status() == 200)
 }
 
-async fn eventually(mut check: impl AsyncFnMut() -> bool) -> bool {
-    for _ in 0..50 {
-        if check().await {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    false
+/// The gateway (binary) serving TLS with a certificate from `ca`, reloading every `interval`.
+async fn serving_certificate_of(up: &Upstream, ca: &Ca, interval: &str) -> (Catalogue, Gateway) {
+    let cat = Catalogue::on(up);
+    ca.server().write(&cat.file("tls"), "server");
+    cat.append(
+        "dxgate.toml",
+        &format!(
+            "[tls]\ncert = \"tls/server.crt\"\nkey = \"tls/server.key\"\nreload_interval = \"{interval}\"\n"
+        ),
+    );
+    let gw = Gateway::start_binary(cat.path()).await;
+    (cat, gw)
 }
 
 #[tokio::test]
@@ -133,13 +137,7 @@ async fn certificates_reload_on_sighup_and_on_file_change() {
     let (old_ca, new_ca, newest_ca) = (Ca::new("Old CA"), Ca::new("New CA"), Ca::new("Newest CA"));
 
     // SIGHUP only (reload_interval = 0s).
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
-    old_ca.server().write(&cat.file("tls"), "server");
-    cat.append(
-        "dxgate.toml",
-        "[tls]\ncert = \"tls/server.crt\"\nkey = \"tls/server.key\"\nreload_interval = \"0s\"\n",
-    );
-    let gw = Gateway::start_binary(cat.path()).await;
+    let (cat, gw) = serving_certificate_of(&up, &old_ca, "0s").await;
     assert!(trusted_by(&old_ca, &gw).await);
     new_ca.server().write(&cat.file("tls"), "server");
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -151,7 +149,7 @@ async fn certificates_reload_on_sighup_and_on_file_change() {
             .unwrap()
     };
     assert!(hup().success());
-    assert!(eventually(async || trusted_by(&new_ca, &gw).await).await);
+    assert!(eventually(5, async || trusted_by(&new_ca, &gw).await).await);
     assert!(!trusted_by(&old_ca, &gw).await);
     // A broken file keeps the previous certificate in use.
     cat.write("tls/server.crt", "garbage");
@@ -162,15 +160,9 @@ async fn certificates_reload_on_sighup_and_on_file_change() {
     gw.stop().await;
 
     // Polling for file changes.
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
-    old_ca.server().write(&cat.file("tls"), "server");
-    cat.append(
-        "dxgate.toml",
-        "[tls]\ncert = \"tls/server.crt\"\nkey = \"tls/server.key\"\nreload_interval = \"100ms\"\n",
-    );
-    let gw = Gateway::start_binary(cat.path()).await;
+    let (cat, gw) = serving_certificate_of(&up, &old_ca, "100ms").await;
     assert!(trusted_by(&old_ca, &gw).await);
     newest_ca.server().write(&cat.file("tls"), "server");
-    assert!(eventually(async || trusted_by(&newest_ca, &gw).await).await);
+    assert!(eventually(5, async || trusted_by(&newest_ca, &gw).await).await);
     assert!(gw.log().contains("tls_reloaded"));
 }

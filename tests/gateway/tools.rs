@@ -25,16 +25,6 @@ fn sha(key: &str) -> String {
     hex::encode(Sha256::digest(key.as_bytes()))
 }
 
-async fn get_as(gw: &Gateway, key: &str, purpose: &str, path: &str) -> reqwest::Response {
-    client()
-        .get(gw.url(path))
-        .bearer_auth(key)
-        .header("Data-Purpose", purpose)
-        .send()
-        .await
-        .unwrap()
-}
-
 const RESIDENT: &str = "/v1/data/example/residents?citizen_id=001090000001";
 
 #[tokio::test]
@@ -57,7 +47,7 @@ async fn init_writes_a_directory_that_checks_and_serves_with_the_printed_key() {
     );
 
     let gw = Gateway::start_binary(&dir).await;
-    let (status, id, ct, body) = parts(get_as(&gw, &key, "public-service", RESIDENT).await).await;
+    let (status, id, ct, body) = parts(gw.get_for(&key, RESIDENT, "public-service").await).await;
     assert_eq!((status, ct.as_str()), (200, "application/json"), "{body}");
     assert_eq!(
         body,
@@ -66,7 +56,7 @@ async fn init_writes_a_directory_that_checks_and_serves_with_the_printed_key() {
     );
     // The example refusal rule: any other purpose is refused, with its justification.
     let (status, refused_id, ct, problem) =
-        parts(get_as(&gw, &key, "marketing", RESIDENT).await).await;
+        parts(gw.get_for(&key, RESIDENT, "marketing").await).await;
     assert_eq!((status, ct.as_str()), (403, "application/problem+json"));
     assert_eq!(problem["type"], "https://dxgate.dev/problems/refused");
     assert!(problem["justification"]["legal_basis"]
@@ -75,7 +65,9 @@ async fn init_writes_a_directory_that_checks_and_serves_with_the_printed_key() {
         .starts_with("Example:"));
     // Both are in the audit log, which the consumer may read for its own requests.
     for (id, outcome, status) in [(&id, "served", 200), (&refused_id, "refused", 403)] {
-        let r = get_as(&gw, &key, "-", &format!("/v1/audit/records/{id}")).await;
+        let r = gw
+            .get_for(&key, &format!("/v1/audit/records/{id}"), "-")
+            .await;
         assert_eq!(r.status(), 200);
         let rec: serde_json::Value = r.json().await.unwrap();
         assert_eq!(rec["outcome"], outcome);
@@ -114,7 +106,7 @@ async fn consumer_add_prints_a_key_once_that_authenticates_after_a_reload() {
     .unwrap();
     let gw = Gateway::start_binary(&dir).await;
     let (status, served_id, _, _) =
-        parts(get_as(&gw, &portal_key, "social-benefit", RESIDENT).await).await;
+        parts(gw.get_for(&portal_key, RESIDENT, "social-benefit").await).await;
     assert_eq!(status, 200);
 
     let before = std::fs::read_to_string(dir.join("policies/consumers.toml")).unwrap();
@@ -151,7 +143,7 @@ async fn consumer_add_prints_a_key_once_that_authenticates_after_a_reload() {
     )), "{added}");
 
     // Not before the reload...
-    let (status, _, _, problem) = parts(get_as(&gw, key, "-", "/v1/audit/records").await).await;
+    let (status, _, _, problem) = parts(gw.get_for(key, "/v1/audit/records", "-").await).await;
     assert_eq!(status, 401, "{problem}");
     assert_eq!(
         problem["type"],
@@ -174,37 +166,31 @@ async fn consumer_add_prints_a_key_once_that_authenticates_after_a_reload() {
         tokio::time::sleep(Duration::from_millis(100)).await;
         waited += 1;
     }
-    let r = get_as(&gw, key, "-", "/v1/audit/records?agency=example").await;
+    let r = gw
+        .get_for(key, "/v1/audit/records?agency=example", "-")
+        .await;
     assert_eq!(r.status(), 200);
     let body: serde_json::Value = r.json().await.unwrap();
-    let ids: Vec<&str> = body["records"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["request_id"].as_str().unwrap())
-        .collect();
+    let ids: Vec<&str> = strs(&body["records"], "request_id");
     assert!(ids.contains(&served_id.as_str()), "{body}");
 
     // A second consumer with the same id is refused and the file is left alone.
-    let (code, _, err) = run_cli(
+    let err = cli_fails(
         &["consumer", "add", "example-officer", "--role", "consumer"],
         &dir,
     );
-    assert_eq!(code, 1);
     assert!(
         err.contains("consumer \"example-officer\" already exists"),
         "{err}"
     );
-    let (code, _, err) = run_cli(&["consumer", "add", "x", "--role", "agency"], &dir);
-    assert_eq!(code, 1);
+    let err = cli_fails(&["consumer", "add", "x", "--role", "agency"], &dir);
     assert!(err.contains("--role agency needs --agency"), "{err}");
-    let (code, _, err) = run_cli(
+    let err = cli_fails(
         &[
             "consumer", "add", "x", "--role", "consumer", "--agency", "nowhere",
         ],
         &dir,
     );
-    assert_eq!(code, 1);
     assert!(
         err.contains("--agency \"nowhere\": no such agency"),
         "{err}"

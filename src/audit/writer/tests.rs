@@ -21,9 +21,11 @@ fn entry(id: &str) -> Entry {
         .latency(10, Some(5))
 }
 
-async fn store(dir: &tempfile::TempDir) -> Store {
+/// A fresh SQLite store in a temporary directory (removed when the `TempDir` is dropped).
+async fn fresh_store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("audit.db").display());
-    Store::open(&url).await.unwrap()
+    (dir, Store::open(&url).await.unwrap())
 }
 
 async fn start(store: &Store, queue_capacity: usize) -> (AuditWriter, JoinHandle<()>) {
@@ -54,8 +56,7 @@ async fn chain_holds(store: &Store, records: i64) {
 
 #[tokio::test]
 async fn a_failed_commit_fails_every_request_in_its_batch_and_stores_none() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = store(&dir).await;
+    let (_dir, store) = fresh_store().await;
     let w = writer(&store, 64).await;
     w.record(entry("first")).await.unwrap();
 
@@ -91,8 +92,7 @@ async fn a_failed_commit_fails_every_request_in_its_batch_and_stores_none() {
 
 #[tokio::test]
 async fn the_head_is_reread_before_the_next_batch() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = store(&dir).await;
+    let (_dir, store) = fresh_store().await;
     // Two writers on one chain (two replicas sharing a node id): `late` read the head first.
     let late = writer(&store, 64).await;
     let early = writer(&store, 64).await;
@@ -113,8 +113,7 @@ async fn the_head_is_reread_before_the_next_batch() {
 
 #[tokio::test]
 async fn a_store_that_cannot_write_fails_closed_until_it_can() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = store(&dir).await;
+    let (_dir, store) = fresh_store().await;
     let w = writer(&store, 64).await;
     w.record(entry("before")).await.unwrap();
     store
@@ -136,8 +135,7 @@ async fn a_store_that_cannot_write_fails_closed_until_it_can() {
 
 #[tokio::test]
 async fn a_full_queue_answers_at_once_and_records_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = store(&dir).await;
+    let (_dir, store) = fresh_store().await;
     let w = writer(&store, 1).await;
     // The first fills the one-place queue before the writer task runs; the second finds it full.
     let (first, second) = tokio::join!(w.record(entry("queued")), w.record(entry("turned-away")));
@@ -150,8 +148,7 @@ async fn a_full_queue_answers_at_once_and_records_nothing() {
 
 #[tokio::test]
 async fn a_stopped_writer_says_so() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = store(&dir).await;
+    let (_dir, store) = fresh_store().await;
     let (w, task) = start(&store, 8).await;
     task.abort();
     let _ = task.await;
@@ -224,8 +221,7 @@ async fn a_probe_does_not_heal_a_writer_whose_chain_moved_under_it() {
 
 #[tokio::test]
 async fn events_are_chained_like_requests_and_read_back_whole() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = store(&dir).await;
+    let (_dir, store) = fresh_store().await;
     let w = writer(&store, 16).await;
     let facts = serde_json::json!({"filter": {"agency": "alpha"}, "returned": 3});
     let event = Event::new(EventKind::AuditRead, facts.clone()).unwrap();
@@ -254,8 +250,7 @@ async fn events_are_chained_like_requests_and_read_back_whole() {
 
 #[tokio::test]
 async fn an_edited_event_fails_verification() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = store(&dir).await;
+    let (_dir, store) = fresh_store().await;
     let w = writer(&store, 16).await;
     let event = Event::new(EventKind::CatalogChange, serde_json::json!({"digest": "a"})).unwrap();
     let ev = Entry::event(now_ms(), event);

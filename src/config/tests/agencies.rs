@@ -118,36 +118,25 @@ fn refusal_rules() {
 fn http_sources() {
     let http =
         |url: &str, extra: &str| source(&format!("kind = \"http\"\nurl = \"{url}\"\n{extra}"));
-    alpha(
-        &http("http://127.0.0.1:9/x", "ca_file = \"ca.pem\"\n"),
-        9,
-        "dataset alpha/d: ca_file, client_cert and client_key apply only to https:// source URLs",
-    );
-    alpha(
-        &http("https://agency.example/x", "ca_file = \"ca.pem\"\n"),
-        9,
-        "dataset alpha/d: source TLS: ",
-    );
-    alpha(
-        &http("https://agency.example/x", "client_cert = \"c.pem\"\n"),
-        9,
-        "dataset alpha/d: source TLS: ",
-    );
-    alpha(
-        &http("ftp://x", ""),
-        9,
-        "dataset alpha/d: source url must be an absolute http:// or https:// URL",
-    );
-    alpha(
-        &http("http://x/y?q=1", ""),
-        9,
-        "source url must be an absolute",
-    );
-    alpha(
-        &http("http://x/y", "timeout_s = 1\n"),
-        9,
-        "unknown field `timeout_s`",
-    );
+    let https = "https://agency.example/x";
+    for (url, extra, says) in [
+        (
+            "http://127.0.0.1:9/x",
+            "ca_file = \"ca.pem\"\n",
+            "dataset alpha/d: ca_file, client_cert and client_key apply only to https:// source URLs",
+        ),
+        (https, "ca_file = \"ca.pem\"\n", "dataset alpha/d: source TLS: "),
+        (https, "client_cert = \"c.pem\"\n", "dataset alpha/d: source TLS: "),
+        (
+            "ftp://x",
+            "",
+            "dataset alpha/d: source url must be an absolute http:// or https:// URL",
+        ),
+        ("http://x/y?q=1", "", "source url must be an absolute"),
+        ("http://x/y", "timeout_s = 1\n", "unknown field `timeout_s`"),
+    ] {
+        alpha(&http(url, extra), 9, says);
+    }
     alpha(&source("kind = \"ftp\"\n"), 10, "unknown variant `ftp`");
 }
 
@@ -159,36 +148,42 @@ fn sql_sources() {
         ))
     };
     let select = "SELECT a FROM t WHERE a = :id";
-    alpha(
-        &sql("sqlite://data/x.db", "DELETE FROM t", ""),
-        9,
-        "dataset alpha/d: the query must be a single SELECT",
-    );
-    alpha(
-        &sql("sqlite://data/x.db", "SELECT a FROM t WHERE a = :nope", ""),
-        9,
-        "dataset alpha/d: query parameter :nope is not a property of the request schema",
-    );
-    alpha(
-        &sql("oracle://h/db", select, ""),
-        9,
-        "dataset alpha/d: source url must start with sqlite:, postgres: or mysql:",
-    );
-    alpha(
-        &sql("postgres://h:port/db", select, ""),
-        9,
-        "dataset alpha/d: cannot open the database",
-    );
-    alpha(
-        &sql("postgres://h/db", select, "seed = \"seeds/x.sql\"\n"),
-        9,
-        "dataset alpha/d: seed works only with a sqlite file URL",
-    );
-    alpha(
-        &sql("sqlite://data/x.db", select, "seed = \"seeds/x.sql\"\n"),
-        9,
-        "seeds/x.sql not found",
-    );
+    let (file, seed) = ("sqlite://data/x.db", "seed = \"seeds/x.sql\"\n");
+    for (url, query, extra, says) in [
+        (
+            file,
+            "DELETE FROM t",
+            "",
+            "dataset alpha/d: the query must be a single SELECT",
+        ),
+        (
+            file,
+            "SELECT a FROM t WHERE a = :nope",
+            "",
+            "dataset alpha/d: query parameter :nope is not a property of the request schema",
+        ),
+        (
+            "oracle://h/db",
+            select,
+            "",
+            "dataset alpha/d: source url must start with sqlite:, postgres: or mysql:",
+        ),
+        (
+            "postgres://h:port/db",
+            select,
+            "",
+            "dataset alpha/d: cannot open the database",
+        ),
+        (
+            "postgres://h/db",
+            select,
+            seed,
+            "dataset alpha/d: seed works only with a sqlite file URL",
+        ),
+        (file, select, seed, "seeds/x.sql not found"),
+    ] {
+        alpha(&sql(url, query, extra), 9, says);
+    }
     let dir = dir_with(&[(
         FILE,
         &sql("sqlite://data/x.db", select, "seed = \"seeds/x.sql\"\n"),

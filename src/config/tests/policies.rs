@@ -163,21 +163,16 @@ fn missing_files_and_directories() {
     );
     assert!(shown.contains("agencies: no agencies declared"), "{shown}");
 
-    let dir = dir_with(&[]);
-    std::fs::remove_dir_all(dir.path().join("schemas")).unwrap();
-    let d = crate::config::load(dir.path(), &crate::config::Overrides::default()).unwrap_err();
-    assert!(
-        d.to_string()
-            .contains("schemas: missing: JSON Schemas live in schemas/"),
-        "{d}"
-    );
-
-    let dir = dir_with(&[]);
-    std::fs::remove_dir_all(dir.path().join("policies")).unwrap();
-    let d = crate::config::load(dir.path(), &crate::config::Overrides::default()).unwrap_err();
-    assert!(
-        d.to_string()
-            .contains("policies: missing: the catalogue lives in policies/"),
-        "{d}"
-    );
+    for (gone, says) in [
+        ("schemas", "schemas: missing: JSON Schemas live in schemas/"),
+        (
+            "policies",
+            "policies: missing: the catalogue lives in policies/",
+        ),
+    ] {
+        let dir = dir_with(&[]);
+        std::fs::remove_dir_all(dir.path().join(gone)).unwrap();
+        let d = crate::config::load(dir.path(), &crate::config::Overrides::default()).unwrap_err();
+        assert!(d.to_string().contains(says), "{d}");
+    }
 }

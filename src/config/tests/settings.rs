@@ -152,37 +152,48 @@ fn jwt_and_oidc() {
         );
     }
     let audiences = "audiences = [\"dxgate\"]";
-    settings(
-        &jwt("jwt", audiences, "audiences = []"),
-        Some(5),
-        "[jwt] audiences must name at least one",
-    );
-    settings(
-        &jwt("jwt", "", "algorithms = []"),
-        Some(7),
-        "[jwt] algorithms must allow at least one",
-    );
-    settings(
-        &jwt("jwt", "", "algorithms = [\"HS256\"]"),
-        Some(7),
-        "[jwt] algorithm \"HS256\" is not accepted",
-    );
     let url = "jwks_url = \"https://eid.example/jwks\"";
-    settings(
-        &jwt("jwt", url, ""),
-        Some(3),
-        "[jwt] needs exactly one of jwks_file or jwks_url",
-    );
-    settings(
-        &jwt("jwt", url, "jwks_url = \"http://eid.example/jwks\""),
-        Some(6),
-        "must be an https:// URL",
-    );
-    settings(
-        &jwt("jwt", "", "citizen_claim = \"\""),
-        Some(7),
-        "[jwt] citizen_claim must name a claim",
-    );
+    // (line of the valid section to replace, or "" to append; its replacement; where; what)
+    for (line, with, at, says) in [
+        (
+            audiences,
+            "audiences = []",
+            5,
+            "[jwt] audiences must name at least one",
+        ),
+        (
+            "",
+            "algorithms = []",
+            7,
+            "[jwt] algorithms must allow at least one",
+        ),
+        (
+            "",
+            "algorithms = [\"HS256\"]",
+            7,
+            "[jwt] algorithm \"HS256\" is not accepted",
+        ),
+        (
+            url,
+            "",
+            3,
+            "[jwt] needs exactly one of jwks_file or jwks_url",
+        ),
+        (
+            url,
+            "jwks_url = \"http://eid.example/jwks\"",
+            6,
+            "must be an https:// URL",
+        ),
+        (
+            "",
+            "citizen_claim = \"\"",
+            7,
+            "[jwt] citizen_claim must name a claim",
+        ),
+    ] {
+        settings(&jwt("jwt", line, with), Some(at), says);
+    }
     let dir = dir_with(&[("dxgate.toml", &jwt("jwt", url, "jwks_file = \"jwks.json\""))]);
     write(dir.path(), "jwks.json", "{}");
     expect_one(dir.path(), "dxgate.toml", Some(6), "[jwt] jwks_file:");

@@ -147,29 +147,31 @@ fn captures_and_trailing_slash_aliases() {
     fn get(path: &str) -> (Endpoint, Vec<&str>) {
         resolve(&Method::GET, path).unwrap()
     }
-    assert_eq!(
-        get("/v1/schemas/people/person.request.json"),
-        (Endpoint::Schema, vec!["people/person.request.json"])
-    );
-    assert_eq!(get("/v1/schemas/"), (Endpoint::Schema, vec![""]));
-    assert_eq!(
-        get("/v1/audit/records/0190-x"),
-        (Endpoint::AuditRecord, vec!["0190-x"])
-    );
-    assert_eq!(get("/v1/audit/records/"), (Endpoint::AuditRecords, vec![]));
-    assert_eq!(
-        get("/v1/audit/checkpoint/"),
-        (Endpoint::Checkpoints, vec![])
-    );
-    assert_eq!(
-        get("/v1/audit/checkpoint/node-a"),
-        (Endpoint::CheckpointNote, vec!["node-a"])
-    );
-    assert_eq!(get("/oversight/"), (Endpoint::OversightPage, vec![]));
-    assert_eq!(
-        get("/oversight/app.js"),
-        (Endpoint::OversightScript, vec![])
-    );
+    let cases: [(&str, Endpoint, &[&str]); 8] = [
+        (
+            "/v1/schemas/people/person.request.json",
+            Endpoint::Schema,
+            &["people/person.request.json"],
+        ),
+        ("/v1/schemas/", Endpoint::Schema, &[""]),
+        (
+            "/v1/audit/records/0190-x",
+            Endpoint::AuditRecord,
+            &["0190-x"],
+        ),
+        ("/v1/audit/records/", Endpoint::AuditRecords, &[]),
+        ("/v1/audit/checkpoint/", Endpoint::Checkpoints, &[]),
+        (
+            "/v1/audit/checkpoint/node-a",
+            Endpoint::CheckpointNote,
+            &["node-a"],
+        ),
+        ("/oversight/", Endpoint::OversightPage, &[]),
+        ("/oversight/app.js", Endpoint::OversightScript, &[]),
+    ];
+    for (path, endpoint, captures) in cases {
+        assert_eq!(get(path), (endpoint, captures.to_vec()), "{path}");
+    }
     let review = resolve(&Method::POST, "/v1/oversight/refusals/r1/review").unwrap();
     assert_eq!(review, (Endpoint::Review, vec!["r1"]));
     assert!(resolve(&Method::GET, "*").is_err());
