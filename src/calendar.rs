@@ -1,6 +1,12 @@
-//! UTC calendar arithmetic, on `jiff`: the dates people type and read (`YYYY-MM-DD`), the
+//! Calendar arithmetic, on `jiff`: the dates people type and read (`YYYY-MM-DD`), the
 //! timestamps the access log shows, months (PostgreSQL partitions) and day numbers (days since
-//! 1970-01-01: how the ranking keys its rollups and snapshots).
+//! 1970-01-01: how the ranking keys its rollups and snapshots). Functions here are UTC; days
+//! that people see (deadlines, consumer-days, snapshots, the daily report) are counted in the
+//! deployment's [`Zone`].
+
+mod zone;
+
+pub use zone::{BadZone, Zone, DEFAULT_ZONE};
 
 use std::time::Duration;
 
@@ -67,6 +73,11 @@ pub fn end_ms(date: Date) -> i64 {
 pub fn next_month_start_ms(year: i16, month: i8) -> Option<i64> {
     let first = Date::new(year, month, 1).ok()?;
     Some(start_ms(first.checked_add(1.month()).ok()?))
+}
+
+/// Days from 1970-01-01 to `date`.
+pub fn day_number(date: Date) -> i64 {
+    start_ms(date).div_euclid(DAY_MS)
 }
 
 /// The instant of Unix milliseconds `ms`, held to the years jiff knows (-9999 to 9999); no clock

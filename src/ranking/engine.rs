@@ -61,6 +61,7 @@ pub fn compute(
             pillar_weights: Pillar::ALL.iter().map(|p| (*p, p.weight())).collect(),
             tiers: "A >= 85, B >= 70, C >= 50, D < 50",
             review_within_days: REVIEW_WITHIN_DAYS,
+            timezone: inputs.zone.clone(),
         },
         indicators: DEFS
             .iter()
@@ -136,7 +137,7 @@ fn measure(a: &Agency, agencies: &ConsumerAgencies, inputs: &Inputs, now_ms: i64
     let c = &t.c;
     let hist = t.latency();
     let served_timed: i64 = hist.iter().sum();
-    let mandated = super::mandates::statuses(a, &inputs.served, now_ms);
+    let mandated = super::mandates::statuses(a, &inputs.served, now_ms, &inputs.zone);
     let due: Vec<f64> = mandated
         .iter()
         .filter_map(|m| match m.state {

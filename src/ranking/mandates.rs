@@ -4,19 +4,20 @@
 use std::collections::HashMap;
 
 use super::model::{MandateState, MandateStatus};
-use crate::calendar;
+use crate::calendar::{self, Zone};
 use crate::config::Agency;
 
 /// (agency, dataset) → (first, last) non-self serve.
 pub type Served = HashMap<(String, String), (Option<i64>, Option<i64>)>;
 
-/// The state of each mandated dataset of `a` at `now_ms`, from its first non-self serve.
-pub fn statuses(a: &Agency, served: &Served, now_ms: i64) -> Vec<MandateStatus> {
+/// The state of each mandated dataset of `a` at `now_ms`, from its first non-self serve; a
+/// deadline ends at local midnight in `zone`.
+pub fn statuses(a: &Agency, served: &Served, now_ms: i64, zone: &Zone) -> Vec<MandateStatus> {
     a.datasets
         .values()
         .filter_map(|d| {
             let m = d.mandate.as_ref()?;
-            let end = calendar::end_ms(m.deadline);
+            let end = zone.end_ms(m.deadline);
             let first = served
                 .get(&(a.id.to_string(), d.id.to_string()))
                 .and_then(|s| s.0);

@@ -35,6 +35,8 @@ pub struct Parameters {
     pub pillar_weights: Vec<(Pillar, f64)>,
     pub tiers: &'static str,
     pub review_within_days: i64,
+    /// IANA time zone in which days and deadlines are counted.
+    pub timezone: crate::calendar::Zone,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -193,7 +195,7 @@ pub struct MandateStatus {
 /// One daily snapshot's figure for an agency.
 #[derive(Debug, Clone, Serialize)]
 pub struct TrendPoint {
-    /// Days since 1970-01-01 (UTC).
+    /// Days since 1970-01-01 (the local date in `[ranking] timezone`).
     pub day: i64,
     pub score: Option<f64>,
     pub rank: Option<u32>,

@@ -135,6 +135,7 @@ pub fn ranking() -> Ranking {
             pillar_weights: Vec::new(),
             tiers: "A >= 85, B >= 70, C >= 50, D < 50",
             review_within_days: 30,
+            timezone: crate::calendar::Zone::default(),
         },
         indicators: Vec::new(),
         groups: vec![
