@@ -11,15 +11,14 @@ mod diagnostics;
 mod files;
 mod load;
 mod overrides;
+pub mod register;
 mod security_settings;
 mod settings;
 
 #[cfg(test)]
 mod tests;
 
-pub use catalog::{
-    Agency, AgencyKind, Catalog, Dataset, InvalidResponseAction, Mandate, SecretEntry,
-};
+pub use catalog::{Agency, AgencyKind, Catalog, Dataset, InvalidResponseAction, SecretEntry};
 pub use diagnostics::{Diagnostic, Diagnostics};
 pub use load::{load, load_settings, resolve_sqlite_url, valid_node_id, Loaded};
 pub use overrides::Overrides;

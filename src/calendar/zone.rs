@@ -14,7 +14,9 @@ pub const DEFAULT_ZONE: &str = "Asia/Ho_Chi_Minh";
 
 /// A time zone name that the bundled database does not know.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("time zone {0:?} is not an IANA time zone name; write e.g. \"Asia/Ho_Chi_Minh\" or \"UTC\"")]
+#[error(
+    "time zone {0:?} is not an IANA time zone name; write e.g. \"Asia/Ho_Chi_Minh\" or \"UTC\""
+)]
 pub struct BadZone(pub String);
 
 /// A named time zone in which days are counted.

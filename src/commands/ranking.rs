@@ -69,7 +69,9 @@ pub async fn ranking(dir: &Path, args: &RankingArgs) -> Result<(), CommandError>
         );
     }
     let now = now_ms();
-    let inputs = inputs::load(&store, days, now, &settings.timezone).await.map_err(failed)?;
+    let inputs = inputs::load(&store, days, now, &settings.timezone)
+        .await
+        .map_err(failed)?;
     store.close().await;
     let r = engine::compute(
         &loaded.catalog,

@@ -1,12 +1,19 @@
-//! The ranking engine: indicators per agency from window sums, pillars, overall score, score
-//! intervals, ranks with their plausible range, overall and per group. A pure function of
-//! its inputs and `now`, so the same inputs always publish the same numbers.
+//! The ranking engine: indicators per unit of the mandate register from window sums, pillars,
+//! overall score, score intervals, ranks with their plausible range, overall and per group. A
+//! pure function of its inputs and `now`, so the same inputs always publish the same numbers.
+//!
+//! Every unit is published. Ranks are given in three bands, each ordered by score: units
+//! meeting their mandates, then units with overdue unmet mandates, then `not_connected` units
+//! (bottom tier); units with thin traffic and nothing overdue stay `insufficient_data`.
 
 use super::indicators::{self as ind, Def, Pillar, Ratio, DEFS};
 use super::inputs::Inputs;
 use super::model::*;
 use super::rollup::{self as r, ConsumerAgencies, Counters};
-use crate::config::{Agency, AgencyKind, Catalog};
+use crate::config::register::Unit;
+use std::collections::BTreeMap;
+
+use crate::config::Catalog;
 use crate::oversight::{Verdict, REVIEW_WITHIN_DAYS};
 
 /// Compute the ranking of every agency in `catalog`.
@@ -19,9 +26,10 @@ pub fn compute(
 ) -> Ranking {
     let window = inputs.window.unwrap_or(super::inputs::window(90, now_ms));
     let measured: Vec<Measured> = catalog
-        .agencies
-        .values()
-        .map(|a| measure(a, agencies, inputs, now_ms))
+        .register
+        .units
+        .iter()
+        .map(|u| measure(catalog, u, agencies, inputs, now_ms))
         .collect();
     let cohort: Vec<Option<f64>> = (0..DEFS.len())
         .map(|i| {
@@ -90,11 +98,10 @@ pub fn compute(
     }
 }
 
-/// What was measured for one agency, before scoring.
+/// What was measured for one unit, before scoring.
 struct Measured {
-    id: String,
-    name: String,
-    kind: AgencyKind,
+    unit: Unit,
+    connected: bool,
     consumer_days: i64,
     ratios: [Ratio; 8],
     totals: Counters,
@@ -102,16 +109,27 @@ struct Measured {
     mandated: Vec<MandateStatus>,
 }
 
-fn measure(a: &Agency, agencies: &ConsumerAgencies, inputs: &Inputs, now_ms: i64) -> Measured {
-    let id = a.id.as_str();
+fn measure(
+    catalog: &Catalog,
+    unit: &Unit,
+    agencies: &ConsumerAgencies,
+    inputs: &Inputs,
+    now_ms: i64,
+) -> Measured {
+    // A unit without an agency file is measured as one with no datasets and no traffic.
+    let no_datasets = BTreeMap::new();
+    let agency = catalog.agencies.get(&unit.agency);
+    let connected = agency.is_some();
+    let datasets = agency.map_or(&no_datasets, |a| &a.datasets);
+    let id = unit.agency.as_str();
     let mut t = Counters::default();
     let mut complete = (0, 0);
     for ((ag, ds), c) in inputs.cells.range((id.to_owned(), String::new())..) {
-        if ag != id {
+        if ag != id || !connected {
             break;
         }
         t.add(c);
-        if a.datasets
+        if datasets
             .get(ds)
             .is_some_and(|d| !d.response_schema.required.is_empty())
         {
@@ -120,7 +138,11 @@ fn measure(a: &Agency, agencies: &ConsumerAgencies, inputs: &Inputs, now_ms: i64
         }
     }
     let (mut upheld, mut overturned, mut overturned_justified) = (0, 0, 0);
-    for v in inputs.verdicts.iter().filter(|v| v.agency == id) {
+    for v in inputs
+        .verdicts
+        .iter()
+        .filter(|v| connected && v.agency == id)
+    {
         if agencies.is_self(v.consumer.as_deref(), id) {
             continue;
         }
@@ -137,7 +159,7 @@ fn measure(a: &Agency, agencies: &ConsumerAgencies, inputs: &Inputs, now_ms: i64
     let c = &t.c;
     let hist = t.latency();
     let served_timed: i64 = hist.iter().sum();
-    let mandated = super::mandates::statuses(a, &inputs.served, now_ms, &inputs.zone);
+    let mandated = super::mandates::statuses(catalog, unit, &inputs.served, now_ms, &inputs.zone);
     let due: Vec<f64> = mandated
         .iter()
         .filter_map(|m| match m.state {
@@ -147,8 +169,7 @@ fn measure(a: &Agency, agencies: &ConsumerAgencies, inputs: &Inputs, now_ms: i64
             MandateState::Pending => None,
         })
         .collect();
-    let fresh: Vec<f64> = a
-        .datasets
+    let fresh: Vec<f64> = datasets
         .values()
         .filter_map(|d| {
             let period = d.refresh_period?.as_millis() as f64;
@@ -170,10 +191,16 @@ fn measure(a: &Agency, agencies: &ConsumerAgencies, inputs: &Inputs, now_ms: i64
         })
         .collect();
     let answered = c[r::SERVED] + c[r::INVALID_RESPONSE];
+    // Never connected: coverage 0, even with no mandate due yet.
+    let coverage_den = if connected {
+        due.len()
+    } else {
+        due.len().max(1)
+    };
     let ratios = [
         Ratio {
             num: due.iter().sum(),
-            den: due.len() as f64,
+            den: coverage_den as f64,
         },
         Ratio::new(c[r::SERVED], c[r::SERVED] + c[r::REFUSED]),
         Ratio::new(
@@ -190,10 +217,13 @@ fn measure(a: &Agency, agencies: &ConsumerAgencies, inputs: &Inputs, now_ms: i64
         },
     ];
     Measured {
-        id: id.to_owned(),
-        name: a.name.clone(),
-        kind: a.kind,
-        consumer_days: inputs.consumer_days.get(id).copied().unwrap_or(0),
+        unit: unit.clone(),
+        connected,
+        consumer_days: if connected {
+            inputs.consumer_days.get(id).copied().unwrap_or(0)
+        } else {
+            0
+        },
         ratios,
         counts: Counts {
             requests: c[r::REQUESTS],
@@ -244,21 +274,22 @@ fn score_agency(
         let w: f64 = parts.iter().map(|p| p.1).sum();
         (w > 0.0).then(|| parts.iter().map(|(s, pw)| s * pw).sum::<f64>() / w)
     };
-    let status = if m.consumer_days < i64::from(min_consumer_days) {
-        Status::InsufficientData
-    } else {
+    let is = |s: MandateState| m.mandated.iter().any(|x| x.state == s);
+    let overdue = is(MandateState::Overdue);
+    let status = if !m.connected || (overdue && !is(MandateState::Met) && !is(MandateState::Late)) {
+        Status::NotConnected
+    } else if overdue || m.consumer_days >= i64::from(min_consumer_days) {
+        // An overdue mandate is evidence enough: a unit cannot escape the ranking by thin traffic.
         Status::Ranked
+    } else {
+        Status::InsufficientData
     };
     let score = overall(|r| r.score);
     let hist = m.totals.latency();
     let samples: i64 = hist.iter().sum();
     AgencyResult {
-        group: if m.kind == AgencyKind::Province {
-            "provinces"
-        } else {
-            "central"
-        },
-        kind: m.kind.as_str(),
+        group: m.unit.group.as_str(),
+        kind: m.unit.kind.as_str(),
         status,
         consumer_days: m.consumer_days,
         score: score.map(ind::r1),
@@ -267,6 +298,7 @@ fn score_agency(
         tier: match status {
             Status::Ranked => score.map(ind::tier),
             Status::InsufficientData => None,
+            Status::NotConnected => Some(ind::BOTTOM_TIER),
         },
         rank: None,
         group_rank: None,
@@ -289,9 +321,12 @@ fn score_agency(
         },
         counts: m.counts,
         mandated: m.mandated,
-        trend: inputs.trend.get(&m.id).cloned().unwrap_or_default(),
-        id: m.id,
-        name: m.name,
+        trend: inputs.trend.get(&m.unit.id).cloned().unwrap_or_default(),
+        agency: m.connected.then(|| m.unit.agency.clone()),
+        id: m.unit.id,
+        code: m.unit.code,
+        name: m.unit.name_en,
+        name_vi: m.unit.name_vi,
     }
 }
 
@@ -325,32 +360,53 @@ fn indicator(def: &Def, ratio: Ratio, consumer_days: f64, cohort: Option<f64>) -
     }
 }
 
-/// Rank the ranked agencies selected by `member` by score; the plausible range comes from
-/// the score intervals (best: only those surely above; worst: all that may be above).
+/// The band a unit is ranked in (lower is better), or `None` if it is not ranked: meeting its
+/// mandates, with overdue unmet mandates, not connected.
+fn band(a: &AgencyResult) -> Option<u8> {
+    match a.status {
+        Status::InsufficientData => None,
+        Status::NotConnected => Some(2),
+        Status::Ranked => Some(u8::from(
+            a.mandated.iter().any(|m| m.state == MandateState::Overdue),
+        )),
+    }
+}
+
+/// Rank the units selected by `member`: by band, then by score within the band; the plausible
+/// range comes from the score intervals within the band (best: only those surely above;
+/// worst: all that may be above).
 fn assign_ranks(
     results: &mut [AgencyResult],
     member: impl Fn(&AgencyResult) -> bool,
     set: impl Fn(&mut AgencyResult, RankInfo),
 ) {
-    let pool: Vec<(f64, f64, f64)> = results
+    // A not_connected unit may have no applicable indicator: it scores 0.
+    let figures = |a: &AgencyResult| -> Option<(u8, f64, f64, f64)> {
+        let b = band(a)?;
+        let or0 = |x: Option<f64>| if b == 2 { Some(x.unwrap_or(0.0)) } else { x };
+        Some((b, or0(a.score)?, or0(a.score_low)?, or0(a.score_high)?))
+    };
+    let pool: Vec<(u8, f64, f64, f64)> = results
         .iter()
-        .filter(|a| a.status == Status::Ranked && member(a))
-        .filter_map(|a| Some((a.score?, a.score_low?, a.score_high?)))
+        .filter(|a| member(a))
+        .filter_map(figures)
         .collect();
     let of = pool.len() as u32;
     for a in results.iter_mut() {
-        if a.status != Status::Ranked || !member(a) {
+        if !member(a) {
             continue;
         }
-        let (Some(s), Some(lo), Some(hi)) = (a.score, a.score_low, a.score_high) else {
+        let Some((b, s, lo, hi)) = figures(a) else {
             continue;
         };
-        let count =
-            |f: &dyn Fn(&(f64, f64, f64)) -> bool| pool.iter().filter(|p| f(p)).count() as u32;
-        let rank = 1 + count(&|p| p.0 > s);
-        let best = 1 + count(&|p| p.1 > hi);
-        // Every other agency whose upper bound reaches our lower bound may be above us.
-        let worst = (count(&|p| p.2 >= lo)).max(rank);
+        let above = pool.iter().filter(|p| p.0 < b).count() as u32;
+        let count = |f: &dyn Fn(&(u8, f64, f64, f64)) -> bool| {
+            pool.iter().filter(|p| p.0 == b && f(p)).count() as u32
+        };
+        let rank = 1 + above + count(&|p| p.1 > s);
+        let best = 1 + above + count(&|p| p.2 > hi);
+        // Every other unit of the band whose upper bound reaches our lower bound may be above us.
+        let worst = (above + count(&|p| p.3 >= lo)).max(rank);
         set(
             a,
             RankInfo {

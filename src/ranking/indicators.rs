@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::rollup::{LATENCY_BOUNDS_MS, LATENCY_BUCKETS};
 
 /// The methodology these definitions implement (also the heading of `docs/methodology.md`).
-pub const METHODOLOGY_VERSION: &str = "1.0";
+pub const METHODOLOGY_VERSION: &str = "1.1";
 /// Strength of the prior, in consumer-days: how much a small sample leans to the cohort mean.
 pub const PRIOR_CONSUMER_DAYS: f64 = 10.0;
 /// A served request is fast when the gateway answered within this many ms.
@@ -157,6 +157,9 @@ pub fn under_target(hist: &[i64; LATENCY_BUCKETS]) -> i64 {
         .unwrap_or(LATENCY_BUCKETS - 1);
     hist[..=last].iter().sum()
 }
+
+/// The bottom tier, where every `not_connected` unit is placed.
+pub const BOTTOM_TIER: &str = "D";
 
 /// Letter tier of an overall score.
 pub fn tier(score: f64) -> &'static str {

@@ -15,7 +15,8 @@ pub struct Ranking {
     pub parameters: Parameters,
     pub indicators: Vec<IndicatorInfo>,
     pub groups: Vec<GroupInfo>,
-    /// Ranked agencies by overall rank, then those with insufficient data by id.
+    /// Every unit of the register: by overall rank (not_connected last), then those with
+    /// insufficient data by id.
     pub agencies: Vec<AgencyResult>,
 }
 
@@ -62,6 +63,9 @@ pub struct GroupInfo {
 pub enum Status {
     Ranked,
     InsufficientData,
+    /// In the register but never connected (no agency file), or none of its due mandated
+    /// datasets ever served: coverage 0, ranked at the bottom.
+    NotConnected,
 }
 
 impl Status {
@@ -69,6 +73,7 @@ impl Status {
         match self {
             Status::Ranked => "ranked",
             Status::InsufficientData => "insufficient_data",
+            Status::NotConnected => "not_connected",
         }
     }
 
@@ -76,6 +81,7 @@ impl Status {
         match self {
             Status::Ranked => "ranked",
             Status::InsufficientData => "insufficient data",
+            Status::NotConnected => "not connected",
         }
     }
 }
@@ -91,8 +97,15 @@ pub struct RankInfo {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct AgencyResult {
+    /// The unit's id in the mandate register.
     pub id: String,
+    /// Official administrative code (or the register's code for ministries and sectors).
+    pub code: String,
+    /// English name.
     pub name: String,
+    pub name_vi: String,
+    /// The agency file that connects the unit, if any.
+    pub agency: Option<String>,
     pub kind: &'static str,
     pub group: &'static str,
     pub status: Status,
@@ -186,8 +199,20 @@ impl MandateState {
 pub struct MandateStatus {
     pub dataset: String,
     pub title: String,
+    /// The deadline in force (after extensions), `YYYY-MM-DD` in `[ranking] timezone`.
     pub deadline: String,
     pub official: String,
+    /// What must be delivered.
+    pub task: String,
+    /// `agency/dataset`.
+    pub product: String,
+    pub assigned_by: String,
+    pub instrument: String,
+    /// The original deadline and how many times it was extended.
+    pub original_deadline: String,
+    pub extensions: usize,
+    /// The dataset is declared (and routable) in its agency file.
+    pub connected: bool,
     pub state: MandateState,
     pub first_served_ms: Option<i64>,
 }

@@ -254,8 +254,11 @@ impl Delta {
             Outcome::Served | Outcome::Refused | Outcome::SourceError | Outcome::InvalidResponse
         );
         if let (true, Some(consumer)) = (evidence, &f.consumer) {
-            self.consumer_days
-                .insert((agencies.zone().day_of(f.ts_ms), f.agency.clone(), consumer.clone()));
+            self.consumer_days.insert((
+                agencies.zone().day_of(f.ts_ms),
+                f.agency.clone(),
+                consumer.clone(),
+            ));
         }
     }
 

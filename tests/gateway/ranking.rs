@@ -114,7 +114,7 @@ async fn ranking_cli_formats_groups_and_overdue_mandates() {
     );
     assert_eq!(code, 0, "{err}");
     let r: Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(r["methodology"], "1.0");
+    assert_eq!(r["methodology"], "1.1");
     assert_eq!(r["window"]["days"], 30);
     let alpha = agency(&r, "alpha");
     assert_eq!(alpha["status"], "ranked");
@@ -127,7 +127,34 @@ async fn ranking_cli_formats_groups_and_overdue_mandates() {
     let gamma = agency(&r, "gamma");
     assert_eq!(gamma["group"], "provinces");
     assert_eq!(gamma["group_rank"]["rank"], 1);
-    assert_eq!(gamma["group_rank"]["of"], 1);
+    assert_eq!(
+        gamma["group_rank"]["of"], 2,
+        "gamma and the never-connected omega"
+    );
+    // Omega is in the register, never connected and never called: ranked, at the bottom.
+    let omega = agency(&r, "omega");
+    assert_eq!(omega["status"], "not_connected");
+    assert_eq!(omega["tier"], "D");
+    assert_eq!(omega["agency"], Value::Null);
+    assert_eq!(omega["name_vi"], "Tỉnh Ômêga");
+    assert_eq!(omega["code"], "99");
+    assert_eq!(indicator(omega, "coverage")["value"], 0.0);
+    let of = omega["rank"]["of"].as_u64().unwrap();
+    assert_eq!(omega["rank"]["rank"].as_u64(), Some(of), "last of {of}");
+    assert_eq!(omega["group_rank"]["rank"], 2);
+    assert_eq!(omega["mandated"][0]["state"], "overdue");
+    assert_eq!(omega["mandated"][0]["connected"], false);
+    assert_eq!(omega["mandated"][0]["instrument"], INSTRUMENT);
+    // Gamma has an overdue unmet mandate: below every unit meeting its mandates.
+    assert!(
+        gamma["rank"]["rank"].as_u64() > alpha["rank"]["rank"].as_u64(),
+        "{gamma} vs {alpha}"
+    );
+    assert_eq!(
+        r["agencies"].as_array().unwrap().last().unwrap()["id"],
+        "beta",
+        "insufficient data is listed after every ranked unit"
+    );
     let states: Vec<(String, String)> = gamma["mandated"]
         .as_array()
         .unwrap()
@@ -191,7 +218,11 @@ async fn ranking_cli_formats_groups_and_overdue_mandates() {
     assert_eq!(code, 0);
     let lines: Vec<&str> = csv.trim_end().split("\r\n").collect();
     assert!(lines[0].starts_with("rank,rank_best,rank_worst,group,group_rank,agency,"));
-    assert_eq!(lines.len(), 1 + 3, "header and one row per agency");
+    assert_eq!(
+        lines.len(),
+        1 + 4,
+        "header and one row per unit of the register"
+    );
     assert!(lines
         .iter()
         .any(|l| l.contains(",gamma,") && l.contains("ledger")));
@@ -314,4 +345,47 @@ async fn ranking_page_in_chromium() {
         assert!(dom.contains(text), "the page shows {text:?}");
     }
     assert!(dom.matches("<svg").count() >= 3, "charts are drawn");
+}
+
+#[tokio::test]
+async fn an_agency_file_cannot_add_or_move_a_mandate() {
+    let up = Upstream::start().await;
+    let cat = catalogue(&up);
+    let (code, out, err) = run_cli(&["check"], cat.path());
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("4 units and 4 mandates in the register"),
+        "{out}"
+    );
+    // Gamma "moves" its overdue ledger mandate onto a dataset of its own choosing.
+    let gamma = std::fs::read_to_string(cat.path().join("policies/agencies/gamma.toml")).unwrap();
+    let moved = gamma.replacen(
+        "refresh_period = \"1d\"\n",
+        "refresh_period = \"1d\"\n[datasets.mandate]\ndeadline = \"2999-01-01\"\nofficial = \"Nobody\"\n",
+        1,
+    );
+    let line = moved
+        .lines()
+        .position(|l| l == "[datasets.mandate]")
+        .unwrap()
+        + 1;
+    cat.write("policies/agencies/gamma.toml", &moved);
+    let (code, _, err) = run_cli(&["check"], cat.path());
+    assert_eq!(code, 1);
+    assert!(
+        err.contains(&format!("gamma.toml:{line}"))
+            && err.contains("mandates live in the mandate register (policies/mandates.toml)"),
+        "{err}"
+    );
+    // An agency file that is no unit of the register is refused too.
+    cat.write("policies/agencies/gamma.toml", &gamma);
+    let register = register().replace("id = \"gamma\"", "id = \"gamma-x\"");
+    cat.write("policies/mandates.toml", &register);
+    let (code, _, err) = run_cli(&["check"], cat.path());
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("gamma.toml:1")
+            && err.contains("agency \"gamma\" connects no unit of the mandate register"),
+        "{err}"
+    );
 }

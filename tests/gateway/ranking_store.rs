@@ -133,12 +133,16 @@ async fn exercise(store: &Store) {
         "incremental rollups equal one pass over the raw records"
     );
 
-    let incremental = inputs::load(store, 30, NOW, &Zone::default()).await.unwrap();
+    let incremental = inputs::load(store, 30, NOW, &Zone::default())
+        .await
+        .unwrap();
     rollup_store::rebuild(store, &agencies).await.unwrap();
     rollup_store::catch_up(store, &agencies, None)
         .await
         .unwrap();
-    let rebuilt = inputs::load(store, 30, NOW, &Zone::default()).await.unwrap();
+    let rebuilt = inputs::load(store, 30, NOW, &Zone::default())
+        .await
+        .unwrap();
     assert_eq!(incremental.cells, rebuilt.cells);
     assert_eq!(incremental.consumer_days, rebuilt.consumer_days);
     assert_eq!(incremental.served, rebuilt.served);

@@ -203,8 +203,5 @@ fn ranking_timezone() {
     assert_eq!(loaded.settings.ranking.timezone.name(), "UTC");
     let dir = super::dir_with(&[("dxgate.toml", "[server]\nnode_id = \"n1\"\n")]);
     let loaded = crate::config::load(dir.path(), &Overrides::default()).unwrap();
-    assert_eq!(
-        loaded.settings.ranking.timezone.name(),
-        "Asia/Ho_Chi_Minh"
-    );
+    assert_eq!(loaded.settings.ranking.timezone.name(), "Asia/Ho_Chi_Minh");
 }
