@@ -8,6 +8,7 @@ mod consumer;
 mod demo_agencies;
 mod init;
 mod ranking;
+mod report;
 mod serve;
 
 pub use audit_tools::{audit_archive, audit_check_inclusion, audit_key};
@@ -17,6 +18,7 @@ pub use consumer::{consumer_add, ConsumerAddArgs, RoleArg};
 pub use demo_agencies::demo_agencies;
 pub use init::{init, InitArgs};
 pub use ranking::{ranking, RankingArgs};
+pub use report::{report_daily, ReportArgs};
 pub use serve::{serve, shutdown_signal};
 
 /// A command failed; the message is for the operator.

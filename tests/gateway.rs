@@ -39,6 +39,8 @@ mod protection;
 mod ranking;
 #[path = "gateway/ranking_store.rs"]
 mod ranking_store;
+#[path = "gateway/register.rs"]
+mod register;
 #[path = "gateway/replicas.rs"]
 mod replicas;
 #[path = "gateway/retention.rs"]

@@ -8,6 +8,7 @@ mod html;
 mod table;
 
 pub use self::csv::csv;
+pub(crate) use self::csv::field as csv_field;
 pub use html::{html, methodology_page};
 pub use table::table;
 

@@ -85,6 +85,30 @@ impl Service {
         ))
     }
 
+    /// The daily monitoring report of `date` (default: today in `[ranking] timezone`), from the
+    /// ranking as of the end of that day (or now, for today).
+    pub async fn daily(
+        &self,
+        date: Option<jiff::civil::Date>,
+    ) -> Result<super::daily::DailyReport, RankingError> {
+        let zone = &self.settings.timezone;
+        let now = now_ms();
+        let date = date.unwrap_or_else(|| zone.date_of(now));
+        self.refresh(Some(PAGES_PER_CYCLE)).await?;
+        let at = now.min(zone.end_ms(date) - 1);
+        let days = self.default_days();
+        let inputs = inputs::load(&self.store, days, at, zone).await?;
+        let state = self.state.load_full();
+        let r = engine::compute(
+            &state.catalog,
+            &state.agencies,
+            &inputs,
+            self.settings.min_consumer_days,
+            at,
+        );
+        super::daily::build(&self.store, &r, date, zone).await
+    }
+
     /// The ranking over `days`, at most `cache_ttl` old.
     pub async fn current(&self, days: u32) -> Result<Arc<Ranking>, RankingError> {
         let mut cache = self.cache.lock().await;

@@ -68,6 +68,7 @@ enum Endpoint {
     OversightPage,
     OversightScript,
     Ranking(public::Format),
+    MonitoringDaily(public::Format),
     Methodology,
     Healthz,
     Readyz,
@@ -131,6 +132,17 @@ const ROUTES: &[Route] = {
         documented("/public/ranking.json", Read, Ranking(public::Format::Json)),
         documented("/public/ranking.csv", Read, Ranking(public::Format::Csv)),
         documented("/public/methodology", Read, Methodology),
+        // Issue 11: the daily monitoring report.
+        documented(
+            "/public/monitoring/daily.json",
+            Read,
+            MonitoringDaily(public::Format::Json),
+        ),
+        documented(
+            "/public/monitoring/daily.csv",
+            Read,
+            MonitoringDaily(public::Format::Csv),
+        ),
         documented("/healthz", Read, Healthz),
         documented("/readyz", Read, Readyz),
         documented("/metrics", Read, Metrics),
@@ -171,6 +183,7 @@ async fn dispatch(gw: Arc<Gateway>, req: Request<Incoming>) -> Reply {
         OversightPage => Ok(oversight_page::page()),
         OversightScript => Ok(oversight_page::script()),
         Ranking(format) => public::ranking(gw, &req, format).await,
+        MonitoringDaily(format) => public::monitoring_daily(gw, &req, format).await,
         Methodology => Ok(public::methodology()),
         Healthz => Ok(health::healthz()),
         Readyz => Ok(health::readyz(gw).await),
