@@ -30,6 +30,9 @@ const ROUTES: &[(&str, &str)] = &[
     ("/v1/audit/checkpoint/{node}", "get"),
     ("/v1/audit/inclusion/{request_id}", "get"),
     ("/public/methodology", "get"),
+    // Issue 11: the daily monitoring report.
+    ("/public/monitoring/daily.json", "get"),
+    ("/public/monitoring/daily.csv", "get"),
 ];
 
 #[tokio::test]
