@@ -21,6 +21,7 @@ pub mod indicators;
 pub mod inputs;
 pub mod mandates;
 pub mod model;
+mod ranks;
 pub mod render;
 pub mod rollup;
 pub mod rollup_store;
