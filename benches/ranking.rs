@@ -228,7 +228,9 @@ async fn main() {
     let mut split = (0.0, 0.0);
     for _ in 0..7 {
         let t = Instant::now();
-        let input = inputs::load(&store, 90, now_ms()).await.unwrap();
+        let input = inputs::load(&store, 90, now_ms(), &loaded.settings.ranking.timezone)
+            .await
+            .unwrap();
         let loaded_at = t.elapsed().as_secs_f64();
         let r = engine::compute(
             &loaded.catalog,

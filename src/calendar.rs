@@ -1,6 +1,12 @@
 //! Calendar arithmetic, on `jiff` (UTC unless a time zone is named): the dates people type and read (`YYYY-MM-DD`), the
 //! timestamps the access log shows, months (PostgreSQL partitions) and day numbers (days since
-//! 1970-01-01: how the ranking keys its rollups and snapshots).
+//! 1970-01-01: how the ranking keys its rollups and snapshots). Functions here are UTC; days
+//! that people see (deadlines, consumer-days, snapshots, the daily report) are counted in the
+//! deployment's [`Zone`].
+
+mod zone;
+
+pub use zone::{BadZone, Zone, DEFAULT_ZONE};
 
 use std::time::Duration;
 
@@ -69,6 +75,11 @@ pub fn next_month_start_ms(year: i16, month: i8) -> Option<i64> {
     Some(start_ms(first.checked_add(1.month()).ok()?))
 }
 
+/// Days from 1970-01-01 to `date`.
+pub fn day_number(date: Date) -> i64 {
+    start_ms(date).div_euclid(DAY_MS)
+}
+
 /// The instant of Unix milliseconds `ms`, held to the years jiff knows (-9999 to 9999); no clock
 /// or stored record is outside them.
 fn timestamp(ms: i64) -> Timestamp {
@@ -105,11 +116,6 @@ pub fn day_of(ms: i64) -> i64 {
 pub fn format_day(day: i64) -> String {
     format_date(day.saturating_mul(DAY_MS))
 }
-
-/// A time zone name the bundled tz database does not know.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0:?} is not a time zone name of the tz database (e.g. \"Asia/Ho_Chi_Minh\")")]
-pub struct BadZone(pub String);
 
 /// The time zone named `name` (IANA, e.g. `Asia/Ho_Chi_Minh`), from the bundled tz database.
 pub fn zone(name: &str) -> Result<TimeZone, BadZone> {

@@ -11,6 +11,7 @@ mod consumer;
 mod demo_agencies;
 mod init;
 mod ranking;
+mod report;
 mod serve;
 
 pub use audit_anchor::audit_reanchor;
@@ -23,6 +24,7 @@ pub use consumer::{consumer_add, ConsumerAddArgs, RoleArg};
 pub use demo_agencies::demo_agencies;
 pub use init::{init, InitArgs};
 pub use ranking::{ranking, RankingArgs};
+pub use report::{report_daily, ReportArgs};
 pub use serve::{serve, shutdown_signal};
 
 /// A command failed; the message is for the operator.

@@ -12,6 +12,7 @@ mod files;
 mod load;
 mod overrides;
 mod probe_settings;
+pub mod register;
 mod security_settings;
 mod settings;
 mod version;
@@ -19,9 +20,7 @@ mod version;
 #[cfg(test)]
 mod tests;
 
-pub use catalog::{
-    Agency, AgencyKind, Catalog, Dataset, InvalidResponseAction, Mandate, SecretEntry,
-};
+pub use catalog::{Agency, AgencyKind, Catalog, Dataset, InvalidResponseAction, SecretEntry};
 pub use diagnostics::{Diagnostic, Diagnostics};
 pub use load::{load, load_settings, resolve_sqlite_url, valid_node_id, Loaded};
 pub use overrides::Overrides;

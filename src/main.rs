@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, CommandFactory, Parser, Subcommand};
-use dxgate::commands::{ConsumerAddArgs, InitArgs, RankingArgs, VerifyArgs, WitnessArgs};
+use dxgate::commands::{
+    ConsumerAddArgs, InitArgs, RankingArgs, ReportArgs, VerifyArgs, WitnessArgs,
+};
 use dxgate::telemetry::LogFormat;
 
 /// mimalloc: the request path allocates many small, short-lived buffers; glibc malloc showed up
@@ -63,6 +65,11 @@ enum Command {
         #[command(flatten)]
         args: RankingArgs,
     },
+    /// Reports for the national board.
+    Report {
+        #[command(subcommand)]
+        command: ReportCommand,
+    },
     /// Audit log tools.
     Audit {
         #[command(subcommand)]
@@ -83,6 +90,18 @@ enum Command {
         /// bash, zsh, fish, elvish or powershell.
         #[arg(value_enum)]
         shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReportCommand {
+    /// The daily monitoring report: per unit, mandates due and overdue (six clear fields),
+    /// newly connected datasets, refusals, unjustified refusals, review backlog.
+    Daily {
+        #[command(flatten)]
+        config: Config,
+        #[command(flatten)]
+        args: ReportArgs,
     },
 }
 
@@ -188,6 +207,9 @@ fn main() -> ExitCode {
             Command::Check { config } => commands::check(&config.dir).await,
             Command::DemoAgencies { config } => commands::demo_agencies(&config.dir).await,
             Command::Ranking { config, args } => commands::ranking(&config.dir, &args).await,
+            Command::Report {
+                command: ReportCommand::Daily { config, args },
+            } => commands::report_daily(&config.dir, &args).await,
             Command::Init(args) => commands::init(&args),
             Command::Consumer {
                 command: ConsumerCommand::Add { args, config },

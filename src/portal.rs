@@ -31,7 +31,7 @@ pub struct Entry {
     pub description: String,
     /// The owning agency's name.
     pub owner: String,
-    pub mandate: Option<crate::config::Mandate>,
+    pub mandate: Option<crate::config::register::RegisteredMandate>,
     /// `1day`, `1h`, … (humantime), if declared.
     pub refresh_period: Option<String>,
     pub request_fields: Vec<Field>,
@@ -82,12 +82,12 @@ pub fn entries(catalog: &Catalog) -> Vec<Entry> {
         .flat_map(|a| {
             a.datasets
                 .values()
-                .map(move |d| entry(&a.name, a.kind.as_str(), d))
+                .map(move |d| entry(catalog, &a.name, a.kind.as_str(), d))
         })
         .collect()
 }
 
-fn entry(agency_name: &str, kind: &'static str, d: &Dataset) -> Entry {
+fn entry(catalog: &Catalog, agency_name: &str, kind: &'static str, d: &Dataset) -> Entry {
     let data = format!("/v1/data/{}/{}", d.agency, d.id);
     let purpose = d
         .refusals
@@ -108,7 +108,10 @@ fn entry(agency_name: &str, kind: &'static str, d: &Dataset) -> Entry {
         title: d.title.clone(),
         description: d.description.clone(),
         owner: agency_name.to_owned(),
-        mandate: d.mandate.clone(),
+        mandate: catalog
+            .register
+            .mandate(d.agency.as_str(), d.id.as_str())
+            .cloned(),
         refresh_period: d
             .refresh_period
             .map(|p| humantime::format_duration(p).to_string()),

@@ -10,16 +10,20 @@
 //! - [`model`]: the published [`Ranking`]; [`snapshot`]: daily history and trends.
 //! - [`service`]: background rollups and the cache behind the public pages.
 //! - [`render`]: table, CSV, JSON and the HTML page (served at `/public/*` by the server).
+//! - [`daily`]: the daily monitoring report (per unit: mandates due and overdue, refusals,
+//!   newly connected datasets, review backlog).
 //!
 //! The raw audit records stay the source of truth: the rollups can be dropped at any time and
 //! a full recompute gives the same numbers.
 
+pub mod daily;
 pub mod engine;
 pub mod indicators;
 pub mod inputs;
 pub mod liveness;
 pub mod mandates;
 pub mod model;
+mod ranks;
 pub mod render;
 pub mod rollup;
 pub mod rollup_store;

@@ -43,10 +43,10 @@ mod outcomes;
 mod oversight;
 #[path = "gateway/oversight_page.rs"]
 mod oversight_page;
-#[path = "gateway/probes.rs"]
-mod probes;
 #[path = "gateway/portal.rs"]
 mod portal;
+#[path = "gateway/probes.rs"]
+mod probes;
 #[path = "gateway/protection.rs"]
 mod protection;
 #[path = "gateway/ranking.rs"]
@@ -55,6 +55,8 @@ mod ranking;
 mod ranking_store;
 #[path = "gateway/read_witness.rs"]
 mod read_witness;
+#[path = "gateway/register.rs"]
+mod register;
 #[path = "gateway/replicas.rs"]
 mod replicas;
 #[path = "gateway/retention.rs"]

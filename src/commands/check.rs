@@ -21,12 +21,14 @@ pub async fn check(dir: &Path) -> Result<(), CommandError> {
     let c = &loaded.catalog;
     let secrets: usize = c.secrets.values().map(|m| m.len()).sum();
     println!(
-        "ok: {} agencies, {} datasets, {} schemas, {} consumers, {} state-secret entries; store {}; {key}",
+        "ok: {} agencies, {} datasets, {} schemas, {} consumers, {} state-secret entries, {} units and {} mandates in the register; store {}; {key}",
         c.agencies.len(),
         c.dataset_count(),
         c.schemas.len(),
         c.consumers.len(),
         secrets,
+        c.register.units.len(),
+        c.register.mandates.len(),
         redact_url(&loaded.store_url)
     );
     Ok(())

@@ -40,7 +40,7 @@ pub async fn ranking(dir: &Path, args: &RankingArgs) -> Result<(), CommandError>
         None => calendar::whole_days(settings.window).clamp(1, 400) as u32,
     };
     let store = Store::open(&loaded.store_url).await?;
-    let agencies = ConsumerAgencies::from_catalog(&loaded.catalog);
+    let agencies = ConsumerAgencies::from_catalog(&loaded.catalog).in_zone(&settings.timezone);
     let failed = |e: crate::ranking::RankingError| CommandError::Failed(e.to_string());
     if args.rebuild {
         rollup_store::rebuild(&store, &agencies)
@@ -69,7 +69,9 @@ pub async fn ranking(dir: &Path, args: &RankingArgs) -> Result<(), CommandError>
         );
     }
     let now = now_ms();
-    let inputs = inputs::load(&store, days, now).await.map_err(failed)?;
+    let inputs = inputs::load(&store, days, now, &settings.timezone)
+        .await
+        .map_err(failed)?;
     store.close().await;
     let r = engine::compute(
         &loaded.catalog,

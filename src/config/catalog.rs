@@ -1,4 +1,5 @@
-//! The loaded catalogue: agencies, their datasets, consumers and the state-secret list — only
+//! The loaded catalogue: agencies, their datasets, consumers, the state-secret list and the
+//! mandate register — only
 //! what the files declare, validated. What a running gateway keeps besides (sources, breakers,
 //! limiters, health, the harvest alarm) is `crate::runtime`.
 
@@ -44,14 +45,6 @@ pub enum InvalidResponseAction {
     Flag,
 }
 
-/// A mandated dataset must be connected and served by `deadline`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Mandate {
-    /// A real calendar day (`YYYY-MM-DD` in the file and in JSON).
-    pub deadline: jiff::civil::Date,
-    pub official: String,
-}
-
 /// One shareable dataset.
 #[derive(Debug)]
 pub struct Dataset {
@@ -70,7 +63,6 @@ pub struct Dataset {
     /// dataset's `probe = { … }`, else built from its request schema's `examples`; `None`
     /// when neither gives one (the dataset is then not probed).
     pub probe: Option<serde_json::Value>,
-    pub mandate: Option<Mandate>,
     /// The source as declared, its relative paths resolved against the config directory.
     pub source: SourceSpec,
     pub refusals: Vec<RefusalRule>,
@@ -108,6 +100,8 @@ pub struct Catalog {
     pub schemas: BTreeMap<String, Arc<Schema>>,
     /// The exact text of the files this catalogue was loaded from, and their digest.
     pub version: Arc<super::CatalogVersion>,
+    /// The mandate register: every ranked unit and mandated dataset.
+    pub register: super::register::Register,
 }
 
 impl Catalog {

@@ -54,14 +54,9 @@ pub struct DatasetDecl {
     pub burst: Option<u32>,
 }
 
-/// `[datasets.mandate]`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MandateDecl {
-    /// `YYYY-MM-DD`.
-    pub deadline: Spanned<String>,
-    pub official: String,
-}
+/// `[datasets.mandate]`: read only to be refused with its position — mandates live in the
+/// mandate register (`policies/mandates.toml`).
+pub type MandateDecl = toml::Value;
 
 /// One `[[datasets.refusals]]` rule. `legal_basis` and `reason` are required.
 #[derive(Debug, Deserialize)]

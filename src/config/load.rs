@@ -2,12 +2,14 @@
 //!
 //! One file per kind of file: [`settings`] (`dxgate.toml`, every section checked in one place),
 //! [`schemas`] (`schemas/**/*.json`), [`consumers`] (`policies/consumers.toml`), [`secrets`]
-//! (`policies/state-secrets.toml`) and [`agencies`] (`policies/agencies/*.toml`). Each file is
+//! (`policies/state-secrets.toml`), [`register`] (`policies/mandates.toml`, the mandate register)
+//! and [`agencies`] (`policies/agencies/*.toml`). Each file is
 //! read once; positions come from `toml::Spanned`. Loading only reads: it never creates a file
 //! (demo source databases are seeded by `serve`, see `crate::source::seed_sources`).
 
 mod agencies;
 mod consumers;
+mod register;
 mod schemas;
 mod secrets;
 mod settings;
@@ -72,9 +74,13 @@ fn load_catalog(dir: &Path, diags: &mut Diagnostics) -> Catalog {
     }
     consumers::load(&policies.join("consumers.toml"), &mut catalog, diags);
     secrets::load(&policies.join("state-secrets.toml"), &mut catalog, diags);
+    catalog.register = register::load(&policies.join("mandates.toml"), diags);
     let agencies_dir = policies.join("agencies");
     for path in files_with_ext(&agencies_dir, "toml", diags) {
         agencies::load(dir, &path, &mut catalog, diags);
+    }
+    if !catalog.register.declared {
+        catalog.register.units = catalog.agencies.values().map(register::unit_of).collect();
     }
     if catalog.agencies.is_empty() && policies.is_dir() {
         diags.file(

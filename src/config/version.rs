@@ -125,13 +125,12 @@ pub fn outline(catalog: &Catalog) -> Value {
 
 /// Every mandate of the catalogue, keyed `agency/dataset`.
 fn mandates(catalog: &Catalog) -> Map<String, Value> {
-    (catalog.datasets())
-        .filter_map(|d| {
-            let m = d.mandate.as_ref()?;
-            Some((
-                format!("{}/{}", d.agency, d.id),
-                json!({"deadline": m.deadline.to_string(), "official": m.official}),
-            ))
+    (catalog.register.mandates.iter())
+        .map(|m| {
+            (
+                m.product(),
+                json!({"deadline": m.deadline.to_string(), "official": m.official, "unit": m.unit}),
+            )
         })
         .collect()
 }

@@ -1,12 +1,20 @@
-//! The ranking engine: indicators per agency from window sums, pillars, overall score, score
-//! intervals, ranks with their plausible range, overall and per group. A pure function of
-//! its inputs and `now`, so the same inputs always publish the same numbers.
+//! The ranking engine: indicators per unit of the mandate register from window sums, pillars,
+//! overall score, score intervals, ranks with their plausible range, overall and per group. A
+//! pure function of its inputs and `now`, so the same inputs always publish the same numbers.
+//!
+//! Every unit is published. Ranks are given in three bands, each ordered by score: units
+//! meeting their mandates, then units with overdue unmet mandates, then `not_connected` units
+//! (bottom tier); units with thin traffic and nothing overdue stay `insufficient_data`.
 
 use super::indicators::{self as ind, Def, Pillar, Ratio, DEFS};
 use super::inputs::Inputs;
 use super::model::*;
+use super::ranks::assign_ranks;
 use super::rollup::{self as r, ConsumerAgencies, Counters};
-use crate::config::{Agency, AgencyKind, Catalog};
+use crate::config::register::Unit;
+use std::collections::BTreeMap;
+
+use crate::config::Catalog;
 use crate::oversight::{Verdict, REVIEW_WITHIN_DAYS};
 
 /// Compute the ranking of every agency in `catalog`.
@@ -19,9 +27,10 @@ pub fn compute(
 ) -> Ranking {
     let window = inputs.window.unwrap_or(super::inputs::window(90, now_ms));
     let measured: Vec<Measured> = catalog
-        .agencies
-        .values()
-        .map(|a| measure(a, agencies, inputs, now_ms))
+        .register
+        .units
+        .iter()
+        .map(|u| measure(catalog, u, agencies, inputs, now_ms))
         .collect();
     let cohort: Vec<Option<f64>> = (0..DEFS.len())
         .map(|i| {
@@ -61,6 +70,7 @@ pub fn compute(
             pillar_weights: Pillar::ALL.iter().map(|p| (*p, p.weight())).collect(),
             tiers: "A >= 85, B >= 70, C >= 50, D < 50",
             review_within_days: REVIEW_WITHIN_DAYS,
+            timezone: inputs.zone.clone(),
         },
         indicators: DEFS
             .iter()
@@ -89,11 +99,10 @@ pub fn compute(
     }
 }
 
-/// What was measured for one agency, before scoring.
+/// What was measured for one unit, before scoring.
 struct Measured {
-    id: String,
-    name: String,
-    kind: AgencyKind,
+    unit: Unit,
+    connected: bool,
     consumer_days: i64,
     ratios: [Ratio; 8],
     totals: Counters,
@@ -102,16 +111,27 @@ struct Measured {
     datasets: Vec<DatasetFigures>,
 }
 
-fn measure(a: &Agency, agencies: &ConsumerAgencies, inputs: &Inputs, now_ms: i64) -> Measured {
-    let id = a.id.as_str();
+fn measure(
+    catalog: &Catalog,
+    unit: &Unit,
+    agencies: &ConsumerAgencies,
+    inputs: &Inputs,
+    now_ms: i64,
+) -> Measured {
+    // A unit without an agency file is measured as one with no datasets and no traffic.
+    let no_datasets = BTreeMap::new();
+    let agency = catalog.agencies.get(&unit.agency);
+    let connected = agency.is_some();
+    let datasets = agency.map_or(&no_datasets, |a| &a.datasets);
+    let id = unit.agency.as_str();
     let mut t = Counters::default();
     let mut complete = (0, 0);
     for ((ag, ds), c) in inputs.cells.range((id.to_owned(), String::new())..) {
-        if ag != id {
+        if ag != id || !connected {
             break;
         }
         t.add(c);
-        if a.datasets
+        if datasets
             .get(ds)
             .is_some_and(|d| !d.response_schema.required.is_empty())
         {
@@ -120,7 +140,11 @@ fn measure(a: &Agency, agencies: &ConsumerAgencies, inputs: &Inputs, now_ms: i64
         }
     }
     let (mut upheld, mut overturned, mut overturned_justified) = (0, 0, 0);
-    for v in inputs.verdicts.iter().filter(|v| v.agency == id) {
+    for v in inputs
+        .verdicts
+        .iter()
+        .filter(|v| connected && v.agency == id)
+    {
         if agencies.is_self(v.consumer.as_deref(), id) {
             continue;
         }
@@ -137,7 +161,7 @@ fn measure(a: &Agency, agencies: &ConsumerAgencies, inputs: &Inputs, now_ms: i64
     let c = &t.c;
     let hist = t.latency();
     let served_timed: i64 = hist.iter().sum();
-    let mandated = super::mandates::statuses(a, &inputs.served, now_ms);
+    let mandated = super::mandates::statuses(catalog, unit, &inputs.served, now_ms, &inputs.zone);
     let due: Vec<f64> = mandated
         .iter()
         .filter_map(|m| match m.state {
@@ -147,8 +171,7 @@ fn measure(a: &Agency, agencies: &ConsumerAgencies, inputs: &Inputs, now_ms: i64
             MandateState::Pending => None,
         })
         .collect();
-    let fresh: Vec<f64> = a
-        .datasets
+    let fresh: Vec<f64> = datasets
         .values()
         .filter_map(|d| super::liveness::freshness(d, inputs, now_ms))
         .collect();
@@ -159,10 +182,16 @@ fn measure(a: &Agency, agencies: &ConsumerAgencies, inputs: &Inputs, now_ms: i64
         c[r::RESP_VALID] + c[r::PROBE_RESP_VALID],
         c[r::RESP_INVALID] + c[r::PROBE_RESP_INVALID],
     );
+    // Never connected: coverage 0, even with no mandate due yet.
+    let coverage_den = if connected {
+        due.len()
+    } else {
+        due.len().max(1)
+    };
     let ratios = [
         Ratio {
             num: due.iter().sum(),
-            den: due.len() as f64,
+            den: coverage_den as f64,
         },
         Ratio::new(c[r::SERVED], c[r::SERVED] + c[r::REFUSED]),
         Ratio::new(
@@ -179,10 +208,13 @@ fn measure(a: &Agency, agencies: &ConsumerAgencies, inputs: &Inputs, now_ms: i64
         },
     ];
     Measured {
-        id: id.to_owned(),
-        name: a.name.clone(),
-        kind: a.kind,
-        consumer_days: inputs.consumer_days.get(id).copied().unwrap_or(0),
+        unit: unit.clone(),
+        connected,
+        consumer_days: if connected {
+            inputs.consumer_days.get(id).copied().unwrap_or(0)
+        } else {
+            0
+        },
         ratios,
         counts: Counts {
             requests: c[r::REQUESTS],
@@ -200,7 +232,9 @@ fn measure(a: &Agency, agencies: &ConsumerAgencies, inputs: &Inputs, now_ms: i64
             probes_answered: c[r::PROBE_ANSWERED],
             probes_source_error: c[r::PROBE_SOURCE_ERROR],
         },
-        datasets: super::liveness::datasets(a, inputs, now_ms),
+        datasets: agency
+            .map(|a| super::liveness::datasets(a, inputs, now_ms))
+            .unwrap_or_default(),
         totals: t,
         mandated,
     }
@@ -246,21 +280,22 @@ fn score_agency(
         let w: f64 = parts.iter().map(|p| p.1).sum();
         (w > 0.0).then(|| parts.iter().map(|(s, pw)| s * pw).sum::<f64>() / w)
     };
-    let status = if m.consumer_days < i64::from(min_consumer_days) {
-        Status::InsufficientData
-    } else {
+    let is = |s: MandateState| m.mandated.iter().any(|x| x.state == s);
+    let overdue = is(MandateState::Overdue);
+    let status = if !m.connected || (overdue && !is(MandateState::Met) && !is(MandateState::Late)) {
+        Status::NotConnected
+    } else if overdue || m.consumer_days >= i64::from(min_consumer_days) {
+        // An overdue mandate is evidence enough: a unit cannot escape the ranking by thin traffic.
         Status::Ranked
+    } else {
+        Status::InsufficientData
     };
     let score = overall(|r| r.score);
     let hist = m.totals.latency();
     let samples: i64 = hist.iter().sum();
     AgencyResult {
-        group: if m.kind == AgencyKind::Province {
-            "provinces"
-        } else {
-            "central"
-        },
-        kind: m.kind.as_str(),
+        group: m.unit.group.as_str(),
+        kind: m.unit.kind.as_str(),
         status,
         consumer_days: m.consumer_days,
         score: score.map(ind::r1),
@@ -269,6 +304,7 @@ fn score_agency(
         tier: match status {
             Status::Ranked => score.map(ind::tier),
             Status::InsufficientData => None,
+            Status::NotConnected => Some(ind::BOTTOM_TIER),
         },
         rank: None,
         group_rank: None,
@@ -296,9 +332,12 @@ fn score_agency(
         counts: m.counts,
         mandated: m.mandated,
         datasets: m.datasets,
-        trend: inputs.trend.get(&m.id).cloned().unwrap_or_default(),
-        id: m.id,
-        name: m.name,
+        trend: inputs.trend.get(&m.unit.id).cloned().unwrap_or_default(),
+        agency: m.connected.then(|| m.unit.agency.clone()),
+        id: m.unit.id,
+        code: m.unit.code,
+        name: m.unit.name_en,
+        name_vi: m.unit.name_vi,
     }
 }
 
@@ -329,43 +368,5 @@ fn indicator(def: &Def, ratio: Ratio, consumer_days: f64, cohort: Option<f64>) -
         score: s(adjusted),
         score_low: s(low),
         score_high: s(high),
-    }
-}
-
-/// Rank the ranked agencies selected by `member` by score; the plausible range comes from
-/// the score intervals (best: only those surely above; worst: all that may be above).
-fn assign_ranks(
-    results: &mut [AgencyResult],
-    member: impl Fn(&AgencyResult) -> bool,
-    set: impl Fn(&mut AgencyResult, RankInfo),
-) {
-    let pool: Vec<(f64, f64, f64)> = results
-        .iter()
-        .filter(|a| a.status == Status::Ranked && member(a))
-        .filter_map(|a| Some((a.score?, a.score_low?, a.score_high?)))
-        .collect();
-    let of = pool.len() as u32;
-    for a in results.iter_mut() {
-        if a.status != Status::Ranked || !member(a) {
-            continue;
-        }
-        let (Some(s), Some(lo), Some(hi)) = (a.score, a.score_low, a.score_high) else {
-            continue;
-        };
-        let count =
-            |f: &dyn Fn(&(f64, f64, f64)) -> bool| pool.iter().filter(|p| f(p)).count() as u32;
-        let rank = 1 + count(&|p| p.0 > s);
-        let best = 1 + count(&|p| p.1 > hi);
-        // Every other agency whose upper bound reaches our lower bound may be above us.
-        let worst = (count(&|p| p.2 >= lo)).max(rank);
-        set(
-            a,
-            RankInfo {
-                rank,
-                best: best.min(rank),
-                worst,
-                of,
-            },
-        );
     }
 }

@@ -158,6 +158,9 @@ pub fn under_target(hist: &[i64; LATENCY_BUCKETS]) -> i64 {
     hist[..=last].iter().sum()
 }
 
+/// The bottom tier, where every `not_connected` unit is placed.
+pub const BOTTOM_TIER: &str = "D";
+
 /// Letter tier of an overall score.
 pub fn tier(score: f64) -> &'static str {
     if score >= 85.0 {

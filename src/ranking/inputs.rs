@@ -11,7 +11,7 @@ use super::rollup::{Counters, Liveness, COLUMNS};
 use super::rollup_store::counters;
 use super::{snapshot, RankingError};
 use crate::audit::Store;
-use crate::calendar::{day_of, DAY_MS, HOUR_MS};
+use crate::calendar::{Zone, DAY_MS, HOUR_MS};
 use crate::oversight::{self, VerdictFact};
 
 /// Days of snapshots shown as a trend.
@@ -33,6 +33,8 @@ pub struct Inputs {
     pub verdicts: Vec<VerdictFact>,
     /// agency → snapshot figures, oldest first.
     pub trend: HashMap<String, Vec<TrendPoint>>,
+    /// The zone days and deadlines are counted in (`[ranking] timezone`).
+    pub zone: Zone,
 }
 
 /// The window of `days` days ending at `now_ms`.
@@ -44,8 +46,13 @@ pub fn window(days: u32, now_ms: i64) -> Window {
     }
 }
 
-/// Load the inputs for the window of `days` ending at `now_ms`.
-pub async fn load(store: &Store, days: u32, now_ms: i64) -> Result<Inputs, RankingError> {
+/// Load the inputs for the window of `days` ending at `now_ms`, days counted in `zone`.
+pub async fn load(
+    store: &Store,
+    days: u32,
+    now_ms: i64,
+    zone: &Zone,
+) -> Result<Inputs, RankingError> {
     let w = window(days, now_ms);
     let first_hour = w.from_ms.div_euclid(HOUR_MS);
     let first_full_day = (first_hour + 23).div_euclid(24);
@@ -59,7 +66,7 @@ pub async fn load(store: &Store, days: u32, now_ms: i64) -> Result<Inputs, Ranki
         (
             format!("SELECT agency, dataset, {sums}, MIN(first_served_ms), MAX(last_served_ms) FROM ranking_rollup_daily WHERE day >= $1 AND day <= $2 GROUP BY agency, dataset"),
             first_full_day,
-            day_of(now_ms),
+            now_ms.div_euclid(DAY_MS),
         ),
         (
             format!("SELECT agency, dataset, {sums}, MIN(first_served_ms), MAX(last_served_ms) FROM ranking_rollup_hourly WHERE hour >= $1 AND hour < $2 GROUP BY agency, dataset"),
@@ -82,7 +89,7 @@ pub async fn load(store: &Store, days: u32, now_ms: i64) -> Result<Inputs, Ranki
     let rows = sqlx::query(
         "SELECT agency, COUNT(*) FROM ranking_consumer_days WHERE day >= $1 GROUP BY agency",
     )
-    .bind(day_of(w.from_ms))
+    .bind(zone.day_of(w.from_ms))
     .fetch_all(store.pool())
     .await?;
     for r in rows {
@@ -104,7 +111,7 @@ pub async fn load(store: &Store, days: u32, now_ms: i64) -> Result<Inputs, Ranki
         served.insert(key, (r.try_get(2)?, r.try_get(3)?));
     }
     let verdicts = oversight::current_verdicts(store, w.from_ms, w.to_ms).await?;
-    let trend = snapshot::trend(store, days, day_of(now_ms) - TREND_DAYS).await?;
+    let trend = snapshot::trend(store, days, zone.day_of(now_ms) - TREND_DAYS).await?;
     Ok(Inputs {
         window: Some(w),
         cells,
@@ -113,5 +120,6 @@ pub async fn load(store: &Store, days: u32, now_ms: i64) -> Result<Inputs, Ranki
         liveness,
         verdicts,
         trend,
+        zone: zone.clone(),
     })
 }

@@ -1,24 +1,33 @@
-//! Mandated datasets: met, late, overdue or pending against their deadline, from the first
-//! time each was served to someone other than its own agency.
+//! Mandated datasets of a unit, from the mandate register: met, late, overdue or pending
+//! against their deadline (end of the day in `[ranking] timezone`), from the first time each
+//! was served to someone other than its own agency.
 
 use std::collections::HashMap;
 
 use super::model::{MandateState, MandateStatus};
-use crate::calendar;
-use crate::config::Agency;
+use crate::calendar::Zone;
+use crate::config::register::Unit;
+use crate::config::Catalog;
 
 /// (agency, dataset) → (first, last) non-self serve.
 pub type Served = HashMap<(String, String), (Option<i64>, Option<i64>)>;
 
-/// The state of each mandated dataset of `a` at `now_ms`, from its first non-self serve.
-pub fn statuses(a: &Agency, served: &Served, now_ms: i64) -> Vec<MandateStatus> {
-    a.datasets
-        .values()
-        .filter_map(|d| {
-            let m = d.mandate.as_ref()?;
-            let end = calendar::end_ms(m.deadline);
-            let first = served
-                .get(&(a.id.to_string(), d.id.to_string()))
+/// The state of each mandated dataset of `unit` at `now_ms`.
+pub fn statuses(
+    catalog: &Catalog,
+    unit: &Unit,
+    served: &Served,
+    now_ms: i64,
+    zone: &Zone,
+) -> Vec<MandateStatus> {
+    catalog
+        .register
+        .mandates_of(&unit.id)
+        .map(|m| {
+            let end = zone.end_ms(m.deadline);
+            let ds = catalog.dataset(&m.agency, &m.dataset);
+            let first = ds
+                .and_then(|_| served.get(&(m.agency.clone(), m.dataset.clone())))
                 .and_then(|s| s.0);
             let state = match first {
                 Some(f) if f < end => MandateState::Met,
@@ -26,33 +35,34 @@ pub fn statuses(a: &Agency, served: &Served, now_ms: i64) -> Vec<MandateStatus> 
                 None if now_ms >= end => MandateState::Overdue,
                 None => MandateState::Pending,
             };
-            Some(MandateStatus {
-                dataset: d.id.to_string(),
-                title: d.title.clone(),
+            MandateStatus {
+                dataset: m.dataset.clone(),
+                title: ds.map_or_else(|| m.task.clone(), |d| d.title.clone()),
                 deadline: m.deadline.to_string(),
                 official: m.official.clone(),
+                task: m.task.clone(),
+                product: m.product(),
+                assigned_by: m.assigned_by.clone(),
+                instrument: m.instrument.clone(),
+                original_deadline: m.original_deadline.to_string(),
+                extensions: m.extensions.len(),
+                connected: ds.is_some(),
                 state,
                 first_served_ms: first,
-            })
+            }
         })
         .collect()
 }
 
-/// The first millisecond after `YYYY-MM-DD` (UTC): a deadline is met if served before it.
-pub fn deadline_end_ms(date: &str) -> Option<i64> {
-    calendar::parse_date(date).ok().map(calendar::end_ms)
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::calendar::DAY_MS;
+    use crate::calendar::{parse_date, Zone, DAY_MS, HOUR_MS};
 
     #[test]
-    fn deadlines_end_at_the_next_midnight() {
-        assert_eq!(deadline_end_ms("1970-01-01"), Some(DAY_MS));
-        assert_eq!(deadline_end_ms("2000-03-01"), Some((11_017 + 1) * DAY_MS));
-        assert_eq!(deadline_end_ms("2024-02-31"), None);
-        assert_eq!(deadline_end_ms("nope"), None);
+    fn deadlines_end_at_local_midnight() {
+        let d = parse_date("2026-06-30").unwrap();
+        let utc_end = crate::calendar::start_ms(d) + DAY_MS;
+        assert_eq!(Zone::utc().end_ms(d), utc_end);
+        assert_eq!(Zone::default().end_ms(d), utc_end - 7 * HOUR_MS);
     }
 }

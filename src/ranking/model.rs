@@ -15,7 +15,8 @@ pub struct Ranking {
     pub parameters: Parameters,
     pub indicators: Vec<IndicatorInfo>,
     pub groups: Vec<GroupInfo>,
-    /// Ranked agencies by overall rank, then those with insufficient data by id.
+    /// Every unit of the register: by overall rank (not_connected last), then those with
+    /// insufficient data by id.
     pub agencies: Vec<AgencyResult>,
 }
 
@@ -35,6 +36,8 @@ pub struct Parameters {
     pub pillar_weights: Vec<(Pillar, f64)>,
     pub tiers: &'static str,
     pub review_within_days: i64,
+    /// IANA time zone in which days and deadlines are counted.
+    pub timezone: crate::calendar::Zone,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -60,6 +63,9 @@ pub struct GroupInfo {
 pub enum Status {
     Ranked,
     InsufficientData,
+    /// In the register but never connected (no agency file), or none of its due mandated
+    /// datasets ever served: coverage 0, ranked at the bottom.
+    NotConnected,
 }
 
 impl Status {
@@ -67,6 +73,7 @@ impl Status {
         match self {
             Status::Ranked => "ranked",
             Status::InsufficientData => "insufficient_data",
+            Status::NotConnected => "not_connected",
         }
     }
 
@@ -74,6 +81,7 @@ impl Status {
         match self {
             Status::Ranked => "ranked",
             Status::InsufficientData => "insufficient data",
+            Status::NotConnected => "not connected",
         }
     }
 }
@@ -89,8 +97,15 @@ pub struct RankInfo {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct AgencyResult {
+    /// The unit's id in the mandate register.
     pub id: String,
+    /// Official administrative code (or the register's code for ministries and sectors).
+    pub code: String,
+    /// English name.
     pub name: String,
+    pub name_vi: String,
+    /// The agency file that connects the unit, if any.
+    pub agency: Option<String>,
     pub kind: &'static str,
     pub group: &'static str,
     pub status: Status,
@@ -213,8 +228,20 @@ impl MandateState {
 pub struct MandateStatus {
     pub dataset: String,
     pub title: String,
+    /// The deadline in force (after extensions), `YYYY-MM-DD` in `[ranking] timezone`.
     pub deadline: String,
     pub official: String,
+    /// What must be delivered.
+    pub task: String,
+    /// `agency/dataset`.
+    pub product: String,
+    pub assigned_by: String,
+    pub instrument: String,
+    /// The original deadline and how many times it was extended.
+    pub original_deadline: String,
+    pub extensions: usize,
+    /// The dataset is declared (and routable) in its agency file.
+    pub connected: bool,
     pub state: MandateState,
     pub first_served_ms: Option<i64>,
 }
@@ -222,7 +249,7 @@ pub struct MandateStatus {
 /// One daily snapshot's figure for an agency.
 #[derive(Debug, Clone, Serialize)]
 pub struct TrendPoint {
-    /// Days since 1970-01-01 (UTC).
+    /// Days since 1970-01-01 (the local date in `[ranking] timezone`).
     pub day: i64,
     pub score: Option<f64>,
     pub rank: Option<u32>,

@@ -9,6 +9,7 @@ mod spared;
 mod table;
 
 pub use self::csv::csv;
+pub(crate) use self::csv::field as csv_field;
 pub use html::{html, methodology_page};
 pub use table::table;
 

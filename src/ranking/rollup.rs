@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use sha2::{Digest, Sha256};
 
 use crate::audit::{Outcome, SchemaResult};
-use crate::calendar::{day_of, HOUR_MS};
+use crate::calendar::{Zone, HOUR_MS};
 use crate::config::Catalog;
 use crate::policy::JustificationStatus;
 
@@ -168,23 +168,33 @@ pub struct Facts {
     pub duplicates: Option<u32>,
 }
 
-/// Which agency each consumer acts for: calls to one's own agency are ignored.
+/// Which agency each consumer acts for (calls to one's own agency are ignored), and the time
+/// zone in which consumer-days are counted.
 #[derive(Debug, Clone, Default)]
-pub struct ConsumerAgencies(HashMap<String, String>);
+pub struct ConsumerAgencies(HashMap<String, String>, Zone);
 
 impl ConsumerAgencies {
     pub fn from_catalog(catalog: &Catalog) -> Self {
-        ConsumerAgencies(
+        Self::from_pairs(
             catalog
                 .consumers
                 .values()
-                .filter_map(|c| Some((c.id.clone(), c.agency.as_ref()?.to_string())))
-                .collect(),
+                .filter_map(|c| Some((c.id.clone(), c.agency.as_ref()?.to_string()))),
         )
     }
 
     pub fn from_pairs<I: IntoIterator<Item = (String, String)>>(pairs: I) -> Self {
-        ConsumerAgencies(pairs.into_iter().collect())
+        ConsumerAgencies(pairs.into_iter().collect(), Zone::default())
+    }
+
+    /// The same map, counting days in `zone` (`[ranking] timezone`).
+    pub fn in_zone(self, zone: &Zone) -> Self {
+        ConsumerAgencies(self.0, zone.clone())
+    }
+
+    /// The zone consumer-days are counted in.
+    pub fn zone(&self) -> &Zone {
+        &self.1
     }
 
     /// True when `consumer` acts for `agency` itself.
@@ -199,6 +209,9 @@ impl ConsumerAgencies {
         let mut pairs: Vec<_> = self.0.iter().collect();
         pairs.sort();
         let mut h = Sha256::new();
+        // Consumer-days counted in another time zone are other days: rebuild then too.
+        h.update(self.1.name().as_bytes());
+        h.update([0]);
         for (c, a) in pairs {
             h.update((c.len() as u32).to_be_bytes());
             h.update(c.as_bytes());
@@ -321,8 +334,11 @@ impl Delta {
             Outcome::Served | Outcome::Refused | Outcome::SourceError | Outcome::InvalidResponse
         );
         if let (true, Some(consumer)) = (evidence, &f.consumer) {
-            self.consumer_days
-                .insert((day_of(f.ts_ms), f.agency.clone(), consumer.clone()));
+            self.consumer_days.insert((
+                agencies.zone().day_of(f.ts_ms),
+                f.agency.clone(),
+                consumer.clone(),
+            ));
         }
     }
 

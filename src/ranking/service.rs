@@ -39,7 +39,7 @@ impl Service {
     pub fn new(store: Store, catalog: Arc<Catalog>, settings: RankingSettings) -> Service {
         Service {
             state: ArcSwap::from_pointee(State {
-                agencies: ConsumerAgencies::from_catalog(&catalog),
+                agencies: ConsumerAgencies::from_catalog(&catalog).in_zone(&settings.timezone),
                 catalog,
             }),
             store,
@@ -52,7 +52,7 @@ impl Service {
     /// A reloaded catalogue is in force: rank against it from now on.
     pub async fn set_catalog(&self, catalog: Arc<Catalog>) {
         self.state.store(Arc::new(State {
-            agencies: ConsumerAgencies::from_catalog(&catalog),
+            agencies: ConsumerAgencies::from_catalog(&catalog).in_zone(&self.settings.timezone),
             catalog,
         }));
         self.cache.lock().await.clear();
@@ -74,7 +74,7 @@ impl Service {
     /// Compute now, without the cache.
     pub async fn compute(&self, days: u32) -> Result<Ranking, RankingError> {
         let now = now_ms();
-        let inputs = inputs::load(&self.store, days, now).await?;
+        let inputs = inputs::load(&self.store, days, now, &self.settings.timezone).await?;
         let state = self.state.load_full();
         Ok(engine::compute(
             &state.catalog,
@@ -83,6 +83,30 @@ impl Service {
             self.settings.min_consumer_days,
             now,
         ))
+    }
+
+    /// The daily monitoring report of `date` (default: today in `[ranking] timezone`), from the
+    /// ranking as of the end of that day (or now, for today).
+    pub async fn daily(
+        &self,
+        date: Option<jiff::civil::Date>,
+    ) -> Result<super::daily::DailyReport, RankingError> {
+        let zone = &self.settings.timezone;
+        let now = now_ms();
+        let date = date.unwrap_or_else(|| zone.date_of(now));
+        self.refresh(Some(PAGES_PER_CYCLE)).await?;
+        let at = now.min(zone.end_ms(date) - 1);
+        let days = self.default_days();
+        let inputs = inputs::load(&self.store, days, at, zone).await?;
+        let state = self.state.load_full();
+        let r = engine::compute(
+            &state.catalog,
+            &state.agencies,
+            &inputs,
+            self.settings.min_consumer_days,
+            at,
+        );
+        super::daily::build(&self.store, &r, date, zone).await
     }
 
     /// The ranking over `days`, at most `cache_ttl` old.
@@ -103,7 +127,7 @@ impl Service {
     pub async fn cycle(&self) -> Result<(), RankingError> {
         self.refresh(Some(PAGES_PER_CYCLE)).await?;
         let days = self.default_days();
-        if snapshot::get(&self.store, calendar::day_of(now_ms()), days)
+        if snapshot::get(&self.store, self.settings.timezone.day_of(now_ms()), days)
             .await?
             .is_some()
         {
@@ -112,7 +136,7 @@ impl Service {
         let r = self.compute(days).await?;
         if snapshot::take_if_due(&self.store, &r).await? {
             tracing::info!(
-                day = calendar::day_of(r.computed_ms),
+                day = %self.settings.timezone.format_date(r.computed_ms),
                 "ranking snapshot stored"
             );
         }

@@ -20,6 +20,9 @@ pub struct RankingSettings {
     pub cache_ttl: Duration,
     /// Distinct consumer-days an agency needs in the window to be ranked. Default 20.
     pub min_consumer_days: u32,
+    /// IANA time zone in which days and deadlines are counted (consumer-days, daily snapshots,
+    /// mandate deadlines, the daily monitoring report). Default `Asia/Ho_Chi_Minh`.
+    pub timezone: crate::calendar::Zone,
 }
 
 impl Default for RankingSettings {
@@ -29,6 +32,7 @@ impl Default for RankingSettings {
             window: crate::calendar::days(90),
             cache_ttl: Duration::from_secs(60),
             min_consumer_days: 20,
+            timezone: crate::calendar::Zone::default(),
         }
     }
 }

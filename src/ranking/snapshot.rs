@@ -1,4 +1,4 @@
-//! Daily snapshots: the first ranking computed on each UTC day is kept, whole (JSON) and as
+//! Daily snapshots: the first ranking computed on each day (in `[ranking] timezone`) is kept, whole (JSON) and as
 //! per-agency scores, and never overwritten — the history the trend charts draw from.
 
 use std::collections::HashMap;
@@ -8,11 +8,10 @@ use sqlx::Row;
 use super::model::{Ranking, TrendPoint};
 use super::RankingError;
 use crate::audit::Store;
-use crate::calendar::day_of;
 
 /// Store `ranking` as the snapshot of its day unless that day already has one. True if stored.
 pub async fn take_if_due(store: &Store, ranking: &Ranking) -> Result<bool, RankingError> {
-    let day = day_of(ranking.computed_ms);
+    let day = ranking.parameters.timezone.day_of(ranking.computed_ms);
     let days = i64::from(ranking.window.days);
     let body = serde_json::to_string(ranking).map_err(|e| RankingError::Corrupt(e.to_string()))?;
     let mut tx = store.pool().begin().await?;

@@ -31,8 +31,8 @@ pub mod portal;
 pub mod public;
 pub mod query;
 pub mod scope;
-pub mod witness;
 pub mod versions;
+pub mod witness;
 
 use bytes::Bytes;
 use http::header::HeaderName;

@@ -12,8 +12,7 @@ use hyper::body::Incoming;
 
 use super::api::{
     audit, catalog, checkpoint, cosign, health, me, openapi, oversight, oversight_page, portal,
-    public, versions,
-    Body, Reply,
+    public, versions, Body, Reply,
 };
 use super::manners::{self, Asked, Cors, Manners};
 use super::pipeline;
@@ -74,6 +73,7 @@ enum Endpoint {
     OversightScript,
     Probes,
     Ranking(public::Format),
+    MonitoringDaily(public::Format),
     Methodology,
     Healthz,
     Readyz,
@@ -98,7 +98,7 @@ impl Endpoint {
             Data | DataMalformed | AuditRecords | AuditRecord | Inclusion | AccessLog
             | Refusals | Refusal | Review | Probes => (Cors::PerConsumer, false),
             Catalog | CatalogVersions | CatalogVersion => (Cors::PerConsumer, true),
-            Schema | Ranking(_) | Methodology | OpenApi => (Cors::Any, true),
+            Schema | Ranking(_) | MonitoringDaily(_) | Methodology | OpenApi => (Cors::Any, true),
             PortalPage | PortalJson | PortalJsonLd | DatasetOpenApi => (Cors::Any, true),
             Checkpoints | CheckpointNote | Consistency | Cosigned => (Cors::Any, false),
             Cosignatures => (Cors::None, false),
@@ -177,6 +177,17 @@ const ROUTES: &[Route] = {
         documented("/public/ranking.json", Read, Ranking(public::Format::Json)),
         documented("/public/ranking.csv", Read, Ranking(public::Format::Csv)),
         documented("/public/methodology", Read, Methodology),
+        // Issue 11: the daily monitoring report.
+        documented(
+            "/public/monitoring/daily.json",
+            Read,
+            MonitoringDaily(public::Format::Json),
+        ),
+        documented(
+            "/public/monitoring/daily.csv",
+            Read,
+            MonitoringDaily(public::Format::Csv),
+        ),
         documented("/healthz", Read, Healthz),
         documented("/readyz", Read, Readyz),
         documented("/metrics", Read, Metrics),
@@ -242,6 +253,7 @@ async fn dispatch(gw: Arc<Gateway>, req: Request<Incoming>) -> Reply {
         OversightScript => Ok(oversight_page::script()),
         Probes => oversight::probes(gw, &req).await,
         Ranking(format) => public::ranking(gw, &req, format).await,
+        MonitoringDaily(format) => public::monitoring_daily(gw, &req, format).await,
         Methodology => Ok(public::methodology()),
         Healthz => Ok(health::healthz()),
         Readyz => Ok(health::readyz(gw).await),

@@ -14,7 +14,7 @@ pub const OFFICIAL: &str = "Director, Gamma Land Office (Tran Thi D)";
 
 /// A province with three mandated datasets: served late, overdue, and not yet due.
 fn gamma(upstream: &str) -> String {
-    let ds = |id: &str, deadline: &str, refresh: &str| {
+    let ds = |id: &str, refresh: &str| {
         format!(
             r#"
 [[datasets]]
@@ -23,9 +23,6 @@ title = "Gamma {id}"
 request_schema = "code.request.json"
 response_schema = "code.response.json"
 refresh_period = "{refresh}"
-[datasets.mandate]
-deadline = "{deadline}"
-official = "{OFFICIAL}"
 [datasets.source]
 kind = "http"
 url = "{upstream}/ok"
@@ -34,11 +31,65 @@ timeout = "2s"
         )
     };
     let mut s = String::from("id = \"gamma\"\nname = \"Gamma Province\"\nkind = \"province\"\n");
-    s += &ds("registry", "2020-01-01", "1h");
-    s += &ds("ledger", "2020-01-01", "1d");
-    s += &ds("future", "2999-12-31", "1d");
+    s += &ds("registry", "1h");
+    s += &ds("ledger", "1d");
+    s += &ds("future", "1d");
     s
 }
+
+/// The mandate register: alpha, beta and gamma connected; omega never connected, with a
+/// mandate eight months overdue. Gamma's mandates: served late, overdue, and not yet due.
+pub fn register() -> String {
+    let unit = |id: &str, code: &str, vi: &str, en: &str, kind: &str, group: &str| {
+        format!("[[units]]\nid = \"{id}\"\ncode = \"{code}\"\nname_vi = \"{vi}\"\nname_en = \"{en}\"\nkind = \"{kind}\"\ngroup = \"{group}\"\n\n")
+    };
+    let mandate = |product: &str, deadline: &str, official: &str| {
+        let unit = product.split('/').next().unwrap_or_default();
+        format!("[[mandates]]\nunit = \"{unit}\"\nproduct = \"{product}\"\ntask = \"Serve {product}\"\nofficial = \"{official}\"\ndeadline = \"{deadline}\"\nassigned_by = \"{AUTHORITY}\"\ninstrument = \"{INSTRUMENT}\"\nhistory = [{{ status = \"assigned\", on = \"2019-06-01\" }}]\n\n")
+    };
+    let mut s = unit(
+        "alpha",
+        "B01",
+        "Bộ Alpha",
+        "Ministry of Alpha",
+        "ministry",
+        "central",
+    );
+    s += &unit(
+        "beta",
+        "02",
+        "Tỉnh Beta",
+        "Beta Province",
+        "province",
+        "provinces",
+    );
+    s += &unit(
+        "gamma",
+        "03",
+        "Tỉnh Gamma",
+        "Gamma Province",
+        "province",
+        "provinces",
+    );
+    s += &unit(
+        "omega",
+        "99",
+        "Tỉnh Ômêga",
+        "Omega Province",
+        "province",
+        "provinces",
+    );
+    s += &mandate("gamma/registry", "2020-01-01", OFFICIAL);
+    s += &mandate("gamma/ledger", "2020-01-01", OFFICIAL);
+    s += &mandate("gamma/future", "2999-12-31", OFFICIAL);
+    s += &mandate("omega/land-parcels", OMEGA_DEADLINE, OMEGA_OFFICIAL);
+    s
+}
+
+pub const AUTHORITY: &str = "Prime Minister";
+pub const INSTRUMENT: &str = "Directive No. 7/CT-TTg";
+pub const OMEGA_DEADLINE: &str = "2020-03-31";
+pub const OMEGA_OFFICIAL: &str = "Director, Omega Department of Agriculture (Ly Thi M)";
 
 /// The standard catalogue plus gamma, with ranking settings for tests.
 pub fn catalogue(up: &Upstream) -> Catalogue {
@@ -46,6 +97,7 @@ pub fn catalogue(up: &Upstream) -> Catalogue {
     let cat = Catalogue::new(&base);
     cat.write("dxgate.toml", SETTINGS);
     cat.write("policies/agencies/gamma.toml", &gamma(&base));
+    cat.write("policies/mandates.toml", &register());
     cat
 }
 

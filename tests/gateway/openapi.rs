@@ -40,6 +40,9 @@ const ROUTES: &[(&str, &str)] = &[
     ("/public/catalog.json", "get"),
     ("/public/catalog.jsonld", "get"),
     ("/v1/openapi/{agency}/{dataset}.json", "get"),
+    // Issue 11: the daily monitoring report.
+    ("/public/monitoring/daily.json", "get"),
+    ("/public/monitoring/daily.csv", "get"),
 ];
 
 #[tokio::test]

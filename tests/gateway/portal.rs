@@ -17,10 +17,19 @@ async fn setup() -> (Upstream, Catalogue, Gateway) {
     let cat = Catalogue::new(&format!("http://{}", up.addr));
     let alpha = cat.read("policies/agencies/alpha.toml").replacen(
         "id = \"purposeful\"\n",
-        "id = \"purposeful\"\ndescription = \"Benefit eligibility of one person.\"\nrefresh_period = \"1day\"\nmandate = { deadline = \"2027-06-30\", official = \"Decision 12/TEST\" }\n",
+        "id = \"purposeful\"\ndescription = \"Benefit eligibility of one person.\"\nrefresh_period = \"1day\"\n",
         1,
     );
     cat.write("policies/agencies/alpha.toml", &alpha);
+    // The mandate comes from the register (one unit per agency file).
+    let mut register = String::new();
+    for f in std::fs::read_dir(cat.file("policies/agencies")).unwrap() {
+        let path = f.unwrap().path();
+        let id = path.file_stem().unwrap().to_str().unwrap().to_owned();
+        register += &format!("[[units]]\nid = \"{id}\"\ncode = \"T-{id}\"\nname_vi = \"Đơn vị {id}\"\nname_en = \"Unit {id}\"\nkind = \"ministry\"\ngroup = \"central\"\n\n");
+    }
+    register += "[[mandates]]\nunit = \"alpha\"\nproduct = \"alpha/purposeful\"\ntask = \"Serve benefit eligibility\"\nofficial = \"Decision 12/TEST\"\ndeadline = \"2027-06-30\"\nassigned_by = \"Prime Minister\"\ninstrument = \"Directive No. 7/CT-TTg\"\nhistory = [{ status = \"assigned\", on = \"2026-01-01\" }]\n";
+    cat.write("policies/mandates.toml", &register);
     let gw = Gateway::start(cat.path()).await;
     (up, cat, gw)
 }

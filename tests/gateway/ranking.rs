@@ -123,7 +123,34 @@ async fn ranking_cli_formats_groups_and_overdue_mandates() {
     let gamma = agency(&r, "gamma");
     assert_eq!(gamma["group"], "provinces");
     assert_eq!(gamma["group_rank"]["rank"], 1);
-    assert_eq!(gamma["group_rank"]["of"], 1);
+    assert_eq!(
+        gamma["group_rank"]["of"], 2,
+        "gamma and the never-connected omega"
+    );
+    // Omega is in the register, never connected and never called: ranked, at the bottom.
+    let omega = agency(&r, "omega");
+    assert_eq!(omega["status"], "not_connected");
+    assert_eq!(omega["tier"], "D");
+    assert_eq!(omega["agency"], Value::Null);
+    assert_eq!(omega["name_vi"], "Tỉnh Ômêga");
+    assert_eq!(omega["code"], "99");
+    assert_eq!(indicator(omega, "coverage")["value"], 0.0);
+    let of = omega["rank"]["of"].as_u64().unwrap();
+    assert_eq!(omega["rank"]["rank"].as_u64(), Some(of), "last of {of}");
+    assert_eq!(omega["group_rank"]["rank"], 2);
+    assert_eq!(omega["mandated"][0]["state"], "overdue");
+    assert_eq!(omega["mandated"][0]["connected"], false);
+    assert_eq!(omega["mandated"][0]["instrument"], INSTRUMENT);
+    // Gamma has an overdue unmet mandate: below every unit meeting its mandates.
+    assert!(
+        gamma["rank"]["rank"].as_u64() > alpha["rank"]["rank"].as_u64(),
+        "{gamma} vs {alpha}"
+    );
+    assert_eq!(
+        r["agencies"].as_array().unwrap().last().unwrap()["id"],
+        "beta",
+        "insufficient data is listed after every ranked unit"
+    );
     let states: Vec<(String, String)> = gamma["mandated"]
         .as_array()
         .unwrap()
@@ -187,7 +214,11 @@ async fn ranking_cli_formats_groups_and_overdue_mandates() {
     assert_eq!(code, 0);
     let lines: Vec<&str> = csv.trim_end().split("\r\n").collect();
     assert!(lines[0].starts_with("rank,rank_best,rank_worst,group,group_rank,agency,"));
-    assert_eq!(lines.len(), 1 + 3, "header and one row per agency");
+    assert_eq!(
+        lines.len(),
+        1 + 4,
+        "header and one row per unit of the register"
+    );
     assert!(lines
         .iter()
         .any(|l| l.contains(",gamma,") && l.contains("ledger")));

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use dxgate::audit::chain::{record_hash, GENESIS};
 use dxgate::audit::{Entry, Outcome, SchemaResult, Store, StoredRecord};
-use dxgate::calendar::DAY_MS;
+use dxgate::calendar::{Zone, DAY_MS};
 use dxgate::oversight::refusals::{self, RefusalFilter, ReviewState};
 use dxgate::oversight::reviews::{self, NewReview, Verdict};
 use dxgate::policy::{Justification, Text};
@@ -132,12 +132,16 @@ async fn exercise(store: &Store) {
         "incremental rollups equal one pass over the raw records"
     );
 
-    let incremental = inputs::load(store, 30, NOW).await.unwrap();
+    let incremental = inputs::load(store, 30, NOW, &Zone::default())
+        .await
+        .unwrap();
     rollup_store::rebuild(store, &agencies).await.unwrap();
     rollup_store::catch_up(store, &agencies, None)
         .await
         .unwrap();
-    let rebuilt = inputs::load(store, 30, NOW).await.unwrap();
+    let rebuilt = inputs::load(store, 30, NOW, &Zone::default())
+        .await
+        .unwrap();
     assert_eq!(incremental.cells, rebuilt.cells);
     assert_eq!(incremental.consumer_days, rebuilt.consumer_days);
     assert_eq!(incremental.served, rebuilt.served);

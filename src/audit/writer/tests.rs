@@ -172,8 +172,7 @@ async fn failing_becomes(w: &AuditWriter, want: bool, within: std::time::Duratio
 
 #[tokio::test]
 async fn a_failing_writer_probes_the_store_and_heals_without_traffic() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = store(&dir).await;
+    let (_dir, store) = fresh_store().await;
     let w = writer(&store, 64).await;
     w.record(entry("before")).await.unwrap();
     store
@@ -205,8 +204,7 @@ async fn a_failing_writer_probes_the_store_and_heals_without_traffic() {
 
 #[tokio::test]
 async fn a_probe_does_not_heal_a_writer_whose_chain_moved_under_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = store(&dir).await;
+    let (_dir, store) = fresh_store().await;
     let w = writer(&store, 64).await;
     let head = store.head("n1").await.unwrap();
     w.record(entry("one")).await.unwrap();

@@ -1,5 +1,5 @@
 //! `policies/agencies/*.toml`: one agency per file and its datasets — schemas, subject field,
-//! mandate, refusal rules, rate and source — each checked and reported at its position.
+//! refusal rules, rate and source (mandates live in the register, `policies/mandates.toml`) — each checked and reported at its position.
 
 use std::collections::BTreeMap;
 use std::num::NonZeroU32;
@@ -7,8 +7,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::{read_toml, resolve_sqlite_url, FileText};
-use crate::config::catalog::{Agency, Dataset, Mandate};
-use crate::config::files::{AgencyFile, DatasetDecl, MandateDecl, RefusalDecl};
+use crate::config::catalog::{Agency, Dataset};
+use crate::config::files::{AgencyFile, DatasetDecl, RefusalDecl};
 use crate::config::{Catalog, Diagnostics};
 use crate::identity::Rate;
 use crate::ids::Ident;
@@ -28,6 +28,10 @@ pub(super) fn load(dir: &Path, path: &Path, catalog: &mut Catalog, diags: &mut D
         let msg = format!("agency \"{id}\" is declared in another file too");
         f.err(diags, id_at, msg);
         return;
+    }
+    if catalog.register.declared && catalog.register.unit_of_agency(id.as_str()).is_none() {
+        let msg = format!("agency \"{id}\" connects no unit of the mandate register (policies/mandates.toml); the competent authority adds units there");
+        f.err(diags, id_at, msg);
     }
     let mut datasets = BTreeMap::new();
     for decl in file.datasets {
@@ -104,7 +108,9 @@ fn dataset(
             ctx.err(field_at, format!("dataset {name}: subject_field {field:?} is not a property of its request schema"));
         }
     }
-    let mandate = decl.mandate.and_then(|m| mandate(ctx, &name, m));
+    if let Some(m) = &decl.mandate {
+        ctx.err(m.span().start, format!("dataset {name}: mandates live in the mandate register (policies/mandates.toml), kept by the competent authority; an agency file cannot create, move or remove one — remove [datasets.mandate] from this file"));
+    }
     let probe = probe_request(ctx, &name, decl.probe, request_schema.as_deref());
     if let Some(p) = &decl.freshness_pointer {
         if !(p.get_ref().is_empty() || p.get_ref().starts_with('/')) {
@@ -145,7 +151,6 @@ fn dataset(
         refresh_period: decl.refresh_period,
         freshness_pointer: decl.freshness_pointer.map(toml::Spanned::into_inner),
         probe,
-        mandate,
         source,
         refusals,
         rate,
@@ -181,24 +186,6 @@ fn probe_request(
         return None;
     }
     Some(value)
-}
-
-/// A mandate names a real calendar day (`YYYY-MM-DD`) and the responsible official.
-fn mandate(ctx: &mut Ctx<'_, '_>, name: &str, m: toml::Spanned<MandateDecl>) -> Option<Mandate> {
-    let at = m.span().start;
-    let m = m.into_inner();
-    let (deadline_at, text) = (m.deadline.span().start, m.deadline.into_inner());
-    let deadline = crate::calendar::parse_date(&text)
-        .map_err(|e| ctx.err(deadline_at, format!("dataset {name}: mandate deadline {e}")))
-        .ok();
-    if m.official.trim().is_empty() {
-        let msg = format!("dataset {name}: mandate must name the responsible official");
-        ctx.err(at, msg);
-    }
-    Some(Mandate {
-        deadline: deadline?,
-        official: m.official,
-    })
 }
 
 fn refusal_rule(

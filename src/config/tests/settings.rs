@@ -198,3 +198,21 @@ fn jwt_and_oidc() {
     write(dir.path(), "jwks.json", "{}");
     expect_one(dir.path(), "dxgate.toml", Some(6), "[jwt] jwks_file:");
 }
+
+#[test]
+fn ranking_timezone() {
+    settings(
+        "[server]\nnode_id = \"n1\"\n[ranking]\ntimezone = \"Mars/Olympus\"\n",
+        Some(4),
+        "time zone \"Mars/Olympus\" is not an IANA time zone name",
+    );
+    let dir = super::dir_with(&[(
+        "dxgate.toml",
+        "[server]\nnode_id = \"n1\"\n[ranking]\ntimezone = \"UTC\"\n",
+    )]);
+    let loaded = crate::config::load(dir.path(), &Overrides::default()).unwrap();
+    assert_eq!(loaded.settings.ranking.timezone.name(), "UTC");
+    let dir = super::dir_with(&[("dxgate.toml", "[server]\nnode_id = \"n1\"\n")]);
+    let loaded = crate::config::load(dir.path(), &Overrides::default()).unwrap();
+    assert_eq!(loaded.settings.ranking.timezone.name(), "Asia/Ho_Chi_Minh");
+}

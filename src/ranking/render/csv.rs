@@ -89,7 +89,7 @@ pub fn csv(r: &Ranking) -> String {
 }
 
 /// Quote a field when it needs it; neutralise a leading formula character for spreadsheets.
-fn field(s: &str) -> String {
+pub(crate) fn field(s: &str) -> String {
     let s = if s.starts_with(['=', '+', '@']) || (s.starts_with('-') && s.parse::<f64>().is_err()) {
         format!("'{s}")
     } else {

@@ -32,7 +32,7 @@ pub fn render(catalog: &Catalog) -> Bytes {
                         "response_schema": format!("/v1/schemas/{}", d.response_schema.path),
                         "subject_field": d.subject_field,
                         "source_kind": d.source.kind(),
-                        "mandate": d.mandate,
+                        "mandate": catalog.register.mandate(a.id.as_str(), d.id.as_str()),
                         "refresh_period": d.refresh_period.map(|p| humantime::format_duration(p).to_string()),
                         "has_refusal_rules": !d.refusals.is_empty(),
                     })

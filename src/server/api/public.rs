@@ -62,6 +62,30 @@ pub async fn ranking<B>(gw: &Gateway, req: &Request<B>, format: Format) -> Reply
     })
 }
 
+/// `GET /public/monitoring/daily.json|.csv?date=YYYY-MM-DD`: the daily monitoring report
+/// (default: today in `[ranking] timezone`).
+pub async fn monitoring_daily<B>(gw: &Gateway, req: &Request<B>, format: Format) -> Reply {
+    let date = query::report_date(req.uri().query())?;
+    let report = gw.ranking.daily(date).await?;
+    Ok(match format {
+        Format::Csv => {
+            let mut r = respond(
+                Bytes::from(crate::ranking::daily::csv(&report)),
+                "text/csv; charset=utf-8",
+            );
+            r.headers_mut().insert(
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_static("inline; filename=\"daily.csv\""),
+            );
+            r
+        }
+        Format::Json | Format::Html => respond(
+            Bytes::from(crate::ranking::daily::json(&report)),
+            "application/json",
+        ),
+    })
+}
+
 fn respond(body: Bytes, content_type: &'static str) -> Response<Body> {
     super::with_headers(
         body,

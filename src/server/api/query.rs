@@ -137,6 +137,23 @@ pub fn ranking(query: Option<&str>) -> Result<Option<u32>, BadParam> {
     Ok(days)
 }
 
+/// `GET /public/monitoring/daily*?date=YYYY-MM-DD`: the day reported on (`None`: today).
+pub fn report_date(query: Option<&str>) -> Result<Option<jiff::civil::Date>, BadParam> {
+    let mut date = None;
+    each(query, "only `date` (YYYY-MM-DD) is accepted", |key, v| {
+        match key {
+            "date" => {
+                let d = crate::calendar::parse_date(&v)
+                    .map_err(|_| BadParam::new(key, "a date that exists, written YYYY-MM-DD"))?;
+                date = Some(d);
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    })?;
+    Ok(date)
+}
+
 /// Hand every `key=value` of `query` to `set`, which answers whether it knows the key; an
 /// unknown key is a [`BadParam`] saying `unknown` (which names the known ones).
 /// `GET /v1/audit/consistency/{node}?from&to`: two tree sizes, `1 <= from <= to`.

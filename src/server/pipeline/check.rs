@@ -111,6 +111,7 @@ pub(super) async fn check_request_phase(
 /// The probe's request: `params` (an object) as the query string a consumer would send, then
 /// through the same conversion and schema check as a consumer's GET.
 pub(super) fn probe_request(
+    gw: &Gateway,
     ds: &Dataset,
     params: &Value,
     entry: &mut Entry,
@@ -129,7 +130,7 @@ pub(super) fn probe_request(
         }
     }
     let query = q.finish();
-    entry.request_sha256 = Some(Digest::sha256(query.as_bytes()));
+    keyed_request_hash(gw, entry, query.as_bytes());
     let params = crate::validate::query_to_json(&query, &ds.request_schema)
         .ok()
         .filter(|p| ds.request_schema.is_valid(p))

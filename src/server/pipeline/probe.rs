@@ -32,6 +32,7 @@ static CONSUMER: LazyLock<Arc<Consumer>> = LazyLock::new(|| {
         roles: Vec::new(),
         agency: None,
         rate: None,
+        cors_origins: Vec::new(),
     })
 });
 
@@ -124,7 +125,7 @@ async fn phases(
         .ok_or_else(|| Problem::new(ProblemKind::Internal, "the dataset has no runtime state"))?;
     protect::dataset_rate_phase(gw, ds, live, &consumer)?;
     decide::decide_phase(ds, &consumer, PROBE_PURPOSE, entry)?;
-    let checked = check::probe_request(ds, params, entry)?;
+    let checked = check::probe_request(gw, ds, params, entry)?;
     let reply = forward::forward_phase(gw, live, &consumer, PROBE_PURPOSE, &checked, entry).await;
-    response::check_response_phase(ds, reply, entry)
+    response::check_response_phase(&gw.payload_key, ds, reply, entry)
 }
