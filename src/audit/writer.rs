@@ -11,7 +11,7 @@
 //! probes the store every [`PROBE_EVERY`] (re-read head and tree, [`Store::probe_head`]); the
 //! first probe that commits clears the flag. [`WriterStats::stopped`]: the task has ended.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -20,40 +20,13 @@ use tokio::sync::{mpsc, oneshot};
 use super::chain::{record_hash, Head};
 use super::checkpoint::SignedCheckpoint;
 use super::merkle::{leaf_hash, range_parts, Frontier, Subtree};
-use super::note::NoteSigner;
 use super::store::Batch;
 use super::{now_ms, Digest, Entry, Store, StoreError, StoredRecord};
-use crate::telemetry::Histogram;
 
 /// How often a failing writer probes the store (readiness returns within this of the store).
 pub const PROBE_EVERY: Duration = Duration::from_secs(1);
 /// Longest a request waits for its commit before answering 503 (a later commit: logged, unserved).
 pub const RECORD_WAIT: Duration = Duration::from_secs(10);
-
-/// When and how the writer signs checkpoints.
-#[derive(Debug, Clone)]
-pub struct CheckpointPolicy {
-    pub signer: NoteSigner,
-    /// Origin prefix; each chain's origin is `<prefix>/<node id>`.
-    pub origin: String,
-    /// Sign after this many new records (inside the batch's transaction).
-    pub every: u64,
-    /// Sign pending records after this long without a checkpoint.
-    pub interval: Duration,
-    /// Where the writer keeps a copy of its latest checkpoint, outside the store
-    /// (`crate::audit::anchor`); `None`: only what it signed in this process anchors it.
-    pub anchor_dir: Option<std::path::PathBuf>,
-}
-
-/// How to run one node's writer.
-#[derive(Debug, Clone)]
-pub struct WriterConfig {
-    pub node_id: String,
-    pub batch_max: usize,
-    pub queue_capacity: usize,
-    /// `None`: no checkpoints (tests and tools only).
-    pub checkpoints: Option<CheckpointPolicy>,
-}
 
 /// Why a record could not be committed. Always answered with 503.
 #[derive(Debug, thiserror::Error, Clone)]
@@ -68,44 +41,6 @@ pub enum AuditError {
     Store(String),
     #[error("the stored audit chain does not extend the signed checkpoints: {0}")]
     Unanchored(String),
-}
-
-/// Batch-size buckets for the commit histogram.
-static BATCH_SIZES: [u64; 11] = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
-
-/// Counters the writer keeps (for `/metrics` and benchmarks).
-#[derive(Debug)]
-pub struct WriterStats {
-    pub committed_records: AtomicU64,
-    pub committed_batches: AtomicU64,
-    pub failed_batches: AtomicU64,
-    pub max_batch: AtomicU64,
-    /// Records per committed transaction.
-    pub batch_sizes: Histogram,
-    /// The last commit attempt failed (readiness turns false until one succeeds).
-    pub failing: AtomicBool,
-    /// Signed checkpoints written.
-    pub checkpoints: AtomicU64,
-    /// The stored chain does not extend the writer's signed checkpoints: nothing is recorded.
-    pub unanchored: AtomicBool,
-    /// The writer task has ended (shutdown, or a panic): nothing more will be committed.
-    pub stopped: AtomicBool,
-}
-
-impl Default for WriterStats {
-    fn default() -> Self {
-        WriterStats {
-            committed_records: AtomicU64::new(0),
-            committed_batches: AtomicU64::new(0),
-            failed_batches: AtomicU64::new(0),
-            max_batch: AtomicU64::new(0),
-            batch_sizes: Histogram::new(&BATCH_SIZES),
-            failing: AtomicBool::new(false),
-            checkpoints: AtomicU64::new(0),
-            unanchored: AtomicBool::new(false),
-            stopped: AtomicBool::new(false),
-        }
-    }
 }
 
 struct Job {
@@ -417,5 +352,9 @@ impl Task {
 }
 
 mod anchor;
+mod config;
+mod stats;
+pub use config::{CheckpointPolicy, WriterConfig};
+pub use stats::WriterStats;
 #[cfg(test)]
 mod tests;

@@ -101,15 +101,29 @@ pub async fn start(
         .collect();
     let tasks = Tasks::default();
     tasks.track(writer);
-    super::versions::witness(
+    let first = super::versions::witness(
         &store,
         &audit,
         None,
         &loaded.catalog,
         super::versions::Why::Start,
     )
-    .await
-    .map_err(StartError::Catalog)?;
+    .await;
+    // A chain that does not extend its signed checkpoints: serve not-ready (503, `/readyz` says
+    // why) so the operator sees it, and witness the version once it is re-anchored.
+    let version_pending = match first {
+        Ok(_) => false,
+        Err(e)
+            if audit
+                .stats()
+                .unanchored
+                .load(std::sync::atomic::Ordering::Relaxed) =>
+        {
+            tracing::error!(error = %e, "catalogue version not witnessed yet: the audit chain is unanchored; retrying");
+            true
+        }
+        Err(e) => return Err(StartError::Catalog(e)),
+    };
     let addr = s.server.listen;
     let listen_err = |source| StartError::Listen { addr, source };
     let listener = TcpListener::bind(addr).await.map_err(listen_err)?;
@@ -127,6 +141,23 @@ pub async fn start(
         register_otel_metrics(provider, metrics.clone(), audit.clone());
     }
     let catalog = Arc::new(loaded.catalog);
+    if version_pending {
+        let (store, audit, catalog) = (store.clone(), audit.clone(), catalog.clone());
+        let token = tasks.token();
+        tasks.spawn(async move {
+            let why = super::versions::Why::Start;
+            while super::versions::witness(&store, &audit, None, &catalog, why)
+                .await
+                .is_err()
+            {
+                tokio::select! {
+                    _ = token.cancelled() => return,
+                    _ = tokio::time::sleep(VERSION_RETRY) => {}
+                }
+            }
+            tracing::info!("catalogue version witnessed after re-anchoring");
+        });
+    }
     let ranking = Arc::new(crate::ranking::Service::new(
         store.clone(),
         catalog.clone(),
@@ -159,6 +190,10 @@ pub async fn start(
         local_addr,
     })
 }
+
+/// How often a start whose catalogue version could not be witnessed (an unanchored chain) tries
+/// again: seldom, so that it does not contend with the operator's `dxgate audit reanchor`.
+const VERSION_RETRY: std::time::Duration = std::time::Duration::from_secs(30);
 
 impl Running {
     /// `https` when the listener speaks TLS, else `http`.

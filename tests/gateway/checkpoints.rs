@@ -161,7 +161,8 @@ async fn checkpoints_are_signed_and_inclusion_proofs_check_offline() {
 #[tokio::test]
 async fn inclusion_waits_for_a_checkpoint_and_checkpoints_survive_restarts() {
     let up = Upstream::start().await;
-    let cat = Catalogue::with_settings(&up, "[server]\nnode_id = \"test-node\"\n[audit]\ncheckpoint_every = 3\ncheckpoint_interval = \"1h\"\n");
+    let cat = Catalogue::with_settings(&up, "[server]\nnode_id = \"test-node\"\n[audit]\ncheckpoint_every = 4\ncheckpoint_interval = \"1h\"\n");
+    // The start's catalog_change record is record 1, the request 2, the refused read 3.
     let gw = Gateway::start(cat.path()).await;
     let first = request_id(&gw.get(PORTAL_KEY, &person("001")).await);
     let r = gw
@@ -173,31 +174,29 @@ async fn inclusion_waits_for_a_checkpoint_and_checkpoints_survive_restarts() {
         .as_str()
         .unwrap()
         .ends_with("/not-yet-checkpointed"));
-    // The third record is checkpointed in its own commit.
+    // The fourth record is checkpointed in its own commit.
     for _ in 0..2 {
         gw.get(PORTAL_KEY, &person("002")).await;
     }
-    let v = checkpoint_of_size(&gw, 3).await;
-    assert_eq!(v["checkpoints"][0]["tree_size"], 3);
+    let v = checkpoint_of_size(&gw, 4).await;
+    assert_eq!(v["checkpoints"][0]["tree_size"], 4);
     gw.stop().await;
 
-    // A restarted gateway continues the chain and the tree (the stop checkpointed record 4;
-    // the restart adds its catalog_change record, then two requests make three pending).
+    // A restarted gateway continues the chain and the tree: the stop checkpointed record 5;
+    // the restart's catalog_change record (6) and three requests make the next checkpoint 9.
     let gw = Gateway::start(cat.path()).await;
-    for _ in 0..2 {
+    for _ in 0..3 {
         gw.get(PORTAL_KEY, &person("003")).await;
     }
-    // The refused proof above was a witnessed read, shutdown signed size 5, and the restart's
-    // catalog_change record and two requests make the next checkpoint 8.
-    checkpoint_of_size(&gw, 8).await;
+    checkpoint_of_size(&gw, 9).await;
     let r = gw
         .get_as(PORTAL_KEY, &format!("/v1/audit/inclusion/{first}"))
         .await;
     let proof: Value = r.json().await.unwrap();
-    assert_eq!(proof["tree_size"], 8);
+    assert_eq!(proof["tree_size"], 9);
     gw.stop().await;
     let (code, out, err) = run_cli(&["audit", "verify"], cat.path());
     assert_eq!(code, 0, "{out}{err}");
-    // Eight, and the read of the proof.
-    assert!(out.contains("9 records verified"), "{out}");
+    // Nine, and the read of the proof.
+    assert!(out.contains("10 records verified"), "{out}");
 }

@@ -80,7 +80,7 @@ async fn keys_live_under_keys_and_a_rotation_keeps_everything_verifiable() {
     let (code, out, err) = run_cli(&["audit", "verify"], cat.path());
     assert_eq!(code, 0, "{out}{err}");
     assert!(
-        out.contains("4 records verified, 3 checkpoint signatures valid"),
+        out.contains("6 records verified, 5 checkpoint signatures valid"),
         "{out}"
     );
     assert!(!err.contains("WARNING"), "{err}");

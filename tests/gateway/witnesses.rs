@@ -174,12 +174,15 @@ async fn two_witnesses_cosign_a_growing_log_and_refuse_a_rewritten_one() {
         .1
         .starts_with(&latest[..latest.find("\n\n").unwrap()]));
 
-    // An inclusion proof carries both cosignatures; check-inclusion can require them.
+    // An inclusion proof carries both cosignatures; check-inclusion can require them. After
+    // the start's catalog_change record and seven requests, one more makes the next request
+    // record 9.
+    requests(&gw, 1, "003").await;
     let r = gw
         .get(PORTAL_KEY, "/v1/data/alpha/people?citizen_id=003")
         .await;
     let id = request_id(&r);
-    // Record 7; the proof's read is record 8, whose commit signs the checkpoint at 8.
+    // Record 9; the proof's read is record 10, whose commit signs the checkpoint at 10.
     let r = client()
         .get(gw.url(&format!("/v1/audit/inclusion/{id}")))
         .bearer_auth(PORTAL_KEY)
@@ -205,8 +208,8 @@ async fn two_witnesses_cosign_a_growing_log_and_refuse_a_rewritten_one() {
         run_bin(&args)
     };
     let (code, _, err) = check(vec![&w1.vkey]);
-    assert_eq!(code, 1, "the checkpoint at 8 is not cosigned yet");
-    assert_eq!(proof["tree_size"], 8);
+    assert_eq!(code, 1, "the checkpoint at 10 is not cosigned yet");
+    assert_eq!(proof["tree_size"], 10);
     assert!(err.contains("NOT WITNESSED"), "{err}");
     for w in [&w1, &w2] {
         assert_eq!(w.once(&gw, &log_key).await.0, 0);
@@ -219,8 +222,8 @@ async fn two_witnesses_cosign_a_growing_log_and_refuse_a_rewritten_one() {
         .unwrap();
     let proof: Value = r.json().await.unwrap();
     assert_eq!(
-        proof["tree_size"], 8,
-        "this read is record 9: no new checkpoint"
+        proof["tree_size"], 10,
+        "this read is record 11: no new checkpoint"
     );
     std::fs::write(&file, proof.to_string()).unwrap();
     let (code, out, err) = check(vec![&w1.vkey, &w2.vkey]);
