@@ -57,6 +57,9 @@ pub struct Refusal {
     /// As recorded: every refusal has one.
     pub justification: Justification,
     pub detail: Option<String>,
+    /// The catalogue version (digest) the refusal was decided under; `None` on records from
+    /// before catalogue versions were recorded.
+    pub catalog_digest: Option<String>,
     /// Review it by then.
     pub review_due_ms: i64,
     /// Unreviewed past `review_due_ms`.
@@ -115,7 +118,8 @@ pub async fn list(
 ) -> Result<Vec<Refusal>, ReviewError> {
     let mut q = store.filter(&format!(
         "SELECT a.request_id, a.ts_ms, a.consumer, a.agency, a.dataset, a.purpose, a.status, \
-         a.legal_basis, a.reason, a.decided_by, a.justification_status, a.detail \
+         a.legal_basis, a.reason, a.decided_by, a.justification_status, a.detail, \
+         a.catalog_digest \
          FROM audit_records a {CURRENT} WHERE a.outcome = 'refused'"
     ));
     conditions(&mut q, f, now_ms);
@@ -145,6 +149,7 @@ pub async fn list(
             status: r.try_get(6)?,
             justification,
             detail: r.try_get(11)?,
+            catalog_digest: r.try_get(12)?,
             review_due_ms: ts_ms + REVIEW_WITHIN_DAYS * DAY_MS,
             overdue: false,
             review: None,

@@ -129,3 +129,70 @@ async fn a_reload_adding_a_refusal_rule_is_witnessed_and_later_refusals_carry_it
     assert_eq!(status, 404, "{body}");
     assert_eq!(body["type"], "https://dxgate.dev/problems/not-found");
 }
+
+/// A reload that cannot be witnessed (the store refuses the new version) is rejected and the
+/// old catalogue keeps serving; once it can be witnessed, a new state-secret entry is flagged
+/// for oversight and the refusal it causes names the new version in the refusal list.
+#[tokio::test]
+async fn an_unwitnessed_reload_is_rejected_and_a_new_state_secret_is_flagged() {
+    use sqlx::Executor;
+    let up = Upstream::start().await;
+    let cat = Catalogue::new(&format!("http://{}", up.addr));
+    let gw = Gateway::start(cat.path()).await;
+    let path = HTTP_OK;
+    let first = versions(&gw, OVERSIGHT_KEY).await.1["current"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // The store refuses to keep any new catalogue version.
+    let mut db = cat.audit_sqlite().await;
+    db.execute(
+        "CREATE TRIGGER refuse_versions BEFORE INSERT ON catalog_versions \
+         BEGIN SELECT RAISE(ABORT, 'versions are read-only'); END",
+    )
+    .await
+    .unwrap();
+    cat.append(
+        "policies/state-secrets.toml",
+        "\n[[entries]]\ndataset = \"alpha/http-ok\"\nlisted_by = \"Decision 2/TEST\"\n",
+    );
+    assert_eq!(gw.reload().await, ReloadOutcome::Rejected { problems: 1 });
+    let (_, v) = versions(&gw, OVERSIGHT_KEY).await;
+    assert_eq!(v["current"], json!(first));
+    assert_eq!(v["changes"].as_array().unwrap().len(), 1, "{v}");
+    // The old catalogue keeps serving: alpha/http-ok is not yet a state secret.
+    let (status, id, _, body) = parts(gw.get(PORTAL_KEY, path).await).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(record(&gw, &id).await["catalog_digest"], first);
+
+    // Once the version can be kept, the same reload is witnessed and flagged.
+    db.execute("DROP TRIGGER refuse_versions").await.unwrap();
+    assert!(matches!(gw.reload().await, ReloadOutcome::Applied { .. }));
+    let (_, v) = versions(&gw, OVERSIGHT_KEY).await;
+    let second = v["current"].as_str().unwrap().to_owned();
+    assert_ne!(second, first);
+    let s = &v["changes"][0]["summary"];
+    assert_eq!(s["state_secrets_added"], json!(["alpha/http-ok"]));
+    assert_eq!(s["refusal_rules_added"], json!([]));
+    assert_eq!(s["flag_for_oversight"], true);
+    assert_eq!(s["flags"], json!(["new_state_secret"]));
+
+    // The exemption it causes carries the new digest; so does a refusal, in the refusal list.
+    let (status, id, _, body) = parts(gw.get(PORTAL_KEY, path).await).await;
+    assert_eq!(status, 403, "{body}");
+    let rec = record(&gw, &id).await;
+    assert_eq!(
+        (&rec["outcome"], &rec["catalog_digest"]),
+        (&json!("exempt"), &json!(second))
+    );
+    let (status, id, _, body) = parts(gw.get(PORTAL_KEY, RESTRICTED).await).await;
+    assert_eq!(status, 403, "{body}");
+    let (status, _, _, r) = parts(
+        gw.get(OVERSIGHT_KEY, &format!("/v1/oversight/refusals/{id}"))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(r["catalog_digest"], json!(second));
+}

@@ -80,6 +80,7 @@ async fn probe_one(gw: &Gateway, snap: &Snapshot, ds: &Arc<Dataset>) -> ProbeRes
         .dataset(ds.agency.as_str(), ds.id.as_str())
         .purpose(PROBE_PURPOSE)
         .probe();
+    entry.catalog_digest = crate::audit::Digest::from_hex(&snap.catalog.version.digest).ok();
     match phases(gw, snap, ds, params, &mut entry).await {
         Ok(_) => {
             entry.outcome = Outcome::Served;
