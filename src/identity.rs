@@ -49,6 +49,8 @@ pub struct Consumer {
     /// Web origins (`https://portal.example.vn`) whose pages may call the data endpoints with
     /// this consumer's credentials (CORS, `server::manners`). Default: none.
     pub cors_origins: Vec<String>,
+    /// May name the end user it acts for in `On-Behalf-Of` (`trusted_on_behalf`).
+    pub trusted_on_behalf: bool,
 }
 
 impl Consumer {

@@ -11,6 +11,8 @@ mod anchored;
 mod audit_log;
 #[path = "gateway/carry_over.rs"]
 mod carry_over;
+#[path = "gateway/cases.rs"]
+mod cases;
 #[path = "gateway/catalog_versions.rs"]
 mod catalog_versions;
 #[path = "gateway/catalogue.rs"]

@@ -220,6 +220,13 @@ struct ArchivedRecord {
     /// Present only on records decided under a witnessed catalogue version.
     #[serde(default)]
     catalog_digest: Option<Digest>,
+    /// Present only on requests that named a case, an end user, or were projected.
+    #[serde(default)]
+    data_case_hash: Option<Digest>,
+    #[serde(default)]
+    end_user_hash: Option<Digest>,
+    #[serde(default)]
+    projection: Option<String>,
     prev_hash: Digest,
     hash: Digest,
 }
@@ -266,6 +273,9 @@ impl ArchivedRecord {
                 data_as_of_ms: self.data_as_of_ms,
                 duplicates: self.duplicates,
                 catalog_digest: self.catalog_digest,
+                data_case_hash: self.data_case_hash,
+                end_user_hash: self.end_user_hash,
+                projection: self.projection,
             },
         })
     }

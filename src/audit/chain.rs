@@ -4,7 +4,8 @@
 //! length-prefixed (absent fields have their own marker) so no two records encode alike.
 //! Each gateway replica (node) keeps its own chain; the first record links to [`GENESIS`].
 //! Fields added later (`subject_hash`, `event`, `payload_scheme`, the `probe` flag,
-//! `data_as_of_ms`, `duplicates`, `catalog_digest`) are appended, tagged, only when present, so
+//! `data_as_of_ms`, `duplicates`, `catalog_digest`, `data_case_hash`, `end_user_hash`,
+//! `projection`) are appended, tagged, only when present, so
 //! records without them hash exactly as before.
 
 use sha2::{Digest as _, Sha256};
@@ -101,6 +102,18 @@ pub fn record_hash(prev_hash: &Digest, node_id: &str, seq: i64, e: &Entry) -> Di
         h.update(b"catalog_digest");
         digest_field(&mut h, Some(d));
     }
+    if let Some(d) = &e.data_case_hash {
+        h.update(b"data_case_hash");
+        digest_field(&mut h, Some(d));
+    }
+    if let Some(d) = &e.end_user_hash {
+        h.update(b"end_user_hash");
+        digest_field(&mut h, Some(d));
+    }
+    if let Some(p) = &e.projection {
+        h.update(b"projection");
+        field(&mut h, Some(p));
+    }
     Digest::from_bytes(h.finalize().into())
 }
 
@@ -173,7 +186,20 @@ mod tests {
         assert_ne!(base, record_hash(&GENESIS, "n", 1, &e));
         let mut e = entry();
         e.catalog_digest = Some(Digest::sha256(b"catalogue"));
-        assert_ne!(base, record_hash(&GENESIS, "n", 1, &e));
+        let catalogued = record_hash(&GENESIS, "n", 1, &e);
+        assert_ne!(base, catalogued);
+        // The identity fields are tagged: the same digest in either one hashes differently.
+        let mut case = e.clone();
+        case.data_case_hash = Some(Digest::sha256(b"x"));
+        let mut user = e.clone();
+        user.end_user_hash = Some(Digest::sha256(b"x"));
+        let (case, user) = (
+            record_hash(&GENESIS, "n", 1, &case),
+            record_hash(&GENESIS, "n", 1, &user),
+        );
+        assert!(case != catalogued && user != catalogued && case != user);
+        e.projection = Some("fields:a/d#1".into());
+        assert_ne!(catalogued, record_hash(&GENESIS, "n", 1, &e));
     }
 
     /// `record_hash(GENESIS, "n", 1, &entry())` computed before `subject_hash` existed.

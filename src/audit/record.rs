@@ -57,6 +57,16 @@ pub struct Entry {
     /// (`crate::config::CatalogVersion`); `None` on events and on records made before
     /// catalogue versions were witnessed.
     pub catalog_digest: Option<Digest>,
+    /// Keyed hash (subject key, domain `data-case`) of the `Data-Case` header: the case or
+    /// file reference the request serves. It may name a citizen, so it is never stored as given.
+    pub data_case_hash: Option<Digest>,
+    /// Keyed hash (subject key, domain `end-user`) of the end user — the civil servant the
+    /// consumer acts for (`On-Behalf-Of` from a trusted consumer, or an eID token's subject).
+    pub end_user_hash: Option<Digest>,
+    /// The purpose-bound field projection applied before release (`fields:<agency>/<dataset>#<n>`,
+    /// the n-th `[[datasets.fields]]` rule of the catalogue version in `catalog_digest`); `None`
+    /// when the whole validated answer was released.
+    pub projection: Option<String>,
 }
 
 impl Entry {
@@ -88,6 +98,9 @@ impl Entry {
             data_as_of_ms: None,
             duplicates: None,
             catalog_digest: None,
+            data_case_hash: None,
+            end_user_hash: None,
+            projection: None,
         }
     }
 
@@ -207,6 +220,15 @@ impl Serialize for StoredRecord {
         }
         if let Some(d) = &e.catalog_digest {
             m.serialize_entry("catalog_digest", d)?;
+        }
+        if let Some(h) = &e.data_case_hash {
+            m.serialize_entry("data_case_hash", h)?;
+        }
+        if let Some(h) = &e.end_user_hash {
+            m.serialize_entry("end_user_hash", h)?;
+        }
+        if let Some(p) = &e.projection {
+            m.serialize_entry("projection", p)?;
         }
         if let Some(ev) = &e.event {
             m.serialize_entry(

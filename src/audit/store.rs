@@ -24,10 +24,10 @@ use std::time::Duration;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyConnection, AnyPool, Executor, Row};
 
-use super::{Digest, Outcome};
+use super::Digest;
 
 pub use filter::SqlFilter;
-pub use records::Batch;
+pub use records::{Batch, RecordFilter};
 pub use tree::SegmentRow;
 pub use versions::VersionRow;
 
@@ -55,24 +55,12 @@ pub enum StoreError {
     MissingLeaves { node: String, from: u64, to: u64 },
 }
 
-/// Filters for listing records; `None` means "any".
-#[derive(Debug, Default, Clone)]
-pub struct RecordFilter {
-    pub consumer: Option<String>,
-    pub agency: Option<String>,
-    pub dataset: Option<String>,
-    pub outcome: Option<Outcome>,
-    pub since_ms: Option<i64>,
-    /// Only records older than this request id (UUIDv7 ids sort by time): the page cursor.
-    pub before: Option<String>,
-    pub limit: u32,
-}
-
 /// Embedded migrations `(version, name, sql)`, applied in order, each once. Version ranges:
 /// 1-99 the audit log itself, 100-199 ranking and oversight, 200-299 identity and subjects,
 /// 310-319 readiness probes and data freshness.
 /// 400-409 the audit log's trust (keyed payload hashes, witnesses).
 /// 700-709 catalogue versions, cases and appeals.
+/// 1000-1049 case and end-user identity, field projections, appeals.
 const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("migrations/sqlite_0001_init.sql")),
     (
@@ -129,6 +117,11 @@ const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = &[
         700,
         "catalog_versions",
         include_str!("migrations/sqlite_0700_catalog_versions.sql"),
+    ),
+    (
+        1000,
+        "cases",
+        include_str!("migrations/sqlite_1000_cases.sql"),
     ),
 ];
 const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
@@ -187,6 +180,11 @@ const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
         700,
         "catalog_versions",
         include_str!("migrations/postgres_0700_catalog_versions.sql"),
+    ),
+    (
+        1000,
+        "cases",
+        include_str!("migrations/postgres_1000_cases.sql"),
     ),
 ];
 

@@ -68,6 +68,8 @@ pub struct Dataset {
     pub refusals: Vec<RefusalRule>,
     /// Quota each consumer has on this dataset (`rate_per_second`/`burst`), if declared.
     pub rate: Option<Rate>,
+    /// Requests must name their case and end user (`require_case`).
+    pub require_case: bool,
 }
 
 /// A ministry, sector or province.

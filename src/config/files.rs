@@ -52,6 +52,10 @@ pub struct DatasetDecl {
     /// Requests per consumer allowed in a burst on this dataset. Default: `rate_per_second`.
     #[serde(default)]
     pub burst: Option<u32>,
+    /// Every request must name its case (`Data-Case`) and its end user (`On-Behalf-Of` from a
+    /// trusted consumer, or `Data-User-Token`). Default false.
+    #[serde(default)]
+    pub require_case: bool,
 }
 
 /// `[datasets.mandate]`: read only to be refused with its position — mandates live in the
@@ -113,6 +117,10 @@ pub struct ConsumerDecl {
     /// consumer's credentials (CORS). Default: none.
     #[serde(default)]
     pub cors_origins: Vec<String>,
+    /// Whether this consumer may name the end user (the civil servant) it acts for in an
+    /// `On-Behalf-Of` header. Default false: from anyone else the header is refused.
+    #[serde(default)]
+    pub trusted_on_behalf: bool,
 }
 
 fn default_rate() -> u32 {

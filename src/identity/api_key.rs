@@ -56,6 +56,7 @@ mod tests {
             agency: None,
             rate: None,
             cors_origins: Vec::new(),
+            trusted_on_behalf: false,
         });
         ring.insert(Sha256::digest(b"k1").into(), c);
         assert_eq!(authenticate(&ring, Some(b"Bearer k1")).unwrap().id, "c");

@@ -103,6 +103,7 @@ mod tests {
             agency: None,
             rate: None,
             cors_origins: Vec::new(),
+            trusted_on_behalf: false,
         })
     }
 

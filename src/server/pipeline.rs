@@ -1,13 +1,14 @@
 //! The data request path, as phases: authenticate → harvest block → rate limit → purpose →
-//! resolve → dataset rate limit → decide → check request → subject → forward → check response
+//! resolve → case and end user → dataset rate limit → decide → check request → subject → forward → check response
 //! → record. Each phase returns `Err(Problem)` on "no"; whatever happens, exactly one audit
 //! record is committed before the answer is released.
 //!
 //! Authentication is the one every API shares (`server::caller`); the other phases live in
-//! files by group: [`protect`] (limits, harvest alarm, subject), [`decide`] (purpose, resolve,
+//! files by group: [`case`] (`Data-Case`, the end user), [`protect`] (limits, harvest alarm, subject), [`decide`] (purpose, resolve,
 //! refusal rules), [`check`] (the request against its schema), [`forward`] (the source) and
 //! [`response`] (the source's answer against its schema).
 
+mod case;
 mod check;
 mod decide;
 mod forward;
@@ -158,6 +159,7 @@ async fn phases(
     let purpose = decide::purpose_phase(req.headers())?;
     entry.purpose = Some(purpose.clone());
     let ds = decide::resolve_phase(catalog, agency, dataset, entry)?;
+    case::case_phase(gw, &ds, &consumer, req.headers(), entry).await?;
     let live = rt
         .dataset(&ds)
         .ok_or_else(|| Problem::new(ProblemKind::Internal, "the dataset has no runtime state"))?;

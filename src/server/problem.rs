@@ -45,6 +45,12 @@ pub enum ProblemKind {
     DeadlineExceeded,
     AuditUnavailable,
     NotYetCheckpointed,
+    /// The dataset has `require_case` and the request named no case or no end user.
+    CaseRequired,
+    /// `Data-Case`, `On-Behalf-Of` or `Data-User-Token` is unusable.
+    InvalidCase,
+    /// `On-Behalf-Of` from a consumer not marked `trusted_on_behalf`.
+    OnBehalfNotTrusted,
     Internal,
 }
 
@@ -154,6 +160,21 @@ impl ProblemKind {
                 "not-yet-checkpointed",
                 "Not yet covered by a signed checkpoint",
                 StatusCode::CONFLICT,
+            ),
+            CaseRequired => (
+                "case-required",
+                "Data-Case and end user required",
+                StatusCode::BAD_REQUEST,
+            ),
+            InvalidCase => (
+                "invalid-case",
+                "Unusable case or end-user header",
+                StatusCode::BAD_REQUEST,
+            ),
+            OnBehalfNotTrusted => (
+                "on-behalf-not-trusted",
+                "Not trusted to name an end user",
+                StatusCode::FORBIDDEN,
             ),
             Internal => (
                 "internal",
@@ -321,9 +342,8 @@ pub fn outcome_of(kind: ProblemKind) -> Outcome {
         SourceError | SourceTimeout | SourceUnavailable | DeadlineExceeded => Outcome::SourceError,
         InvalidResponse => Outcome::InvalidResponse,
         Forbidden | MissingPurpose | NotFound | MethodNotAllowed | Conflict | InvalidRequest
-        | PayloadTooLarge | UnsupportedMediaType | RequestTimeout | NotYetCheckpointed => {
-            Outcome::RejectedRequest
-        }
+        | PayloadTooLarge | UnsupportedMediaType | RequestTimeout | NotYetCheckpointed
+        | CaseRequired | InvalidCase | OnBehalfNotTrusted => Outcome::RejectedRequest,
         AuditUnavailable | Internal => Outcome::SourceError,
     }
 }

@@ -95,6 +95,17 @@ impl SubjectKey {
         out.copy_from_slice(tag.as_ref());
         Digest::from_bytes(out)
     }
+
+    /// Keyed hash of a `Data-Case` reference: the subject key over `data-case\0` ‖ reference,
+    /// so a case hash never equals a subject's or an end user's hash for the same text.
+    pub fn case_hash(&self, case: &str) -> Digest {
+        self.hash(&format!("data-case\0{case}"))
+    }
+
+    /// Keyed hash of an end user's id (`end-user\0` ‖ id), like [`SubjectKey::case_hash`].
+    pub fn end_user_hash(&self, id: &str) -> Digest {
+        self.hash(&format!("end-user\0{id}"))
+    }
 }
 
 /// The subject identifier in a request's parameters: the field's string (trimmed) or number.

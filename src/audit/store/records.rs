@@ -9,7 +9,7 @@ use super::super::chain::Head;
 use super::super::checkpoint::SignedCheckpoint;
 use super::super::merkle::Subtree;
 use super::super::{Digest, Entry, Event, EventKind, Outcome, SchemaResult, StoredRecord};
-use super::{digest_column, now_ms, Backend, RecordFilter, Store, StoreError};
+use super::{digest_column, now_ms, Backend, Store, StoreError};
 use crate::policy::Justification;
 
 pub(super) const COLUMNS: &str =
@@ -17,12 +17,29 @@ pub(super) const COLUMNS: &str =
     outcome, status, legal_basis, reason, decided_by, justification_status, request_schema, \
     response_schema, request_sha256, response_sha256, latency_us, source_latency_us, detail, \
     prev_hash, hash, subject_hash, event_kind, event, payload_scheme, probe, data_as_of_ms, \
-    duplicates, catalog_digest";
-const NCOLS: usize = 32;
+    duplicates, catalog_digest, data_case_hash, end_user_hash, projection";
+const NCOLS: usize = 35;
 /// Rows per INSERT statement: as many as SQLite's 32,766 bound parameters allow (PostgreSQL's
-/// limit is 65,535), so a default-sized group commit (`batch_max` 1024) is one statement while
-/// there are at most 31 columns.
+/// limit is 65,535): 936 rows at 35 columns, so a default-sized group commit (`batch_max`
+/// 1024) takes two statements, in the same transaction.
 const ROWS_PER_INSERT: usize = 32_766 / NCOLS;
+
+/// Filters for listing records; `None` means "any".
+#[derive(Debug, Default, Clone)]
+pub struct RecordFilter {
+    pub consumer: Option<String>,
+    pub agency: Option<String>,
+    pub dataset: Option<String>,
+    pub outcome: Option<Outcome>,
+    pub since_ms: Option<i64>,
+    /// Only records older than this request id (UUIDv7 ids sort by time): the page cursor.
+    pub before: Option<String>,
+    /// Keyed hash of a `Data-Case` reference (oversight searches by exact value).
+    pub data_case_hash: Option<Digest>,
+    /// Keyed hash of an end user's id.
+    pub end_user_hash: Option<Digest>,
+    pub limit: u32,
+}
 
 /// Everything one group commit writes, in one transaction.
 #[derive(Debug)]
@@ -132,6 +149,11 @@ impl Store {
             .and_some("outcome =", filter.outcome.map(Outcome::as_str))
             .and_some("ts_ms >=", filter.since_ms)
             .and_some("request_id <", filter.before.as_deref())
+            .and_some(
+                "data_case_hash =",
+                filter.data_case_hash.map(|d| d.to_hex()),
+            )
+            .and_some("end_user_hash =", filter.end_user_hash.map(|d| d.to_hex()))
             .push(" ORDER BY request_id DESC LIMIT ")
             .bind(i64::from(filter.limit.clamp(1, 1000)));
         let rows = q.fetch_all(&self.pool).await?;
@@ -276,6 +298,9 @@ pub(super) fn decode(r: &AnyRow) -> Result<StoredRecord, StoreError> {
                 .try_get::<Option<i64>, _>("duplicates")?
                 .map(|n| u32::try_from(n).unwrap_or(u32::MAX)),
             catalog_digest: optional("catalog_digest")?,
+            data_case_hash: optional("data_case_hash")?,
+            end_user_hash: optional("end_user_hash")?,
+            projection: r.try_get("projection")?,
             request_id: request_id.clone(),
         },
     })
@@ -337,7 +362,10 @@ fn insert_query<'q>(
             .bind(e.probe.then_some(1i64))
             .bind(e.data_as_of_ms)
             .bind(e.duplicates.map(i64::from))
-            .bind(e.catalog_digest.map(|d| d.to_hex()));
+            .bind(e.catalog_digest.map(|d| d.to_hex()))
+            .bind(e.data_case_hash.map(|d| d.to_hex()))
+            .bind(e.end_user_hash.map(|d| d.to_hex()))
+            .bind(e.projection.as_deref());
     }
     q
 }

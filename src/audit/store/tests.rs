@@ -4,7 +4,7 @@
 use super::*;
 use crate::audit::chain::{record_hash, Head};
 use crate::audit::verify::{verify_all, VerifyOptions};
-use crate::audit::{Entry, SchemaResult, StoredRecord};
+use crate::audit::{Entry, Outcome, SchemaResult, StoredRecord};
 
 async fn store_with_chain(dir: &tempfile::TempDir) -> Store {
     let url = format!("sqlite://{}", dir.path().join("audit.db").display());

@@ -154,6 +154,7 @@ fn dataset(
         source,
         refusals,
         rate,
+        require_case: decl.require_case,
     })
 }
 

@@ -54,6 +54,7 @@ pub(super) fn load(path: &Path, catalog: &mut Catalog, diags: &mut Diagnostics) 
             agency: c.agency.clone(),
             rate: rate(c.rate_per_second, c.burst),
             cors_origins: c.cors_origins.clone(),
+            trusted_on_behalf: c.trusted_on_behalf,
         });
         if c.id == "dxgate-probe" {
             let msg = "consumer id \"dxgate-probe\" is reserved for the gateway's own readiness probes; choose another id";

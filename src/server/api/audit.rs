@@ -58,7 +58,17 @@ pub async fn get<B>(gw: &Gateway, req: &Request<B>, id: &str) -> Reply {
 /// `GET /v1/audit/records`: newest first, one page (`next_before` continues it).
 pub async fn list<B>(gw: &Gateway, req: &Request<B>) -> Reply {
     let (reader, scope) = caller_scope(gw, req).await?;
-    let mut filter = query::records(req.uri().query())?;
+    let (mut filter, searched) = query::records_searching(req.uri().query())?;
+    if searched != query::Searched::default() {
+        if scope != Scope::All {
+            return Err(Problem::forbidden(
+                "only oversight searches records by data_case or end_user",
+            ));
+        }
+        let key = &gw.subject_key;
+        filter.data_case_hash = searched.data_case.as_deref().map(|c| key.case_hash(c));
+        filter.end_user_hash = searched.end_user.as_deref().map(|u| key.end_user_hash(u));
+    }
     scope
         .narrow(&mut filter.agency, &mut filter.consumer)
         .map_err(|e| match e {
@@ -68,12 +78,19 @@ pub async fn list<B>(gw: &Gateway, req: &Request<B>) -> Reply {
             OutOfScope::OtherConsumer => Problem::forbidden("you can see only your own requests"),
         })?;
     let records = gw.store.list(&filter).await?;
-    let (endpoint, query) = ("/v1/audit/records", req.uri().query());
+    // The log keeps what was searched for only as the keyed hashes the records hold.
+    let query = query::redacted(req.uri().query(), &["data_case", "end_user"], |k, v| {
+        match k {
+            "data_case" => gw.subject_key.case_hash(v),
+            _ => gw.subject_key.end_user_hash(v),
+        }
+        .to_hex()
+    });
     witness_read(
         gw,
         Reader::Consumer(&reader),
-        endpoint,
-        query,
+        "/v1/audit/records",
+        query.as_deref(),
         records.len(),
     )
     .await?;

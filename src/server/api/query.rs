@@ -36,15 +36,31 @@ impl BadParam {
     }
 }
 
+/// What a records query searches by that is stored only as a keyed hash: the caller hashes
+/// it (never the store, never the log).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Searched {
+    pub data_case: Option<String>,
+    pub end_user: Option<String>,
+}
+
 /// `GET /v1/audit/records?consumer&agency&dataset&outcome&since_ms&before&limit`.
 pub fn records(query: Option<&str>) -> Result<RecordFilter, BadParam> {
+    records_searching(query).map(|(f, _)| f)
+}
+
+/// [`records`] with `data_case` and `end_user` too.
+pub fn records_searching(query: Option<&str>) -> Result<(RecordFilter, Searched), BadParam> {
     let mut f = RecordFilter {
         limit: DEFAULT_LIMIT,
         ..RecordFilter::default()
     };
-    let known = "not a known filter (consumer, agency, dataset, outcome, since_ms, before, limit)";
+    let mut s = Searched::default();
+    let known = "not a known filter (consumer, agency, dataset, outcome, since_ms, before, limit, data_case, end_user)";
     each(query, known, |key, v| {
         match key {
+            "data_case" => s.data_case = Some(v),
+            "end_user" => s.end_user = Some(v),
             "consumer" => f.consumer = Some(v),
             "agency" => f.agency = Some(v),
             "dataset" => f.dataset = Some(v),
@@ -56,7 +72,7 @@ pub fn records(query: Option<&str>) -> Result<RecordFilter, BadParam> {
         }
         Ok(true)
     })?;
-    Ok(f)
+    Ok((f, s))
 }
 
 /// `GET /v1/oversight/refusals[/{request_id}]?agency&dataset&consumer&review&justification
@@ -152,6 +168,24 @@ pub fn report_date(query: Option<&str>) -> Result<Option<jiff::civil::Date>, Bad
         Ok(true)
     })?;
     Ok(date)
+}
+
+/// `query` with the values of `keys` replaced by `hash(key, value)` under `<key>_hash`: what
+/// a witnessed read keeps of a search by a value that may identify a person.
+pub fn redacted(
+    query: Option<&str>,
+    keys: &[&str],
+    hash: impl Fn(&str, &str) -> String,
+) -> Option<String> {
+    let query = query?;
+    let mut out = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in form_urlencoded::parse(query.as_bytes()) {
+        match keys.contains(&k.as_ref()) {
+            true => out.append_pair(&format!("{k}_hash"), &hash(&k, &v)),
+            false => out.append_pair(&k, &v),
+        };
+    }
+    Some(out.finish())
 }
 
 /// Hand every `key=value` of `query` to `set`, which answers whether it knows the key; an

@@ -33,6 +33,7 @@ static CONSUMER: LazyLock<Arc<Consumer>> = LazyLock::new(|| {
         agency: None,
         rate: None,
         cors_origins: Vec::new(),
+        trusted_on_behalf: false,
     })
 });
 
