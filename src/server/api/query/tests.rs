@@ -59,11 +59,11 @@ fn bad_record_filters_name_the_parameter() {
         ),
         (
             "agency=alpha&colour=red",
-            r#"query parameter "colour": not a known filter (consumer, agency, dataset, outcome, since_ms, before, limit)"#,
+            r#"query parameter "colour": not a known filter (consumer, agency, dataset, outcome, since_ms, before, limit, data_case, end_user)"#,
         ),
         (
             "review=overdue",
-            r#"query parameter "review": not a known filter (consumer, agency, dataset, outcome, since_ms, before, limit)"#,
+            r#"query parameter "review": not a known filter (consumer, agency, dataset, outcome, since_ms, before, limit, data_case, end_user)"#,
         ),
     ] {
         assert_eq!(
