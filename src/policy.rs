@@ -5,9 +5,11 @@
 //! Every other "no" is a *refusal* and carries a [`Justification`]: the one type the problem
 //! answer and the audit record show, justified (legal basis and reason, never empty) or not.
 
+mod fields;
 mod justification;
 mod rules;
 
+pub use fields::{rule_for, FieldRule};
 pub use justification::{
     BadJustification, EmptyText, Grounds, Justification, JustificationStatus, Text,
 };

@@ -37,6 +37,9 @@ pub struct Entry {
     pub request_fields: Vec<Field>,
     pub response_fields: Vec<Field>,
     pub refusals: Vec<Refusal>,
+    /// Purpose-bound field rules: each purpose listed receives only these fields; where any
+    /// rule is declared, other purposes receive nothing (403 `purpose-not-served`).
+    pub field_rules: Vec<crate::policy::FieldRule>,
     pub example: Example,
     pub links: Links,
 }
@@ -128,6 +131,7 @@ fn entry(catalog: &Catalog, agency_name: &str, kind: &'static str, d: &Dataset) 
                 reason: r.grounds.reason.to_string(),
             })
             .collect(),
+        field_rules: d.fields.clone(),
         example: Example {
             method: "GET",
             curl: format!(

@@ -156,6 +156,26 @@ impl Schema {
     pub fn has_property(&self, name: &str) -> bool {
         self.property_types.contains_key(name)
     }
+
+    /// Whether the schema declares the field `pointer` names (`/a/b`: property `a`, then its
+    /// property `b`), looking through `items` at every array level, as a field projection does.
+    pub fn declares(&self, pointer: &str) -> bool {
+        let Some(rest) = pointer.strip_prefix('/') else {
+            return false;
+        };
+        let mut at = &self.document;
+        for seg in rest.split('/') {
+            let seg = seg.replace("~1", "/").replace("~0", "~");
+            while let Some(items) = at.get("items") {
+                at = items;
+            }
+            match at.get("properties").and_then(|p| p.get(&seg)) {
+                Some(next) => at = next,
+                None => return false,
+            }
+        }
+        true
+    }
 }
 
 fn scalar(t: Option<&Value>) -> ItemType {

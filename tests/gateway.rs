@@ -35,6 +35,8 @@ mod filters;
 mod keys;
 #[path = "gateway/manners.rs"]
 mod manners;
+#[path = "gateway/minimisation.rs"]
+mod minimisation;
 #[path = "gateway/openapi.rs"]
 mod openapi;
 #[path = "gateway/operations.rs"]

@@ -70,6 +70,8 @@ pub struct Dataset {
     pub rate: Option<Rate>,
     /// Requests must name their case and end user (`require_case`).
     pub require_case: bool,
+    /// Purpose-bound field rules (`[[datasets.fields]]`), in file order.
+    pub fields: Vec<crate::policy::FieldRule>,
 }
 
 /// A ministry, sector or province.

@@ -56,6 +56,18 @@ pub struct DatasetDecl {
     /// trusted consumer, or `Data-User-Token`). Default false.
     #[serde(default)]
     pub require_case: bool,
+    /// `[[datasets.fields]]`: which response fields each purpose may receive. Default none
+    /// (the whole validated answer is released).
+    #[serde(default)]
+    pub fields: Vec<toml::Spanned<FieldsDecl>>,
+}
+
+/// One `[[datasets.fields]]` rule: `purposes` receive only the `allow`ed JSON pointers.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldsDecl {
+    pub purposes: Vec<String>,
+    pub allow: Vec<toml::Spanned<String>>,
 }
 
 /// `[datasets.mandate]`: read only to be refused with its position — mandates live in the

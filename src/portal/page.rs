@@ -102,6 +102,15 @@ fn dataset(e: &Entry, lang: Lang) -> Markup {
             } @else {
                 ul.refusals { @for r in &e.refusals { li { (refusal(r, lang)) } } }
             }
+            @if !e.field_rules.is_empty() {
+                h3 { (t(Msg::FieldRules)) }
+                p { (t(Msg::FieldRulesOnly)) }
+                ul.field-rules {
+                    @for r in &e.field_rules {
+                        li { code { (r.purposes.join(", ")) } " → " code { (r.allow.join(", ")) } }
+                    }
+                }
+            }
             h3 { (t(Msg::Example)) }
             pre.example { code { (e.example.curl) } }
             p.muted {

@@ -177,6 +177,7 @@ async fn phases(
         }
         return Err(refusal);
     }
+    decide::fields_phase(&ds, &purpose)?;
     let checked = check::check_request_phase(gw, &ds, req, entry).await?;
     protect::subject_phase(gw, rt, &ds, &consumer, &checked.params, entry)?;
     let reply = forward::forward_phase(gw, live, &consumer, &purpose, &checked, entry).await;

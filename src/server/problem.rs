@@ -51,6 +51,8 @@ pub enum ProblemKind {
     InvalidCase,
     /// `On-Behalf-Of` from a consumer not marked `trusted_on_behalf`.
     OnBehalfNotTrusted,
+    /// The dataset has field rules and none names the request's purpose.
+    PurposeNotServed,
     Internal,
 }
 
@@ -174,6 +176,11 @@ impl ProblemKind {
             OnBehalfNotTrusted => (
                 "on-behalf-not-trusted",
                 "Not trusted to name an end user",
+                StatusCode::FORBIDDEN,
+            ),
+            PurposeNotServed => (
+                "purpose-not-served",
+                "No fields of this dataset are released for that purpose",
                 StatusCode::FORBIDDEN,
             ),
             Internal => (
@@ -343,7 +350,9 @@ pub fn outcome_of(kind: ProblemKind) -> Outcome {
         InvalidResponse => Outcome::InvalidResponse,
         Forbidden | MissingPurpose | NotFound | MethodNotAllowed | Conflict | InvalidRequest
         | PayloadTooLarge | UnsupportedMediaType | RequestTimeout | NotYetCheckpointed
-        | CaseRequired | InvalidCase | OnBehalfNotTrusted => Outcome::RejectedRequest,
+        | CaseRequired | InvalidCase | OnBehalfNotTrusted | PurposeNotServed => {
+            Outcome::RejectedRequest
+        }
         AuditUnavailable | Internal => Outcome::SourceError,
     }
 }

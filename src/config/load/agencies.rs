@@ -8,11 +8,11 @@ use std::sync::Arc;
 
 use super::{read_toml, resolve_sqlite_url, FileText};
 use crate::config::catalog::{Agency, Dataset};
-use crate::config::files::{AgencyFile, DatasetDecl, RefusalDecl};
+use crate::config::files::{AgencyFile, DatasetDecl, FieldsDecl, RefusalDecl};
 use crate::config::{Catalog, Diagnostics};
 use crate::identity::Rate;
 use crate::ids::Ident;
-use crate::policy::{Grounds, RefusalRule, Text};
+use crate::policy::{FieldRule, Grounds, RefusalRule, Text};
 use crate::source::{http, SourceSpec, SqlSource, UpstreamTls};
 use crate::validate::Schema;
 
@@ -126,6 +126,7 @@ fn dataset(
             Err(msg) => ctx.err(r_at, msg),
         }
     }
+    let fields = field_rules(ctx, &name, decl.fields, response_schema.as_deref());
     let rate = decl
         .rate_per_second
         .and_then(NonZeroU32::new)
@@ -155,7 +156,44 @@ fn dataset(
         refusals,
         rate,
         require_case: decl.require_case,
+        fields,
     })
+}
+
+/// The `[[datasets.fields]]` rules: each names at least one purpose, and each pointer names a
+/// field of the response schema.
+fn field_rules(
+    ctx: &mut Ctx<'_, '_>,
+    name: &str,
+    decls: Vec<toml::Spanned<FieldsDecl>>,
+    schema: Option<&Schema>,
+) -> Vec<FieldRule> {
+    let mut out = Vec::new();
+    for (i, d) in decls.into_iter().enumerate() {
+        let (at, d) = (d.span().start, d.into_inner());
+        let n = i + 1;
+        if d.purposes.iter().all(|p| p.trim().is_empty()) {
+            ctx.err(
+                at,
+                format!(
+                    "dataset {name}: fields rule #{n}: purposes must name at least one purpose"
+                ),
+            );
+        }
+        for p in &d.allow {
+            let ok = schema.is_none_or(|s| s.declares(p.get_ref()));
+            if !ok {
+                let msg = format!("dataset {name}: fields rule #{n}: allow {:?} must be a JSON pointer (\"/full_name\") to a field of its response schema", p.get_ref());
+                ctx.err(p.span().start, msg);
+            }
+        }
+        out.push(FieldRule {
+            id: format!("fields:{name}#{n}"),
+            purposes: d.purposes.iter().map(|p| p.trim().to_owned()).collect(),
+            allow: d.allow.into_iter().map(toml::Spanned::into_inner).collect(),
+        });
+    }
+    out
 }
 
 /// The readiness probe's parameters: `probe = { … }` (which must pass the request schema), else

@@ -35,6 +35,7 @@ pub fn render(catalog: &Catalog) -> Bytes {
                         "mandate": catalog.register.mandate(a.id.as_str(), d.id.as_str()),
                         "refresh_period": d.refresh_period.map(|p| humantime::format_duration(p).to_string()),
                         "has_refusal_rules": !d.refusals.is_empty(),
+                        "field_rules": d.fields,
                     })
                 })
                 .collect();

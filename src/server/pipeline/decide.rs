@@ -74,6 +74,28 @@ pub(super) fn resolve_phase(
     })
 }
 
+/// A dataset with `[[datasets.fields]]` rules serves only the purposes they name: "no" is 403
+/// `purpose-not-served` (recorded `rejected_request`), before the source is asked.
+pub(super) fn fields_phase(ds: &Dataset, purpose: &str) -> Result<(), Problem> {
+    if ds.fields.is_empty() || crate::policy::rule_for(&ds.fields, purpose).is_some() {
+        return Ok(());
+    }
+    let named: Vec<&str> = ds
+        .fields
+        .iter()
+        .flat_map(|r| r.purposes.iter().map(String::as_str))
+        .collect();
+    Err(Problem::new(
+        ProblemKind::PurposeNotServed,
+        format!(
+            "{}/{} releases fields only for the purposes its field rules name ({}); see GET /v1/catalog",
+            ds.agency,
+            ds.id,
+            named.join(", ")
+        ),
+    ))
+}
+
 /// Apply the dataset's refusal rules. "No" is 403 `refused` with the justification.
 pub(super) fn decide_phase(
     ds: &Dataset,

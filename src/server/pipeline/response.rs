@@ -1,5 +1,7 @@
 //! The check-response phase: classify what the source answered (data, not found, its own
-//! refusal, or a failure) and check data against the dataset's published response schema.
+//! refusal, or a failure), check data against the dataset's published response schema — the
+//! full source answer — and then keep only the fields the request's purpose may receive
+//! (`[[datasets.fields]]`). `response_sha256` covers the bytes released.
 
 use bytes::Bytes;
 use http::StatusCode;
@@ -19,6 +21,7 @@ pub(super) fn check_response_phase(
 ) -> Result<Bytes, Problem> {
     match reply {
         Ok(SourceReply::Data { bytes, json }) => {
+            let bytes = project(ds, bytes, &json, entry);
             entry.response_sha256 = Some(key.hash(&bytes));
             entry.payload_scheme = Some(key.scheme().to_owned());
             entry.data_as_of_ms = ds
@@ -106,6 +109,17 @@ pub(super) fn check_response_phase(
             Err(Problem::new(kind, public_source_error(ds, &e)))
         }
     }
+}
+
+/// The bytes to release: the source's own, or — where a field rule names the request's
+/// purpose — the answer with only its allowed fields, the rule recorded as `projection`.
+fn project(ds: &Dataset, bytes: Bytes, json: &serde_json::Value, entry: &mut Entry) -> Bytes {
+    let purpose = entry.purpose.as_deref().unwrap_or("");
+    let Some(rule) = crate::policy::rule_for(&ds.fields, purpose) else {
+        return bytes;
+    };
+    entry.projection = Some(rule.id.clone());
+    Bytes::from(rule.project(json).to_string())
 }
 
 /// What a consumer is told about a source failure: enough to act on, no internals.
