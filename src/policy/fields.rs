@@ -116,7 +116,7 @@ mod tests {
             json!({"address": {"city": "Hue", "street": "x"}})
         );
         assert!(r.matches(" audit ") && !r.matches("audit-x"));
-        assert_eq!(rule_for(&[r.clone()], "AUDIT"), Some(&r));
+        assert_eq!(rule_for(std::slice::from_ref(&r), "AUDIT"), Some(&r));
         assert_eq!(rule_for(&[r], "marketing"), None);
     }
 }
