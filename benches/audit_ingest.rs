@@ -70,6 +70,8 @@ async fn run(backend: &'static str, url: &str) -> Report {
                 every: 1000,
                 interval: Duration::from_secs(10),
                 anchor_dir: None,
+                trusted: Vec::new(),
+                bootstrap_anchor: false,
             }),
         },
     )

@@ -46,7 +46,7 @@ pub use digest::{BadDigest, Digest};
 pub use event::{canonical_json, Event, EventKind, NotAnObject};
 pub use outcome::{Outcome, SchemaResult};
 pub use payload_key::{PayloadKey, PayloadKeyError};
-pub use record::{Entry, StoredRecord};
+pub use record::{Entry, StoredRecord, LEGACY_PLAIN_SHA256};
 pub use store::{
     now_ms, sqlite_file, Backend, Batch, RecordFilter, SegmentRow, SqlFilter, Store, StoreError,
     VersionRow,

@@ -33,6 +33,8 @@ mod eid;
 mod filters;
 #[path = "gateway/keys.rs"]
 mod keys;
+#[path = "gateway/legacy_hashes.rs"]
+mod legacy_hashes;
 #[path = "gateway/manners.rs"]
 mod manners;
 #[path = "gateway/minimisation.rs"]

@@ -92,7 +92,7 @@ pub async fn archive_before(
                 {
                     return Err(ArchiveError::Tampered { node, seq: r.seq });
                 }
-                let mut line = serde_json::to_vec(&r).unwrap_or_default();
+                let mut line = serde_json::to_vec(&r.complete()).unwrap_or_default();
                 line.push(b'\n');
                 sha.update(&line);
                 file.write_all(&line).map_err(io(&tmp))?;
@@ -134,8 +134,9 @@ pub async fn archive_before(
     })
 }
 
-/// Re-read a segment's file: its digest, and every record's hash and link.
-pub fn verify_file(seg: &SegmentRow) -> Result<(), String> {
+/// Re-read a segment's file: its digest, and every record's hash and link. Returns the
+/// records' hashes in order (seq `first_seq..=last_seq`).
+pub fn verify_file(seg: &SegmentRow) -> Result<Vec<Digest>, String> {
     let bytes = std::fs::read(&seg.location).map_err(|e| format!("{}: {e}", seg.location))?;
     if Digest::sha256(&bytes) != seg.file_sha256 {
         return Err(format!(
@@ -145,6 +146,7 @@ pub fn verify_file(seg: &SegmentRow) -> Result<(), String> {
     }
     let mut prev = seg.prev_hash;
     let mut seq = seg.first_seq - 1;
+    let mut hashes = Vec::new();
     for line in bytes.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
         let r: ArchivedRecord =
             serde_json::from_slice(line).map_err(|e| format!("unreadable record: {e}"))?;
@@ -160,6 +162,7 @@ pub fn verify_file(seg: &SegmentRow) -> Result<(), String> {
         }
         seq = r.seq;
         prev = r.hash;
+        hashes.push(r.hash);
     }
     if seq != seg.last_seq || prev != seg.last_hash {
         return Err(format!(
@@ -167,7 +170,7 @@ pub fn verify_file(seg: &SegmentRow) -> Result<(), String> {
             seg.last_seq
         ));
     }
-    Ok(())
+    Ok(hashes)
 }
 
 /// A record from the JSON `StoredRecord` serializes to (archive lines, API answers).

@@ -191,8 +191,29 @@ pub struct StoredRecord {
     pub entry: Entry,
 }
 
-impl Serialize for StoredRecord {
-    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+/// What a record's JSON says in `payload_hashes_withheld` when its payload hashes are plain
+/// SHA-256 (written before keyed hashes): enumerable, so never shown (see [`StoredRecord`]).
+pub const LEGACY_PLAIN_SHA256: &str = "legacy-plain-sha256";
+
+impl StoredRecord {
+    /// Whether the record carries payload hashes from before keyed hashes: plain SHA-256 of the
+    /// query or body, which anyone can recompute for every national id.
+    pub fn has_plain_payload_hashes(&self) -> bool {
+        let e = &self.entry;
+        e.payload_scheme.is_none() && (e.request_sha256.is_some() || e.response_sha256.is_some())
+    }
+
+    /// The record with every stored value, legacy plain payload hashes included: for archive
+    /// files, which must re-verify on their own. Every read path uses `Serialize` instead.
+    pub fn complete(&self) -> Complete<'_> {
+        Complete(self)
+    }
+
+    fn serialize_map<S: serde::Serializer>(
+        &self,
+        ser: S,
+        withhold: bool,
+    ) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let e = &self.entry;
         let mut m = ser.serialize_map(None)?;
@@ -210,8 +231,14 @@ impl Serialize for StoredRecord {
         m.serialize_entry("justification", &e.justification)?;
         m.serialize_entry("request_schema", e.request_schema.as_str())?;
         m.serialize_entry("response_schema", e.response_schema.as_str())?;
-        m.serialize_entry("request_sha256", &e.request_sha256)?;
-        m.serialize_entry("response_sha256", &e.response_sha256)?;
+        if withhold && self.has_plain_payload_hashes() {
+            m.serialize_entry("request_sha256", &None::<Digest>)?;
+            m.serialize_entry("response_sha256", &None::<Digest>)?;
+            m.serialize_entry("payload_hashes_withheld", LEGACY_PLAIN_SHA256)?;
+        } else {
+            m.serialize_entry("request_sha256", &e.request_sha256)?;
+            m.serialize_entry("response_sha256", &e.response_sha256)?;
+        }
         m.serialize_entry("latency_us", &e.latency_us)?;
         m.serialize_entry("source_latency_us", &e.source_latency_us)?;
         m.serialize_entry("detail", &e.detail)?;
@@ -251,5 +278,23 @@ impl Serialize for StoredRecord {
         m.serialize_entry("prev_hash", &self.prev_hash)?;
         m.serialize_entry("hash", &self.hash)?;
         m.end()
+    }
+}
+
+/// A record's JSON as every read path shows it: a legacy record's plain payload hashes are
+/// withheld (`null`, with `payload_hashes_withheld`), so its record hash cannot be recomputed
+/// from the answer; `audit verify` and archive files use the stored values.
+impl Serialize for StoredRecord {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        self.serialize_map(ser, true)
+    }
+}
+
+/// [`StoredRecord::complete`]: the record's JSON with nothing withheld.
+pub struct Complete<'a>(&'a StoredRecord);
+
+impl Serialize for Complete<'_> {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize_map(ser, false)
     }
 }

@@ -90,11 +90,18 @@ pub fn audit_check_inclusion(
         std::fs::read_to_string(proof).map_err(|e| failed(format!("{}: {e}", proof.display())))?;
     let p: InclusionProof =
         serde_json::from_str(&text).map_err(|e| failed(format!("not an inclusion proof: {e}")))?;
-    let record: Option<crate::audit::StoredRecord> =
-        serde_json::from_str::<serde_json::Value>(&text)
-            .ok()
-            .and_then(|v| v.get("record").cloned())
-            .and_then(|r| crate::audit::archive::record_from_json(r).ok());
+    let shown = serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|v| v.get("record").cloned());
+    // A legacy record's plain payload hashes are withheld, so its hash cannot be recomputed.
+    let withheld = shown
+        .as_ref()
+        .and_then(|r| r.get("payload_hashes_withheld"))
+        .and_then(|w| w.as_str())
+        .map(str::to_owned);
+    let record: Option<crate::audit::StoredRecord> = shown
+        .filter(|_| withheld.is_none())
+        .and_then(|r| crate::audit::archive::record_from_json(r).ok());
     let key = match key {
         Some(k) => k.to_owned(),
         None => {
@@ -128,10 +135,11 @@ pub fn audit_check_inclusion(
         p.seq,
         cp.origin,
         cp.size,
-        if record.is_some() {
-            " (record content checked)"
-        } else {
-            ""
+        match (&record, &withheld) {
+            (Some(_), _) => " (record content checked)".to_owned(),
+            (None, Some(w)) =>
+                format!(" (record content not checked: its payload hashes are withheld, {w})"),
+            (None, None) => String::new(),
         }
     );
     Ok(())

@@ -4,7 +4,7 @@
 //! Only what comes from outside the store is trusted: verifier keys from `--key` and
 //! `[audit] trusted_keys` (the private key next to the store is a loudly announced fallback),
 //! the chains named by `[audit] chains`, and checkpoints from `--checkpoint` and the writers'
-//! anchor files (which also name chains that must exist).
+//! anchor files (which also name chains that must exist; this node's own chain must have one).
 
 use std::path::{Path, PathBuf};
 
@@ -63,6 +63,8 @@ pub async fn audit_verify(dir: &Path, args: &VerifyArgs) -> Result<(), CommandEr
     let mut expected_chains = settings.audit.chains.clone();
     let anchored =
         anchor::nodes(anchor_dir).map_err(|e| failed(&format!("{}: {e}", anchor_dir.display())))?;
+    let own = settings.server.node_id.clone();
+    let own_anchored = anchored.contains(&own);
     for node in anchored {
         if let Ok(Some(note)) = anchor::read(anchor_dir, &node) {
             external.push(note);
@@ -85,8 +87,19 @@ pub async fn audit_verify(dir: &Path, args: &VerifyArgs) -> Result<(), CommandEr
         expected_chains,
     };
     let store = Store::open(&url).await?;
+    let own_records = store.head(&own).await?.seq;
     let result = verify::verify_all(&store, &opts).await?;
     store.close().await;
+    // This node's writer anchors every chain it starts: records with no anchor beside them
+    // mean the anchor was deleted (with the store's checkpoints, nothing else would show it).
+    if own_records > 0 && !own_anchored && result.is_ok() {
+        return Err(CommandError::Failed(format!(
+            "TAMPERED: chain {own} holds {own_records} records but its anchor file {} is \
+             missing: it was deleted or lost (or the store is from before anchors; see `dxgate \
+             audit reanchor`)",
+            anchor::path(anchor_dir, &own).display()
+        )));
+    }
     match result {
         Ok(chains) => {
             let total: i64 = chains.iter().map(|c| c.records).sum();

@@ -118,6 +118,11 @@ pub struct AuditSettings {
     /// outside the store: a stored chain that does not extend it is not served. Default
     /// `keys/anchors` (relative to the config dir; keep it off the store's volume).
     pub anchor_dir: PathBuf,
+    /// Accept a chain that has records but no anchor file by anchoring it as stored, instead
+    /// of refusing to extend it until `dxgate audit reanchor`. Only for the first start after
+    /// upgrading a store from a release without anchor files; remove it afterwards (while set,
+    /// deleting an anchor goes unnoticed). Default `false`.
+    pub bootstrap_anchor: bool,
     /// Every chain (replica node id) the store must hold: `audit verify` fails when one is
     /// missing. Default none (chains with an anchor file, or named by a supplied checkpoint,
     /// are expected anyway).
@@ -144,6 +149,7 @@ impl Default for AuditSettings {
             trusted_keys: Vec::new(),
             archive_dir: PathBuf::from("data/archive"),
             anchor_dir: PathBuf::from("keys/anchors"),
+            bootstrap_anchor: false,
             chains: Vec::new(),
             payload_key_file: PathBuf::from("keys/payload-hmac.key"),
             witnesses: Vec::new(),

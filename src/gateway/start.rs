@@ -92,6 +92,10 @@ pub async fn start(
                 every: s.audit.checkpoint_every,
                 interval: s.audit.checkpoint_interval,
                 anchor_dir: Some(s.audit.anchor_dir.clone()),
+                trusted: (s.audit.trusted_keys.iter())
+                    .filter_map(|k| crate::audit::note::NoteVerifier::parse(k).ok())
+                    .collect(),
+                bootstrap_anchor: s.audit.bootstrap_anchor,
             }),
         },
     )

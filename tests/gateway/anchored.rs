@@ -173,3 +173,90 @@ async fn an_untouched_chain_restarts_and_reanchor_refuses_an_inconsistent_store(
     assert_eq!(code, 1);
     assert!(err.contains("restore the store from a backup"), "{err}");
 }
+
+#[tokio::test]
+async fn a_chain_whose_anchor_was_deleted_with_its_checkpoints_is_not_extended() {
+    let up = Upstream::start().await;
+    let cat = Catalogue::new(&format!("http://{}", up.addr));
+    every_two(&cat);
+    let gw = Gateway::start(cat.path()).await;
+    for _ in 0..5 {
+        let r = gw
+            .get(PORTAL_KEY, "/v1/data/alpha/people?citizen_id=001")
+            .await;
+        assert_eq!(r.status(), 200);
+    }
+    gw.stop().await;
+    // The attack of the test above, and the anchor deleted too (or lost with its volume).
+    rewind(&cat, 4).await;
+    std::fs::remove_dir_all(cat.file("keys/anchors")).unwrap();
+    let gw = Gateway::start(cat.path()).await;
+    let (status, body) = readyz(&gw).await;
+    assert_eq!(
+        (status, &body["audit_anchor"]),
+        (503, &Value::from("mismatch"))
+    );
+    assert_eq!(
+        metric(&gw, "dxgate_audit_anchor_mismatch").await,
+        "dxgate_audit_anchor_mismatch 1"
+    );
+    let r = gw
+        .get(PORTAL_KEY, "/v1/data/alpha/people?citizen_id=001")
+        .await;
+    let (status, _, _, body) = parts(r).await;
+    assert_eq!(status, 503);
+    assert!(
+        body["type"]
+            .as_str()
+            .unwrap()
+            .ends_with("/audit-unavailable"),
+        "{body}"
+    );
+    assert!(!cat.file("keys/anchors/test-node.checkpoint").exists());
+    let err = cli_fails(&["audit", "verify"], cat.path());
+    assert!(err.contains("anchor file"), "{err}");
+    // Only an operator's decision anchors it again.
+    let args = [
+        "audit",
+        "reanchor",
+        "--node",
+        "test-node",
+        "--reason",
+        "anchor volume lost",
+    ];
+    let (code, out, err) = run_cli(&args, cat.path());
+    assert_eq!(code, 0, "{out}{err}");
+    let r = gw
+        .get(PORTAL_KEY, "/v1/data/alpha/people?citizen_id=001")
+        .await;
+    assert_eq!(r.status(), 200);
+    gw.stop().await;
+}
+
+#[tokio::test]
+async fn a_store_from_before_anchors_starts_only_when_bootstrapping_is_asked_for() {
+    let up = Upstream::start().await;
+    let cat = Catalogue::new(&format!("http://{}", up.addr));
+    every_two(&cat);
+    let gw = Gateway::start(cat.path()).await;
+    let r = gw
+        .get(PORTAL_KEY, "/v1/data/alpha/people?citizen_id=001")
+        .await;
+    assert_eq!(r.status(), 200);
+    gw.stop().await;
+    // What a release without anchor files leaves behind.
+    std::fs::remove_dir_all(cat.file("keys/anchors")).unwrap();
+    let gw = Gateway::start(cat.path()).await;
+    assert_eq!(readyz(&gw).await.0, 503);
+    gw.stop().await;
+    cat.append("dxgate.toml", "bootstrap_anchor = true\n");
+    let gw = Gateway::start(cat.path()).await;
+    let (status, body) = readyz(&gw).await;
+    assert_eq!((status, &body["audit_anchor"]), (200, &Value::from("ok")));
+    assert!(cat.file("keys/anchors/test-node.checkpoint").exists());
+    let r = gw
+        .get(PORTAL_KEY, "/v1/data/alpha/people?citizen_id=001")
+        .await;
+    assert_eq!(r.status(), 200);
+    gw.stop().await;
+}

@@ -42,6 +42,7 @@ async fn keys_live_under_keys_and_a_rotation_keeps_everything_verifiable() {
     let (_, old_key, _) = run_cli(&["audit", "key"], cat.path());
     let old_key = old_key.trim().to_owned();
 
+    let old_anchor = cat.read("keys/anchors/test-node.checkpoint");
     let (code, out, err) = run_cli(&["audit", "rotate-key"], cat.path());
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("1 anchor(s) re-signed"), "{out}");
@@ -62,7 +63,11 @@ async fn keys_live_under_keys_and_a_rotation_keeps_everything_verifiable() {
         .count();
     assert_eq!(retired, 1);
 
-    // The restarted writer accepts its re-signed anchor and signs with the new key.
+    assert_ne!(cat.read("keys/anchors/test-node.checkpoint"), old_anchor);
+
+    // A replica whose anchor rotate-key did not re-sign: the old key is in trusted_keys, so
+    // the restarted writer accepts the anchor it signed, and signs with the new key.
+    cat.write("keys/anchors/test-node.checkpoint", &old_anchor);
     let gw = Gateway::start(cat.path()).await;
     for who in ["003", "004"] {
         let r = gw

@@ -40,6 +40,8 @@ async fn fill(store: &Store, signer: &NoteSigner) {
                 every: 100,
                 interval: std::time::Duration::from_secs(3600),
                 anchor_dir: None,
+                trusted: Vec::new(),
+                bootstrap_anchor: false,
             }),
         },
     )

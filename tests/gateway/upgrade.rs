@@ -92,6 +92,8 @@ async fn upgrade(url: &str, sqlite: bool) {
                 every: 50,
                 interval: std::time::Duration::from_secs(3600),
                 anchor_dir: None,
+                trusted: Vec::new(),
+                bootstrap_anchor: false,
             }),
         },
     )

@@ -11,9 +11,21 @@
 
 use std::sync::atomic::Ordering;
 
-use super::super::anchor;
+use std::path::Path;
+
 use super::super::checkpoint::{origin_for, Checkpoint};
-use super::{Digest, StoreError, Task};
+use super::super::merkle::{fold_parts, leaf_hash, node_hash, range_parts, Subtree, STORED_LEVEL};
+use super::super::{anchor, archive, SegmentRow};
+use super::{CheckpointPolicy, Digest, StoreError, Task};
+
+/// What the anchor file says.
+enum Anchor {
+    Signed(Signed),
+    /// No file: a new chain, or evidence that it was removed.
+    Missing,
+    /// Unreadable, for another log, or signed by no trusted key.
+    Bad(String),
+}
 
 /// A checkpoint the stored chain must extend, and where the writer learnt it.
 struct Signed {
@@ -52,34 +64,36 @@ impl Task {
         Ok(())
     }
 
-    async fn anchor_mismatch(&self) -> Result<Option<String>, StoreError> {
-        let Some(p) = &self.policy else {
+    async fn anchor_mismatch(&mut self) -> Result<Option<String>, StoreError> {
+        let Some(p) = self.policy.clone() else {
             return Ok(None);
         };
         let mut signed = Vec::new();
         if let Some(dir) = &p.anchor_dir {
-            let file = anchor::path(dir, &self.node_id);
-            let note = match anchor::read(dir, &self.node_id) {
-                Ok(n) => n,
-                Err(e) => return Ok(Some(format!("{} cannot be read: {e}", file.display()))),
-            };
-            if let Some(note) = note {
-                match Checkpoint::open(&note, &p.signer.verifier()) {
-                    Ok(c) if c.origin == origin_for(&p.origin, &self.node_id) => {
-                        signed.push(Signed {
-                            size: c.size,
-                            root: c.root,
-                            from: "the anchor file",
-                        })
-                    }
-                    Ok(c) => {
-                        let why = format!("{} is for another log ({})", file.display(), c.origin);
-                        return Ok(Some(why));
-                    }
-                    Err(e) => {
-                        let why = format!("{} is not signed by this key: {e}", file.display());
-                        return Ok(Some(why));
-                    }
+            match self.anchor_file(&p, dir) {
+                Anchor::Bad(why) => return Ok(Some(why)),
+                Anchor::Signed(s) => signed.push(s),
+                Anchor::Missing if self.head.seq == 0 => self.anchor_as_stored(&p).await,
+                Anchor::Missing if p.bootstrap_anchor => {
+                    tracing::warn!(
+                        target: "dxgate::audit",
+                        node = %self.node_id,
+                        records = self.head.seq,
+                        "no anchor file: anchoring the chain as stored ([audit] bootstrap_anchor); \
+                         remove the setting once every replica has started"
+                    );
+                    self.anchor_as_stored(&p).await
+                }
+                Anchor::Missing => {
+                    let file = anchor::path(dir, &self.node_id);
+                    return Ok(Some(format!(
+                        "the chain holds {} records but {} is missing (deleted, lost with its \
+                         volume, or a store from before anchors): restore it, or run `dxgate \
+                         audit reanchor` (first upgrade from a release without anchors: set \
+                         [audit] bootstrap_anchor = true once)",
+                        self.head.seq,
+                        file.display()
+                    )));
                 }
             }
         }
@@ -113,9 +127,15 @@ impl Task {
                     // Archived below a segment's end: the segment's signed root vouches.
                     Err(StoreError::MissingLeaves { .. }) => {
                         let segs = self.store.segments(&self.node_id).await?;
-                        match segs.iter().find(|g| g.last_seq as u64 == s.size) {
-                            Some(g) => g.root_hash,
-                            None if segs.iter().any(|g| g.last_seq as u64 > s.size) => s.root,
+                        let inside = |g: &&SegmentRow| {
+                            g.first_seq as u64 <= s.size && s.size <= g.last_seq as u64
+                        };
+                        match segs.iter().find(inside) {
+                            Some(g) if g.last_seq as u64 == s.size => g.root_hash,
+                            Some(g) => match self.archived_root(g, s.size).await? {
+                                Ok(root) => root,
+                                Err(why) => return Ok(Some(format!("{} ({why})", s.from))),
+                            },
                             None => {
                                 return Ok(Some(format!(
                                     "records below size {} ({}) are missing",
@@ -135,6 +155,82 @@ impl Task {
             }
         }
         Ok(None)
+    }
+
+    /// The anchor file's checkpoint, opened with the signing key or any `[audit] trusted_keys`
+    /// key (an anchor signed before a key rotation still anchors).
+    fn anchor_file(&self, p: &CheckpointPolicy, dir: &Path) -> Anchor {
+        let file = anchor::path(dir, &self.node_id);
+        let note = match anchor::read(dir, &self.node_id) {
+            Ok(Some(n)) => n,
+            Ok(None) => return Anchor::Missing,
+            Err(e) => return Anchor::Bad(format!("{} cannot be read: {e}", file.display())),
+        };
+        let mut keys = vec![p.signer.verifier()];
+        keys.extend(p.trusted.iter().cloned());
+        match Checkpoint::open_any(&note, &keys) {
+            Ok(c) if c.origin == origin_for(&p.origin, &self.node_id) => Anchor::Signed(Signed {
+                size: c.size,
+                root: c.root,
+                from: "the anchor file",
+            }),
+            Ok(c) => Anchor::Bad(format!(
+                "{} is for another log ({})",
+                file.display(),
+                c.origin
+            )),
+            Err(e) => Anchor::Bad(format!(
+                "{} is not signed by this key or a trusted key: {e}",
+                file.display()
+            )),
+        }
+    }
+
+    /// Anchor the chain at its stored head: a new chain's empty tree (so that a chain with
+    /// records and no anchor is evidence of a deleted anchor), or `bootstrap_anchor`.
+    async fn anchor_as_stored(&mut self, p: &CheckpointPolicy) {
+        let (size, root) = (self.tree.size(), self.tree.root());
+        let note = Checkpoint {
+            origin: origin_for(&p.origin, &self.node_id),
+            size,
+            root,
+        }
+        .sign(&p.signer);
+        self.write_anchor(size, root, &note).await;
+    }
+
+    /// The chain's Merkle root at `size`, strictly inside archived segment `g`: stored subtrees,
+    /// and the leaves of the last partial subtree from the segment's file (re-verified).
+    async fn archived_root(
+        &self,
+        g: &SegmentRow,
+        size: u64,
+    ) -> Result<Result<Digest, String>, StoreError> {
+        let parts = range_parts(0, size);
+        let (high, low): (Vec<Subtree>, Vec<Subtree>) =
+            parts.iter().partition(|p| p.level >= STORED_LEVEL);
+        let stored = self.store.subtree_hashes(&self.node_id, &high).await?;
+        let seg = g.clone();
+        let file = tokio::task::spawn_blocking(move || archive::verify_file(&seg)).await;
+        let hashes = match file {
+            Ok(Ok(h)) => h,
+            Ok(Err(why)) => return Ok(Err(format!("archive segment: {why}"))),
+            Err(e) => return Ok(Err(format!("archive segment: {e}"))),
+        };
+        let first = g.first_seq as u64 - 1;
+        let mut all = stored;
+        for p in low {
+            let from = (p.first_leaf() - first) as usize;
+            let mut level: Vec<Digest> = hashes[from..from + p.leaves() as usize]
+                .iter()
+                .map(|h| leaf_hash(h.as_bytes()))
+                .collect();
+            while level.len() > 1 {
+                level = level.chunks(2).map(|c| node_hash(&c[0], &c[1])).collect();
+            }
+            all.push(level[0]);
+        }
+        Ok(fold_parts(&all).ok_or_else(|| "an empty tree".to_owned()))
     }
 
     /// Keep the anchor file at the checkpoint just committed (a failure only logs: the anchor
