@@ -145,7 +145,17 @@ async fn two_replicas_share_one_postgres_store_under_load() {
         "{out}"
     );
 
-    // A second writer on replica-a's chain (a misconfigured node id) cannot fork it.
+    // A second writer on replica-a's chain (a misconfigured node id) cannot fork it. Without
+    // replica-a's anchor it does not even start writing (a chain with records, no anchor).
+    let gc = Gateway::start_with_env(b.path(), &env_a).await;
+    assert_eq!(
+        gc.status(PORTAL_KEY, "/v1/data/alpha/people?citizen_id=001")
+            .await,
+        503
+    );
+    gc.stop().await;
+    let anchor = "keys/anchors/replica-a.checkpoint";
+    b.write(anchor, &a.read(anchor));
     let gc = Gateway::start_with_env(b.path(), &env_a).await;
     let store = dxgate::audit::Store::open(&db.url).await.unwrap();
     assert_eq!(

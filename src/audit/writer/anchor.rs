@@ -119,7 +119,10 @@ impl Task {
                     s.from, s.size
                 )));
             }
-            let root = if s.size == self.tree.size() {
+            let root = if s.size == 0 {
+                // The empty tree (a new chain's anchor) is a prefix of every tree.
+                continue;
+            } else if s.size == self.tree.size() {
                 self.tree.root()
             } else {
                 match self.store.range_hash(&self.node_id, 0, s.size).await {

@@ -267,3 +267,48 @@ async fn an_edited_event_fails_verification() {
         .unwrap_err();
     assert!(bad.to_string().contains(&id), "{bad}");
 }
+
+/// The running path of the anchor check: a chain rewound while the writer serves (tail,
+/// checkpoints and head row) fails the commit in flight, and every later record is refused as
+/// unanchored instead of extending the forged history.
+#[tokio::test]
+async fn a_chain_rewound_while_serving_fails_the_next_record_unanchored() {
+    let (dir, store) = fresh_store().await;
+    let signer = crate::audit::note::NoteSigner::generate("test/audit").unwrap();
+    let config = WriterConfig {
+        node_id: "n1".into(),
+        batch_max: 1,
+        queue_capacity: 8,
+        checkpoints: Some(CheckpointPolicy {
+            signer,
+            origin: "test/audit".into(),
+            every: 2,
+            interval: std::time::Duration::from_secs(3600),
+            anchor_dir: Some(dir.path().join("anchors")),
+            trusted: Vec::new(),
+            bootstrap_anchor: false,
+        }),
+    };
+    let (w, _task) = AuditWriter::start_with(store.clone(), config)
+        .await
+        .unwrap();
+    for i in 0..4 {
+        w.record(entry(&format!("r{i}"))).await.unwrap();
+    }
+    for sql in [
+        "DELETE FROM audit_records WHERE seq > 2",
+        "DELETE FROM audit_checkpoints WHERE tree_size > 2",
+        "UPDATE audit_chains SET seq = 2, hash = (SELECT hash FROM audit_records WHERE seq = 2)",
+    ] {
+        store.execute_raw(sql).await.unwrap();
+    }
+    let first = w.record(entry("after-1")).await;
+    assert!(matches!(first, Err(AuditError::Store(_))), "{first:?}");
+    let next = w.record(entry("after-2")).await;
+    assert!(
+        matches!(&next, Err(AuditError::Unanchored(why)) if why.contains("signed at size 4")),
+        "{next:?}"
+    );
+    assert!(w.stats().unanchored.load(Ordering::Relaxed));
+    assert_eq!(store.head("n1").await.unwrap().seq, 2);
+}
