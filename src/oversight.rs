@@ -5,10 +5,12 @@
 //! # Layout
 //! - [`reviews`]: the append-only, hash-chained review log (never an UPDATE of a verdict).
 //! - [`refusals`]: refusals from the audit log with their current review, filtered and scoped.
+//! - [`appeals`]: a refusal's case story in the audit chain — justification, appeal, verdict.
 //!
 //! The HTTP side (`/v1/oversight/…` and the `/oversight` page) is the server's
 //! (`server/api/oversight.rs`); this module knows nothing of requests and responses.
 
+pub mod appeals;
 pub mod refusals;
 pub mod reviews;
 

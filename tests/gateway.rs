@@ -7,6 +7,8 @@ mod common;
 
 #[path = "gateway/anchored.rs"]
 mod anchored;
+#[path = "gateway/appeals.rs"]
+mod appeals;
 #[path = "gateway/audit_log.rs"]
 mod audit_log;
 #[path = "gateway/carry_over.rs"]

@@ -19,13 +19,22 @@ pub enum EventKind {
     RejectionSummary,
     /// The catalogue in force changed (at start or on an accepted reload).
     CatalogChange,
+    /// The refusing agency's officer justified one refusal (legal basis, reason, document).
+    RefusalJustification,
+    /// The consumer appealed one of its refused requests.
+    Appeal,
+    /// Oversight decided an appeal (upheld or overturned, with a note).
+    AppealVerdict,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 3] = [
+    pub const ALL: [EventKind; 6] = [
         EventKind::AuditRead,
         EventKind::RejectionSummary,
         EventKind::CatalogChange,
+        EventKind::RefusalJustification,
+        EventKind::Appeal,
+        EventKind::AppealVerdict,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -33,6 +42,9 @@ impl EventKind {
             EventKind::AuditRead => "audit_read",
             EventKind::RejectionSummary => "rejection_summary",
             EventKind::CatalogChange => "catalog_change",
+            EventKind::RefusalJustification => "refusal_justification",
+            EventKind::Appeal => "appeal",
+            EventKind::AppealVerdict => "appeal_verdict",
         }
     }
 

@@ -10,6 +10,7 @@
 //! - [`cosign`]: witnesses' cosignatures of checkpoints.
 
 mod cosign;
+mod events;
 mod filter;
 mod partitions;
 mod records;

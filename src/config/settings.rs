@@ -29,6 +29,8 @@ pub struct Settings {
     pub probes: super::ProbeSettings,
     /// `[portal]`: the public pages' default language.
     pub portal: crate::i18n::PortalSettings,
+    /// `[oversight]`: deadlines of case justifications and appeal verdicts.
+    pub oversight: crate::oversight::appeals::OversightSettings,
 }
 
 /// `[server]`: the consumer-facing listener.

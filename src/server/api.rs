@@ -18,6 +18,7 @@
 //! - [`query`]: each list's query string as a typed filter.
 //! - [`witness`]: every read of audit data is itself recorded before it is answered.
 
+pub mod appeals;
 pub mod audit;
 pub mod catalog;
 pub mod checkpoint;

@@ -53,6 +53,8 @@ pub enum ProblemKind {
     OnBehalfNotTrusted,
     /// The dataset has field rules and none names the request's purpose.
     PurposeNotServed,
+    /// A case justification arrived after `[oversight] justification_within`.
+    JustificationLate,
     Internal,
 }
 
@@ -182,6 +184,11 @@ impl ProblemKind {
                 "purpose-not-served",
                 "No fields of this dataset are released for that purpose",
                 StatusCode::FORBIDDEN,
+            ),
+            JustificationLate => (
+                "justification-late",
+                "Too late to justify this refusal",
+                StatusCode::CONFLICT,
             ),
             Internal => (
                 "internal",
@@ -350,9 +357,8 @@ pub fn outcome_of(kind: ProblemKind) -> Outcome {
         InvalidResponse => Outcome::InvalidResponse,
         Forbidden | MissingPurpose | NotFound | MethodNotAllowed | Conflict | InvalidRequest
         | PayloadTooLarge | UnsupportedMediaType | RequestTimeout | NotYetCheckpointed
-        | CaseRequired | InvalidCase | OnBehalfNotTrusted | PurposeNotServed => {
-            Outcome::RejectedRequest
-        }
+        | CaseRequired | InvalidCase | OnBehalfNotTrusted | PurposeNotServed
+        | JustificationLate => Outcome::RejectedRequest,
         AuditUnavailable | Internal => Outcome::SourceError,
     }
 }

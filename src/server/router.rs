@@ -11,8 +11,8 @@ use http::{header, Method, Request, Response};
 use hyper::body::Incoming;
 
 use super::api::{
-    audit, catalog, checkpoint, cosign, health, me, openapi, oversight, oversight_page, portal,
-    public, versions, Body, Reply,
+    appeals, audit, catalog, checkpoint, cosign, health, me, openapi, oversight, oversight_page,
+    portal, public, versions, Body, Reply,
 };
 use super::manners::{self, Asked, Cors, Manners};
 use super::pipeline;
@@ -28,6 +28,8 @@ pub enum Methods {
     Write,
     /// GET or POST; the data pipeline answers (and records) any other method.
     Data,
+    /// GET (and HEAD) to read, POST to add.
+    ReadWrite,
 }
 
 impl Methods {
@@ -37,6 +39,7 @@ impl Methods {
             Methods::Read => "GET, HEAD",
             Methods::Write => "POST",
             Methods::Data => "GET, POST",
+            Methods::ReadWrite => "GET, HEAD, POST",
         }
     }
 
@@ -46,6 +49,7 @@ impl Methods {
             Methods::Read => m == Method::GET || m == Method::HEAD,
             Methods::Write => m == Method::POST,
             Methods::Data => true,
+            Methods::ReadWrite => m == Method::GET || m == Method::HEAD || m == Method::POST,
         }
     }
 }
@@ -88,6 +92,11 @@ enum Endpoint {
     PortalJson,
     PortalJsonLd,
     DatasetOpenApi,
+    // Issue 14: case justifications and appeals.
+    Justification,
+    Appeals,
+    AppealDecision,
+    Story,
 }
 
 impl Endpoint {
@@ -97,6 +106,7 @@ impl Endpoint {
         let (cors, cacheable) = match self {
             Data | DataMalformed | AuditRecords | AuditRecord | Inclusion | AccessLog
             | Refusals | Refusal | Review | Probes => (Cors::PerConsumer, false),
+            Justification | Appeals | AppealDecision | Story => (Cors::PerConsumer, false),
             Catalog | CatalogVersions | CatalogVersion => (Cors::PerConsumer, true),
             Schema | Ranking(_) | MonitoringDaily(_) | Methodology | OpenApi => (Cors::Any, true),
             PortalPage | PortalJson | PortalJsonLd | DatasetOpenApi => (Cors::Any, true),
@@ -197,6 +207,15 @@ const ROUTES: &[Route] = {
         documented("/public/catalog.json", Read, PortalJson),
         documented("/public/catalog.jsonld", Read, PortalJsonLd),
         documented("/v1/openapi/{agency}/{dataset}.json", Read, DatasetOpenApi),
+        // Issue 14: case justifications and appeals.
+        documented(
+            "/v1/refusals/{request_id}/justification",
+            Write,
+            Justification,
+        ),
+        documented("/v1/refusals/{request_id}/story", Read, Story),
+        documented("/v1/appeals", Methods::ReadWrite, Appeals),
+        documented("/v1/appeals/{appeal_id}/decision", Write, AppealDecision),
     ]
 };
 
@@ -266,6 +285,11 @@ async fn dispatch(gw: Arc<Gateway>, req: Request<Incoming>) -> Reply {
         PortalJson => portal::json(gw, &req),
         PortalJsonLd => portal::jsonld(gw),
         DatasetOpenApi => portal::openapi(gw, cap(0), cap(1)),
+        Justification => appeals::justify(gw, req, cap(0)).await,
+        Story => appeals::story(gw, &req, cap(0)).await,
+        Appeals if req.method() == Method::POST => appeals::file(gw, req).await,
+        Appeals => appeals::list(gw, &req).await,
+        AppealDecision => appeals::decide(gw, req, cap(0)).await,
     }
 }
 
@@ -279,6 +303,7 @@ fn resolve<'p>(method: &Method, path: &'p str) -> Result<(Endpoint, Vec<&'p str>
         let verb = match route.methods {
             Methods::Write => "POST",
             Methods::Read | Methods::Data => "GET",
+            Methods::ReadWrite => "GET or POST",
         };
         return Err(Problem::new(
             ProblemKind::MethodNotAllowed,

@@ -38,6 +38,11 @@ const ROUTES: &[(&str, &str)] = &[
     ("/v1/catalog/versions/{digest}", "get"),
     ("/catalog", "get"),
     ("/public/catalog.json", "get"),
+    ("/v1/refusals/{request_id}/justification", "post"),
+    ("/v1/refusals/{request_id}/story", "get"),
+    ("/v1/appeals", "get"),
+    ("/v1/appeals", "post"),
+    ("/v1/appeals/{appeal_id}/decision", "post"),
     ("/public/catalog.jsonld", "get"),
     ("/v1/openapi/{agency}/{dataset}.json", "get"),
     // Issue 11: the daily monitoring report.

@@ -109,7 +109,7 @@ pub(super) fn decide_phase(
             entry.justification = Some(rule.justification());
             Err(Problem::refused(
                 format!(
-                    "{} refused to share {}/{} with you: {} To appeal, quote the Request-Id to the competent authority.",
+                    "{} refused to share {}/{} with you: {} To appeal, POST /v1/appeals with this Request-Id and your grounds.",
                     ds.agency, ds.agency, ds.id, rule.grounds.reason
                 ),
                 rule.justification(),

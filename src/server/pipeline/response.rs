@@ -63,7 +63,7 @@ pub(super) fn check_response_phase(
             let (justification, detail) = match justification {
                 Some((basis, reason)) => (
                     Justification::justified(basis, reason.clone(), decided_by),
-                    format!("{} refused to share: {reason} To appeal, quote the Request-Id to the competent authority.", ds.agency),
+                    format!("{} refused to share: {reason} To appeal, POST /v1/appeals with this Request-Id and your grounds.", ds.agency),
                 ),
                 None => (
                     Justification::unjustified(decided_by),

@@ -65,10 +65,10 @@ async fn every_route_answers_405_with_allow_for_methods_it_does_not_take() {
                 "https://dxgate.dev/problems/method-not-allowed"
             );
             assert_eq!(body["status"], 405);
-            let verb = if route.methods == Methods::Write {
-                "POST"
-            } else {
-                "GET"
+            let verb = match route.methods {
+                Methods::Write => "POST",
+                Methods::ReadWrite => "GET or POST",
+                _ => "GET",
             };
             assert_eq!(
                 body["detail"],
@@ -198,7 +198,7 @@ fn the_route_table_is_the_openapi_document() {
         let methods: &[&str] = match route.methods {
             Methods::Read => &["get"],
             Methods::Write => &["post"],
-            Methods::Data => &["get", "post"],
+            Methods::Data | Methods::ReadWrite => &["get", "post"],
         };
         for m in methods {
             routed.insert((documented_form(route.pattern), (*m).to_owned()));
