@@ -14,11 +14,13 @@ mod schemas;
 mod secrets;
 mod settings;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 
-use super::{Catalog, Diagnostics, Overrides, Settings};
+use super::{Catalog, CatalogVersion, Diagnostics, Overrides, Settings};
 
 pub use settings::valid_node_id;
 
@@ -61,24 +63,36 @@ pub fn load_settings(dir: &Path, overrides: &Overrides) -> Result<(Settings, Str
 }
 
 /// `schemas/` and `policies/`: consumers and the state-secret list first, since dataset rules
-/// name consumers and the list decides which datasets are routable.
+/// name consumers and the list decides which datasets are routable. The catalogue's version is
+/// made of the texts the loaders read, so it describes exactly the bytes that were parsed.
 fn load_catalog(dir: &Path, diags: &mut Diagnostics) -> Catalog {
+    let mut texts = Texts::new(dir);
     let mut catalog = Catalog {
-        version: std::sync::Arc::new(super::CatalogVersion::read(dir)),
-        schemas: schemas::load(&dir.join("schemas"), diags),
+        schemas: schemas::load(&dir.join("schemas"), &mut texts, diags),
         ..Catalog::default()
     };
     let policies = dir.join("policies");
     if !policies.is_dir() {
         diags.file(&policies, "missing: the catalogue lives in policies/ (agencies/*.toml, consumers.toml, state-secrets.toml)");
     }
-    consumers::load(&policies.join("consumers.toml"), &mut catalog, diags);
-    secrets::load(&policies.join("state-secrets.toml"), &mut catalog, diags);
-    catalog.register = register::load(&policies.join("mandates.toml"), diags);
+    consumers::load(
+        &policies.join("consumers.toml"),
+        &mut catalog,
+        &mut texts,
+        diags,
+    );
+    secrets::load(
+        &policies.join("state-secrets.toml"),
+        &mut catalog,
+        &mut texts,
+        diags,
+    );
+    catalog.register = register::load(&policies.join("mandates.toml"), &mut texts, diags);
     let agencies_dir = policies.join("agencies");
     for path in files_with_ext(&agencies_dir, "toml", diags) {
-        agencies::load(dir, &path, &mut catalog, diags);
+        agencies::load(dir, &path, &mut catalog, &mut texts, diags);
     }
+    catalog.version = Arc::new(CatalogVersion::of(texts.files));
     if !catalog.register.declared {
         catalog.register.units = catalog.agencies.values().map(register::unit_of).collect();
     }
@@ -104,16 +118,45 @@ impl FileText<'_> {
     }
 }
 
-/// Read `path` once and parse it, reporting syntax and shape errors with their position.
-/// Returns the text (for later positions) with the value.
-fn read_toml<T: DeserializeOwned>(path: &Path, diags: &mut Diagnostics) -> Option<(String, T)> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) => {
-            diags.file(path, format!("cannot read: {e}"));
-            return None;
+/// The exact text of every catalogue file read, keyed by its path relative to the config
+/// directory (`policies/…`, `schemas/…`, `/`-separated): what [`CatalogVersion`] is made of.
+pub(super) struct Texts {
+    root: PathBuf,
+    files: BTreeMap<String, String>,
+}
+
+impl Texts {
+    fn new(root: &Path) -> Texts {
+        Texts {
+            root: root.to_path_buf(),
+            files: BTreeMap::new(),
         }
-    };
+    }
+
+    /// Read `path` once, keeping its text; an unreadable file is reported and gives `None`.
+    pub fn read(&mut self, path: &Path, diags: &mut Diagnostics) -> Option<String> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => {
+                diags.file(path, format!("cannot read: {e}"));
+                return None;
+            }
+        };
+        let rel = path.strip_prefix(&self.root).unwrap_or(path).components();
+        let rel: Vec<_> = rel.map(|c| c.as_os_str().to_string_lossy()).collect();
+        self.files.insert(rel.join("/"), text.clone());
+        Some(text)
+    }
+}
+
+/// Read `path` once (kept in `texts`) and parse it, reporting syntax and shape errors with
+/// their position. Returns the text (for later positions) with the value.
+fn read_toml<T: DeserializeOwned>(
+    path: &Path,
+    texts: &mut Texts,
+    diags: &mut Diagnostics,
+) -> Option<(String, T)> {
+    let text = texts.read(path, diags)?;
     match toml::from_str::<T>(&text) {
         Ok(v) => Some((text, v)),
         Err(e) => {

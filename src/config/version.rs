@@ -1,5 +1,7 @@
-//! Catalogue versions: the exact text of every file under `policies/` and `schemas/`, its
-//! digest, an outline of what decides requests (datasets, refusal rules, the state-secret list,
+//! Catalogue versions: the exact text of every catalogue file the loader read (the `*.json`
+//! under `schemas/`, `policies/consumers.toml`, `state-secrets.toml`, `mandates.toml` and
+//! `agencies/*.toml`; other files there are not part of the catalogue and not of its version),
+//! its digest, an outline of what decides requests (datasets, refusal rules, the state-secret list,
 //! mandates) and the structured summary of what changed between two outlines.
 //!
 //! The digest is `SHA-256("dxgate-catalog-v1" ‖ for each file, sorted by path: len ‖ path ‖
@@ -8,7 +10,6 @@
 //! carries the digest of the version it was decided under.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 
 use serde_json::{json, Map, Value};
 use sha2::{Digest as _, Sha256};
@@ -17,7 +18,8 @@ use super::Catalog;
 
 const DOMAIN: &[u8] = b"dxgate-catalog-v1";
 
-/// One catalogue version: its digest and the exact text of each file it was loaded from.
+/// One catalogue version: its digest and the exact text of each file it was loaded from (made
+/// by `config::load` from the texts it parsed, so each file is read once).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CatalogVersion {
     /// SHA-256 of the files (see the module docs), 64 lower-case hex digits.
@@ -28,36 +30,6 @@ pub struct CatalogVersion {
 }
 
 impl CatalogVersion {
-    /// Read every file under `dir/policies` and `dir/schemas` (following symlinks; files that
-    /// are not UTF-8 are kept lossily, they cannot be valid catalogue files anyway).
-    pub fn read(dir: &Path) -> CatalogVersion {
-        let mut files = BTreeMap::new();
-        for sub in ["policies", "schemas"] {
-            let mut stack = vec![dir.join(sub)];
-            while let Some(d) = stack.pop() {
-                let Ok(rd) = std::fs::read_dir(&d) else {
-                    continue;
-                };
-                for e in rd.filter_map(Result::ok) {
-                    let p = e.path();
-                    let Ok(meta) = std::fs::metadata(&p) else {
-                        continue;
-                    };
-                    if meta.is_dir() {
-                        stack.push(p);
-                    } else if let (Ok(bytes), Ok(rel)) = (std::fs::read(&p), p.strip_prefix(dir)) {
-                        let rel: Vec<String> = rel
-                            .components()
-                            .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                            .collect();
-                        files.insert(rel.join("/"), String::from_utf8_lossy(&bytes).into_owned());
-                    }
-                }
-            }
-        }
-        CatalogVersion::of(files)
-    }
-
     /// The version made of `files` (path → text).
     pub fn of(files: BTreeMap<String, String>) -> CatalogVersion {
         CatalogVersion {

@@ -6,7 +6,7 @@ use std::num::NonZeroU32;
 use std::path::Path;
 use std::sync::Arc;
 
-use super::{read_toml, resolve_sqlite_url, FileText};
+use super::{read_toml, resolve_sqlite_url, FileText, Texts};
 use crate::config::catalog::{Agency, Dataset};
 use crate::config::files::{AgencyFile, DatasetDecl, FieldsDecl, RefusalDecl};
 use crate::config::{Catalog, Diagnostics};
@@ -17,8 +17,14 @@ use crate::source::{http, SourceSpec, SqlSource, UpstreamTls};
 use crate::validate::Schema;
 
 /// Read the agency file `path` into `catalog.agencies`.
-pub(super) fn load(dir: &Path, path: &Path, catalog: &mut Catalog, diags: &mut Diagnostics) {
-    let Some((text, file)) = read_toml::<AgencyFile>(path, diags) else {
+pub(super) fn load(
+    dir: &Path,
+    path: &Path,
+    catalog: &mut Catalog,
+    texts: &mut Texts,
+    diags: &mut Diagnostics,
+) {
+    let Some((text, file)) = read_toml::<AgencyFile>(path, texts, diags) else {
         return;
     };
     let f = FileText { path, text: &text };

@@ -4,7 +4,7 @@ use std::num::NonZeroU32;
 use std::path::Path;
 use std::sync::Arc;
 
-use super::{read_toml, FileText};
+use super::{read_toml, FileText, Texts};
 use crate::config::files::{ConsumerDecl, ConsumersFile};
 use crate::config::{Catalog, Diagnostics};
 use crate::identity::{Consumer, Rate};
@@ -18,7 +18,7 @@ struct Credentials<'a> {
 }
 
 /// Read every consumer into `catalog.consumers` and `catalog.keys`.
-pub(super) fn load(path: &Path, catalog: &mut Catalog, diags: &mut Diagnostics) {
+pub(super) fn load(path: &Path, catalog: &mut Catalog, texts: &mut Texts, diags: &mut Diagnostics) {
     if !path.exists() {
         diags.file(
             path,
@@ -26,7 +26,7 @@ pub(super) fn load(path: &Path, catalog: &mut Catalog, diags: &mut Diagnostics) 
         );
         return;
     }
-    let Some((text, file)) = read_toml::<ConsumersFile>(path, diags) else {
+    let Some((text, file)) = read_toml::<ConsumersFile>(path, texts, diags) else {
         return;
     };
     let f = FileText { path, text: &text };

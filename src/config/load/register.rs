@@ -8,7 +8,7 @@ use std::path::Path;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::{read_toml, FileText};
+use super::{read_toml, FileText, Texts};
 use crate::calendar::parse_date;
 use crate::config::register::{
     Declared, Extension, Register, RegisteredMandate, StatusChange, Unit, UnitGroup, UnitKind,
@@ -68,11 +68,11 @@ struct ExtensionDecl {
 }
 
 /// Read `path` (if it exists) into a register.
-pub(super) fn load(path: &Path, diags: &mut Diagnostics) -> Register {
+pub(super) fn load(path: &Path, texts: &mut Texts, diags: &mut Diagnostics) -> Register {
     if !path.exists() {
         return Register::default();
     }
-    let Some((text, file)) = read_toml::<RegisterFile>(path, diags) else {
+    let Some((text, file)) = read_toml::<RegisterFile>(path, texts, diags) else {
         return Register {
             declared: true,
             ..Register::default()

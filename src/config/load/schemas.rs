@@ -4,11 +4,16 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
+use super::Texts;
 use crate::config::{Diagnostic, Diagnostics};
 use crate::validate::Schema;
 
 /// Compile every `*.json` under `root`; problems name the file (and line, for bad JSON).
-pub(super) fn load(root: &Path, diags: &mut Diagnostics) -> BTreeMap<String, Arc<Schema>> {
+pub(super) fn load(
+    root: &Path,
+    texts: &mut Texts,
+    diags: &mut Diagnostics,
+) -> BTreeMap<String, Arc<Schema>> {
     let mut schemas = BTreeMap::new();
     if !root.is_dir() {
         diags.file(root, "missing: JSON Schemas live in schemas/");
@@ -36,12 +41,8 @@ pub(super) fn load(root: &Path, diags: &mut Diagnostics) -> BTreeMap<String, Arc
                 .map(|c| c.as_os_str().to_string_lossy())
                 .collect::<Vec<_>>()
                 .join("/");
-            let text = match std::fs::read_to_string(&path) {
-                Ok(t) => t,
-                Err(e) => {
-                    diags.file(&path, format!("cannot read: {e}"));
-                    continue;
-                }
+            let Some(text) = texts.read(&path, diags) else {
+                continue;
             };
             let doc: serde_json::Value = match serde_json::from_str(&text) {
                 Ok(d) => d,

@@ -2,18 +2,18 @@
 
 use std::path::Path;
 
-use super::{read_toml, FileText};
+use super::{read_toml, FileText, Texts};
 use crate::config::catalog::SecretEntry;
 use crate::config::files::SecretsFile;
 use crate::config::{Catalog, Diagnostics};
 use crate::ids::Ident;
 
 /// Read the list into `catalog.secrets`.
-pub(super) fn load(path: &Path, catalog: &mut Catalog, diags: &mut Diagnostics) {
+pub(super) fn load(path: &Path, catalog: &mut Catalog, texts: &mut Texts, diags: &mut Diagnostics) {
     if !path.exists() {
         return;
     }
-    let Some((text, file)) = read_toml::<SecretsFile>(path, diags) else {
+    let Some((text, file)) = read_toml::<SecretsFile>(path, texts, diags) else {
         return;
     };
     let f = FileText { path, text: &text };
