@@ -1,7 +1,10 @@
-//! Languages of the public pages: Vietnamese and English. [`negotiate`] picks one from
-//! `?lang=vi|en`, then `Accept-Language` (RFC 9110 q-values), then `[portal] language`
-//! (default Vietnamese); [`Lang::t`] looks a message up in one table, so a page never carries
-//! its own strings and a missing translation is a compile-time gap in one `match`.
+//! Languages of the public pages (the catalogue, the ranking, the methodology): Vietnamese and
+//! English. [`negotiate`] picks one from `?lang=vi|en`, then `Accept-Language` (RFC 9110
+//! q-values), then `[portal] language` (default Vietnamese). A `?lang=` naming any other
+//! language is refused ([`UnsupportedLang`], a 400 listing [`SUPPORTED`]): an explicit choice
+//! is never silently overridden, while an `Accept-Language` dxgate cannot meet falls back.
+//! [`Lang::t`] looks a message up in a page's table (a [`Text`] `match`), so a page never
+//! carries its own strings and a missing translation is a compile-time gap in one `match`.
 
 use serde::{Deserialize, Serialize};
 
@@ -22,6 +25,19 @@ pub struct PortalSettings {
     /// Language of the public pages when neither `?lang=` nor `Accept-Language` chooses one:
     /// `"vi"` or `"en"`. Default `"vi"`.
     pub language: Lang,
+}
+
+/// The languages, as a readable list for a refusal.
+pub const SUPPORTED: &str = "vi (Tiếng Việt) or en (English)";
+
+/// `?lang=` named a language the public pages are not written in.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the pages are written in {SUPPORTED}; leave `lang` out to let Accept-Language choose")]
+pub struct UnsupportedLang;
+
+/// A table of messages: each value's text in each language.
+pub trait Text: Copy {
+    fn text(self, lang: Lang) -> &'static str;
 }
 
 impl Lang {
@@ -51,9 +67,20 @@ impl Lang {
     }
 
     /// The message `m` in this language.
-    pub fn t(self, m: Msg) -> &'static str {
+    pub fn t(self, m: impl Text) -> &'static str {
+        m.text(self)
+    }
+
+    /// The language a `?lang=` value names (`vi`, `en`, or a tag such as `vi-VN`).
+    pub fn from_param(v: &str) -> Result<Lang, UnsupportedLang> {
+        Lang::parse(v).ok_or(UnsupportedLang)
+    }
+}
+
+impl Text for Msg {
+    fn text(self, lang: Lang) -> &'static str {
         use Msg::*;
-        match (self, m) {
+        match (lang, self) {
             (Lang::Vi, LanguageName) => "Tiếng Việt",
             (Lang::En, LanguageName) => "English",
             (Lang::Vi, CatalogTitle) => "Danh mục dữ liệu chia sẻ",
@@ -162,10 +189,10 @@ pub enum Msg {
     MachineReadable,
 }
 
-/// The language of a page: `?lang=` if it names one, else the `Accept-Language` range with the
+/// The language of a page: `?lang=` if given, else the `Accept-Language` range with the
 /// highest q that dxgate speaks, else `default`.
-pub fn negotiate(query_lang: Option<&str>, accept_language: Option<&str>, default: Lang) -> Lang {
-    if let Some(l) = query_lang.and_then(Lang::parse) {
+pub fn negotiate(query_lang: Option<Lang>, accept_language: Option<&str>, default: Lang) -> Lang {
+    if let Some(l) = query_lang {
         return l;
     }
     let mut best: Option<(Lang, f32)> = None;
@@ -189,10 +216,23 @@ pub fn negotiate(query_lang: Option<&str>, accept_language: Option<&str>, defaul
 }
 
 /// The `lang` parameter of a query string, if present.
-pub fn query_lang(query: Option<&str>) -> Option<String> {
+pub fn query_lang(query: Option<&str>) -> Result<Option<Lang>, UnsupportedLang> {
     form_urlencoded::parse(query.unwrap_or("").as_bytes())
         .find(|(k, _)| k == "lang")
-        .map(|(_, v)| v.into_owned())
+        .map(|(_, v)| Lang::from_param(&v))
+        .transpose()
+}
+
+/// `path?query` with `lang` set to `to` and every other parameter kept: the language switch.
+pub fn switch_href(path: &str, query: Option<&str>, to: Lang) -> String {
+    let mut s = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
+        if k != "lang" {
+            s.append_pair(&k, &v);
+        }
+    }
+    s.append_pair("lang", to.tag());
+    format!("{path}?{}", s.finish())
 }
 
 #[cfg(test)]
@@ -201,11 +241,8 @@ mod tests {
 
     #[test]
     fn the_query_wins_then_accept_language_then_the_default() {
-        assert_eq!(negotiate(Some("en"), Some("vi"), Lang::Vi), Lang::En);
-        assert_eq!(
-            negotiate(Some("fr"), Some("en-GB,vi;q=0.5"), Lang::Vi),
-            Lang::En
-        );
+        assert_eq!(negotiate(Some(Lang::En), Some("vi"), Lang::Vi), Lang::En);
+        assert_eq!(negotiate(None, Some("en-GB,vi;q=0.5"), Lang::Vi), Lang::En);
         assert_eq!(
             negotiate(None, Some("fr, vi-VN;q=0.8, en;q=0.3"), Lang::En),
             Lang::Vi
@@ -213,6 +250,32 @@ mod tests {
         assert_eq!(negotiate(None, Some("fr, de"), Lang::En), Lang::En);
         assert_eq!(negotiate(None, Some("en;q=0"), Lang::Vi), Lang::Vi);
         assert_eq!(negotiate(None, None, Lang::Vi), Lang::Vi);
-        assert_eq!(query_lang(Some("q=x&lang=vi")).as_deref(), Some("vi"));
+        assert_eq!(query_lang(Some("q=x&lang=vi")), Ok(Some(Lang::Vi)));
+        assert_eq!(query_lang(Some("lang=vi-VN")), Ok(Some(Lang::Vi)));
+        assert_eq!(query_lang(Some("q=x")), Ok(None));
+    }
+
+    #[test]
+    fn an_explicit_language_dxgate_does_not_speak_is_refused_with_the_choices() {
+        for bad in ["fr", "", "vietnamese", "zz-vi"] {
+            let e = query_lang(Some(&format!("lang={bad}"))).unwrap_err();
+            assert_eq!(e, UnsupportedLang, "{bad:?}");
+        }
+        assert!(UnsupportedLang
+            .to_string()
+            .contains("vi (Tiếng Việt) or en (English)"));
+    }
+
+    #[test]
+    fn the_switch_keeps_the_other_parameters() {
+        assert_eq!(
+            switch_href("/public/ranking", Some("window=30d&lang=vi"), Lang::En),
+            "/public/ranking?window=30d&lang=en"
+        );
+        assert_eq!(
+            switch_href("/catalog", Some("q=a b"), Lang::Vi),
+            "/catalog?q=a+b&lang=vi"
+        );
+        assert_eq!(switch_href("/catalog", None, Lang::En), "/catalog?lang=en");
     }
 }

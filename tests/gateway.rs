@@ -59,6 +59,8 @@ mod probes;
 mod protection;
 #[path = "gateway/ranking.rs"]
 mod ranking;
+#[path = "gateway/ranking_lang.rs"]
+mod ranking_lang;
 #[path = "gateway/ranking_store.rs"]
 mod ranking_store;
 #[path = "gateway/read_witness.rs"]

@@ -21,13 +21,11 @@ form{margin:1rem 0}input[type=search]{padding:.4rem;width:22rem;max-width:70%}.m
 pub fn render(entries: &[Entry], total: usize, q: &str, lang: Lang) -> String {
     let t = |m| lang.t(m);
     let other = lang.other();
-    let switch = if q.is_empty() {
-        format!("/catalog?lang={}", other.tag())
-    } else {
-        let mut s = form_urlencoded::Serializer::new(String::new());
-        s.append_pair("q", q).append_pair("lang", other.tag());
-        format!("/catalog?{}", s.finish())
-    };
+    let query = form_urlencoded::Serializer::new(String::new())
+        .append_pair("q", q)
+        .finish();
+    let query = (!q.is_empty()).then_some(query.as_str());
+    let switch = crate::i18n::switch_href("/catalog", query, other);
     html! {
         (DOCTYPE)
         html lang=(lang.tag()) {

@@ -5,12 +5,14 @@ mod csv;
 #[cfg(test)]
 pub(crate) mod fixture;
 mod html;
+mod prose;
 mod spared;
 mod table;
+mod words;
 
 pub use self::csv::csv;
 pub(crate) use self::csv::field as csv_field;
-pub use html::{html, methodology_page};
+pub use html::{html, methodology_page, Locale};
 pub use table::table;
 
 use super::Ranking;
@@ -45,9 +47,18 @@ mod tests {
         assert_eq!(num(None), "-");
     }
 
+    const EN: Locale<'static> = Locale {
+        lang: crate::i18n::Lang::En,
+        switch: "/public/ranking?lang=vi",
+    };
+    const VI: Locale<'static> = Locale {
+        lang: crate::i18n::Lang::Vi,
+        switch: "/public/ranking?lang=en",
+    };
+
     #[test]
     fn the_page_escapes_every_value_and_closes_every_shape() {
-        let page = html(&fixture::ranking());
+        let page = html(&fixture::ranking(), EN);
         assert!(page.starts_with("<!DOCTYPE html><html lang=\"en\">"));
         assert!(!page.contains("<script"), "a name is text, never markup");
         assert!(page.contains("Beta &lt;script&gt;alert('x')&lt;/script&gt; &amp; &quot;Co&quot;"));
@@ -64,16 +75,65 @@ mod tests {
         }
         assert!(page.contains("Daily snapshots from 2023-12-09 to 2023-12-11."));
         assert!(page.contains("Computed 2024-02-29 UTC."));
+        assert!(page.contains(
+            "<a id=\"lang-switch\" href=\"/public/ranking?lang=vi\" hreflang=\"vi\" lang=\"vi\">Tiếng Việt</a>"
+        ));
+        assert!(
+            page.contains("<a href=\"/public/methodology?lang=en\">how the scores are made</a>")
+        );
+    }
+
+    #[test]
+    fn the_vietnamese_page_has_every_word_in_vietnamese() {
+        let page = html(&fixture::ranking(), VI);
+        assert!(page.starts_with("<!DOCTYPE html><html lang=\"vi\">"));
+        for text in [
+            "<title>Xếp hạng mức độ sẵn sàng chia sẻ dữ liệu của các cơ quan nhà nước</title>",
+            "<h1>Các cơ quan nhà nước sẵn sàng chia sẻ dữ liệu đến đâu?</h1>",
+            "<h2 id=\"read\">Cách đọc trang này</h2>",
+            "<th scope=\"col\">Thứ hạng</th><th scope=\"col\">Cơ quan</th><th scope=\"col\">Xếp loại</th>",
+            "<h2 id=\"g-central\">Bộ, ngành</h2>",
+            "<td class=\"overdue\">quá hạn</td><td>chưa từng</td>",
+            "<td>đúng hạn</td><td>2024-02-27</td>",
+            "Ảnh chụp hằng ngày từ 2023-12-09 đến 2023-12-11.",
+            "Tính lúc 2024-02-29 UTC.",
+            "Bộ Alpha",
+            ">English</a>",
+            "<a href=\"/public/methodology?lang=vi\">cách tính điểm</a>",
+        ] {
+            assert!(page.contains(text), "{text}");
+        }
+        // No English label survives: every fixed English word of the English page is absent.
+        for english in [
+            "Overall ranking",
+            "How to read",
+            "Responsible official",
+            "Deadline",
+            "overdue</td>",
+            "never",
+            "insufficient data",
+            "consumer-days",
+            "Requests counted",
+            "Sharing rate",
+            "Documents spared",
+            "snapshots",
+            " of ",
+        ] {
+            assert!(!page.contains(english), "{english:?} left in English");
+        }
     }
 
     #[test]
     fn the_methodology_shows_raw_html_as_text() {
-        let page = methodology_page("# Method <b>x</b>\n\n|a|b|\n|-|-|\n|1|2|\n");
+        let page = methodology_page("# Method <b>x</b>\n\n|a|b|\n|-|-|\n|1|2|\n", EN);
         assert!(
             page.contains("<h1>Method &lt;b&gt;x&lt;/b&gt;</h1>"),
             "{page}"
         );
         assert!(page.contains("<table>"));
-        assert!(page.contains("<a href=\"/public/ranking\">Back to the ranking</a>"));
+        assert!(page.contains("<a href=\"/public/ranking?lang=en\">Back to the ranking</a>"));
+        let page = methodology_page("# Phương pháp", VI);
+        assert!(page.starts_with("<!DOCTYPE html><html lang=\"vi\">"));
+        assert!(page.contains("<a href=\"/public/ranking?lang=vi\">Quay lại bảng xếp hạng</a>"));
     }
 }

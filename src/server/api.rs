@@ -15,6 +15,7 @@
 //! - [`health`]: `/healthz`, `/readyz`, `/metrics`; [`openapi`]: `/openapi.json`.
 //! - [`portal`]: the public data portal — `/catalog`, `/public/catalog.json|.jsonld`,
 //!   `/v1/openapi/{agency}/{dataset}.json`.
+//! - [`lang`]: the language of a public page (`?lang=`, `Accept-Language`, the default).
 //! - [`query`]: each list's query string as a typed filter.
 //! - [`witness`]: every read of audit data is itself recorded before it is answered.
 
@@ -24,6 +25,7 @@ pub mod catalog;
 pub mod checkpoint;
 pub mod cosign;
 pub mod health;
+pub mod lang;
 pub mod me;
 pub mod openapi;
 pub mod oversight;

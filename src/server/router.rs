@@ -273,7 +273,7 @@ async fn dispatch(gw: Arc<Gateway>, req: Request<Incoming>) -> Reply {
         Probes => oversight::probes(gw, &req).await,
         Ranking(format) => public::ranking(gw, &req, format).await,
         MonitoringDaily(format) => public::monitoring_daily(gw, &req, format).await,
-        Methodology => Ok(public::methodology()),
+        Methodology => public::methodology(gw, &req),
         Healthz => Ok(health::healthz()),
         Readyz => Ok(health::readyz(gw).await),
         Metrics => Ok(health::metrics(gw)),

@@ -236,7 +236,7 @@ async fn public_pages_publish_aggregates_only() {
     assert_eq!((s, ct.as_str()), (200, "application/json"));
     let (s, ct, csv) = public(&gw, "/public/ranking.csv").await;
     assert_eq!((s, ct.as_str()), (200, "text/csv; charset=utf-8"));
-    let (s, ct, html) = public(&gw, "/public/ranking").await;
+    let (s, ct, html) = public(&gw, "/public/ranking?lang=en").await;
     assert_eq!((s, ct.as_str()), (200, "text/html; charset=utf-8"));
     for body in [&json, &csv, &html] {
         for secret in [
@@ -261,7 +261,7 @@ async fn public_pages_publish_aggregates_only() {
         "self-contained, no scripts"
     );
 
-    let (s, ct, doc) = public(&gw, "/public/methodology").await;
+    let (s, ct, doc) = public(&gw, "/public/methodology?lang=en").await;
     assert_eq!((s, ct.as_str()), (200, "text/html; charset=utf-8"));
     assert!(
         doc.contains("Methodology v1.1") && doc.contains("<table>"),
@@ -315,7 +315,7 @@ async fn ranking_page_in_chromium() {
             .await
             .unwrap();
     }
-    let url = gw.url("/public/ranking");
+    let url = gw.url("/public/ranking?lang=en");
     let shot = browser::screenshot(&chromium, &url, "public-ranking").await;
     eprintln!("screenshot: {}", shot.display());
     let dom = browser::dom(&chromium, &url).await;

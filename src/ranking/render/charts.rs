@@ -4,6 +4,9 @@
 
 use maud::{html, Markup};
 
+use super::words::{self, W};
+use crate::i18n::Lang;
+
 /// One bar of a score chart.
 pub struct Bar<'a> {
     pub label: &'a str,
@@ -58,9 +61,9 @@ pub fn score_bars(id: &str, title: &str, bars: &[Bar<'_>]) -> Markup {
 }
 
 /// A small line of daily scores (oldest left), or a note when there is too little history.
-pub fn sparkline(label: &str, points: &[(i64, f64)]) -> Markup {
+pub fn sparkline(lang: Lang, label: &str, points: &[(i64, f64)]) -> Markup {
     if points.len() < 2 {
-        return html! { span.muted { "not enough history yet" } };
+        return html! { span.muted { (lang.t(W::NoHistory)) } };
     }
     let (w, h) = (140.0, 32.0);
     let first = points[0].0 as f64;
@@ -76,10 +79,7 @@ pub fn sparkline(label: &str, points: &[(i64, f64)]) -> Markup {
         })
         .collect();
     let last = points[points.len() - 1].1;
-    let title = format!(
-        "{label}: score over the last {} snapshots, latest {last:.1}",
-        points.len()
-    );
+    let title = words::sparkline(lang, label, points.len(), last);
     html! {
         svg.spark role="img" viewBox={ "0 0 " (w) " " (h) } width=(w) height=(h) {
             title { (title) }

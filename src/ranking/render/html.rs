@@ -1,12 +1,16 @@
 //! `/public/ranking`: the page a citizen reads — server-rendered, self-contained (inline CSS
 //! and SVG, no scripts, nothing fetched from elsewhere), with headings and captioned tables.
-//! Also `/public/methodology`, rendered from `docs/methodology.md`. Templates are `maud`:
+//! Also `/public/methodology`, rendered from `docs/methodology.md` (English) or
+//! `docs/methodology.vi.md` (Vietnamese). Both in the language of their [`Locale`], every
+//! word from [`super::words`] and [`super::prose`], with a switch to the other. Templates are `maud`:
 //! checked at compile time, every value escaped unless marked otherwise.
 
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 use super::charts::{score_bars, sparkline, Bar};
-use super::{date, day_date, num, pct};
+use super::words::{self, Of, W};
+use super::{date, day_date, num, pct, prose};
+use crate::i18n::{Lang, Msg};
 use crate::ranking::indicators::DEFS;
 use crate::ranking::model::{AgencyResult, MandateState, RankInfo, Ranking, Status};
 
@@ -18,32 +22,59 @@ table{border-collapse:collapse;width:100%;font-size:.95rem;margin:.5rem 0}captio
 th,td{border-bottom:1px solid #e3e3e3;padding:.4rem .45rem;text-align:left;vertical-align:middle}th{background:#f0f3f7}\
 td.n{text-align:right;font-variant-numeric:tabular-nums}.tier{display:inline-block;min-width:1.6rem;text-align:center;border-radius:3px;color:#fff;font-weight:700}\
 .tA{background:#1b6e20}.tB{background:#4f8a10}.tC{background:#b7791f}.tD{background:#b00020}.muted{color:#555;font-size:.9rem}\
-.overdue{color:#b00020;font-weight:600}.chart{max-width:56rem;display:block}footer{padding:1rem 2rem;color:#555}";
+.overdue{color:#b00020;font-weight:600}nav.lang{background:#1d3557;padding:.5rem 2rem 0;text-align:right}nav.lang a{color:#fff}.chart{max-width:56rem;display:block}footer{padding:1rem 2rem;color:#555}";
 
-/// A whole page: the shared head and style, then `body`.
-fn page(title: &str, body: Markup) -> String {
+/// What a page needs to speak its language: the language, and the link to the same page in
+/// the other one.
+#[derive(Debug, Clone, Copy)]
+pub struct Locale<'a> {
+    pub lang: Lang,
+    /// `path?query` of this page in [`Lang::other`] (see [`crate::i18n::switch_href`]).
+    pub switch: &'a str,
+}
+
+impl Locale<'_> {
+    fn t(&self, w: W) -> &'static str {
+        self.lang.t(w)
+    }
+
+    /// `path` in this page's language.
+    fn link(&self, path: &str) -> String {
+        format!("{path}?lang={}", self.lang.tag())
+    }
+
+    /// A unit's name in this language.
+    pub(super) fn name<'b>(&self, a: &'b AgencyResult) -> &'b str {
+        match self.lang {
+            Lang::Vi if !a.name_vi.is_empty() => &a.name_vi,
+            _ => &a.name,
+        }
+    }
+}
+
+/// A whole page: the shared head and style, the language switch, then `body`.
+fn page(l: Locale<'_>, title: &str, body: Markup) -> String {
+    let other = l.lang.other();
     html! {
         (DOCTYPE)
-        html lang="en" {
+        html lang=(l.lang.tag()) {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) }
+                link rel="alternate" hreflang=(other.tag()) href=(l.switch);
                 // Our own constant stylesheet.
                 style { (PreEscaped(STYLE)) }
             }
-            body { (body) }
+            body {
+                nav.lang aria-label="Language / Ngôn ngữ" {
+                    a #lang-switch href=(l.switch) hreflang=(other.tag()) lang=(other.tag()) { (other.t(Msg::LanguageName)) }
+                }
+                (body)
+            }
         }
     }
     .into_string()
-}
-
-fn rank_text(r: Option<RankInfo>) -> String {
-    match r {
-        None => "-".into(),
-        Some(r) if r.best == r.worst => format!("{} of {}", r.rank, r.of),
-        Some(r) => format!("{} of {} (could be {}-{})", r.rank, r.of, r.best, r.worst),
-    }
 }
 
 fn tier(t: Option<&str>) -> Markup {
@@ -55,8 +86,9 @@ fn tier(t: Option<&str>) -> Markup {
     }
 }
 
-/// The whole ranking page.
-pub fn html(r: &Ranking) -> String {
+/// The whole ranking page in `l`'s language.
+pub fn html(r: &Ranking, l: Locale<'_>) -> String {
+    let lang = l.lang;
     let ranked: Vec<&AgencyResult> = r
         .agencies
         .iter()
@@ -67,118 +99,104 @@ pub fn html(r: &Ranking) -> String {
         .iter()
         .filter(|a| a.status == Status::InsufficientData)
         .collect();
+    let methodology = l.link("/public/methodology");
     let body = html! {
         header {
-            h1 { "How ready are public agencies to share data?" }
-            p {
-                "Readiness ranking of ministries, sectors and provinces over the " (r.window.days)
-                " days to " (date(r.window.to_ms)) ", measured by the data-sharing gateway from every request it witnessed. Methodology v"
-                (r.methodology) " — " a href="/public/methodology" { "how the scores are made" } "."
-            }
+            h1 { (l.t(W::Headline)) }
+            (prose::intro(lang, r, &methodology))
         }
         main {
             section aria-labelledby="read" {
-                h2 id="read" { "How to read this page" }
-                p {
-                    "Each agency gets a score from 0 to 100 against fixed targets (not against the other agencies), from three pillars: "
-                    strong { "sharing" } " (does it share the data it must, and justify every refusal), "
-                    strong { "service" } " (does its system answer, and quickly) and "
-                    strong { "quality" } " (is the data valid, complete and fresh). Tiers: A ≥ 85, B ≥ 70, C ≥ 50, D below 50. Because every measurement has some uncertainty, each score comes with a likely range, and each rank with the ranks it could plausibly have. Agencies with fewer than "
-                    (r.parameters.min_consumer_days) " distinct consumer-days of requests are shown as "
-                    em { "insufficient data" } " and not ranked. An agency's requests to its own datasets are not counted."
-                }
+                h2 id="read" { (l.t(W::HowToRead)) }
+                (prose::how_to_read(lang, r))
             }
             section aria-labelledby="overall" {
-                h2 id="overall" { "Overall ranking" }
+                h2 id="overall" { (l.t(W::Overall)) }
                 @if ranked.is_empty() {
-                    p { "No agency has enough data to be ranked yet." }
+                    p { (l.t(W::NoneRanked)) }
                 } @else {
-                    (overall_chart(&ranked))
-                    (rank_table(r, "Overall ranking: every ranked agency", &ranked, |a| a.rank))
+                    (overall_chart(l, &ranked))
+                    (rank_table(r, l, l.t(W::OverallCaption), &ranked, |a| a.rank))
                 }
             }
             @for g in &r.groups {
                 @let members: Vec<&AgencyResult> = ranked.iter().copied().filter(|a| a.group == g.id).collect();
+                @let name = words::code(lang, g.id);
                 section aria-labelledby={ "g-" (g.id) } {
-                    h2 id={ "g-" (g.id) } { (g.name) }
+                    h2 id={ "g-" (g.id) } { (name) }
                     @if members.is_empty() {
-                        p { "None ranked in this group yet." }
+                        p { (l.t(W::NoneInGroup)) }
                     } @else {
-                        (rank_table(r, &format!("{}: ranked separately", g.name), &members, |a| a.group_rank))
+                        (rank_table(r, l, &words::group_caption(lang, name), &members, |a| a.group_rank))
                     }
                 }
             }
-            (overdue(r))
-            (super::spared::section(r))
+            (overdue(r, l))
+            (super::spared::section(r, l))
             @if !insufficient.is_empty() {
                 section aria-labelledby="insufficient" {
-                    h2 id="insufficient" { "Insufficient data" }
-                    p { "These agencies had too few distinct consumer-days of requests in the window to be ranked fairly. Their figures are shown below for transparency." }
+                    h2 id="insufficient" { (l.t(W::Insufficient)) }
+                    p { (l.t(W::InsufficientWhy)) }
                     ul {
                         @for a in &insufficient {
-                            li { a href={ "#a-" (a.id) } { (a.name) } " (" (a.consumer_days) " consumer-days)" }
+                            li { a href={ "#a-" (a.id) } { (l.name(a)) } (words::consumer_days(lang, a.consumer_days)) }
                         }
                     }
                 }
             }
             section aria-labelledby="details" {
-                h2 id="details" { "Agency by agency" }
-                @for a in &r.agencies { (details(a)) }
+                h2 id="details" { (l.t(W::ByAgency)) }
+                @for a in &r.agencies { (details(l, a)) }
             }
         }
-        footer {
-            p {
-                "Computed " (date(r.computed_ms)) " UTC. Download the figures as "
-                a href="/public/ranking.json" { "JSON" } " or " a href="/public/ranking.csv" { "CSV" }
-                ". Read the " a href="/public/methodology" { "methodology" } "."
-            }
-        }
+        footer { (prose::footer(lang, r, &methodology)) }
     };
-    page("Data-sharing readiness ranking of public agencies", body)
+    page(l, l.t(W::PageTitle), body)
 }
 
-fn overall_chart(ranked: &[&AgencyResult]) -> Markup {
+fn overall_chart(l: Locale<'_>, ranked: &[&AgencyResult]) -> Markup {
     let bars: Vec<Bar<'_>> = ranked
         .iter()
         .filter_map(|a| {
             Some(Bar {
-                label: &a.name,
+                label: l.name(a),
                 score: a.score?,
                 low: a.score_low,
                 high: a.score_high,
             })
         })
         .collect();
-    let title = "Overall score of each ranked agency, with its likely range";
-    score_bars("chart-overall", title, &bars)
+    score_bars("chart-overall", l.t(W::ChartTitle), &bars)
 }
 
 fn rank_table(
     r: &Ranking,
+    l: Locale<'_>,
     caption: &str,
     rows: &[&AgencyResult],
     rank: fn(&AgencyResult) -> Option<RankInfo>,
 ) -> Markup {
+    let [sharing, service, quality] = words::pillars(l.lang);
     html! {
         table {
             caption { (caption) }
             thead { tr {
-                th scope="col" { "Rank" } th scope="col" { "Agency" } th scope="col" { "Tier" }
-                th scope="col" { "Score (likely range)" } th scope="col" { "Sharing" }
-                th scope="col" { "Service" } th scope="col" { "Quality" }
-                th scope="col" { "Trend (" (r.window.days) " days)" }
+                th scope="col" { (l.t(W::Rank)) } th scope="col" { (l.t(W::Agency)) } th scope="col" { (l.t(W::Tier)) }
+                th scope="col" { (l.t(W::ScoreRange)) } th scope="col" { (sharing) }
+                th scope="col" { (service) } th scope="col" { (quality) }
+                th scope="col" { (words::trend(l.lang, r.window.days)) }
             } }
             tbody {
                 @for a in rows {
                     @let trend: Vec<(i64, f64)> = a.trend.iter().filter_map(|t| Some((t.day, t.score?))).collect();
                     @let pillar = |i: usize| num(a.pillars.get(i).and_then(|p| p.score));
                     tr {
-                        td { (rank_text(rank(a))) }
-                        th scope="row" { a href={ "#a-" (a.id) } { (a.name) } }
+                        td { (words::rank(l.lang, rank(a))) }
+                        th scope="row" { a href={ "#a-" (a.id) } { (l.name(a)) } }
                         td { (tier(a.tier)) }
                         td.n { (num(a.score)) " (" (num(a.score_low)) "–" (num(a.score_high)) ")" }
                         td.n { (pillar(0)) } td.n { (pillar(1)) } td.n { (pillar(2)) }
-                        td { (sparkline(&a.name, &trend)) }
+                        td { (sparkline(l.lang, l.name(a), &trend)) }
                     }
                 }
             }
@@ -186,7 +204,7 @@ fn rank_table(
     }
 }
 
-fn overdue(r: &Ranking) -> Markup {
+fn overdue(r: &Ranking, l: Locale<'_>) -> Markup {
     let rows: Vec<_> = r
         .agencies
         .iter()
@@ -195,20 +213,20 @@ fn overdue(r: &Ranking) -> Markup {
         .collect();
     html! {
         section aria-labelledby="overdue" {
-            h2 id="overdue" { "Overdue mandated datasets" }
+            h2 id="overdue" { (l.t(W::Overdue)) }
             @if rows.is_empty() {
-                p { "No mandated dataset is past its deadline without being connected." }
+                p { (l.t(W::NoOverdue)) }
             } @else {
                 table {
-                    caption { "Datasets an agency must share, past their deadline and never served, with the official responsible" }
+                    caption { (l.t(W::OverdueCaption)) }
                     thead { tr {
-                        th scope="col" { "Agency" } th scope="col" { "Dataset" }
-                        th scope="col" { "Deadline" } th scope="col" { "Responsible official" }
+                        th scope="col" { (l.t(W::Agency)) } th scope="col" { (l.t(W::Dataset)) }
+                        th scope="col" { (l.t(W::Deadline)) } th scope="col" { (l.t(W::Official)) }
                     } }
                     tbody {
                         @for (a, m) in &rows {
                             tr {
-                                td { (a.name) } td { (m.title) }
+                                td { (l.name(a)) } td { (m.title) }
                                 td.overdue { (m.deadline) } td { (m.official) }
                             }
                         }
@@ -219,75 +237,65 @@ fn overdue(r: &Ranking) -> Markup {
     }
 }
 
-fn details(a: &AgencyResult) -> Markup {
+fn details(l: Locale<'_>, a: &AgencyResult) -> Markup {
+    let lang = l.lang;
+    let name = l.name(a);
     let bars: Vec<Bar<'_>> = DEFS
         .iter()
         .zip(&a.indicators)
         .filter_map(|(d, i)| {
             Some(Bar {
-                label: d.name,
+                label: words::code(lang, d.id),
                 score: i.score?,
                 low: i.score_low,
                 high: i.score_high,
             })
         })
         .collect();
-    let c = &a.counts;
     html! {
         article id={ "a-" (a.id) } aria-labelledby={ "h-" (a.id) } {
-            h3 id={ "h-" (a.id) } { (a.name) }
-            p {
-                (a.kind) ", " (a.status.label()) "; score " (num(a.score)) " (likely " (num(a.score_low))
-                "–" (num(a.score_high)) "), tier " (a.tier.unwrap_or("-")) "; " (a.consumer_days)
-                " distinct consumer-days of requests; rank " (rank_text(a.rank)) "."
-            }
+            h3 id={ "h-" (a.id) } { (name) }
+            (prose::summary(lang, a))
             @if !bars.is_empty() {
-                (score_bars(&format!("chart-{}", a.id), &format!("Indicator scores of {}", a.name), &bars))
+                (score_bars(&format!("chart-{}", a.id), &words::of_unit(lang, Of::Chart, name), &bars))
             }
             table {
-                caption { "Indicators of " (a.name) }
+                caption { (words::of_unit(lang, Of::Indicators, name)) }
                 thead { tr {
-                    th scope="col" { "Indicator" } th scope="col" { "Pillar" } th scope="col" { "Measured" }
-                    th scope="col" { "After small-sample adjustment" } th scope="col" { "Based on" }
-                    th scope="col" { "Score" } th scope="col" { "Target" }
+                    th scope="col" { (l.t(W::Indicator)) } th scope="col" { (l.t(W::Pillar)) } th scope="col" { (l.t(W::Measured)) }
+                    th scope="col" { (l.t(W::Adjusted)) } th scope="col" { (l.t(W::BasedOn)) }
+                    th scope="col" { (l.t(W::Score)) } th scope="col" { (l.t(W::Target)) }
                 } }
                 tbody {
                     @for (d, i) in DEFS.iter().zip(&a.indicators) {
                         tr {
-                            th scope="row" { (d.name) }
-                            td { (d.pillar.as_str()) }
-                            td.n { @if i.applicable { (pct(i.value)) } @else { "not applicable" } }
+                            th scope="row" { (words::code(lang, d.id)) }
+                            td { (words::code(lang, d.pillar.as_str())) }
+                            td.n { @if i.applicable { (pct(i.value)) } @else { (l.t(W::NotApplicable)) } }
                             td.n { (pct(i.adjusted)) }
-                            td.n { (i.numerator) " of " (i.denominator) }
+                            td.n { (words::of(lang, i.numerator, i.denominator)) }
                             td.n { (num(i.score)) }
                             td.n { (pct(Some(d.target))) }
                         }
                     }
                 }
             }
-            p {
-                "Requests counted: " (c.requests) " (" (c.served) " served, " (c.refused) " refused of which "
-                (c.refused_justified) " justified, " (c.exempt) " exempt as state secrets, " (c.source_error)
-                " source errors, " (c.invalid_response) " blocked invalid responses); " (c.self_calls)
-                " calls from the agency's own staff ignored. Oversight reviews: " (c.reviews_upheld)
-                " upheld, " (c.reviews_overturned) " overturned. Answer time: median " (num(a.latency.p50_ms))
-                " ms, 95th percentile " (num(a.latency.p95_ms)) " ms, 99th percentile " (num(a.latency.p99_ms)) " ms."
-            }
-            (super::spared::datasets(a))
+            (prose::counts(lang, a))
+            (super::spared::datasets(l, a))
             @if !a.mandated.is_empty() {
                 table {
-                    caption { "Mandated datasets of " (a.name) }
+                    caption { (words::of_unit(lang, Of::Mandated, name)) }
                     thead { tr {
-                        th scope="col" { "Dataset" } th scope="col" { "Deadline" } th scope="col" { "State" }
-                        th scope="col" { "First served" } th scope="col" { "Responsible official" }
+                        th scope="col" { (l.t(W::Dataset)) } th scope="col" { (l.t(W::Deadline)) } th scope="col" { (l.t(W::State)) }
+                        th scope="col" { (l.t(W::FirstServed)) } th scope="col" { (l.t(W::Official)) }
                     } }
                     tbody {
                         @for m in &a.mandated {
                             tr {
                                 td { (m.title) } td { (m.deadline) }
                                 @let overdue = (m.state == MandateState::Overdue).then_some("overdue");
-                                td class=[overdue] { (m.state.as_str()) }
-                                td { (m.first_served_ms.map(date).unwrap_or_else(|| "never".into())) }
+                                td class=[overdue] { (words::mandate_state(lang, m.state)) }
+                                td { (m.first_served_ms.map(date).unwrap_or_else(|| l.t(W::Never).into())) }
                                 td { (m.official) }
                             }
                         }
@@ -295,14 +303,14 @@ fn details(a: &AgencyResult) -> Markup {
                 }
             }
             @if let (Some(first), Some(last)) = (a.trend.first(), a.trend.last()) {
-                p.muted { "Daily snapshots from " (day_date(first.day)) " to " (day_date(last.day)) "." }
+                p.muted { (words::snapshots(lang, &day_date(first.day), &day_date(last.day))) }
             }
         }
     }
 }
 
-/// The methodology document as a page.
-pub fn methodology_page(markdown: &str) -> String {
+/// The methodology document (in `l`'s language) as a page.
+pub fn methodology_page(markdown: &str, l: Locale<'_>) -> String {
     let mut body = String::new();
     let parser = pulldown_cmark::Parser::new_ext(markdown, pulldown_cmark::Options::ENABLE_TABLES);
     // Raw HTML in the document is shown as text, never passed through.
@@ -317,8 +325,8 @@ pub fn methodology_page(markdown: &str) -> String {
         main {
             // pulldown-cmark's HTML, every text in it escaped (raw HTML turned into text above).
             (PreEscaped(body))
-            p { a href="/public/ranking" { "Back to the ranking" } }
+            p { a href=(l.link("/public/ranking")) { (l.t(W::BackToRanking)) } }
         }
     };
-    page("Ranking methodology", main)
+    page(l, l.t(W::MethodologyTitle), main)
 }

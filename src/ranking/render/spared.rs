@@ -3,11 +3,14 @@
 
 use maud::{html, Markup};
 
-use super::{date, pct};
+use super::html::Locale;
+use super::words::{self, Of, W};
+use super::{date, pct, prose};
 use crate::ranking::model::{AgencyResult, Ranking};
 
 /// "Documents citizens were spared": one row per agency and dataset with any, and the total.
-pub fn section(r: &Ranking) -> Markup {
+pub fn section(r: &Ranking, l: Locale<'_>) -> Markup {
+    let t = |w| l.lang.t(w);
     let rows: Vec<_> = r
         .agencies
         .iter()
@@ -17,18 +20,15 @@ pub fn section(r: &Ranking) -> Markup {
     let total: i64 = r.agencies.iter().map(|a| a.documents_spared).sum();
     html! {
         section aria-labelledby="spared" {
-            h2 id="spared" { "Documents citizens were spared" }
-            p {
-                "Each served lookup about a person or an enterprise, made by another agency, is a document the citizen did not have to bring: "
-                strong { (total) } " in the window. This figure shows what sharing is for; it is not part of the score."
-            }
+            h2 id="spared" { (t(W::Spared)) }
+            (prose::spared(l.lang, total))
             @if !rows.is_empty() {
                 table {
-                    caption { "Documents spared, by agency and dataset" }
-                    thead { tr { th scope="col" { "Agency" } th scope="col" { "Dataset" } th scope="col" { "Documents spared" } } }
+                    caption { (t(W::SparedCaption)) }
+                    thead { tr { th scope="col" { (t(W::Agency)) } th scope="col" { (t(W::Dataset)) } th scope="col" { (t(W::DocumentsSpared)) } } }
                     tbody {
                         @for (a, d) in &rows {
-                            tr { td { (a.name) } td { (d.dataset) } td.n { (d.documents_spared) } }
+                            tr { td { (l.name(a)) } td { (d.dataset) } td.n { (d.documents_spared) } }
                         }
                     }
                 }
@@ -38,22 +38,23 @@ pub fn section(r: &Ranking) -> Markup {
 }
 
 /// Per dataset of `a`: probes, last answered probe, data age, clean share.
-pub fn datasets(a: &AgencyResult) -> Markup {
+pub fn datasets(l: Locale<'_>, a: &AgencyResult) -> Markup {
+    let t = |w| l.lang.t(w);
     html! {
         @if !a.datasets.is_empty() {
             table {
-                caption { "Datasets of " (a.name) ": readiness probes, freshness and clean answers" }
+                caption { (words::of_unit(l.lang, Of::Datasets, l.name(a))) }
                 thead { tr {
-                    th scope="col" { "Dataset" } th scope="col" { "Probes answered" } th scope="col" { "Last answered probe" }
-                    th scope="col" { "Data as of" } th scope="col" { "Freshness" } th scope="col" { "Clean answers" }
-                    th scope="col" { "Documents spared" }
+                    th scope="col" { (t(W::Dataset)) } th scope="col" { (t(W::ProbesAnswered)) } th scope="col" { (t(W::LastProbe)) }
+                    th scope="col" { (t(W::DataAsOf)) } th scope="col" { (t(W::Freshness)) } th scope="col" { (t(W::Clean)) }
+                    th scope="col" { (t(W::DocumentsSpared)) }
                 } }
                 tbody {
                     @for d in &a.datasets {
                         tr {
                             td { (d.dataset) }
-                            td.n { @if d.probed { (d.probes_answered) " of " (d.probes) } @else { "no probe request" } }
-                            td { (d.last_probe_ok_ms.map(date).unwrap_or_else(|| "never".into())) }
+                            td.n { @if d.probed { (words::of(l.lang, d.probes_answered, d.probes)) } @else { (t(W::NoProbe)) } }
+                            td { (d.last_probe_ok_ms.map(date).unwrap_or_else(|| t(W::Never).into())) }
                             td { (d.data_as_of_ms.map(date).unwrap_or_else(|| "-".into())) }
                             td.n { (pct(d.freshness)) }
                             td.n { (pct(d.clean)) }

@@ -7,7 +7,6 @@ use http::{header, HeaderValue, Request, Response};
 
 use super::{Body, Reply};
 use crate::gateway::Gateway;
-use crate::i18n::{self, Lang};
 use crate::portal;
 use crate::server::problem::Problem;
 
@@ -22,19 +21,9 @@ fn search<B>(req: &Request<B>) -> String {
         .unwrap_or_default()
 }
 
-/// The language of a public page for `req` (`?lang=`, `Accept-Language`, `[portal] language`).
-pub fn language<B>(gw: &Gateway, req: &Request<B>) -> Lang {
-    let accept = req
-        .headers()
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok());
-    let q = i18n::query_lang(req.uri().query());
-    i18n::negotiate(q.as_deref(), accept, gw.settings.portal.language)
-}
-
 /// `GET /catalog[?q=…][&lang=vi|en]`.
 pub fn page<B>(gw: &Gateway, req: &Request<B>) -> Reply {
-    let lang = language(gw, req);
+    let lang = super::lang::language(gw, req)?;
     let q = search(req);
     let all = portal::entries(&gw.catalog());
     let total = all.len();
@@ -46,16 +35,11 @@ pub fn page<B>(gw: &Gateway, req: &Request<B>) -> Reply {
         portal::page::render(&shown, total, &q, lang),
         "text/html; charset=utf-8",
     );
-    let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_LANGUAGE,
-        HeaderValue::from_static(lang.tag()),
-    );
-    h.insert(
+    super::lang::mark(&mut r, lang);
+    r.headers_mut().insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(CSP),
     );
-    h.insert(header::VARY, HeaderValue::from_static("Accept-Language"));
     Ok(r)
 }
 

@@ -5,6 +5,7 @@
 use std::borrow::Cow;
 
 use crate::audit::{Outcome, RecordFilter};
+use crate::i18n::Lang;
 use crate::oversight::refusals::{RefusalFilter, ReviewState};
 use crate::policy::JustificationStatus;
 
@@ -136,21 +137,34 @@ pub fn access_log(query: Option<&str>) -> Result<AccessLogQuery, BadParam> {
     Ok(q)
 }
 
-/// `GET /public/ranking*?window=30d`: the window in whole days (`None`: the configured one).
+/// `GET /public/ranking*?window=30d&lang=vi|en`: the window in whole days (`None`: the
+/// configured one). `lang` is checked here and chosen by [`lang`].
 pub fn ranking(query: Option<&str>) -> Result<Option<u32>, BadParam> {
     let mut days = None;
-    each(query, "only `window` (e.g. 30d) is accepted", |key, v| {
-        match key {
-            "window" => {
-                let d = crate::ranking::parse_window(&v)
-                    .map_err(|_| BadParam::new(key, "whole days from 1d to 400d, e.g. 30d"))?;
-                days = Some(d);
+    each(
+        query,
+        "only `window` (e.g. 30d) and `lang` are accepted",
+        |key, v| {
+            match key {
+                "window" => {
+                    let d = crate::ranking::parse_window(&v)
+                        .map_err(|_| BadParam::new(key, "whole days from 1d to 400d, e.g. 30d"))?;
+                    days = Some(d);
+                }
+                "lang" => {
+                    Lang::from_param(&v).map_err(|e| BadParam::new(key, e.to_string()))?;
+                }
+                _ => return Ok(false),
             }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    })?;
+            Ok(true)
+        },
+    )?;
     Ok(days)
+}
+
+/// The `?lang=` of a public page, if any (a language the pages are not written in: refused).
+pub fn lang(query: Option<&str>) -> Result<Option<Lang>, BadParam> {
+    crate::i18n::query_lang(query).map_err(|e| BadParam::new("lang", e.to_string()))
 }
 
 /// `GET /public/monitoring/daily*?date=YYYY-MM-DD`: the day reported on (`None`: today).

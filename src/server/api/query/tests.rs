@@ -185,6 +185,7 @@ fn the_access_log_takes_a_page_and_nothing_that_names_a_person() {
 fn the_ranking_takes_a_window_in_whole_days() {
     assert_eq!(ranking(None), Ok(None));
     assert_eq!(ranking(Some("window=30d")), Ok(Some(30)));
+    assert_eq!(ranking(Some("lang=vi&window=30d")), Ok(Some(30)));
     for (query, detail) in [
         (
             "window=12h",
@@ -200,7 +201,11 @@ fn the_ranking_takes_a_window_in_whole_days() {
         ),
         (
             "agency=alpha",
-            r#"query parameter "agency": only `window` (e.g. 30d) is accepted"#,
+            r#"query parameter "agency": only `window` (e.g. 30d) and `lang` are accepted"#,
+        ),
+        (
+            "window=30d&lang=fr",
+            r#"query parameter "lang": the pages are written in vi (Tiếng Việt) or en (English); leave `lang` out to let Accept-Language choose"#,
         ),
     ] {
         assert_eq!(
