@@ -75,6 +75,7 @@ mod tests {
         }
         assert!(page.contains("Daily snapshots from 2023-12-09 to 2023-12-11."));
         assert!(page.contains("Computed 2024-02-29 UTC."));
+        assert!(page.contains("<td class=\"n\">88.8%</td>"));
         assert!(page.contains(
             "<a id=\"lang-switch\" href=\"/public/ranking?lang=vi\" hreflang=\"vi\" lang=\"vi\">Tiếng Việt</a>"
         ));
@@ -100,6 +101,9 @@ mod tests {
             "Bộ Alpha",
             ">English</a>",
             "<a href=\"/public/methodology?lang=vi\">cách tính điểm</a>",
+            // The decimal comma: 88.76 % and 250.5 ms in Vietnamese.
+            "<td class=\"n\">88,8%</td>",
+            "phân vị 95 là 250,5 ms",
         ] {
             assert!(page.contains(text), "{text}");
         }

@@ -28,7 +28,7 @@ fn colour(score: f64) -> &'static str {
 }
 
 /// Horizontal bars on a fixed 0-100 scale, with the 90 % range drawn as a whisker.
-pub fn score_bars(id: &str, title: &str, bars: &[Bar<'_>]) -> Markup {
+pub fn score_bars(lang: Lang, id: &str, title: &str, bars: &[Bar<'_>]) -> Markup {
     let (label_w, plot_w, row_h) = (330.0, 560.0, 26.0);
     let height = 30.0 + row_h * bars.len() as f64;
     let x = |s: f64| label_w + plot_w * s.clamp(0.0, 100.0) / 100.0;
@@ -45,7 +45,7 @@ pub fn score_bars(id: &str, title: &str, bars: &[Bar<'_>]) -> Markup {
                 @let y = 22.0 + row_h * i as f64;
                 text x=(label_w - 8.0) y=(y + 13.0) font-size="13" text-anchor="end" { (b.label) }
                 rect x=(label_w) y=(y) width=((x(b.score) - label_w).max(1.0)) height="16" fill=(colour(b.score)) {
-                    title { (b.label) ": " (format!("{:.1}", b.score)) }
+                    title { (b.label) ": " (words::num(lang, Some(b.score))) }
                 }
                 @if let (Some(lo), Some(hi)) = (b.low, b.high) {
                     line x1=(x(lo)) x2=(x(hi)) y1=(y + 8.0) y2=(y + 8.0) stroke="#222" stroke-width="1.5" {}
@@ -53,7 +53,7 @@ pub fn score_bars(id: &str, title: &str, bars: &[Bar<'_>]) -> Markup {
                     line x1=(x(hi)) x2=(x(hi)) y1=(y + 3.0) y2=(y + 13.0) stroke="#222" {}
                 }
                 text x=(x(b.high.unwrap_or(b.score).max(b.score)) + 6.0) y=(y + 13.0) font-size="12" {
-                    (format!("{:.1}", b.score))
+                    (words::num(lang, Some(b.score)))
                 }
             }
         }

@@ -8,8 +8,8 @@
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 use super::charts::{score_bars, sparkline, Bar};
-use super::words::{self, Of, W};
-use super::{date, day_date, num, pct, prose};
+use super::words::{self, num, pct, Of, W};
+use super::{date, day_date, prose};
 use crate::i18n::{Lang, Msg};
 use crate::ranking::indicators::DEFS;
 use crate::ranking::model::{AgencyResult, MandateState, RankInfo, Ranking, Status};
@@ -166,7 +166,7 @@ fn overall_chart(l: Locale<'_>, ranked: &[&AgencyResult]) -> Markup {
             })
         })
         .collect();
-    score_bars("chart-overall", l.t(W::ChartTitle), &bars)
+    score_bars(l.lang, "chart-overall", l.t(W::ChartTitle), &bars)
 }
 
 fn rank_table(
@@ -189,12 +189,12 @@ fn rank_table(
             tbody {
                 @for a in rows {
                     @let trend: Vec<(i64, f64)> = a.trend.iter().filter_map(|t| Some((t.day, t.score?))).collect();
-                    @let pillar = |i: usize| num(a.pillars.get(i).and_then(|p| p.score));
+                    @let pillar = |i: usize| num(l.lang, a.pillars.get(i).and_then(|p| p.score));
                     tr {
                         td { (words::rank(l.lang, rank(a))) }
                         th scope="row" { a href={ "#a-" (a.id) } { (l.name(a)) } }
                         td { (tier(a.tier)) }
-                        td.n { (num(a.score)) " (" (num(a.score_low)) "–" (num(a.score_high)) ")" }
+                        td.n { (num(l.lang, a.score)) " (" (num(l.lang, a.score_low)) "–" (num(l.lang, a.score_high)) ")" }
                         td.n { (pillar(0)) } td.n { (pillar(1)) } td.n { (pillar(2)) }
                         td { (sparkline(l.lang, l.name(a), &trend)) }
                     }
@@ -257,7 +257,7 @@ fn details(l: Locale<'_>, a: &AgencyResult) -> Markup {
             h3 id={ "h-" (a.id) } { (name) }
             (prose::summary(lang, a))
             @if !bars.is_empty() {
-                (score_bars(&format!("chart-{}", a.id), &words::of_unit(lang, Of::Chart, name), &bars))
+                (score_bars(lang, &format!("chart-{}", a.id), &words::of_unit(lang, Of::Chart, name), &bars))
             }
             table {
                 caption { (words::of_unit(lang, Of::Indicators, name)) }
@@ -271,11 +271,11 @@ fn details(l: Locale<'_>, a: &AgencyResult) -> Markup {
                         tr {
                             th scope="row" { (words::code(lang, d.id)) }
                             td { (words::code(lang, d.pillar.as_str())) }
-                            td.n { @if i.applicable { (pct(i.value)) } @else { (l.t(W::NotApplicable)) } }
-                            td.n { (pct(i.adjusted)) }
+                            td.n { @if i.applicable { (pct(l.lang, i.value)) } @else { (l.t(W::NotApplicable)) } }
+                            td.n { (pct(l.lang, i.adjusted)) }
                             td.n { (words::of(lang, i.numerator, i.denominator)) }
-                            td.n { (num(i.score)) }
-                            td.n { (pct(Some(d.target))) }
+                            td.n { (num(l.lang, i.score)) }
+                            td.n { (pct(l.lang, Some(d.target))) }
                         }
                     }
                 }

@@ -3,8 +3,8 @@
 
 use maud::{html, Markup};
 
-use super::words::{self, code};
-use super::{date, num};
+use super::date;
+use super::words::{self, code, num};
 use crate::i18n::Lang;
 use crate::ranking::model::{AgencyResult, Ranking};
 
@@ -53,7 +53,11 @@ pub fn how_to_read(lang: Lang, r: &Ranking) -> Markup {
 /// One unit's summary line.
 pub fn summary(lang: Lang, a: &AgencyResult) -> Markup {
     let (kind, status) = (code(lang, a.kind), words::status(lang, a.status));
-    let (score, lo, hi) = (num(a.score), num(a.score_low), num(a.score_high));
+    let (score, lo, hi) = (
+        num(lang, a.score),
+        num(lang, a.score_low),
+        num(lang, a.score_high),
+    );
     let (tier, days, rank) = (
         a.tier.unwrap_or("-"),
         a.consumer_days,
@@ -75,9 +79,9 @@ pub fn summary(lang: Lang, a: &AgencyResult) -> Markup {
 pub fn counts(lang: Lang, a: &AgencyResult) -> Markup {
     let c = &a.counts;
     let (p50, p95, p99) = (
-        num(a.latency.p50_ms),
-        num(a.latency.p95_ms),
-        num(a.latency.p99_ms),
+        num(lang, a.latency.p50_ms),
+        num(lang, a.latency.p95_ms),
+        num(lang, a.latency.p99_ms),
     );
     match lang {
         Lang::Vi => html! { p {

@@ -4,8 +4,8 @@
 use maud::{html, Markup};
 
 use super::html::Locale;
-use super::words::{self, Of, W};
-use super::{date, pct, prose};
+use super::words::{self, pct, Of, W};
+use super::{date, prose};
 use crate::ranking::model::{AgencyResult, Ranking};
 
 /// "Documents citizens were spared": one row per agency and dataset with any, and the total.
@@ -56,8 +56,8 @@ pub fn datasets(l: Locale<'_>, a: &AgencyResult) -> Markup {
                             td.n { @if d.probed { (words::of(l.lang, d.probes_answered, d.probes)) } @else { (t(W::NoProbe)) } }
                             td { (d.last_probe_ok_ms.map(date).unwrap_or_else(|| t(W::Never).into())) }
                             td { (d.data_as_of_ms.map(date).unwrap_or_else(|| "-".into())) }
-                            td.n { (pct(d.freshness)) }
-                            td.n { (pct(d.clean)) }
+                            td.n { (pct(l.lang, d.freshness)) }
+                            td.n { (pct(l.lang, d.clean)) }
                             td.n { (d.documents_spared) }
                         }
                     }

@@ -108,6 +108,24 @@ impl Text for W {
     }
 }
 
+/// A figure written for people in `lang`: Vietnamese writes the decimal comma (35,3; 98,8%).
+pub fn decimal(lang: Lang, s: String) -> String {
+    match lang {
+        Lang::Vi => s.replace('.', ","),
+        Lang::En => s,
+    }
+}
+
+/// [`super::num`] in `lang`.
+pub fn num(lang: Lang, v: Option<f64>) -> String {
+    decimal(lang, super::num(v))
+}
+
+/// [`super::pct`] in `lang`.
+pub fn pct(lang: Lang, v: Option<f64>) -> String {
+    decimal(lang, super::pct(v))
+}
+
 fn pick<T>(lang: Lang, vi: T, en: T) -> T {
     match lang {
         Lang::Vi => vi,
@@ -195,10 +213,13 @@ pub fn rank(lang: Lang, r: Option<RankInfo>) -> String {
 
 /// "`part` of `whole`".
 pub fn of(lang: Lang, part: impl std::fmt::Display, whole: impl std::fmt::Display) -> String {
-    pick(
+    decimal(
         lang,
-        format!("{part} trên {whole}"),
-        format!("{part} of {whole}"),
+        pick(
+            lang,
+            format!("{part} trên {whole}"),
+            format!("{part} of {whole}"),
+        ),
     )
 }
 
@@ -250,10 +271,11 @@ pub enum Of {
 
 /// A sparkline's text alternative.
 pub fn sparkline(lang: Lang, label: &str, n: usize, last: f64) -> String {
+    let last = num(lang, Some(last));
     pick(
         lang,
-        format!("{label}: điểm qua {n} ảnh chụp gần nhất, mới nhất {last:.1}"),
-        format!("{label}: score over the last {n} snapshots, latest {last:.1}"),
+        format!("{label}: điểm qua {n} ảnh chụp gần nhất, mới nhất {last}"),
+        format!("{label}: score over the last {n} snapshots, latest {last}"),
     )
 }
 
