@@ -15,15 +15,16 @@ use serde_json::{json, Map, Value};
 use sha2::{Digest as _, Sha256};
 
 use super::Catalog;
+use crate::audit::Digest;
 
 const DOMAIN: &[u8] = b"dxgate-catalog-v1";
 
 /// One catalogue version: its digest and the exact text of each file it was loaded from (made
 /// by `config::load` from the texts it parsed, so each file is read once).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CatalogVersion {
-    /// SHA-256 of the files (see the module docs), 64 lower-case hex digits.
-    pub digest: String,
+    /// SHA-256 of the files (see the module docs).
+    pub digest: Digest,
     /// Path relative to the config directory (`policies/…`, `schemas/…`, `/`-separated) →
     /// the file's exact text.
     pub files: BTreeMap<String, String>,
@@ -39,8 +40,16 @@ impl CatalogVersion {
     }
 }
 
+/// The version of no files at all (an empty catalogue): its digest is computed like any
+/// other, never a zero placeholder.
+impl Default for CatalogVersion {
+    fn default() -> CatalogVersion {
+        CatalogVersion::of(BTreeMap::new())
+    }
+}
+
 /// The digest of `files` (see the module docs).
-pub fn digest(files: &BTreeMap<String, String>) -> String {
+pub fn digest(files: &BTreeMap<String, String>) -> Digest {
     let mut h = Sha256::new();
     h.update(DOMAIN);
     for (path, text) in files {
@@ -49,10 +58,7 @@ pub fn digest(files: &BTreeMap<String, String>) -> String {
         h.update((text.len() as u64).to_be_bytes());
         h.update(text.as_bytes());
     }
-    h.finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<String>()
+    Digest::from_bytes(h.finalize().into())
 }
 
 /// What decides requests in `catalog`, as JSON: `datasets` (routable `agency/dataset`),
@@ -207,7 +213,15 @@ mod tests {
     fn digest_covers_paths_and_texts() {
         let v = |p: &str, t: &str| CatalogVersion::of(BTreeMap::from([(p.into(), t.into())]));
         let a = v("policies/a.toml", "x");
-        assert_eq!(a.digest.len(), 64);
+        // Recomputed independently from the formula in the module docs.
+        assert_eq!(
+            a.digest.to_hex(),
+            "a8e69d01074e3d407ab2bb29b25e6d994bd87aa564a91f4d7ade7dd0d2962e93"
+        );
+        assert_eq!(
+            CatalogVersion::default().digest.to_hex(),
+            "e1199f33d1be5e96cbba12424d41984dc82fa3e809f822023eaf4aa97620f89b"
+        );
         assert_eq!(a, v("policies/a.toml", "x"));
         assert_ne!(a.digest, v("policies/b.toml", "x").digest);
         assert_ne!(a.digest, v("policies/a.toml", "x ").digest);

@@ -6,7 +6,7 @@ use sqlx::Row;
 
 use super::reviews::{self, Review, ReviewError, Verdict};
 use super::REVIEW_WITHIN_DAYS;
-use crate::audit::{SqlFilter, Store, StoreError};
+use crate::audit::{Digest, SqlFilter, Store, StoreError};
 use crate::calendar::DAY_MS;
 use crate::policy::{Justification, JustificationStatus};
 
@@ -59,7 +59,7 @@ pub struct Refusal {
     pub detail: Option<String>,
     /// The catalogue version (digest) the refusal was decided under; `None` on records from
     /// before catalogue versions were recorded.
-    pub catalog_digest: Option<String>,
+    pub catalog_digest: Option<Digest>,
     /// Review it by then.
     pub review_due_ms: i64,
     /// Unreviewed past `review_due_ms`.
@@ -139,6 +139,9 @@ pub async fn list(
         )
         .map_err(|e| corrupt(e.to_string()))?
         .ok_or_else(|| corrupt("no one is recorded as deciding it".into()))?;
+        let catalog_digest = (r.try_get::<Option<String>, _>(12)?)
+            .map(|s| Digest::from_hex(&s).map_err(|e| corrupt(format!("catalog_digest: {e}"))))
+            .transpose()?;
         out.push(Refusal {
             request_id,
             ts_ms,
@@ -149,7 +152,7 @@ pub async fn list(
             status: r.try_get(6)?,
             justification,
             detail: r.try_get(11)?,
-            catalog_digest: r.try_get(12)?,
+            catalog_digest,
             review_due_ms: ts_ms + REVIEW_WITHIN_DAYS * DAY_MS,
             overdue: false,
             review: None,

@@ -46,7 +46,7 @@ pub async fn handle(gw: &Gateway, req: Request<Incoming>, agency: &str, dataset:
     // One snapshot (configuration and runtime) for the whole request: a reload cannot change
     // the rules midway.
     let snap = gw.snapshot();
-    entry.catalog_digest = crate::audit::Digest::from_hex(&snap.catalog.version.digest).ok();
+    entry.catalog_digest = Some(snap.catalog.version.digest);
     let span = if gw.trace_requests {
         tracing::info_span!(
             "data_request",

@@ -111,23 +111,23 @@ async fn a_reload_adding_a_refusal_rule_is_witnessed_and_later_refusals_carry_it
                 .to_owned()
         }
     };
-    assert_eq!(text(second).await, cat.read("policies/agencies/alpha.toml"));
+    assert_eq!(
+        text(second.clone()).await,
+        cat.read("policies/agencies/alpha.toml")
+    );
     assert!(!text(first).await.contains("Decree 12"));
 
-    // A consumer without a role may not read them; an unknown digest is 404.
+    // A consumer without a role may not read them; an unknown digest is 404, and so is
+    // another spelling of a retained one (upper case) or text that is no digest at all.
     let (status, body) = versions(&gw, PORTAL_KEY).await;
     assert_eq!(status, 403, "{body}");
     assert_eq!(body["type"], "https://dxgate.dev/problems/forbidden");
-    let (status, _, _, body) = parts(
-        gw.get(
-            OVERSIGHT_KEY,
-            &format!("/v1/catalog/versions/{}", "0".repeat(64)),
-        )
-        .await,
-    )
-    .await;
-    assert_eq!(status, 404, "{body}");
-    assert_eq!(body["type"], "https://dxgate.dev/problems/not-found");
+    for digest in ["0".repeat(64), second.to_uppercase(), "not-hex".into()] {
+        let path = format!("/v1/catalog/versions/{digest}");
+        let (status, _, _, body) = parts(gw.get(OVERSIGHT_KEY, &path).await).await;
+        assert_eq!(status, 404, "{digest}: {body}");
+        assert_eq!(body["type"], "https://dxgate.dev/problems/not-found");
+    }
 }
 
 /// A reload that cannot be witnessed (the store refuses the new version) is rejected and the

@@ -4,12 +4,12 @@
 
 use sqlx::Row;
 
-use super::{Store, StoreError};
+use super::{digest_column, Digest, Store, StoreError};
 
 /// One retained version, as listed (without its files).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct VersionRow {
-    pub digest: String,
+    pub digest: Digest,
     /// When this gateway (or a replica sharing the store) first put it in force.
     pub first_ms: i64,
 }
@@ -18,7 +18,7 @@ impl Store {
     /// Keep version `digest` (its files and outline as JSON) unless already kept.
     pub async fn keep_catalog_version(
         &self,
-        digest: &str,
+        digest: &Digest,
         first_ms: i64,
         files: &str,
         outline: &str,
@@ -27,7 +27,7 @@ impl Store {
             "INSERT INTO catalog_versions (digest, first_ms, files, outline) \
              VALUES ($1, $2, $3, $4) ON CONFLICT (digest) DO NOTHING",
         )
-        .bind(digest)
+        .bind(digest.to_hex())
         .bind(first_ms)
         .bind(files)
         .bind(outline)
@@ -46,7 +46,7 @@ impl Store {
         rows.iter()
             .map(|r| {
                 Ok(VersionRow {
-                    digest: r.try_get("digest")?,
+                    digest: digest_column(r, "digest")?,
                     first_ms: r.try_get("first_ms")?,
                 })
             })
@@ -56,11 +56,11 @@ impl Store {
     /// Version `digest`: when first in force, its files and its outline (both JSON text).
     pub async fn catalog_version(
         &self,
-        digest: &str,
+        digest: &Digest,
     ) -> Result<Option<(i64, String, String)>, StoreError> {
         let row =
             sqlx::query("SELECT first_ms, files, outline FROM catalog_versions WHERE digest = $1")
-                .bind(digest)
+                .bind(digest.to_hex())
                 .fetch_optional(&self.pool)
                 .await?;
         row.map(|r| {
@@ -74,16 +74,26 @@ impl Store {
     }
 
     /// The digest named by the newest `catalog_change` record of any node, if there is one.
-    pub async fn last_catalog_digest(&self) -> Result<Option<String>, StoreError> {
+    /// A record whose facts do not name a well-formed digest is a corrupt store.
+    pub async fn last_catalog_digest(&self) -> Result<Option<Digest>, StoreError> {
         let facts: Option<String> = sqlx::query_scalar(
             "SELECT event FROM audit_records WHERE event_kind = 'catalog_change' \
              ORDER BY ts_ms DESC, request_id DESC LIMIT 1",
         )
         .fetch_optional(&self.pool)
         .await?;
-        Ok(facts
-            .and_then(|f| serde_json::from_str::<serde_json::Value>(&f).ok())
-            .and_then(|v| v["digest"].as_str().map(str::to_owned)))
+        let Some(facts) = facts else {
+            return Ok(None);
+        };
+        let corrupt = |what: String| StoreError::Corrupt(format!("catalog_change record: {what}"));
+        let v: serde_json::Value =
+            serde_json::from_str(&facts).map_err(|e| corrupt(e.to_string()))?;
+        let hex = v["digest"]
+            .as_str()
+            .ok_or_else(|| corrupt("no digest".into()))?;
+        Digest::from_hex(hex)
+            .map(Some)
+            .map_err(|e| corrupt(e.to_string()))
     }
 }
 

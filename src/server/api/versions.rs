@@ -7,7 +7,7 @@ use http::{header, HeaderValue, Request, StatusCode};
 use serde_json::{json, Value};
 
 use super::{Body, Reply};
-use crate::audit::EventKind;
+use crate::audit::{Digest, EventKind};
 use crate::gateway::Gateway;
 use crate::identity::Role;
 use crate::server::caller;
@@ -61,10 +61,12 @@ pub async fn list<B>(gw: &Gateway, req: &Request<B>) -> Reply {
 /// `GET /v1/catalog/versions/{digest}`.
 pub async fn get<B>(gw: &Gateway, req: &Request<B>, digest: &str) -> Reply {
     allowed(gw, req).await?;
-    let Some((first_ms, files, _)) = gw.store.catalog_version(digest).await? else {
-        return Err(Problem::not_found(
-            "no catalogue version with that digest is retained",
-        ));
+    let missing = || Problem::not_found("no catalogue version with that digest is retained");
+    // Text that is not a digest names no version (a digest is only ever written as 64
+    // lower-case hex digits).
+    let digest: Digest = digest.parse().map_err(|_| missing())?;
+    let Some((first_ms, files, _)) = gw.store.catalog_version(&digest).await? else {
+        return Err(missing());
     };
     let files: Value = serde_json::from_str(&files).map_err(|e| {
         Problem::new(

@@ -81,7 +81,7 @@ async fn probe_one(gw: &Gateway, snap: &Snapshot, ds: &Arc<Dataset>) -> ProbeRes
         .dataset(ds.agency.as_str(), ds.id.as_str())
         .purpose(PROBE_PURPOSE)
         .probe();
-    entry.catalog_digest = crate::audit::Digest::from_hex(&snap.catalog.version.digest).ok();
+    entry.catalog_digest = Some(snap.catalog.version.digest);
     match phases(gw, snap, ds, params, &mut entry).await {
         Ok(_) => {
             entry.outcome = Outcome::Served;
