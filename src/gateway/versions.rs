@@ -30,7 +30,7 @@ pub(super) async fn witness(
     let digest = &next.version.digest;
     let (prev_digest, prev_outline) = match prev {
         Some(p) if p.version.digest == *digest => return Ok(false),
-        Some(p) => (Some(p.version.digest.clone()), Some(outline(p))),
+        Some(p) => (Some(p.version.digest), Some(outline(p))),
         None => {
             let d = store.last_catalog_digest().await.map_err(|e| fail(&e))?;
             let o = match &d {
