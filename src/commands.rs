@@ -2,6 +2,7 @@
 
 mod api_key;
 mod audit_anchor;
+mod audit_consistency;
 mod audit_rotate;
 mod audit_tools;
 mod audit_verify;
@@ -10,11 +11,13 @@ mod check;
 mod consumer;
 mod demo_agencies;
 mod init;
+mod log_client;
 mod ranking;
 mod report;
 mod serve;
 
 pub use audit_anchor::audit_reanchor;
+pub use audit_consistency::{audit_check_consistency, ConsistencyArgs};
 pub use audit_rotate::audit_rotate_key;
 pub use audit_tools::{audit_archive, audit_check_inclusion, audit_hash_payload, audit_key};
 pub use audit_verify::{audit_verify, VerifyArgs};

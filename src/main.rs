@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use dxgate::commands::{
-    ConsumerAddArgs, InitArgs, RankingArgs, ReportArgs, VerifyArgs, WitnessArgs,
+    ConsistencyArgs, ConsumerAddArgs, InitArgs, RankingArgs, ReportArgs, VerifyArgs, WitnessArgs,
 };
 use dxgate::telemetry::LogFormat;
 
@@ -164,6 +164,9 @@ enum AuditCommand {
     /// Run a witness: poll gateways, check each checkpoint is consistent with the last one
     /// cosigned, cosign it (C2SP tlog-cosignature) and hand the cosignature back.
     Witness(WitnessArgs),
+    /// Check, without controlling the log, that a gateway's chain today extends the checkpoint
+    /// kept from the last check (RFC 6962 consistency proof); exit 1 on a rewritten log.
+    CheckConsistency(ConsistencyArgs),
     /// Replace the checkpoint signing key: the old one is kept and trusted for verification,
     /// anchors are re-signed. Restart every replica afterwards.
     RotateKey {
@@ -232,6 +235,9 @@ fn main() -> ExitCode {
                     commands::audit_hash_payload(&config.dir, text.as_deref()).await
                 }
                 AuditCommand::Witness(args) => commands::audit_witness(&args).await,
+                AuditCommand::CheckConsistency(args) => {
+                    commands::audit_check_consistency(&args).await
+                }
                 AuditCommand::RotateKey { config } => commands::audit_rotate_key(&config.dir).await,
                 AuditCommand::CheckInclusion {
                     proof,

@@ -81,6 +81,8 @@ mod source_faults;
 mod sql_sources;
 #[path = "gateway/stays_up.rs"]
 mod stays_up;
+#[path = "gateway/third_party.rs"]
+mod third_party;
 #[path = "gateway/timed.rs"]
 mod timed;
 #[path = "gateway/tls.rs"]
