@@ -15,6 +15,7 @@ mod probe_settings;
 pub mod register;
 mod security_settings;
 mod settings;
+mod sign_in_settings;
 mod version;
 
 #[cfg(test)]
@@ -22,11 +23,12 @@ mod tests;
 
 pub use catalog::{Agency, AgencyKind, Catalog, Dataset, InvalidResponseAction, SecretEntry};
 pub use diagnostics::{Diagnostic, Diagnostics};
-pub use load::{load, load_settings, resolve_sqlite_url, valid_node_id, Loaded};
+pub use load::{https_or_loopback, load, load_settings, resolve_sqlite_url, valid_node_id, Loaded};
 pub use overrides::Overrides;
 pub use probe_settings::ProbeSettings;
 pub use security_settings::{
     parse_algorithm, ClientAuth, HarvestSettings, JwtSettings, SubjectSettings, TlsSettings,
 };
 pub use settings::{redact_url, AuditSettings, ServerSettings, Settings, StoreSettings};
+pub use sign_in_settings::SignInSettings;
 pub use version::{outline, summary, CatalogVersion};

@@ -56,6 +56,8 @@ pub struct Gateway {
     /// Build a tracing span per data request (only when spans are exported).
     pub trace_requests: bool,
     pub auth: Authenticator,
+    /// Staff sign-in (`[sign_in]`), when configured.
+    pub sign_in: Option<Arc<crate::sign_in::SignIn>>,
     pub subject_key: SubjectKey,
     /// The key of the request and response hashes in audit records.
     pub payload_key: crate::audit::PayloadKey,

@@ -67,6 +67,7 @@ pub struct KeyRing {
     by_cert_sha256: HashMap<[u8; 32], Arc<Consumer>>,
     by_cert_subject: HashMap<String, Arc<Consumer>>,
     by_jwt_subject: HashMap<String, Arc<Consumer>>,
+    by_sign_in_subject: HashMap<String, Arc<Consumer>>,
 }
 
 impl KeyRing {
@@ -105,6 +106,18 @@ impl KeyRing {
                 .as_ref()
                 .and_then(|s| self.by_cert_subject.get(s))
         })
+    }
+
+    /// Register a staff sign-in subject (`sign_in_subject`); false if already taken.
+    pub fn insert_sign_in_subject(&mut self, subject: &str, consumer: Arc<Consumer>) -> bool {
+        self.by_sign_in_subject
+            .insert(subject.to_owned(), consumer)
+            .is_none()
+    }
+
+    /// The consumer a signed-in staff member acts as.
+    pub fn by_sign_in_subject(&self, subject: &str) -> Option<&Arc<Consumer>> {
+        self.by_sign_in_subject.get(subject)
     }
 
     pub fn by_jwt_subject(&self, subject: &str) -> Option<&Arc<Consumer>> {

@@ -54,6 +54,7 @@ pub mod ranking;
 pub mod runtime;
 pub mod security;
 pub mod server;
+pub mod sign_in;
 pub mod source;
 pub mod subjects;
 pub mod telemetry;

@@ -75,6 +75,8 @@ mod retention;
 mod routing;
 #[path = "gateway/security.rs"]
 mod security;
+#[path = "gateway/sign_in.rs"]
+mod sign_in;
 #[path = "gateway/source_faults.rs"]
 mod source_faults;
 #[path = "gateway/sql_sources.rs"]

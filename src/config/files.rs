@@ -119,6 +119,10 @@ pub struct ConsumerDecl {
     /// The `sub` of eID tokens that identify this consumer (not a citizen). Default: none.
     #[serde(default)]
     pub jwt_subject: Option<String>,
+    /// The `[sign_in] subject_claim` value of the staff member who signs in to the oversight
+    /// and agency pages as this consumer (its roles and agency apply). Default: none.
+    #[serde(default)]
+    pub sign_in_subject: Option<String>,
     /// Requests per second allowed. Default 100; 0 disables the limit.
     #[serde(default = "default_rate")]
     pub rate_per_second: u32,

@@ -22,7 +22,7 @@ use serde::de::DeserializeOwned;
 
 use super::{Catalog, CatalogVersion, Diagnostics, Overrides, Settings};
 
-pub use settings::valid_node_id;
+pub use settings::{https_or_loopback, valid_node_id};
 
 /// A fully loaded configuration directory.
 #[derive(Debug)]

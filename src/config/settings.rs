@@ -22,6 +22,8 @@ pub struct Settings {
     /// Default: off (no eID tokens accepted).
     #[serde(alias = "oidc")]
     pub jwt: Option<JwtSettings>,
+    /// `[sign_in]`: staff sign-in with OpenID Connect. Default: off.
+    pub sign_in: Option<super::SignInSettings>,
     pub subjects: SubjectSettings,
     pub harvest: HarvestSettings,
     pub ranking: crate::ranking::RankingSettings,

@@ -1,4 +1,5 @@
 //! The security parts of a gateway: the authenticator (API keys, eID tokens with their JWKS),
+//! staff sign-in (`[sign_in]`),
 //! the subject and payload HMAC keys and the listener's live TLS config. Built once at start (they read
 //! files and may fetch keys); `dxgate.toml` changes need a restart.
 
@@ -15,6 +16,8 @@ use crate::subjects::SubjectKey;
 /// The security parts of a gateway, built by `serve` (they read files and may fetch keys).
 pub struct Security {
     pub auth: Authenticator,
+    /// Staff sign-in with OpenID Connect (`[sign_in]`).
+    pub sign_in: Option<Arc<crate::sign_in::SignIn>>,
     pub subject_key: SubjectKey,
     pub payload_key: PayloadKey,
     /// The listener's live TLS config; `None` serves plain HTTP.
@@ -63,8 +66,13 @@ impl Security {
         } else {
             None
         };
+        let sign_in = match &s.sign_in {
+            Some(si) => Some(Arc::new(crate::sign_in::SignIn::new(si, tls.is_some())?)),
+            None => None,
+        };
         Ok(Security {
             auth: Authenticator { jwt },
+            sign_in,
             subject_key,
             payload_key,
             tls,

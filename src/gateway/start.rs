@@ -178,6 +178,7 @@ pub async fn start(
         metrics,
         trace_requests: otel.is_some_and(OtelGuard::tracing),
         auth: security.auth,
+        sign_in: security.sign_in,
         subject_key: security.subject_key,
         payload_key: security.payload_key,
         security: Arc::new(SecurityEvents::default()),

@@ -71,6 +71,18 @@ pub fn looks_like_jwt(token: &[u8]) -> bool {
 impl JwtVerifier {
     /// Verify `token` and read its subject.
     pub async fn verify(&self, token: &str) -> Result<VerifiedToken, TokenError> {
+        let claims = self.claims(token).await?;
+        let subject = claim_str(&claims, "sub").ok_or(TokenError::MissingClaim("sub".into()))?;
+        let citizen_id = claim_str(&claims, &self.citizen_claim);
+        Ok(VerifiedToken {
+            subject,
+            citizen_id,
+        })
+    }
+
+    /// Verify `token` (algorithm, signature, `iss`, `aud`, `exp`, `nbf`) and return all its
+    /// claims; one early JWKS refetch when it names a key we do not have.
+    pub async fn claims(&self, token: &str) -> Result<Map<String, Value>, TokenError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Malformed)?;
         if !self.algorithms.contains(&header.alg) {
             return Err(TokenError::AlgorithmNotAllowed(format!("{:?}", header.alg)));
@@ -82,12 +94,7 @@ impl JwtVerifier {
             }
             other => other?,
         };
-        let subject = claim_str(&claims, "sub").ok_or(TokenError::MissingClaim("sub".into()))?;
-        let citizen_id = claim_str(&claims, &self.citizen_claim);
-        Ok(VerifiedToken {
-            subject,
-            citizen_id,
-        })
+        Ok(claims)
     }
 
     /// Verify against the cached keys that fit `kid` and `alg`.
@@ -135,7 +142,9 @@ impl JwtVerifier {
     }
 }
 
-fn claim_str(claims: &Map<String, Value>, name: &str) -> Option<String> {
+/// A string claim fit to use as an identifier: trimmed, non-empty, at most 256 bytes, no
+/// control characters.
+pub fn claim_str(claims: &Map<String, Value>, name: &str) -> Option<String> {
     let s = claims.get(name)?.as_str()?.trim();
     (!s.is_empty() && s.len() <= MAX_SUBJECT_BYTES && !s.chars().any(char::is_control))
         .then(|| s.to_owned())

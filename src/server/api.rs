@@ -34,6 +34,7 @@ pub mod portal;
 pub mod public;
 pub mod query;
 pub mod scope;
+pub mod sign_in;
 pub mod versions;
 pub mod witness;
 

@@ -65,12 +65,49 @@ pub async fn consumer<B>(
     req: &Request<B>,
     for_whom: &str,
 ) -> Result<Arc<Consumer>, Problem> {
+    if let Some(consumer) = signed_in(gw, req)? {
+        return Ok(consumer);
+    }
     match authenticate(gw, &gw.catalog(), req).await? {
         Caller::Consumer { consumer } => Ok(consumer),
         Caller::Citizen { .. } => Err(Problem::forbidden(format!(
             "{for_whom}; citizens see who accessed their records at GET /v1/me/access-log"
         ))),
     }
+}
+
+/// The staff member signed in by session cookie (`[sign_in]`), when the request carries no
+/// `Authorization` header and no client certificate: the consumer of the session as the
+/// catalogue in force declares it. An unknown or expired session is 401; a state-changing
+/// request must come from this gateway's own origin (403 otherwise).
+fn signed_in<B>(gw: &Gateway, req: &Request<B>) -> Result<Option<Arc<Consumer>>, Problem> {
+    use super::api::sign_in::{changes_state, cookie, same_origin, session_cookie};
+    let Some(si) = &gw.sign_in else {
+        return Ok(None);
+    };
+    let has_cert = req.extensions().get::<Arc<PeerCert>>().is_some();
+    if req.headers().contains_key(header::AUTHORIZATION) || has_cert {
+        return Ok(None);
+    }
+    let Some(token) = cookie(req.headers(), session_cookie(si)) else {
+        return Ok(None);
+    };
+    let consumer = si
+        .sessions
+        .consumer(token)
+        .and_then(|id| gw.catalog().consumers.get(&id).cloned());
+    let Some(consumer) = consumer else {
+        SecurityEvents::bump(&gw.security.auth_failures);
+        return Err(unauthenticated(
+            "your session has ended or is unknown; sign in again at /auth/login",
+            false,
+        ));
+    };
+    if changes_state(req.method()) {
+        same_origin(si, req.headers())?;
+    }
+    super::manners::note_consumer(&consumer);
+    Ok(Some(consumer))
 }
 
 /// The citizen reading its own access log: its identifier comes only from the verified eID

@@ -55,6 +55,10 @@ pub enum ProblemKind {
     PurposeNotServed,
     /// A case justification arrived after `[oversight] justification_within`.
     JustificationLate,
+    /// A staff sign-in that failed its checks (state, nonce, ID token, the provider's answer).
+    SignInFailed,
+    /// The sign-in provider cannot be reached or described itself unusably.
+    SignInUnavailable,
     Internal,
 }
 
@@ -189,6 +193,12 @@ impl ProblemKind {
                 "justification-late",
                 "Too late to justify this refusal",
                 StatusCode::CONFLICT,
+            ),
+            SignInFailed => ("sign-in-failed", "Sign-in failed", StatusCode::BAD_REQUEST),
+            SignInUnavailable => (
+                "sign-in-unavailable",
+                "The sign-in provider is unavailable",
+                StatusCode::SERVICE_UNAVAILABLE,
             ),
             Internal => (
                 "internal",
@@ -358,8 +368,8 @@ pub fn outcome_of(kind: ProblemKind) -> Outcome {
         Forbidden | MissingPurpose | NotFound | MethodNotAllowed | Conflict | InvalidRequest
         | PayloadTooLarge | UnsupportedMediaType | RequestTimeout | NotYetCheckpointed
         | CaseRequired | InvalidCase | OnBehalfNotTrusted | PurposeNotServed
-        | JustificationLate => Outcome::RejectedRequest,
-        AuditUnavailable | Internal => Outcome::SourceError,
+        | JustificationLate | SignInFailed => Outcome::RejectedRequest,
+        AuditUnavailable | Internal | SignInUnavailable => Outcome::SourceError,
     }
 }
 

@@ -12,7 +12,7 @@ use hyper::body::Incoming;
 
 use super::api::{
     appeals, audit, catalog, checkpoint, cosign, health, me, openapi, oversight, oversight_page,
-    portal, public, versions, Body, Reply,
+    portal, public, sign_in, versions, Body, Reply,
 };
 use super::manners::{self, Asked, Cors, Manners};
 use super::pipeline;
@@ -97,6 +97,11 @@ enum Endpoint {
     Appeals,
     AppealDecision,
     Story,
+    // Issue 15 item 5: staff sign-in.
+    SignIn,
+    SignInCallback,
+    SignOut,
+    SignInSession,
 }
 
 impl Endpoint {
@@ -113,6 +118,7 @@ impl Endpoint {
             Checkpoints | CheckpointNote | Consistency | Cosigned => (Cors::Any, false),
             Cosignatures => (Cors::None, false),
             OversightPage | OversightScript | Healthz | Readyz | Metrics => (Cors::None, false),
+            SignIn | SignInCallback | SignOut | SignInSession => (Cors::None, false),
         };
         Manners { cors, cacheable }
     }
@@ -216,6 +222,11 @@ const ROUTES: &[Route] = {
         documented("/v1/refusals/{request_id}/story", Read, Story),
         documented("/v1/appeals", Methods::ReadWrite, Appeals),
         documented("/v1/appeals/{appeal_id}/decision", Write, AppealDecision),
+        // Issue 15 item 5: staff sign-in with OpenID Connect.
+        documented("/auth/login", Read, SignIn),
+        documented("/auth/callback", Read, SignInCallback),
+        documented("/auth/logout", Write, SignOut),
+        documented("/auth/session", Read, SignInSession),
     ]
 };
 
@@ -290,6 +301,10 @@ async fn dispatch(gw: Arc<Gateway>, req: Request<Incoming>) -> Reply {
         Appeals if req.method() == Method::POST => appeals::file(gw, req).await,
         Appeals => appeals::list(gw, &req).await,
         AppealDecision => appeals::decide(gw, req, cap(0)).await,
+        SignIn => sign_in::login(gw, &req).await,
+        SignInCallback => sign_in::callback(gw, &req).await,
+        SignOut => sign_in::logout(gw, &req).await,
+        SignInSession => sign_in::session(gw, &req).await,
     }
 }
 

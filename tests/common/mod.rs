@@ -8,6 +8,7 @@ pub mod catalogue;
 pub mod checks;
 pub mod databases;
 pub mod inproc;
+pub mod oidc;
 pub mod otlp;
 pub mod pki;
 pub mod ranking;

@@ -15,6 +15,7 @@ struct Credentials<'a> {
     cert_hash: Option<[u8; 32]>,
     cert_subject: Option<&'a str>,
     jwt_subject: Option<&'a str>,
+    sign_in_subject: Option<&'a str>,
 }
 
 /// Read every consumer into `catalog.consumers` and `catalog.keys`.
@@ -85,7 +86,10 @@ pub(super) fn load(path: &Path, catalog: &mut Catalog, texts: &mut Texts, diags:
             taken(ok, "cert_subject");
         }
         if let Some(s) = creds.jwt_subject {
-            taken(keys.insert_jwt_subject(s, consumer), "jwt_subject");
+            taken(keys.insert_jwt_subject(s, consumer.clone()), "jwt_subject");
+        }
+        if let Some(s) = creds.sign_in_subject {
+            taken(keys.insert_sign_in_subject(s, consumer), "sign_in_subject");
         }
     }
 }
@@ -137,13 +141,23 @@ fn credentials(c: &ConsumerDecl) -> Result<Credentials<'_>, String> {
             "consumer {id:?}: cert_subject must be a DN such as \"C=VN,O=National Portal,CN=portal\""
         ));
     }
+    let sign_in_subject = c.sign_in_subject.as_deref().map(str::trim);
     if jwt_subject.is_some_and(str::is_empty) {
         return Err(format!("consumer {id:?}: jwt_subject must not be empty"));
     }
-    if key_hash.is_none() && cert_hash.is_none() && cert_subject.is_none() && jwt_subject.is_none()
+    if sign_in_subject.is_some_and(str::is_empty) {
+        return Err(format!(
+            "consumer {id:?}: sign_in_subject must not be empty"
+        ));
+    }
+    if key_hash.is_none()
+        && cert_hash.is_none()
+        && cert_subject.is_none()
+        && jwt_subject.is_none()
+        && sign_in_subject.is_none()
     {
         return Err(format!(
-            "consumer {id:?} has no credential: give api_key_sha256, cert_sha256, cert_subject or jwt_subject"
+            "consumer {id:?} has no credential: give api_key_sha256, cert_sha256, cert_subject, jwt_subject or sign_in_subject"
         ));
     }
     Ok(Credentials {
@@ -151,6 +165,7 @@ fn credentials(c: &ConsumerDecl) -> Result<Credentials<'_>, String> {
         cert_hash,
         cert_subject,
         jwt_subject,
+        sign_in_subject,
     })
 }
 

@@ -3,6 +3,7 @@
 //! document's `toml::Spanned` keys.
 
 use std::path::Path;
+use std::time::Duration;
 
 use serde::Deserialize;
 use toml::de::{DeTable, DeValue};
@@ -10,7 +11,7 @@ use toml::Spanned;
 
 use super::resolve_sqlite_url;
 use crate::config::security_settings::{ClientAuth, JwtSettings};
-use crate::config::{parse_algorithm, Diagnostics, Overrides, Settings};
+use crate::config::{parse_algorithm, Diagnostics, Overrides, Settings, SignInSettings};
 
 /// Read `dir/dxgate.toml` (a missing file means all defaults) into settings and the store URL.
 pub(super) fn load(
@@ -77,9 +78,14 @@ fn resolve_paths(s: &mut Settings, dir: &Path) {
         .jwt
         .as_mut()
         .map(|j| [&mut j.jwks_file, &mut j.jwks_ca_file]);
+    if let Some(si) = s.sign_in.as_mut() {
+        si.client_secret_file = dir.join(&si.client_secret_file);
+    }
+    let sign_in_ca = s.sign_in.as_mut().map(|si| &mut si.ca_file);
     for p in [&mut s.tls.cert, &mut s.tls.key, &mut s.tls.client_ca]
         .into_iter()
         .chain(jwt.into_iter().flatten())
+        .chain(sign_in_ca)
         .flatten()
     {
         *p = dir.join(&*p);
@@ -204,6 +210,66 @@ fn check(s: &Settings, overrides: &Overrides, at: &Spans<'_>, d: &mut Diagnostic
         let sec = if at.has("jwt") { "jwt" } else { "oidc" };
         check_jwt(jwt, sec, &mut |key, msg| err(sec, key, msg));
     }
+    if let Some(si) = &s.sign_in {
+        check_sign_in(si, &mut |key, msg| err("sign_in", key, msg));
+    }
+}
+
+fn check_sign_in(si: &SignInSettings, err: &mut impl FnMut(Option<&str>, String)) {
+    if !https_or_loopback(&si.issuer) {
+        let msg = format!("[sign_in] issuer {:?} must be the provider's https:// URL (http:// only to a loopback address)", si.issuer);
+        err(Some("issuer"), msg);
+    }
+    if si.client_id.trim().is_empty() {
+        err(
+            Some("client_id"),
+            "[sign_in] client_id is required: this gateway's client id at the provider".into(),
+        );
+    }
+    match std::fs::read_to_string(&si.client_secret_file) {
+        Ok(t) if !t.trim().is_empty() => {}
+        Ok(_) => err(
+            Some("client_secret_file"),
+            format!(
+                "[sign_in] client_secret_file {} is empty",
+                si.client_secret_file.display()
+            ),
+        ),
+        Err(e) => err(
+            Some("client_secret_file"),
+            format!(
+                "[sign_in] client_secret_file: cannot read {}: {e}",
+                si.client_secret_file.display()
+            ),
+        ),
+    }
+    let callback = si.redirect_url.parse::<http::Uri>().ok().filter(|u| {
+        matches!(u.scheme_str(), Some("https" | "http"))
+            && u.path() == "/auth/callback"
+            && u.query().is_none()
+    });
+    if callback.is_none() {
+        let msg = format!("[sign_in] redirect_url {:?} must be this gateway's public address followed by /auth/callback, e.g. \"https://dxgate.example.vn/auth/callback\"", si.redirect_url);
+        err(Some("redirect_url"), msg);
+    }
+    if si.subject_claim.trim().is_empty() {
+        err(
+            Some("subject_claim"),
+            "[sign_in] subject_claim must name a claim".into(),
+        );
+    }
+    if si.session_ttl < Duration::from_secs(60) {
+        err(
+            Some("session_ttl"),
+            "[sign_in] session_ttl must be at least 1m".into(),
+        );
+    }
+    if si.login_timeout < Duration::from_secs(10) {
+        err(
+            Some("login_timeout"),
+            "[sign_in] login_timeout must be at least 10s".into(),
+        );
+    }
 }
 
 fn check_tls(s: &Settings, err: &mut impl FnMut(&str, Option<&str>, String)) {
@@ -260,7 +326,7 @@ fn check_jwt(jwt: &JwtSettings, sec: &str, err: &mut impl FnMut(Option<&str>, St
             format!("[{sec}] needs exactly one of jwks_file or jwks_url"),
         ),
         (None, Some(url)) => {
-            if !jwks_url_ok(url) {
+            if !https_or_loopback(url) {
                 err(Some("jwks_url"), format!("[{sec}] jwks_url {url:?} must be an https:// URL (http:// only to a loopback address)"));
             }
         }
@@ -293,7 +359,8 @@ pub fn valid_node_id(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
-fn jwks_url_ok(url: &str) -> bool {
+/// Whether `url` is https://, or http:// to a loopback address (a local provider in tests).
+pub fn https_or_loopback(url: &str) -> bool {
     let Ok(uri) = url.parse::<http::Uri>() else {
         return false;
     };
@@ -318,9 +385,9 @@ mod tests {
         assert!(parse_algorithm("EdDSA").is_some());
         assert!(parse_algorithm("HS256").is_none());
         assert!(parse_algorithm("none").is_none());
-        assert!(jwks_url_ok("https://eid.example/jwks"));
-        assert!(jwks_url_ok("http://127.0.0.1:9/jwks"));
-        assert!(!jwks_url_ok("http://eid.example/jwks"));
+        assert!(https_or_loopback("https://eid.example/jwks"));
+        assert!(https_or_loopback("http://127.0.0.1:9/jwks"));
+        assert!(!https_or_loopback("http://eid.example/jwks"));
         assert!(valid_node_id("pod-7.a_b"));
         assert!(!valid_node_id("") && !valid_node_id("a b"));
     }

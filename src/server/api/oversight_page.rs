@@ -1,6 +1,7 @@
 //! `/oversight`: the page oversight staff use to review refusals. It holds no data itself: its
-//! script calls the oversight API with the key typed into the page, so it shows each caller
-//! exactly what the API allows their role, and nothing to anyone without a key.
+//! script calls the oversight API as the staff member signed in with `[sign_in]` (the session
+//! cookie) or, where sign-in is not configured, with the key typed into the page, so it shows
+//! each caller exactly what the API allows their role, and nothing to anyone else.
 
 use http::{header, Response};
 
@@ -11,7 +12,7 @@ const SCRIPT: &str = include_str!("assets/oversight.js");
 /// Only our own script, only our own API; no frames, no form posts elsewhere.
 const CSP: &str =
     "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; \
-    img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+    img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 /// `GET /oversight`.
 pub fn page() -> Response<Body> {

@@ -1,6 +1,7 @@
-// The oversight page: calls /v1/oversight/refusals with the key typed into the page (or given
-// once as #key=… in the address, which is removed at once). Everything from the server is
-// inserted as text, never as HTML.
+// The oversight page: calls /v1/oversight/refusals as the signed-in staff member (the session
+// cookie goes with same-origin requests) or, where sign-in is off, with the key typed into the
+// page (or given once as #key=… in the address, which is removed at once). Everything from the
+// server is inserted as text, never as HTML.
 (function () {
   "use strict";
   var KEY = "dxgate-oversight-key";
@@ -12,7 +13,9 @@
     sessionStorage.setItem(KEY, decodeURIComponent(location.hash.slice(5)));
     history.replaceState(null, "", location.pathname + location.search);
   }
+  var signedIn = false;
   function key() { return sessionStorage.getItem(KEY) || ""; }
+  function auth(h) { if (key()) { h.Authorization = "Bearer " + key(); } return h; }
   function el(tag, text, cls) {
     var e = document.createElement(tag);
     if (text !== undefined && text !== null) { e.textContent = String(text); }
@@ -50,7 +53,7 @@
       ev.preventDefault();
       fetch("/v1/oversight/refusals/" + encodeURIComponent(r.request_id) + "/review", {
         method: "POST",
-        headers: { "Authorization": "Bearer " + key(), "Content-Type": "application/json" },
+        headers: auth({ "Content-Type": "application/json" }),
         body: JSON.stringify({ verdict: sel.value, note: note.value, revise: !!r.review })
       }).then(function (resp) {
         return resp.json().then(function (body) {
@@ -97,9 +100,9 @@
   function load() {
     tbody.textContent = "";
     backlog.textContent = "";
-    if (!key()) { status.textContent = "Enter your key to see the refusals your role allows."; return; }
+    if (!key() && !signedIn) { return; }
     status.textContent = "Loading…";
-    fetch("/v1/oversight/refusals?" + query(), { headers: { "Authorization": "Bearer " + key() } })
+    fetch("/v1/oversight/refusals?" + query(), { headers: auth({}) })
       .then(function (resp) {
         return resp.json().then(function (body) {
           if (!resp.ok) { throw new Error(body.detail || resp.statusText); }
@@ -122,5 +125,20 @@
     load();
   });
   document.getElementById("filter").addEventListener("submit", function (ev) { ev.preventDefault(); load(); });
-  load();
+
+  // Staff sign-in: when the gateway has it, the page signs in instead of asking for a key.
+  fetch("/auth/session").then(function (r) { return r.json(); }).then(function (s) {
+    if (!s.sign_in) { return; }
+    document.getElementById("sign-in").hidden = false;
+    document.getElementById("key-section").hidden = true;
+    if (s.signed_in) {
+      signedIn = true;
+      document.getElementById("who").textContent = "Signed in as " + s.name + " (" + s.consumer + ", " +
+        s.roles.join(", ") + (s.agency ? ", agency " + s.agency : "") + ").";
+      document.getElementById("sign-in-link").hidden = true;
+      document.getElementById("sign-out").hidden = false;
+    } else {
+      status.textContent = "Sign in to see the refusals your role allows.";
+    }
+  }).catch(function () {}).then(function () { if (key() || signedIn) { load(); } });
 })();
