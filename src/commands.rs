@@ -12,6 +12,7 @@ mod consumer;
 mod demo_agencies;
 mod init;
 mod log_client;
+mod progress_bar;
 mod ranking;
 mod report;
 mod serve;

@@ -36,6 +36,8 @@
 //!   starting and stopping it with its background tasks, and hot reload.
 //! - [`commands`]: the CLI subcommands (`serve`, `check`, `audit verify|key|archive|
 //!   check-inclusion`, `ranking`, `demo-agencies`, `init`, `consumer add`).
+//! - [`progress`]: how the long store walks report progress (a terminal's bar in the
+//!   commands, nobody elsewhere).
 #![forbid(unsafe_code)]
 
 pub mod audit;
@@ -50,6 +52,7 @@ pub mod ids;
 pub mod oversight;
 pub mod policy;
 pub mod portal;
+pub mod progress;
 pub mod ranking;
 pub mod runtime;
 pub mod security;

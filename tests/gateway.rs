@@ -55,6 +55,8 @@ mod oversight_page;
 mod portal;
 #[path = "gateway/probes.rs"]
 mod probes;
+#[path = "gateway/progress.rs"]
+mod progress;
 #[path = "gateway/protection.rs"]
 mod protection;
 #[path = "gateway/ranking.rs"]

@@ -22,6 +22,7 @@ use super::{
     StoredRecord,
 };
 use crate::policy::Justification;
+use crate::progress::{Progress, Silent};
 
 /// Records read per round trip.
 const PAGE: i64 = 10_000;
@@ -55,6 +56,18 @@ pub async fn archive_before(
     signer: &NoteSigner,
     origin: &str,
 ) -> Result<Archived, ArchiveError> {
+    archive_before_with(store, cutoff_ms, dir, signer, origin, &Silent).await
+}
+
+/// [`archive_before`], telling `progress` how many records each chain has to archive and done.
+pub async fn archive_before_with(
+    store: &Store,
+    cutoff_ms: i64,
+    dir: &Path,
+    signer: &NoteSigner,
+    origin: &str,
+    progress: &dyn Progress,
+) -> Result<Archived, ArchiveError> {
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| ArchiveError::Io { path, source }
@@ -75,6 +88,7 @@ pub async fn archive_before(
         if last < first {
             continue;
         }
+        progress.add_total(crate::progress::span(seq, last));
         let path = dir.join(format!("{node}-{first}-{last}.jsonl"));
         let tmp = path.with_extension("jsonl.tmp");
         let mut file = std::io::BufWriter::new(std::fs::File::create(&tmp).map_err(io(&tmp))?);
@@ -85,6 +99,7 @@ pub async fn archive_before(
             if page.is_empty() {
                 return Err(ArchiveError::Tampered { node, seq: seq + 1 });
             }
+            let walked = page.len() as u64;
             for r in page {
                 if r.seq != seq + 1
                     || r.prev_hash != prev
@@ -101,6 +116,7 @@ pub async fn archive_before(
                 seq = r.seq;
                 prev = r.hash;
             }
+            progress.advance(walked);
         }
         let file = file.into_inner().map_err(|e| io(&tmp)(e.into_error()))?;
         file.sync_all().map_err(io(&tmp))?;

@@ -20,6 +20,7 @@ use super::checkpoint::{Checkpoint, SignedCheckpoint};
 use super::merkle::{leaf_hash, range_parts, Frontier};
 use super::note::NoteVerifier;
 use super::{Digest, Store, StoreError};
+use crate::progress::{self, Progress, Silent};
 
 /// Records fetched per round trip while walking a chain.
 const PAGE: i64 = 10_000;
@@ -59,6 +60,15 @@ pub struct ChainReport {
 pub async fn verify_all(
     store: &Store,
     opts: &VerifyOptions,
+) -> Result<Result<Vec<ChainReport>, Tampered>, StoreError> {
+    verify_all_with(store, opts, &Silent).await
+}
+
+/// [`verify_all`], telling `progress` how many records each chain's walk has ahead and done.
+pub async fn verify_all_with(
+    store: &Store,
+    opts: &VerifyOptions,
+    progress: &dyn Progress,
 ) -> Result<Result<Vec<ChainReport>, Tampered>, StoreError> {
     let nodes = store.nodes().await?;
     let mut external: BTreeMap<String, Vec<Signed>> = BTreeMap::new();
@@ -100,7 +110,7 @@ pub async fn verify_all(
     all.extend(external.keys().filter(|n| !nodes.contains(n)).cloned());
     for node in &all {
         let extra = external.remove(node).unwrap_or_default();
-        match verify_chain(store, node, opts, extra).await? {
+        match verify_chain(store, node, opts, extra, progress).await? {
             Ok(r) => reports.push(r),
             Err(t) => return Ok(Err(t)),
         }
@@ -141,6 +151,7 @@ async fn verify_chain(
     node_id: &str,
     opts: &VerifyOptions,
     mut extra: Vec<Signed>,
+    progress: &dyn Progress,
 ) -> Result<Result<ChainReport, Tampered>, StoreError> {
     let fail = |seq: i64, request_id: Option<String>, fault| {
         Ok(Err(Tampered {
@@ -154,6 +165,7 @@ async fn verify_chain(
         Ok(s) => s,
         Err(t) => return Ok(Err(t)),
     };
+    progress.add_total(progress::span(start.seq, store.head(node_id).await?.seq));
     // The tree's right edge where the walk starts: stored subtrees plus one live block.
     let parts = store
         .subtree_hashes(node_id, &range_parts(0, start.seq as u64))
@@ -203,6 +215,7 @@ async fn verify_chain(
         }
         checked += cps.len();
         let mut cps = cps.into_iter().peekable();
+        let walked = page.len() as u64;
         for r in page {
             let id = Some(r.entry.request_id.clone());
             if r.seq != expected {
@@ -224,6 +237,7 @@ async fn verify_chain(
             prev_hash = r.hash;
             expected += 1;
         }
+        progress.advance(walked);
     }
     let records = expected - 1;
 

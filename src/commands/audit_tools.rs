@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use super::CommandError;
-use crate::audit::archive::archive_before;
+use crate::audit::archive::archive_before_with;
 use crate::audit::inclusion::{check, InclusionProof};
 use crate::audit::note::{load_or_create_key, NoteVerifier};
 use crate::audit::{now_ms, Store};
@@ -63,7 +63,10 @@ pub async fn audit_archive(dir: &Path, before: &str) -> Result<(), CommandError>
     let a = &settings.audit;
     let (signer, _) = load_or_create_key(&a.signing_key, &a.origin).map_err(failed)?;
     let store = Store::open(&url).await?;
-    let result = archive_before(&store, cutoff, &a.archive_dir, &signer, &a.origin).await;
+    let bar = super::progress_bar::Bar::new("archive");
+    let result =
+        archive_before_with(&store, cutoff, &a.archive_dir, &signer, &a.origin, &bar).await;
+    bar.finish();
     store.close().await;
     let done = result.map_err(failed)?;
     for s in &done.segments {

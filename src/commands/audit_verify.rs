@@ -88,7 +88,9 @@ pub async fn audit_verify(dir: &Path, args: &VerifyArgs) -> Result<(), CommandEr
     };
     let store = Store::open(&url).await?;
     let own_records = store.head(&own).await?.seq;
-    let result = verify::verify_all(&store, &opts).await?;
+    let bar = super::progress_bar::Bar::new("verify");
+    let result = verify::verify_all_with(&store, &opts, &bar).await?;
+    bar.finish();
     store.close().await;
     // This node's writer anchors every chain it starts: records with no anchor beside them
     // mean the anchor was deleted (with the store's checkpoints, nothing else would show it).

@@ -47,9 +47,11 @@ pub async fn ranking(dir: &Path, args: &RankingArgs) -> Result<(), CommandError>
             .await
             .map_err(failed)?;
     }
-    let done = rollup_store::catch_up(&store, &agencies, None)
+    let bar = super::progress_bar::Bar::new(if args.rebuild { "rebuild" } else { "roll up" });
+    let done = rollup_store::catch_up_with(&store, &agencies, None, &bar)
         .await
         .map_err(failed)?;
+    bar.finish();
     tracing::info!(records = done.records, "rolled up new audit records");
     if args.verify {
         let stored = rollup_store::stored_hourly(&store).await.map_err(failed)?;

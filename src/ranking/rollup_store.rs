@@ -14,6 +14,7 @@ use super::rollup::{ConsumerAgencies, Counters, Delta, Facts, Key, COLUMNS, N};
 use super::RankingError;
 use crate::audit::{Outcome, SchemaResult, Store};
 use crate::policy::JustificationStatus;
+use crate::progress::{Progress, Silent};
 
 /// Records read per page (one transaction each).
 pub const PAGE: i64 = 5_000;
@@ -38,6 +39,17 @@ pub async fn catch_up(
     store: &Store,
     agencies: &ConsumerAgencies,
     max_pages: Option<u64>,
+) -> Result<CatchUp, RankingError> {
+    catch_up_with(store, agencies, max_pages, &Silent).await
+}
+
+/// [`catch_up`], telling `progress` how many records each chain has past its watermark and
+/// how many are rolled up.
+pub async fn catch_up_with(
+    store: &Store,
+    agencies: &ConsumerAgencies,
+    max_pages: Option<u64>,
+    progress: &dyn Progress,
 ) -> Result<CatchUp, RankingError> {
     let mut out = CatchUp::default();
     let fingerprint = agencies.fingerprint();
@@ -64,6 +76,12 @@ pub async fn catch_up(
                     .bind(&node)
                     .fetch_one(store.pool())
                     .await?;
+            if pages == 0 {
+                // From the first live record: archived ones are not read again.
+                let first = store.first_seq_since(&node, i64::MIN, from).await?;
+                let head = store.head(&node).await?.seq;
+                progress.add_total(first.map_or(0, |f| crate::progress::span(f - 1, head)));
+            }
             let sql = format!(
                 "SELECT {RECORD_COLUMNS} FROM audit_records WHERE node_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
             );
@@ -85,6 +103,7 @@ pub async fn catch_up(
             out.pages += 1;
             if merge(store, &node, from, to, &delta).await? {
                 out.records += rows.len() as u64;
+                progress.advance(rows.len() as u64);
             } else {
                 out.raced += 1;
             }

@@ -27,7 +27,7 @@ fn entry(i: usize, ts_ms: i64) -> Entry {
 }
 
 /// 512 records in January 2024, 100 in February, 50 now, on chain `node-r`.
-async fn fill(store: &Store, signer: &NoteSigner) {
+pub(crate) async fn fill(store: &Store, signer: &NoteSigner) {
     let (writer, task) = AuditWriter::start_with(
         store.clone(),
         WriterConfig {
