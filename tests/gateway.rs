@@ -29,6 +29,8 @@ mod dashboard;
 mod deadlines;
 #[path = "gateway/deploy.rs"]
 mod deploy;
+#[path = "gateway/deploy_keys.rs"]
+mod deploy_keys;
 #[path = "gateway/eid.rs"]
 mod eid;
 #[path = "gateway/filters.rs"]

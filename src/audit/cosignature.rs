@@ -209,6 +209,9 @@ impl WitnessVerifier {
 }
 
 #[cfg(test)]
+mod kat;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::audit::note::{NoteSigner, NoteVerifier};

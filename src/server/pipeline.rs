@@ -28,6 +28,7 @@ use super::api::Reply;
 use super::caller;
 use super::problem::{outcome_of, Problem, ProblemKind};
 use crate::audit::{now_ms, Entry, Outcome};
+use crate::config::Dataset;
 use crate::gateway::{Gateway, Snapshot};
 
 /// What the phases decided; released only after the audit record is committed.
@@ -156,32 +157,57 @@ async fn phases(
     entry.consumer = Some(consumer.id.clone());
     protect::harvest_block_phase(gw, rt, &consumer)?;
     protect::rate_limit_phase(gw, rt, &consumer)?;
-    let purpose = decide::purpose_phase(req.headers())?;
+    let purpose = match decide::purpose_phase(req.headers()) {
+        Ok(p) => p,
+        Err(no) => {
+            // Which dataset it was for is learnt on the side: the answer stays this one.
+            let mut scratch = entry.clone();
+            if let Ok(ds) = decide::resolve_phase(catalog, agency, dataset, &mut scratch) {
+                return Err(attempt_on_subject(gw, &ds, req, entry, no).await);
+            }
+            return Err(no);
+        }
+    };
     entry.purpose = Some(purpose.clone());
     let ds = decide::resolve_phase(catalog, agency, dataset, entry)?;
-    case::case_phase(gw, &ds, &consumer, req.headers(), entry).await?;
+    if let Err(no) = case::case_phase(gw, &ds, &consumer, req.headers(), entry).await {
+        return Err(attempt_on_subject(gw, &ds, req, entry, no).await);
+    }
     let live = rt
         .dataset(&ds)
         .ok_or_else(|| Problem::new(ProblemKind::Internal, "the dataset has no runtime state"))?;
     protect::dataset_rate_phase(gw, &ds, live, &consumer)?;
-    if let Err(refusal) = decide::decide_phase(&ds, &consumer, &purpose, entry) {
-        // A refused attempt on someone's record shows in their access log too: read the
-        // request only to learn whose record it was about.
-        if ds.subject_field.is_some() {
-            let mut scratch = entry.clone();
-            if let Ok(c) = check::check_request_phase(gw, &ds, req, &mut scratch).await {
-                protect::subject_hash_only(gw, &ds, &c.params, entry);
-            } else {
-                entry.subject_hash = scratch.subject_hash;
-            }
-        }
-        return Err(refusal);
+    let decided = decide::decide_phase(&ds, &consumer, &purpose, entry)
+        .and_then(|()| decide::fields_phase(&ds, &purpose));
+    if let Err(no) = decided {
+        return Err(attempt_on_subject(gw, &ds, req, entry, no).await);
     }
-    decide::fields_phase(&ds, &purpose)?;
     let checked = check::check_request_phase(gw, &ds, req, entry).await?;
     protect::subject_phase(gw, rt, &ds, &consumer, &checked.params, entry)?;
     let reply = forward::forward_phase(gw, live, &consumer, &purpose, &checked, entry).await;
     response::check_response_phase(&gw.payload_key, &ds, reply, entry)
+}
+
+/// A "no" given before the request was read — refused, or rejected for a missing purpose, case
+/// or trusted end user, or a purpose the dataset does not serve — is still an attempt on
+/// someone's record and shows in their access log: read the request only to learn whose record
+/// it was about (not counted by the harvest alarm). Returns `no`.
+async fn attempt_on_subject(
+    gw: &Gateway,
+    ds: &Dataset,
+    req: Request<Incoming>,
+    entry: &mut Entry,
+    no: Problem,
+) -> Problem {
+    if ds.subject_field.is_some() {
+        let mut scratch = entry.clone();
+        if let Ok(c) = check::check_request_phase(gw, ds, req, &mut scratch).await {
+            protect::subject_hash_only(gw, ds, &c.params, entry);
+        } else {
+            entry.subject_hash = scratch.subject_hash;
+        }
+    }
+    no
 }
 
 fn method_name(m: &Method) -> String {

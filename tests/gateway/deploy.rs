@@ -9,18 +9,18 @@ use serde_yaml::Value;
 
 use crate::common::*;
 
-fn repo() -> PathBuf {
+pub(crate) fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn yaml(rel: &str) -> Value {
+pub(crate) fn yaml(rel: &str) -> Value {
     let text = std::fs::read_to_string(repo().join(rel)).expect(rel);
     let mut v: Value = serde_yaml::from_str(&text).expect(rel);
     v.apply_merge().expect("merge keys");
     v
 }
 
-fn s(v: &Value) -> &str {
+pub(crate) fn s(v: &Value) -> &str {
     v.as_str().unwrap_or_default()
 }
 

@@ -115,3 +115,68 @@ async fn a_key_others_can_read_stops_the_gateway() {
         "{err}"
     );
 }
+
+/// Archive segments are signed once, when archived: after `rotate-key` they verify through the
+/// old key kept in `[audit] trusted_keys`, and only through it.
+#[tokio::test]
+async fn archives_signed_by_the_old_key_verify_after_rotate_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let url = format!("sqlite://{}/data/audit.db", d.display());
+    let env = [("DXGATE_STORE_URL", url.as_str())];
+    let old = dxgate::audit::note::NoteSigner::generate("dxgate.local/audit").unwrap();
+    std::fs::create_dir_all(d.join("keys")).unwrap();
+    std::fs::create_dir_all(d.join("data")).unwrap();
+    std::fs::write(d.join("keys/checkpoint.key"), old.private_key()).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::Permissions::from_mode(0o600);
+        std::fs::set_permissions(d.join("keys/checkpoint.key"), mode).unwrap();
+    }
+    let store = dxgate::audit::Store::open(&url).await.unwrap();
+    crate::retention::fill(&store, &old).await;
+    store.close().await;
+    let (code, out, err) = run_cli_env(&["audit", "archive", "--before", "2024-02-01"], d, &env);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("archived chain node-r seq 1..=512"), "{out}");
+
+    let (code, out, err) = run_cli_env(&["audit", "rotate-key"], d, &env);
+    assert_eq!(code, 0, "{out}{err}");
+    let new_key = out.lines().last().unwrap().trim().to_owned();
+    assert_ne!(new_key, old.verifier_key());
+    let (_, printed, _) = run_cli_env(&["audit", "key"], d, &env);
+    assert_eq!(
+        printed.trim(),
+        new_key,
+        "the store's key is now the new one"
+    );
+
+    // Independent verification (keys from dxgate.toml, not the private key), files re-read.
+    let (code, out, err) = run_cli_env(&["audit", "verify", "--archive-files"], d, &env);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("chain node-r: 662 records (512 archived, walked from seq 513)"),
+        "{out}"
+    );
+    assert!(
+        !err.contains("WARNING") && !out.contains("NOT INDEPENDENT"),
+        "{out}{err}"
+    );
+
+    // Without the old key the segment's checkpoint is refused: the old key is what vouches.
+    let toml = std::fs::read_to_string(d.join("dxgate.toml")).unwrap();
+    let only_new = toml.replace(&format!("\"{}\"", old.verifier_key()), "");
+    assert_ne!(only_new, toml);
+    std::fs::write(d.join("dxgate.toml"), only_new.replace("[, ", "[")).unwrap();
+    let (code, out, err) = run_cli_env(&["audit", "verify", "--archive-files"], d, &env);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        err.contains("archived segment from seq 1: its checkpoint"),
+        "{err}"
+    );
+    // Given back out of band, it verifies again.
+    let args = ["audit", "verify", "--key", &old.verifier_key()];
+    let (code, out, err) = run_cli_env(&args, d, &env);
+    assert_eq!(code, 0, "{out}{err}");
+}

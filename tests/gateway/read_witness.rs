@@ -143,6 +143,23 @@ async fn a_citizen_sees_refused_and_rejected_attempts_and_their_read_is_recorded
         .await;
     assert_eq!(rejected.status(), 400);
     let rejected = request_id(&rejected);
+    // Turned away before the request was read: no purpose declared; an end user named by a
+    // consumer not trusted to name one.
+    let no_purpose = gw
+        .get_as(PORTAL_KEY, "/v1/data/alpha/people?citizen_id=001")
+        .await;
+    assert_eq!(no_purpose.status(), 400);
+    let no_purpose = request_id(&no_purpose);
+    let untrusted = client()
+        .get(gw.url("/v1/data/alpha/people?citizen_id=001"))
+        .bearer_auth(PORTAL_KEY)
+        .header("Data-Purpose", "social-benefit")
+        .header("On-Behalf-Of", "officer-7")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(untrusted.status(), 403);
+    let untrusted = request_id(&untrusted);
     // Someone else's refused attempt is not in 001's log.
     let other = gw
         .get(PORTAL_KEY, "/v1/data/alpha/restricted?citizen_id=002")
@@ -171,6 +188,8 @@ async fn a_citizen_sees_refused_and_rejected_attempts_and_their_read_is_recorded
     assert_eq!(
         seen,
         vec![
+            (untrusted.as_str(), "rejected_request"),
+            (no_purpose.as_str(), "rejected_request"),
             (rejected.as_str(), "rejected_request"),
             (refused.as_str(), "refused")
         ]
@@ -180,10 +199,88 @@ async fn a_citizen_sees_refused_and_rejected_attempts_and_their_read_is_recorded
     let events = read_events(&gw).await;
     let read = &events[0];
     assert_eq!(read["event"]["facts"]["endpoint"], "/v1/me/access-log");
-    assert_eq!(read["event"]["facts"]["returned"], 2);
+    assert_eq!(read["event"]["facts"]["returned"], 4);
     assert_eq!(
         read["event"]["facts"]["citizen"],
         record(&gw, &refused).await["subject_hash"]
     );
     assert!(read["consumer"].is_null() && read.get("subject_hash").is_none());
+}
+
+/// An inclusion proof and a single refusal are recorded reads too; and when the log cannot
+/// record a read (here: the chain was rewound under the gateway, so the writer refuses to
+/// extend it), nothing of the audit data is released.
+#[tokio::test]
+async fn a_read_the_log_cannot_record_releases_nothing() {
+    let up = Upstream::start().await;
+    let cat = Catalogue::new(&format!("http://{}", up.addr));
+    cat.write(
+        "dxgate.toml",
+        "[server]\nnode_id = \"test-node\"\n[audit]\ncheckpoint_every = 2\ncheckpoint_interval = \"1h\"\n",
+    );
+    let gw = Gateway::start(cat.path()).await;
+    let mut ids = Vec::new();
+    for path in [
+        "/v1/data/alpha/people?citizen_id=001",
+        "/v1/data/alpha/restricted?citizen_id=001",
+        "/v1/data/alpha/people?citizen_id=002",
+        "/v1/data/alpha/people?citizen_id=003",
+    ] {
+        ids.push(request_id(&gw.get(PORTAL_KEY, path).await));
+    }
+    let (served, refused) = (&ids[0], &ids[1]);
+    let inclusion = format!("/v1/audit/inclusion/{served}");
+    let r = gw.get_as(PORTAL_KEY, &inclusion).await;
+    assert_eq!(r.status(), 200);
+    let refusal = format!("/v1/oversight/refusals/{refused}");
+    assert_eq!(gw.get_as(OVERSIGHT_KEY, &refusal).await.status(), 200);
+    let events = read_events(&gw).await;
+    let facts: Vec<(&Value, &Value, &Value, &Value)> = events[..2]
+        .iter()
+        .map(|e| {
+            let f = &e["event"]["facts"];
+            (&e["consumer"], &f["endpoint"], &f["filter"], &f["returned"])
+        })
+        .collect();
+    assert_eq!(
+        facts,
+        [
+            (
+                &Value::from("oversight"),
+                &Value::from("/v1/oversight/refusals/{request_id}"),
+                &Value::from(refused.as_str()),
+                &Value::from(1)
+            ),
+            (
+                &Value::from("portal"),
+                &Value::from("/v1/audit/inclusion/{request_id}"),
+                &Value::from(served.as_str()),
+                &Value::from(1)
+            ),
+        ]
+    );
+    gw.stop().await;
+
+    crate::anchored::rewind(&cat, 4).await;
+    let gw = Gateway::start(cat.path()).await;
+    for (key, path) in [
+        (OVERSIGHT_KEY, "/v1/audit/records".to_owned()),
+        (OFFICER_ALPHA_KEY, format!("/v1/audit/records/{served}")),
+        (PORTAL_KEY, inclusion),
+        (OVERSIGHT_KEY, "/v1/oversight/refusals".to_owned()),
+        (OVERSIGHT_KEY, refusal),
+    ] {
+        let (status, _, ct, body) = parts(gw.get_as(key, &path).await).await;
+        assert_eq!(
+            (status, ct.as_str()),
+            (503, "application/problem+json"),
+            "{path}"
+        );
+        let kind = body["type"].as_str().unwrap();
+        assert!(kind.ends_with("/audit-unavailable"), "{path}: {body}");
+        for field in ["records", "record", "proof", "refusals", "entry"] {
+            assert!(body.get(field).is_none(), "{path} released {field}: {body}");
+        }
+    }
+    gw.stop().await;
 }

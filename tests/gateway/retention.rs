@@ -13,7 +13,7 @@ use crate::common::databases::FreshPostgres;
 use crate::common::*;
 
 /// 2024-01-15 and 2024-02-15, 00:00 UTC.
-const JAN: i64 = 1_705_276_800_000;
+pub(crate) const JAN: i64 = 1_705_276_800_000;
 const FEB: i64 = 1_707_955_200_000;
 
 fn entry(i: usize, ts_ms: i64) -> Entry {
