@@ -13,30 +13,17 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use dxgate::audit::note::NoteSigner;
-use dxgate::audit::{
-    now_ms, AuditWriter, CheckpointPolicy, Digest, Entry, Outcome, SchemaResult, Store,
-    WriterConfig,
-};
+use dxgate::audit::{AuditWriter, CheckpointPolicy, Store, WriterConfig};
+
+#[path = "support/served.rs"]
+mod support;
+use support::served;
 
 fn env_or(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-fn entry(i: usize) -> Entry {
-    Entry::new(uuid::Uuid::now_v7().to_string(), now_ms(), "GET")
-        .consumer("svc-portal")
-        .dataset("moj", "civil-status")
-        .purpose("social-benefit-eligibility")
-        .outcome(Outcome::Served, 200)
-        .schemas(SchemaResult::Valid, SchemaResult::Valid)
-        .payloads(
-            Some(Digest::sha256(format!("citizen_id={i:09}"))),
-            Some(Digest::sha256(format!("response {i}"))),
-        )
-        .latency(850, Some(610))
 }
 
 struct Report {
@@ -79,7 +66,7 @@ async fn run(backend: &'static str, url: &str) -> Report {
     .expect("start the writer");
     // Warm up (connections, statement caches), then measure from a clean counter.
     for i in 0..2000 {
-        writer.record(entry(i)).await.expect("warm-up record");
+        writer.record(served(i)).await.expect("warm-up record");
     }
     let base = (
         writer.stats().committed_records.load(Ordering::Relaxed),
@@ -97,7 +84,7 @@ async fn run(backend: &'static str, url: &str) -> Report {
                 if i >= records {
                     break;
                 }
-                writer.record(entry(i)).await.expect("record");
+                writer.record(served(i)).await.expect("record");
             }
         }));
     }
