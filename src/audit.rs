@@ -18,6 +18,8 @@
 //! - [`archive`]: `dxgate audit archive`, moving closed segments to files, chain kept.
 //! - [`anchor`]: the writer's copy of its latest checkpoint outside the store; a stored chain
 //!   that does not extend it is not extended (nothing is served).
+//! - [`rejections`]: unauthenticated and rate-limited rejections past a client's allowance,
+//!   counted into `rejection_summary` records instead of one record each.
 //! - [`keys`]: key files live under `keys/`, with permission checks at start.
 //! - [`verify`]: `dxgate audit verify`, which names the first altered or missing record and
 //!   checks every checkpoint's signature and root.
@@ -37,6 +39,7 @@ pub mod note;
 mod outcome;
 mod payload_key;
 mod record;
+pub mod rejections;
 mod store;
 pub mod verify;
 mod writer;

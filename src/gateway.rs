@@ -72,6 +72,10 @@ pub struct Gateway {
     pub witnesses: Vec<crate::audit::cosignature::WitnessVerifier>,
     /// The background tasks, stopped together at shutdown.
     pub tasks: Tasks,
+    /// Unauthenticated and rate-limited rejections past their allowance, counted.
+    pub rejections: Arc<crate::audit::rejections::Rejections>,
+    /// `[server] per_ip_rate_per_second`, keyed by client prefix (none when `0`).
+    pub client_limit: Option<crate::identity::KeyedLimiter>,
 }
 
 impl Gateway {

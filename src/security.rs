@@ -22,6 +22,18 @@ pub struct SecurityEvents {
     /// Listener certificate reloads that succeeded / failed (the old one stays in use).
     pub tls_reloads: AtomicU64,
     pub tls_reload_failures: AtomicU64,
+    /// Connections closed at accept: over `[server] max_connections` or
+    /// `max_connections_per_ip`.
+    pub connections_refused: AtomicU64,
+    /// Connections closed because the TLS handshake and first request bytes did not arrive
+    /// within `[server] header_read_timeout`.
+    pub slow_connections_closed: AtomicU64,
+    /// Connections closed after `[server] idle_timeout` with no request in flight.
+    pub idle_connections_closed: AtomicU64,
+    /// Requests answered 429 by `[server] per_ip_rate_per_second`, before authentication.
+    pub client_rate_limited: AtomicU64,
+    /// Rejected data requests past their client's allowance, counted in summary records.
+    pub rejections_summarised: AtomicU64,
 }
 
 impl SecurityEvents {
@@ -31,7 +43,7 @@ impl SecurityEvents {
     }
 
     /// `(name, value)` pairs in a stable order, for exporters.
-    pub fn snapshot(&self) -> [(&'static str, u64); 7] {
+    pub fn snapshot(&self) -> [(&'static str, u64); 12] {
         let v = |c: &AtomicU64| c.load(Ordering::Relaxed);
         [
             ("harvest_alarms", v(&self.harvest_alarms)),
@@ -44,6 +56,11 @@ impl SecurityEvents {
             ("auth_failures", v(&self.auth_failures)),
             ("tls_reloads", v(&self.tls_reloads)),
             ("tls_reload_failures", v(&self.tls_reload_failures)),
+            ("connections_refused", v(&self.connections_refused)),
+            ("slow_connections_closed", v(&self.slow_connections_closed)),
+            ("idle_connections_closed", v(&self.idle_connections_closed)),
+            ("client_rate_limited", v(&self.client_rate_limited)),
+            ("rejections_summarised", v(&self.rejections_summarised)),
         ]
     }
 }

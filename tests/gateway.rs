@@ -7,6 +7,8 @@ mod common;
 
 #[path = "gateway/anchored.rs"]
 mod anchored;
+#[path = "gateway/anonymous_load.rs"]
+mod anonymous_load;
 #[path = "gateway/appeals.rs"]
 mod appeals;
 #[path = "gateway/audit_log.rs"]
@@ -21,6 +23,8 @@ mod catalog_versions;
 mod catalogue;
 #[path = "gateway/checkpoints.rs"]
 mod checkpoints;
+#[path = "gateway/connections.rs"]
+mod connections;
 #[path = "gateway/crash.rs"]
 mod crash;
 #[path = "gateway/dashboard.rs"]

@@ -49,9 +49,35 @@ pub struct ServerSettings {
     /// Longest a whole request may take, source included. Default `30s`.
     #[serde(with = "humantime_serde")]
     pub request_timeout: Duration,
-    /// Longest a client may take to send its request headers. Default `10s`.
+    /// Longest a client may take, from the accept, to complete the TLS handshake and send the
+    /// bytes that tell HTTP/1 from HTTP/2; then again to send each HTTP/1 request head (also
+    /// the longest an HTTP/1.1 connection may wait between requests). Default `10s`.
     #[serde(with = "humantime_serde")]
     pub header_read_timeout: Duration,
+    /// Most connections open at once; more are closed at accept. Default 4096 (keep it well
+    /// under the process's file limit).
+    pub max_connections: usize,
+    /// Most connections open at once from one client (an IPv4 address, an IPv6 /64); more are
+    /// closed at accept. Default 1024 (a busy portal may hold hundreds).
+    pub max_connections_per_ip: usize,
+    /// A connection (HTTP/1.1 keep-alive or HTTP/2) with no request in flight for this long is
+    /// closed (HTTP/2 with GOAWAY). Default `30s`.
+    #[serde(with = "humantime_serde")]
+    pub idle_timeout: Duration,
+    /// HTTP/2: send a PING after this long without frames from the client; `0s` sends none.
+    /// Default `20s`.
+    #[serde(with = "humantime_serde")]
+    pub h2_keepalive_interval: Duration,
+    /// HTTP/2: close the connection if a PING is not answered within this. Default `10s`.
+    #[serde(with = "humantime_serde")]
+    pub h2_keepalive_timeout: Duration,
+    /// HTTP/2: most concurrent streams (requests) per connection. Default 100.
+    pub h2_max_concurrent_streams: u32,
+    /// Requests per second one client (an IPv4 address, an IPv6 /64) may make to any API,
+    /// checked before authentication; more get 429. Default 500; `0` turns it off.
+    pub per_ip_rate_per_second: u32,
+    /// Burst allowed on top of `per_ip_rate_per_second`. Default 1000.
+    pub per_ip_burst: u32,
     /// How often `policies/`, `schemas/` and `seeds/` are checked for changes to hot-reload.
     /// Default `2s`; `0s` turns polling off (SIGHUP still reloads).
     #[serde(with = "humantime_serde")]
@@ -75,6 +101,14 @@ impl Default for ServerSettings {
             max_request_body: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
             header_read_timeout: Duration::from_secs(10),
+            max_connections: 4096,
+            max_connections_per_ip: 1024,
+            idle_timeout: Duration::from_secs(30),
+            h2_keepalive_interval: Duration::from_secs(20),
+            h2_keepalive_timeout: Duration::from_secs(10),
+            h2_max_concurrent_streams: 100,
+            per_ip_rate_per_second: 500,
+            per_ip_burst: 1000,
             reload_poll: Duration::from_secs(2),
             body_read_timeout: Duration::from_secs(10),
             max_header_bytes: 16 * 1024,
@@ -139,6 +173,16 @@ pub struct AuditSettings {
     /// --print-key`) whose cosignatures of checkpoints the gateway accepts and serves.
     /// Default none.
     pub witnesses: Vec<String>,
+    /// Unauthenticated and rate-limited data requests recorded one by one per client (prefix,
+    /// consumer, outcome) and `rejection_window`; past it they are counted in summary records
+    /// (docs/audit-log.md). Default 20.
+    pub rejection_allowance: u32,
+    /// The window of `rejection_allowance`. Default `60s`.
+    #[serde(with = "humantime_serde")]
+    pub rejection_window: Duration,
+    /// How often open rejection summaries are committed (and at shutdown). Default `5s`.
+    #[serde(with = "humantime_serde")]
+    pub summary_every: Duration,
 }
 
 impl Default for AuditSettings {
@@ -157,6 +201,9 @@ impl Default for AuditSettings {
             chains: Vec::new(),
             payload_key_file: PathBuf::from("keys/payload-hmac.key"),
             witnesses: Vec::new(),
+            rejection_allowance: 20,
+            rejection_window: Duration::from_secs(60),
+            summary_every: Duration::from_secs(5),
         }
     }
 }

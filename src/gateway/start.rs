@@ -167,6 +167,11 @@ pub async fn start(
         catalog.clone(),
         loaded.settings.ranking.clone(),
     ));
+    let rejections = Arc::new(crate::audit::rejections::Rejections::new(
+        loaded.settings.audit.rejection_allowance,
+        loaded.settings.audit.rejection_window,
+    ));
+    let client_limit = client_limit(&loaded.settings.server);
     let gateway = Arc::new(Gateway {
         settings: loaded.settings,
         dir: loaded.dir,
@@ -187,6 +192,8 @@ pub async fn start(
         verifier_key: Some(verifier_key),
         witnesses,
         tasks,
+        rejections,
+        client_limit,
     });
     tasks::spawn_all(&gateway);
     Ok(Running {
@@ -194,6 +201,14 @@ pub async fn start(
         listener,
         local_addr,
     })
+}
+
+/// The per-client limit checked before authentication, unless `per_ip_rate_per_second = 0`.
+fn client_limit(s: &crate::config::ServerSettings) -> Option<crate::identity::KeyedLimiter> {
+    let per_second = std::num::NonZeroU32::new(s.per_ip_rate_per_second)?;
+    let burst = std::num::NonZeroU32::new(s.per_ip_burst).unwrap_or(per_second);
+    let rate = crate::identity::Rate { per_second, burst };
+    Some(crate::identity::KeyedLimiter::new(rate))
 }
 
 /// How often a start whose catalogue version could not be witnessed (an unanchored chain) tries

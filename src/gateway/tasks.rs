@@ -39,6 +39,12 @@ impl Tasks {
         });
     }
 
+    /// Run `task`, which watches [`Tasks::token`] itself so that it can finish its work at
+    /// shutdown (the rejection summaries' last commit).
+    pub fn spawn_own(&self, task: impl Future<Output = ()> + Send + 'static) {
+        self.tracker.spawn(task);
+    }
+
     /// Track a task that must not be cancelled but finishes on its own (the audit writer,
     /// which commits what is queued once the last handle is gone).
     pub fn track(&self, handle: tokio::task::JoinHandle<()>) {
@@ -93,6 +99,7 @@ pub(super) fn spawn_all(gw: &Arc<Gateway>) {
         tasks.spawn(jwt.jwks.refresher());
     }
     tasks.spawn(prune(Arc::downgrade(gw)));
+    tasks.spawn_own(summaries(gw, tasks.token()));
     tasks.spawn(gw.ranking.clone().run());
     tasks.spawn(keep_partitions(gw.store.clone()));
     tasks.spawn(super::reload::reloader(gw, gw.settings.server.reload_poll));
@@ -135,6 +142,44 @@ async fn prune(gw: Weak<Gateway>) {
         tick.tick().await;
         let Some(gw) = gw.upgrade() else { return };
         gw.snapshot().runtime.prune_limiters();
+        if let Some(l) = &gw.client_limit {
+            l.prune();
+        }
+    }
+}
+
+/// Commit the open rejection summaries every `[audit] summary_every`, and once more at
+/// shutdown (the audit writer lives until this task lets its handle go). A summary the store
+/// could not take is kept and tried again: its count must not be lost.
+fn summaries(gw: &Arc<Gateway>, stop: CancellationToken) -> impl Future<Output = ()> + Send {
+    let (audit, rejections) = (gw.audit.clone(), gw.rejections.clone());
+    let every = gw.settings.audit.summary_every;
+    async move {
+        let mut pending = Vec::new();
+        let mut tick = tokio::time::interval(every);
+        tick.tick().await;
+        loop {
+            let last = tokio::select! {
+                _ = tick.tick() => false,
+                () = stop.cancelled() => true,
+            };
+            pending.extend(rejections.take(now_ms()));
+            let tries = std::mem::take(&mut pending).into_iter().map(|e| {
+                let audit = audit.clone();
+                async move { audit.record(e.clone()).await.err().map(|err| (e, err)) }
+            });
+            for (e, err) in futures_util::future::join_all(tries)
+                .await
+                .into_iter()
+                .flatten()
+            {
+                tracing::error!(error = %err, id = %e.request_id, "rejection summary not committed; will retry");
+                pending.push(e);
+            }
+            if last {
+                return;
+            }
+        }
     }
 }
 

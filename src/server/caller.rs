@@ -16,13 +16,15 @@ use crate::gateway::Gateway;
 use crate::identity::{AuthError, Caller, Consumer, PeerCert};
 use crate::security::SecurityEvents;
 
-/// Identify the caller of `req` with `catalog`'s credentials. "No" is 401 with
-/// `WWW-Authenticate`, counted as an `auth_failures` event.
+/// Identify the caller of `req` with `catalog`'s credentials, once its client is within the
+/// per-client limit (429 otherwise). "No" is 401 with `WWW-Authenticate`, counted as an
+/// `auth_failures` event.
 pub async fn authenticate<B>(
     gw: &Gateway,
     catalog: &Catalog,
     req: &Request<B>,
 ) -> Result<Caller, Problem> {
+    super::pipeline::protect::client_rate_phase(gw, req)?;
     let cert = req.extensions().get::<Arc<PeerCert>>().map(Arc::as_ref);
     gw.auth
         .authenticate(&catalog.keys, req.headers(), cert)

@@ -26,6 +26,7 @@ use tracing::Instrument;
 
 use super::api::Reply;
 use super::caller;
+use super::peer::ClientAddr;
 use super::problem::{outcome_of, Problem, ProblemKind};
 use crate::audit::{now_ms, Entry, Outcome};
 use crate::config::Dataset;
@@ -42,6 +43,7 @@ enum Answer {
 /// record is committed, like the data.
 pub async fn handle(gw: &Gateway, req: Request<Incoming>, agency: &str, dataset: &str) -> Reply {
     let started = Instant::now();
+    let client = req.extensions().get::<ClientAddr>().copied();
     let request_id = uuid::Uuid::now_v7().to_string();
     let mut entry = Entry::new(request_id, now_ms(), method_name(req.method()));
     // One snapshot (configuration and runtime) for the whole request: a reload cannot change
@@ -108,7 +110,13 @@ pub async fn handle(gw: &Gateway, req: Request<Incoming>, agency: &str, dataset:
     let known_agency = (entry.agency.as_deref())
         .and_then(|a| snap.catalog.agencies.get_key_value(a))
         .map(|(a, _)| a.as_str());
-    let committed = gw.audit.record(entry).instrument(span).await;
+    // Rejections past the client's allowance are counted in a summary record instead.
+    let summary = protect::summarised(gw, client, &entry);
+    let committed = match &summary {
+        None => gw.audit.record(entry).instrument(span).await,
+        Some(_) => Ok(()),
+    };
+    let request_id = summary.unwrap_or(request_id);
     gw.metrics.request(
         outcome,
         started.elapsed().as_micros() as u64,

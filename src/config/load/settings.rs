@@ -13,6 +13,8 @@ use super::resolve_sqlite_url;
 use crate::config::security_settings::{ClientAuth, JwtSettings};
 use crate::config::{parse_algorithm, Diagnostics, Overrides, Settings, SignInSettings};
 
+mod limits;
+
 /// Read `dir/dxgate.toml` (a missing file means all defaults) into settings and the store URL.
 pub(super) fn load(
     dir: &Path,
@@ -151,6 +153,7 @@ fn check(s: &Settings, overrides: &Overrides, at: &Spans<'_>, d: &mut Diagnostic
         let msg = "[server] max_headers must be at least 1".into();
         err("server", Some("max_headers"), msg);
     }
+    limits::check_connections(&s.server, &mut err);
     let a = &s.audit;
     if !crate::audit::note::valid_name(&a.origin) {
         let msg = "[audit] origin must be non-empty, without spaces or '+'".into();
@@ -160,6 +163,7 @@ fn check(s: &Settings, overrides: &Overrides, at: &Spans<'_>, d: &mut Diagnostic
         let msg = "[audit] checkpoint_every must be greater than zero".into();
         err("audit", Some("checkpoint_every"), msg);
     }
+    limits::check_rejections(a, &mut err);
     if a.checkpoint_interval.is_zero() {
         let msg = "[audit] checkpoint_interval must be longer than 0s".into();
         err("audit", Some("checkpoint_interval"), msg);

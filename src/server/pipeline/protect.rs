@@ -6,12 +6,14 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::audit::Entry;
+use crate::audit::rejections::{Admission, RejectionKey};
+use crate::audit::{Entry, Outcome};
 use crate::config::Dataset;
 use crate::gateway::Gateway;
 use crate::identity::{Consumer, Throttled};
 use crate::runtime::{DatasetRuntime, Runtime};
 use crate::security::SecurityEvents;
+use crate::server::peer::{prefix_text, ClientAddr};
 use crate::server::problem::{Problem, ProblemKind};
 use crate::subjects::subject_value;
 
@@ -71,6 +73,50 @@ pub fn dataset_rate_phase(
             format!(
                 "{}/{} accepts {} requests per second from each consumer (bursts of {})",
                 ds.agency, ds.id, limit.rate.per_second, limit.rate.burst
+            ),
+        )
+    })
+}
+
+/// Whether this rejection (unauthenticated or rate-limited) is past its client's allowance
+/// and so counted in a summary record: that record's id, the answer's `Request-Id`.
+pub fn summarised(gw: &Gateway, client: Option<ClientAddr>, entry: &Entry) -> Option<String> {
+    if !matches!(
+        entry.outcome,
+        Outcome::Unauthenticated | Outcome::RateLimited
+    ) {
+        return None;
+    }
+    let key = RejectionKey {
+        client: client.map_or_else(|| "unknown".into(), |c| prefix_text(c.prefix())),
+        consumer: entry.consumer.clone(),
+        outcome: entry.outcome,
+    };
+    match gw.rejections.admit(key, entry.ts_ms, entry.status) {
+        Admission::Record => None,
+        Admission::Counted(id) => {
+            SecurityEvents::bump(&gw.security.rejections_summarised);
+            Some(id)
+        }
+    }
+}
+
+/// The per-client limit before authentication (`[server] per_ip_rate_per_second`), on every
+/// API that authenticates. "No" is 429 `rate_limited` with Retry-After.
+pub fn client_rate_phase<B>(gw: &Gateway, req: &http::Request<B>) -> Result<(), Problem> {
+    let (Some(limit), Some(client)) = (&gw.client_limit, req.extensions().get::<ClientAddr>())
+    else {
+        return Ok(());
+    };
+    let key: Arc<str> = Arc::from(prefix_text(client.prefix()));
+    limit.check(&key).map_err(|t| {
+        SecurityEvents::bump(&gw.security.client_rate_limited);
+        throttled(
+            gw,
+            t,
+            format!(
+                "one client address may make {} requests per second (bursts of {})",
+                limit.rate.per_second, limit.rate.burst
             ),
         )
     })
