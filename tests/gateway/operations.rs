@@ -1,7 +1,5 @@
 //! Operations: Prometheus metrics, OTLP export, readiness, hot reload, graceful drain.
 
-use std::time::Duration;
-
 use crate::common::catalogue::*;
 use crate::common::otlp::OtlpReceiver;
 use crate::common::*;
@@ -175,7 +173,7 @@ async fn hot_reload_applies_valid_catalogues_and_keeps_serving_on_invalid_ones()
 
 #[tokio::test]
 async fn sighup_reloads_and_sigterm_drains_in_flight_requests() {
-    let (_up, cat, gw) = binary_polling_every("0s").await;
+    let (up, cat, gw) = binary_polling_every("0s").await;
     assert_eq!(
         gw.status(PORTAL_KEY, "/v1/data/beta/licences?code=1234")
             .await,
@@ -201,6 +199,7 @@ async fn sighup_reloads_and_sigterm_drains_in_flight_requests() {
     );
 
     // A request in flight when SIGTERM arrives still completes and is recorded.
+    let before = up.hits();
     let slow = tokio::spawn({
         let url = gw.url("/v1/data/alpha/slow?code=1234");
         async move {
@@ -213,7 +212,11 @@ async fn sighup_reloads_and_sigterm_drains_in_flight_requests() {
                 .map(|r| (r.status().as_u16(), request_id(&r)))
         }
     });
-    tokio::time::sleep(Duration::from_millis(150)).await;
+    // SIGTERM only once the request is in flight: it has reached the source.
+    assert!(
+        eventually(10, async || up.hits() > before).await,
+        "the slow request never reached the source"
+    );
     let status = gw.stop().await;
     assert!(status.success());
     let (code, id) = slow
