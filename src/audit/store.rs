@@ -9,6 +9,7 @@
 //! - [`partitions`]: PostgreSQL monthly partitions of `audit_records`.
 //! - [`cosign`]: witnesses' cosignatures of checkpoints.
 
+mod connect;
 mod cosign;
 mod events;
 mod filter;
@@ -22,7 +23,7 @@ mod versions;
 use std::path::Path;
 use std::time::Duration;
 
-use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AnyPool, Executor, Row};
 
 use super::Digest;
@@ -196,11 +197,16 @@ pub const PG_STATEMENT_TIMEOUT: Duration = Duration::from_secs(30);
 pub const PG_IDLE_IN_TRANSACTION: Duration = Duration::from_secs(60);
 const MIGRATION_LOCK: i64 = 0x6478_6761_7465_3a6d;
 
+/// Connections of the shared pool (read APIs, readiness, ranking, oversight).
+const READ_POOL: u32 = 8;
+
 /// A connection pool to the audit store.
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// The URL it was opened with (for [`Store::dedicated`]).
+    url: String,
 }
 
 impl Store {
@@ -232,37 +238,22 @@ impl Store {
                 });
             }
         }
-        let pool = AnyPoolOptions::new()
-            .max_connections(8)
-            // Short: while the store is down every commit attempt waits this long before the
-            // batch fails closed with 503, so keep that wait small.
-            .acquire_timeout(Duration::from_secs(2))
-            .after_connect(move |conn, _| {
-                Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        conn.execute("PRAGMA journal_mode = WAL").await?;
-                        conn.execute("PRAGMA synchronous = FULL").await?;
-                        conn.execute("PRAGMA busy_timeout = 5000").await?;
-                    } else {
-                        // No statement or forgotten transaction holds a store connection (and
-                        // its locks) for long; migrations lift the statement limit locally.
-                        let statement = PG_STATEMENT_TIMEOUT.as_millis();
-                        let idle = PG_IDLE_IN_TRANSACTION.as_millis();
-                        conn.execute(&*format!("SET statement_timeout = {statement}"))
-                            .await?;
-                        conn.execute(&*format!(
-                            "SET idle_in_transaction_session_timeout = {idle}"
-                        ))
-                        .await?;
-                    }
-                    Ok(())
-                })
-            })
-            .connect(&url)
-            .await?;
-        let store = Store { pool, backend };
+        let pool = connect::connect(&url, backend, READ_POOL).await?;
+        let store = Store { pool, backend, url };
         store.migrate().await?;
         Ok(store)
+    }
+
+    /// The same store on a pool of its own of `connections`: the audit writer commits on one,
+    /// so that read APIs, readiness and the ranking (which share the first pool) can never
+    /// take every connection it needs.
+    pub async fn dedicated(&self, connections: u32) -> Result<Store, StoreError> {
+        let pool = connect::connect(&self.url, self.backend, connections).await?;
+        Ok(Store {
+            pool,
+            backend: self.backend,
+            url: self.url.clone(),
+        })
     }
 
     pub fn backend(&self) -> Backend {

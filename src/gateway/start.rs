@@ -19,6 +19,8 @@ use crate::security::SecurityEvents;
 use crate::source::SeedError;
 use crate::telemetry::{register_otel_metrics, Metrics, OtelGuard};
 
+/// Store connections of the audit writer's own pool (it commits on one at a time).
+const WRITER_CONNECTIONS: u32 = 2;
 /// Longest the audit writer may take to commit what is queued at shutdown.
 const WRITER_DRAIN: Duration = Duration::from_secs(10);
 
@@ -81,7 +83,7 @@ pub async fn start(
         );
     }
     let (audit, writer) = AuditWriter::start_with(
-        store.clone(),
+        store.dedicated(WRITER_CONNECTIONS).await?,
         WriterConfig {
             node_id: s.server.node_id.clone(),
             batch_max: s.audit.batch_max,

@@ -61,3 +61,28 @@ async fn readiness_heals_within_ten_seconds_of_the_store_returning_without_traff
     );
     gw.stop().await;
 }
+
+/// Issue 13 item 4: the audit writer commits on its own store connections, so read APIs,
+/// readiness and the ranking holding every connection of the shared pool cannot starve it.
+#[tokio::test]
+async fn a_data_request_is_served_while_every_shared_store_connection_is_taken() {
+    let up = Upstream::start().await;
+    let cat = Catalogue::new(&format!("http://{}", up.addr));
+    let gw = Gateway::start(cat.path()).await;
+    let pool = gw.inproc().store.pool().clone();
+    let mut held = Vec::new();
+    for _ in 0..pool.options().get_max_connections() {
+        held.push(pool.acquire().await.unwrap());
+    }
+    // The shared pool is empty: another reader waits out its acquire timeout.
+    assert!(tokio::time::timeout(Duration::from_millis(200), pool.acquire())
+        .await
+        .is_err());
+    let r = gw.get(PORTAL_KEY, "/v1/data/alpha/http-ok?code=1234").await;
+    assert_eq!(r.status(), 200);
+    let id = crate::common::request_id(&r);
+    drop(held);
+    let mut db = cat.audit_sqlite().await;
+    assert_eq!(records_for(&mut db, &id).await, 1);
+    gw.stop().await;
+}
