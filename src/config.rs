@@ -23,7 +23,10 @@ mod tests;
 
 pub use catalog::{Agency, AgencyKind, Catalog, Dataset, InvalidResponseAction, SecretEntry};
 pub use diagnostics::{Diagnostic, Diagnostics};
-pub use load::{https_or_loopback, load, load_settings, resolve_sqlite_url, valid_node_id, Loaded};
+pub use load::{
+    https_or_loopback, load, load_settings, load_with, resolve_sqlite_url, valid_node_id, Loaded,
+    OVERLAY,
+};
 pub use overrides::Overrides;
 pub use probe_settings::ProbeSettings;
 pub use security_settings::{

@@ -9,6 +9,7 @@
 //! [`Running::serve`] runs it until shutdown; [`reload_once`] puts a reloaded configuration in
 //! force, carrying the runtime state over (`crate::runtime`).
 
+pub mod changes;
 mod reload;
 mod security;
 mod start;

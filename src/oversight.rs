@@ -6,11 +6,14 @@
 //! - [`reviews`]: the append-only, hash-chained review log (never an UPDATE of a verdict).
 //! - [`refusals`]: refusals from the audit log with their current review, filtered and scoped.
 //! - [`appeals`]: a refusal's case story in the audit chain — justification, appeal, verdict.
+//! - [`changes`]: catalogue changes proposed by agency officers, four eyes on what narrows
+//!   sharing — proposal, approval, rejection in the audit chain.
 //!
 //! The HTTP side (`/v1/oversight/…` and the `/oversight` page) is the server's
 //! (`server/api/oversight.rs`); this module knows nothing of requests and responses.
 
 pub mod appeals;
+pub mod changes;
 pub mod refusals;
 pub mod reviews;
 

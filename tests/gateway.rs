@@ -5,6 +5,8 @@
 #[path = "common/mod.rs"]
 mod common;
 
+#[path = "gateway/admin.rs"]
+mod admin;
 #[path = "gateway/anchored.rs"]
 mod anchored;
 #[path = "gateway/anonymous_load.rs"]

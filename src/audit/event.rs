@@ -25,16 +25,25 @@ pub enum EventKind {
     Appeal,
     /// Oversight decided an appeal (upheld or overturned, with a note).
     AppealVerdict,
+    /// An agency officer proposed catalogue files for its agency (the texts, what they change).
+    ChangeProposal,
+    /// Oversight approved a proposal that narrows sharing; it takes effect.
+    ChangeApproval,
+    /// Oversight rejected a proposal; the catalogue stays as it is.
+    ChangeRejection,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 6] = [
+    pub const ALL: [EventKind; 9] = [
         EventKind::AuditRead,
         EventKind::RejectionSummary,
         EventKind::CatalogChange,
         EventKind::RefusalJustification,
         EventKind::Appeal,
         EventKind::AppealVerdict,
+        EventKind::ChangeProposal,
+        EventKind::ChangeApproval,
+        EventKind::ChangeRejection,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -45,6 +54,9 @@ impl EventKind {
             EventKind::RefusalJustification => "refusal_justification",
             EventKind::Appeal => "appeal",
             EventKind::AppealVerdict => "appeal_verdict",
+            EventKind::ChangeProposal => "change_proposal",
+            EventKind::ChangeApproval => "change_approval",
+            EventKind::ChangeRejection => "change_rejection",
         }
     }
 

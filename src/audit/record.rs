@@ -196,6 +196,11 @@ pub struct StoredRecord {
 pub const LEGACY_PLAIN_SHA256: &str = "legacy-plain-sha256";
 
 impl StoredRecord {
+    /// An event record's facts (empty for a data request).
+    pub fn facts(&self) -> serde_json::Map<String, serde_json::Value> {
+        (self.entry.event.as_ref()).map_or_else(Default::default, |e| e.facts().clone())
+    }
+
     /// Whether the record carries payload hashes from before keyed hashes: plain SHA-256 of the
     /// query or body, which anyone can recompute for every national id.
     pub fn has_plain_payload_hashes(&self) -> bool {

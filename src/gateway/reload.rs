@@ -15,6 +15,7 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
 use std::time::{Duration, SystemTime};
 
+use super::versions::Why;
 use super::{Gateway, Snapshot};
 
 /// What a reload attempt did.
@@ -27,6 +28,12 @@ pub enum ReloadOutcome {
 /// Load the config directory again and put it in force if it is valid.
 pub async fn reload_once(gw: &Gateway) -> ReloadOutcome {
     let _one = gw.reloading.lock().await;
+    reload_locked(gw, Why::Reload).await
+}
+
+/// [`reload_once`] for a caller that holds `gw.reloading`; `why` goes into the
+/// `catalog_change` record.
+pub(super) async fn reload_locked(gw: &Gateway, why: Why) -> ReloadOutcome {
     let (dir, overrides) = (gw.dir.clone(), gw.overrides.clone());
     let loaded = tokio::task::spawn_blocking(move || crate::config::load(&dir, &overrides)).await;
     let problems: Vec<String> = match loaded {
@@ -41,7 +48,7 @@ pub async fn reload_once(gw: &Gateway) -> ReloadOutcome {
                             &gw.audit,
                             Some(&before),
                             &loaded.catalog,
-                            super::versions::Why::Reload,
+                            why,
                         )
                         .await;
                         if let Err(e) = witnessed {
@@ -125,10 +132,11 @@ pub(super) fn reloader(
     }
 }
 
-/// (path, size, mtime) of every file under `policies/`, `schemas/` and `seeds/`, sorted.
+/// (path, size, mtime) of every file under `policies/`, `schemas/`, `seeds/` and the overlay,
+/// sorted.
 fn fingerprint(dir: &Path) -> Vec<(PathBuf, u64, SystemTime)> {
     let mut out = Vec::new();
-    for sub in ["policies", "schemas", "seeds"] {
+    for sub in ["policies", "schemas", "seeds", crate::config::OVERLAY] {
         let mut stack = vec![dir.join(sub)];
         while let Some(d) = stack.pop() {
             let Ok(rd) = std::fs::read_dir(&d) else {

@@ -10,9 +10,11 @@ use crate::config::{outline, summary, Catalog};
 
 /// Why a catalogue version was recorded.
 #[derive(Debug, Clone, Copy)]
-pub(super) enum Why {
+pub enum Why {
     Start,
     Reload,
+    /// A change proposed through the admin API took effect (on proposal or on approval).
+    Change(uuid::Uuid),
 }
 
 /// Keep `next`'s version and commit its `catalog_change` record. `prev` is the catalogue in
@@ -51,13 +53,16 @@ pub(super) async fn witness(
     if summary["flag_for_oversight"] == true {
         tracing::warn!(digest = %digest, flags = %summary["flags"], "catalogue change narrows sharing: flagged for oversight");
     }
-    let facts = json!({
+    let mut facts = json!({
         "digest": digest,
         "previous": prev_digest,
-        "reason": match why { Why::Start => "start", Why::Reload => "reload" },
+        "reason": match why { Why::Start => "start", Why::Reload => "reload", Why::Change(_) => "change" },
         "files": next.version.files.keys().collect::<Vec<_>>(),
         "summary": summary,
     });
+    if let Why::Change(proposal) = why {
+        facts["proposal_id"] = json!(proposal.to_string());
+    }
     let event = Event::new(EventKind::CatalogChange, facts).map_err(|e| fail(&e))?;
     audit
         .record(Entry::event(now, event))

@@ -157,13 +157,7 @@ pub async fn list(store: &Store, now_ms: i64) -> Result<Vec<AppealView>, StoreEr
                 .iter()
                 .find(|v| fact(v, "appeal_id") == id)
                 .map(|v| {
-                    let mut f = Value::Object(
-                        v.entry
-                            .event
-                            .as_ref()
-                            .map(|e| e.facts().clone())
-                            .unwrap_or_default(),
-                    );
+                    let mut f = Value::Object(v.facts());
                     f["request_id"] = json!(v.entry.request_id);
                     f["decided_ms"] = json!(v.entry.ts_ms);
                     f

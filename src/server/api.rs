@@ -17,8 +17,11 @@
 //!   `/v1/openapi/{agency}/{dataset}.json`.
 //! - [`lang`]: the language of a public page (`?lang=`, `Accept-Language`, the default).
 //! - [`query`]: each list's query string as a typed filter.
+//! - [`appeals`]: a refusal's justification, appeals and verdicts; [`admin`]:
+//!   `/v1/admin/proposals`, catalogue changes proposed by officers and decided by oversight.
 //! - [`witness`]: every read of audit data is itself recorded before it is answered.
 
+pub mod admin;
 pub mod appeals;
 pub mod audit;
 pub mod catalog;

@@ -55,6 +55,8 @@ pub enum ProblemKind {
     PurposeNotServed,
     /// A case justification arrived after `[oversight] justification_within`.
     JustificationLate,
+    /// A proposed catalogue change is malformed or the catalogue does not load with it.
+    InvalidProposal,
     /// A staff sign-in that failed its checks (state, nonce, ID token, the provider's answer).
     SignInFailed,
     /// The sign-in provider cannot be reached or described itself unusably.
@@ -193,6 +195,11 @@ impl ProblemKind {
                 "justification-late",
                 "Too late to justify this refusal",
                 StatusCode::CONFLICT,
+            ),
+            InvalidProposal => (
+                "invalid-proposal",
+                "The proposed catalogue change is not valid",
+                StatusCode::BAD_REQUEST,
             ),
             SignInFailed => ("sign-in-failed", "Sign-in failed", StatusCode::BAD_REQUEST),
             SignInUnavailable => (
@@ -368,7 +375,7 @@ pub fn outcome_of(kind: ProblemKind) -> Outcome {
         Forbidden | MissingPurpose | NotFound | MethodNotAllowed | Conflict | InvalidRequest
         | PayloadTooLarge | UnsupportedMediaType | RequestTimeout | NotYetCheckpointed
         | CaseRequired | InvalidCase | OnBehalfNotTrusted | PurposeNotServed
-        | JustificationLate | SignInFailed => Outcome::RejectedRequest,
+        | JustificationLate | SignInFailed | InvalidProposal => Outcome::RejectedRequest,
         AuditUnavailable | Internal | SignInUnavailable => Outcome::SourceError,
     }
 }

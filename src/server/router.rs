@@ -11,8 +11,8 @@ use http::{header, Method, Request, Response};
 use hyper::body::Incoming;
 
 use super::api::{
-    appeals, audit, catalog, checkpoint, cosign, health, me, openapi, oversight, oversight_page,
-    portal, public, sign_in, versions, Body, Reply,
+    admin, appeals, audit, catalog, checkpoint, cosign, health, me, openapi, oversight,
+    oversight_page, portal, public, sign_in, versions, Body, Reply,
 };
 use super::manners::{self, Asked, Cors, Manners};
 use super::pipeline;
@@ -102,6 +102,9 @@ enum Endpoint {
     SignInCallback,
     SignOut,
     SignInSession,
+    // Issue 14 item 2: catalogue changes through the gateway, four eyes.
+    Proposals,
+    ProposalDecision,
 }
 
 impl Endpoint {
@@ -112,6 +115,7 @@ impl Endpoint {
             Data | DataMalformed | AuditRecords | AuditRecord | Inclusion | AccessLog
             | Refusals | Refusal | Review | Probes => (Cors::PerConsumer, false),
             Justification | Appeals | AppealDecision | Story => (Cors::PerConsumer, false),
+            Proposals | ProposalDecision => (Cors::PerConsumer, false),
             Catalog | CatalogVersions | CatalogVersion => (Cors::PerConsumer, true),
             Schema | Ranking(_) | MonitoringDaily(_) | Methodology | OpenApi => (Cors::Any, true),
             PortalPage | PortalJson | PortalJsonLd | DatasetOpenApi => (Cors::Any, true),
@@ -227,6 +231,13 @@ const ROUTES: &[Route] = {
         documented("/auth/callback", Read, SignInCallback),
         documented("/auth/logout", Write, SignOut),
         documented("/auth/session", Read, SignInSession),
+        // Issue 14 item 2: catalogue changes through the gateway, four eyes.
+        documented("/v1/admin/proposals", Methods::ReadWrite, Proposals),
+        documented(
+            "/v1/admin/proposals/{proposal_id}/decision",
+            Write,
+            ProposalDecision,
+        ),
     ]
 };
 
@@ -305,6 +316,9 @@ async fn dispatch(gw: Arc<Gateway>, req: Request<Incoming>) -> Reply {
         SignInCallback => sign_in::callback(gw, &req).await,
         SignOut => sign_in::logout(gw, &req).await,
         SignInSession => sign_in::session(gw, &req).await,
+        Proposals if req.method() == Method::POST => admin::propose(gw, req).await,
+        Proposals => admin::list(gw, &req).await,
+        ProposalDecision => admin::decide(gw, req, cap(0)).await,
     }
 }
 

@@ -177,3 +177,24 @@ pub async fn eventually(secs: u64, mut check: impl AsyncFnMut() -> bool) -> bool
     }
     false
 }
+
+/// POST `body` as JSON with `key`: (status, JSON body).
+pub async fn post_json(gw: &Gateway, key: &str, path: &str, body: Value) -> (u16, Value) {
+    let r = client()
+        .post(gw.url(path))
+        .bearer_auth(key)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let (status, _, _, body) = parts(r).await;
+    (status, body)
+}
+
+/// A problem body's type without the `https://dxgate.dev/problems/` prefix.
+pub fn problem_kind(body: &Value) -> &str {
+    body["type"]
+        .as_str()
+        .unwrap_or("")
+        .trim_start_matches("https://dxgate.dev/problems/")
+}

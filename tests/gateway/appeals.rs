@@ -8,25 +8,6 @@ use serde_json::{json, Value};
 use crate::common::catalogue::*;
 use crate::common::*;
 
-async fn post(gw: &Gateway, key: &str, path: &str, body: Value) -> (u16, Value) {
-    let r = client()
-        .post(gw.url(path))
-        .bearer_auth(key)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let (status, _, _, body) = parts(r).await;
-    (status, body)
-}
-
-fn kind(body: &Value) -> &str {
-    body["type"]
-        .as_str()
-        .unwrap_or("")
-        .trim_start_matches("https://dxgate.dev/problems/")
-}
-
 const WHY: fn() -> Value = || json!({"legal_basis": "Records Act, Art. 7(2)", "reason": "An open criminal investigation concerns this person.", "document_ref": "CV-2026/117"});
 
 #[tokio::test]
@@ -40,33 +21,45 @@ async fn justification_appeal_and_verdict_form_one_chained_story_for_a_request_i
     let justify = format!("/v1/refusals/{id}/justification");
 
     // Justification: only alpha's officer, every part non-empty, once.
-    assert_eq!(post(&gw, OFFICER_BETA_KEY, &justify, WHY()).await.0, 404);
-    let (status, body) = post(&gw, PORTAL_KEY, &justify, WHY()).await;
-    assert_eq!((status, kind(&body)), (403, "forbidden"));
+    assert_eq!(
+        post_json(&gw, OFFICER_BETA_KEY, &justify, WHY()).await.0,
+        404
+    );
+    let (status, body) = post_json(&gw, PORTAL_KEY, &justify, WHY()).await;
+    assert_eq!((status, problem_kind(&body)), (403, "forbidden"));
     let mut blank = WHY();
     blank["document_ref"] = json!("  ");
-    let (status, body) = post(&gw, OFFICER_ALPHA_KEY, &justify, blank).await;
-    assert_eq!((status, kind(&body)), (400, "invalid-request"), "{body}");
-    let (status, j) = post(&gw, OFFICER_ALPHA_KEY, &justify, WHY()).await;
+    let (status, body) = post_json(&gw, OFFICER_ALPHA_KEY, &justify, blank).await;
+    assert_eq!(
+        (status, problem_kind(&body)),
+        (400, "invalid-request"),
+        "{body}"
+    );
+    let (status, j) = post_json(&gw, OFFICER_ALPHA_KEY, &justify, WHY()).await;
     assert_eq!(status, 201, "{j}");
     assert_eq!(
         (&j["about"], &j["about_hash"]),
         (&json!(id), &refused["hash"])
     );
-    let (status, body) = post(&gw, OFFICER_ALPHA_KEY, &justify, WHY()).await;
-    assert_eq!((status, kind(&body)), (409, "conflict"));
+    let (status, body) = post_json(&gw, OFFICER_ALPHA_KEY, &justify, WHY()).await;
+    assert_eq!((status, problem_kind(&body)), (409, "conflict"));
 
     // Appeal: only the consumer that made the request, once.
     let appeal = json!({"request_id": id, "grounds": "We hold a court order for this file."});
     assert_eq!(
-        post(&gw, POLICE_KEY, "/v1/appeals", appeal.clone()).await.0,
+        post_json(&gw, POLICE_KEY, "/v1/appeals", appeal.clone())
+            .await
+            .0,
         404
     );
-    let (status, a) = post(&gw, PORTAL_KEY, "/v1/appeals", appeal.clone()).await;
+    let (status, a) = post_json(&gw, PORTAL_KEY, "/v1/appeals", appeal.clone()).await;
     assert_eq!(status, 201, "{a}");
     let appeal_id = a["appeal_id"].as_str().unwrap().to_owned();
     assert!(a["due_ms"].as_i64().unwrap() > refused["ts_ms"].as_i64().unwrap());
-    assert_eq!(post(&gw, PORTAL_KEY, "/v1/appeals", appeal).await.0, 409);
+    assert_eq!(
+        post_json(&gw, PORTAL_KEY, "/v1/appeals", appeal).await.0,
+        409
+    );
 
     // Listing, scoped by role.
     let listed = |key: &'static str| {
@@ -97,18 +90,18 @@ async fn justification_appeal_and_verdict_form_one_chained_story_for_a_request_i
     let decide = format!("/v1/appeals/{appeal_id}/decision");
     let verdict = json!({"verdict": "overturned", "note": "The court order covers this file."});
     assert_eq!(
-        post(&gw, OFFICER_ALPHA_KEY, &decide, verdict.clone())
+        post_json(&gw, OFFICER_ALPHA_KEY, &decide, verdict.clone())
             .await
             .0,
         403
     );
-    let (status, v) = post(&gw, OVERSIGHT_KEY, &decide, verdict.clone()).await;
+    let (status, v) = post_json(&gw, OVERSIGHT_KEY, &decide, verdict.clone()).await;
     assert_eq!(status, 201, "{v}");
     assert_eq!(
         (&v["appeal_hash"], &v["late"]),
         (&json!(seen["hash"]), &json!(false))
     );
-    assert_eq!(post(&gw, OVERSIGHT_KEY, &decide, verdict).await.0, 409);
+    assert_eq!(post_json(&gw, OVERSIGHT_KEY, &decide, verdict).await.0, 409);
     assert_eq!(
         listed(PORTAL_KEY).await[0]["verdict"]["verdict"],
         "overturned"
@@ -168,14 +161,18 @@ async fn a_justification_after_the_deadline_is_refused_and_the_refusal_stays_unj
     let ts = record(&gw, &id).await["ts_ms"].as_i64().unwrap();
     // Wait on the clock itself until the deadline (ts + 1 ms) has passed.
     assert!(eventually(5, async || dxgate::audit::now_ms() > ts + 1).await);
-    let (status, body) = post(
+    let (status, body) = post_json(
         &gw,
         OFFICER_ALPHA_KEY,
         &format!("/v1/refusals/{id}/justification"),
         WHY(),
     )
     .await;
-    assert_eq!((status, kind(&body)), (409, "justification-late"), "{body}");
+    assert_eq!(
+        (status, problem_kind(&body)),
+        (409, "justification-late"),
+        "{body}"
+    );
     let (_, _, _, story) = parts(
         gw.get_as(OVERSIGHT_KEY, &format!("/v1/refusals/{id}/story"))
             .await,
@@ -184,7 +181,7 @@ async fn a_justification_after_the_deadline_is_refused_and_the_refusal_stays_unj
     assert_eq!(story["steps"], json!([]));
     // A served request cannot be justified or appealed: it was not refused.
     let served = request_id(&gw.get(PORTAL_KEY, HTTP_OK).await);
-    let (status, _) = post(
+    let (status, _) = post_json(
         &gw,
         PORTAL_KEY,
         "/v1/appeals",

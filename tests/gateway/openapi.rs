@@ -47,6 +47,10 @@ const ROUTES: &[(&str, &str)] = &[
     ("/v1/appeals", "get"),
     ("/v1/appeals", "post"),
     ("/v1/appeals/{appeal_id}/decision", "post"),
+    // Issue 14 item 2: catalogue changes through the gateway.
+    ("/v1/admin/proposals", "get"),
+    ("/v1/admin/proposals", "post"),
+    ("/v1/admin/proposals/{proposal_id}/decision", "post"),
     ("/public/catalog.jsonld", "get"),
     ("/v1/openapi/{agency}/{dataset}.json", "get"),
     // Issue 11: the daily monitoring report.

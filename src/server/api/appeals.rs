@@ -38,13 +38,21 @@ async fn who<B>(gw: &Gateway, req: &Request<B>) -> Result<Arc<Consumer>, Problem
 }
 
 async fn body<T: DeserializeOwned>(req: Request<Incoming>) -> Result<T, Problem> {
-    let bytes = Limited::new(req.into_body(), MAX_BODY)
+    body_within(req, MAX_BODY).await
+}
+
+/// The JSON body of `req`, at most `max` bytes (413 beyond, 400 if it is not a `T`).
+pub(super) async fn body_within<T: DeserializeOwned>(
+    req: Request<Incoming>,
+    max: usize,
+) -> Result<T, Problem> {
+    let bytes = Limited::new(req.into_body(), max)
         .collect()
         .await
         .map_err(|_| {
             Problem::new(
                 ProblemKind::PayloadTooLarge,
-                format!("the body is at most {MAX_BODY} bytes"),
+                format!("the body is at most {max} bytes"),
             )
         })?
         .to_bytes();
@@ -88,19 +96,27 @@ async fn commit(
         .map_err(|e| Problem::new(ProblemKind::Internal, e.to_string()))?;
     let mut entry = Entry::event(now_ms(), event).consumer(by);
     (entry.agency, entry.dataset) = (about.entry.agency.clone(), about.entry.dataset.clone());
+    let request_id = record_step(gw, entry).await?;
+    let mut out = facts;
+    out["request_id"] = json!(request_id);
+    out["kind"] = json!(kind.as_str());
+    Ok(super::json(StatusCode::CREATED, &out))
+}
+
+/// Commit one step's event record; its request id, or 503 if the log cannot take it (then the
+/// step did not happen).
+pub(super) async fn record_step(gw: &Gateway, entry: Entry) -> Result<String, Problem> {
     let request_id = entry.request_id.clone();
+    let kind = entry.event.as_ref().map_or("", |e| e.kind.as_str());
     gw.audit.record(entry).await.map_err(|e| {
-        tracing::error!(error = %e, kind = kind.as_str(), "case step not recorded; answering 503");
+        tracing::error!(error = %e, kind, "step not recorded; answering 503");
         Problem::new(
             ProblemKind::AuditUnavailable,
             "the audit log could not record this step, so it did not happen; try again shortly",
         )
         .with_retry_after(5)
     })?;
-    let mut out = facts;
-    out["request_id"] = json!(request_id);
-    out["kind"] = json!(kind.as_str());
-    Ok(super::json(StatusCode::CREATED, &out))
+    Ok(request_id)
 }
 
 fn ms(d: std::time::Duration) -> i64 {

@@ -43,6 +43,7 @@ pub async fn list<B>(gw: &Gateway, req: &Request<B>) -> Reply {
                     "digest": f.get("digest"),
                     "previous": f.get("previous"),
                     "reason": f.get("reason"),
+                    "proposal_id": f.get("proposal_id"),
                     "summary": f.get("summary"),
                 })
             })
