@@ -6,7 +6,8 @@ use std::process::ExitCode;
 
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use dxgate::commands::{
-    ConsistencyArgs, ConsumerAddArgs, InitArgs, RankingArgs, ReportArgs, VerifyArgs, WitnessArgs,
+    ConsistencyArgs, ConsumerAddArgs, DemoTrafficArgs, InitArgs, RankingArgs, ReportArgs,
+    VerifyArgs, WitnessArgs,
 };
 use dxgate::telemetry::LogFormat;
 
@@ -58,6 +59,9 @@ enum Command {
         #[command(flatten)]
         config: Config,
     },
+    /// Drive realistic traffic from many demo consumers through a running gateway (every
+    /// record a real request's), so a fresh demo's ranking and pages have figures.
+    DemoTraffic(DemoTrafficArgs),
     /// Compute the readiness ranking from the store and print it.
     Ranking {
         #[command(flatten)]
@@ -209,6 +213,7 @@ fn main() -> ExitCode {
             Command::Serve { config } => commands::serve(&config.dir, &otel).await,
             Command::Check { config } => commands::check(&config.dir).await,
             Command::DemoAgencies { config } => commands::demo_agencies(&config.dir).await,
+            Command::DemoTraffic(args) => commands::demo_traffic(&args).await,
             Command::Ranking { config, args } => commands::ranking(&config.dir, &args).await,
             Command::Report {
                 command: ReportCommand::Daily { config, args },

@@ -33,6 +33,8 @@ mod crash;
 mod dashboard;
 #[path = "gateway/deadlines.rs"]
 mod deadlines;
+#[path = "gateway/demo_traffic.rs"]
+mod demo_traffic;
 #[path = "gateway/deploy.rs"]
 mod deploy;
 #[path = "gateway/deploy_keys.rs"]
