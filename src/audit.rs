@@ -16,6 +16,7 @@
 //!   [`cosignature`]: witnesses' C2SP cosignatures of checkpoints.
 //! - [`inclusion`]: proofs that a `Request-Id` is in a signed tree, checkable offline.
 //! - [`archive`]: `dxgate audit archive`, moving closed segments to files, chain kept.
+//! - [`archived`]: an archived record read back from its file, with its proof's leaves.
 //! - [`anchor`]: the writer's copy of its latest checkpoint outside the store; a stored chain
 //!   that does not extend it is not extended (nothing is served).
 //! - [`rejections`]: unauthenticated and rate-limited rejections past a client's allowance,
@@ -26,6 +27,7 @@
 
 pub mod anchor;
 pub mod archive;
+pub mod archived;
 pub mod chain;
 pub mod checkpoint;
 pub mod consistency;

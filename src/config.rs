@@ -9,6 +9,7 @@
 mod catalog;
 mod diagnostics;
 mod files;
+mod limits_settings;
 mod load;
 mod overrides;
 mod probe_settings;
@@ -23,6 +24,7 @@ mod tests;
 
 pub use catalog::{Agency, AgencyKind, Catalog, Dataset, InvalidResponseAction, SecretEntry};
 pub use diagnostics::{Diagnostic, Diagnostics};
+pub use limits_settings::LimitsSettings;
 pub use load::{
     https_or_loopback, load, load_settings, load_with, resolve_sqlite_url, valid_node_id, Loaded,
     OVERLAY,

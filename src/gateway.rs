@@ -71,6 +71,8 @@ pub struct Gateway {
     pub verifier_key: Option<String>,
     /// Witnesses whose cosignatures of checkpoints are stored (`[audit] witnesses`).
     pub witnesses: Vec<crate::audit::cosignature::WitnessVerifier>,
+    /// Rate limits and harvest blocks shared with the other replicas (`[limits]`).
+    pub limits: crate::limits::SharedLimits,
     /// The background tasks, stopped together at shutdown.
     pub tasks: Tasks,
     /// Unauthenticated and rate-limited rejections past their allowance, counted.

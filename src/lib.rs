@@ -12,6 +12,8 @@
 //! - [`ids`]: validated agency and dataset identifiers (the only path segments we route on).
 //! - [`identity`]: who is calling — API keys, eID tokens (JWT/JWKS) and mTLS client certificates
 //!   to [`identity::Consumer`]s or citizens; rate limits.
+//! - [`limits`]: rate limits and harvest blocks shared by every replica through Redis (GCRA in
+//!   a Lua script), falling back to each replica's own limits while Redis is unreachable.
 //! - [`crypto`]: the one rustls crypto provider (ring) and PEM key material.
 //! - [`calendar`]: UTC dates, days and months (on `jiff`).
 //! - [`policy`]: share, refuse (with a [`policy::Justification`]) or exempt.
@@ -49,6 +51,7 @@ pub mod gateway;
 pub mod i18n;
 pub mod identity;
 pub mod ids;
+pub mod limits;
 pub mod oversight;
 pub mod policy;
 pub mod portal;

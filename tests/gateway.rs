@@ -87,6 +87,8 @@ mod retention;
 mod routing;
 #[path = "gateway/security.rs"]
 mod security;
+#[path = "gateway/shared_limits.rs"]
+mod shared_limits;
 #[path = "gateway/sign_in.rs"]
 mod sign_in;
 #[path = "gateway/source_faults.rs"]

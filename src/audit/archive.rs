@@ -7,6 +7,7 @@
 //! `<archive dir>/<node>-<first>-<last>.jsonl` (fsynced), a checkpoint at the segment's end is
 //! signed, and an `audit_segments` row keeps the link: `audit verify` continues from its hash.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -46,17 +47,23 @@ pub enum ArchiveError {
 pub struct Archived {
     pub segments: Vec<SegmentRow>,
     pub dropped_partitions: Vec<String>,
+    /// Chains whose records before the cutoff were not all archived because the ranking
+    /// rollups had not counted them yet: (node, records kept live).
+    pub held_back: Vec<(String, i64)>,
 }
 
-/// Archive every chain's records from before `cutoff_ms` into `dir`.
+/// Archive every chain's records from before `cutoff_ms` into `dir`, but never past
+/// `rolled_up[node]`: the last seq of each chain the ranking rollups have counted (a chain
+/// missing there keeps everything), since the rollups read only the live table.
 pub async fn archive_before(
     store: &Store,
     cutoff_ms: i64,
     dir: &Path,
     signer: &NoteSigner,
     origin: &str,
+    rolled_up: &BTreeMap<String, i64>,
 ) -> Result<Archived, ArchiveError> {
-    archive_before_with(store, cutoff_ms, dir, signer, origin, &Silent).await
+    archive_before_with(store, cutoff_ms, dir, signer, origin, rolled_up, &Silent).await
 }
 
 /// [`archive_before`], telling `progress` how many records each chain has to archive and done.
@@ -66,6 +73,7 @@ pub async fn archive_before_with(
     dir: &Path,
     signer: &NoteSigner,
     origin: &str,
+    rolled_up: &BTreeMap<String, i64>,
     progress: &dyn Progress,
 ) -> Result<Archived, ArchiveError> {
     let io = |path: &Path| {
@@ -73,17 +81,22 @@ pub async fn archive_before_with(
         move |source| ArchiveError::Io { path, source }
     };
     std::fs::create_dir_all(dir).map_err(io(dir))?;
-    let mut segments = Vec::new();
+    let (mut segments, mut held_back) = (Vec::new(), Vec::new());
     for node in store.nodes().await? {
         let (mut seq, mut prev) = match store.segments(&node).await?.last() {
             Some(s) => (s.last_seq, s.last_hash),
             None => (0, GENESIS),
         };
         let (first, seg_prev) = (seq + 1, prev);
-        let end = match store.first_seq_since(&node, cutoff_ms, seq).await? {
+        let by_date = match store.first_seq_since(&node, cutoff_ms, seq).await? {
             Some(s) => s - 1,
             None => store.head(&node).await?.seq,
         };
+        let counted = rolled_up.get(&node).copied().unwrap_or(0);
+        if counted < by_date {
+            held_back.push((node.clone(), by_date - counted.max(seq)));
+        }
+        let end = by_date.min(counted);
         let last = end - end.rem_euclid(1 << STORED_LEVEL);
         if last < first {
             continue;
@@ -147,6 +160,7 @@ pub async fn archive_before_with(
     Ok(Archived {
         segments,
         dropped_partitions,
+        held_back,
     })
 }
 

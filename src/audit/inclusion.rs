@@ -12,7 +12,9 @@ use serde::{Deserialize, Serialize};
 
 use super::chain::record_hash;
 use super::checkpoint::{Checkpoint, SignedCheckpoint};
-use super::merkle::{leaf_hash, proof_ranges, verify_inclusion};
+use super::merkle::{
+    fold_parts, leaf_hash, node_hash, proof_ranges, range_parts, verify_inclusion, Subtree,
+};
 use super::note::NoteVerifier;
 use super::{Digest, Store, StoreError, StoredRecord};
 
@@ -48,10 +50,44 @@ pub enum ProveError {
     Store(#[from] StoreError),
 }
 
+/// Record hashes of consecutive leaves kept outside the live table (an archive file's block):
+/// `hashes[i]` is leaf `first + i`'s data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Leaves {
+    pub first: u64,
+    pub hashes: Vec<Digest>,
+}
+
+impl Leaves {
+    /// The hash of perfect subtree `p`, if all its leaves are here.
+    fn subtree(&self, p: Subtree) -> Option<Digest> {
+        let from = usize::try_from(p.first_leaf().checked_sub(self.first)?).ok()?;
+        let mut level: Vec<Digest> = (self.hashes.get(from..from + p.leaves() as usize)?)
+            .iter()
+            .map(|h| leaf_hash(h.as_bytes()))
+            .collect();
+        while level.len() > 1 {
+            level = level.chunks(2).map(|c| node_hash(&c[0], &c[1])).collect();
+        }
+        level.first().copied()
+    }
+}
+
 /// Prove `record` against its chain's latest checkpoint: O(log n) store reads.
 pub async fn prove(
     store: &Store,
     record: &StoredRecord,
+    verifier_key: Option<String>,
+) -> Result<InclusionProof, ProveError> {
+    prove_with(store, record, None, verifier_key).await
+}
+
+/// [`prove`], taking the small subtrees that the live table no longer holds from `archived`
+/// (the record's block in its archive file); larger ones come from the store as always.
+pub async fn prove_with(
+    store: &Store,
+    record: &StoredRecord,
+    archived: Option<&Leaves>,
     verifier_key: Option<String>,
 ) -> Result<InclusionProof, ProveError> {
     let cp: SignedCheckpoint = store
@@ -64,7 +100,23 @@ pub async fn prove(
     let n = cp.tree_size as u64;
     let mut proof = Vec::new();
     for (a, b) in proof_ranges(m, n) {
-        proof.push(store.range_hash(&record.node_id, a, b).await?);
+        let parts = range_parts(a, b);
+        let from_file: Vec<Option<Digest>> = (parts.iter())
+            .map(|p| archived.and_then(|l| l.subtree(*p)))
+            .collect();
+        let wanted: Vec<Subtree> = (parts.iter().zip(&from_file))
+            .filter(|(_, f)| f.is_none())
+            .map(|(p, _)| *p)
+            .collect();
+        let mut stored = store
+            .subtree_hashes(&record.node_id, &wanted)
+            .await?
+            .into_iter();
+        let hashes: Vec<Digest> = (from_file.into_iter())
+            .map(|f| f.or_else(|| stored.next()))
+            .collect::<Option<_>>()
+            .ok_or_else(|| StoreError::Corrupt("a proof range has no hash".into()))?;
+        proof.push(fold_parts(&hashes).ok_or_else(|| StoreError::Corrupt("empty range".into()))?);
     }
     let leaf = leaf_hash(record.hash.as_bytes());
     Ok(InclusionProof {

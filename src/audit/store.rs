@@ -63,6 +63,7 @@ pub enum StoreError {
 /// 400-409 the audit log's trust (keyed payload hashes, witnesses).
 /// 700-709 catalogue versions, cases and appeals.
 /// 1000-1049 case and end-user identity, field projections, appeals.
+/// 1150-1199 request ids unique across partitions and archives.
 const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("migrations/sqlite_0001_init.sql")),
     (
@@ -124,6 +125,11 @@ const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = &[
         1000,
         "cases",
         include_str!("migrations/sqlite_1000_cases.sql"),
+    ),
+    (
+        1150,
+        "request_ids",
+        include_str!("migrations/sqlite_1150_request_ids.sql"),
     ),
 ];
 const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
@@ -187,6 +193,11 @@ const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
         1000,
         "cases",
         include_str!("migrations/postgres_1000_cases.sql"),
+    ),
+    (
+        1150,
+        "request_ids",
+        include_str!("migrations/postgres_1150_request_ids.sql"),
     ),
 ];
 

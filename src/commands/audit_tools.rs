@@ -7,6 +7,8 @@ use crate::audit::archive::archive_before_with;
 use crate::audit::inclusion::{check, InclusionProof};
 use crate::audit::note::{load_or_create_key, NoteVerifier};
 use crate::audit::{now_ms, Store};
+use crate::ranking::rollup::ConsumerAgencies;
+use crate::ranking::rollup_store;
 
 fn failed(e: impl std::fmt::Display) -> CommandError {
     CommandError::Failed(e.to_string())
@@ -50,10 +52,13 @@ pub async fn audit_hash_payload(dir: &Path, text: Option<&str>) -> Result<(), Co
     Ok(())
 }
 
-/// Archive every chain's records from before `before` (YYYY-MM-DD, UTC).
+/// Archive every chain's records from before `before` (YYYY-MM-DD, UTC). The ranking rollups
+/// catch up first (they read only the live table), and nothing they have not counted is
+/// archived.
 pub async fn audit_archive(dir: &Path, before: &str) -> Result<(), CommandError> {
-    let (settings, url) = crate::config::load_settings(dir, &crate::config::Overrides::from_env())
+    let loaded = crate::config::load(dir, &crate::config::Overrides::from_env())
         .map_err(CommandError::Config)?;
+    let (settings, url) = (&loaded.settings, &loaded.store_url);
     let cutoff = crate::calendar::parse_date(before)
         .map(crate::calendar::start_ms)
         .map_err(|e| failed(format!("--before {e}")))?;
@@ -62,13 +67,29 @@ pub async fn audit_archive(dir: &Path, before: &str) -> Result<(), CommandError>
     }
     let a = &settings.audit;
     let (signer, _) = load_or_create_key(&a.signing_key, &a.origin).map_err(failed)?;
-    let store = Store::open(&url).await?;
+    let store = Store::open(url).await?;
     let bar = super::progress_bar::Bar::new("archive");
-    let result =
-        archive_before_with(&store, cutoff, &a.archive_dir, &signer, &a.origin, &bar).await;
+    let result = async {
+        let zone = &settings.ranking.timezone;
+        let agencies = ConsumerAgencies::from_catalog(&loaded.catalog).in_zone(zone);
+        let caught = rollup_store::catch_up(&store, &agencies, None).await;
+        println!(
+            "ranking rollups caught up: {} new record(s)",
+            caught.map_err(failed)?.records
+        );
+        let rolled_up = rollup_store::watermarks(&store).await.map_err(failed)?;
+        let (dir, origin) = (&a.archive_dir, &a.origin);
+        archive_before_with(&store, cutoff, dir, &signer, origin, &rolled_up, &bar)
+            .await
+            .map_err(failed)
+    }
+    .await;
     bar.finish();
     store.close().await;
-    let done = result.map_err(failed)?;
+    let done = result?;
+    for (node, kept) in &done.held_back {
+        println!("chain {node}: {kept} record(s) before the date kept live: the ranking rollups have not counted them yet (they are archived by a later run)");
+    }
     for s in &done.segments {
         println!(
             "archived chain {} seq {}..={} to {}",

@@ -33,6 +33,8 @@ pub struct Settings {
     pub portal: crate::i18n::PortalSettings,
     /// `[oversight]`: deadlines of case justifications and appeal verdicts.
     pub oversight: crate::oversight::appeals::OversightSettings,
+    /// `[limits]`: rate limits and harvest blocks shared through Redis. Default: per replica.
+    pub limits: super::LimitsSettings,
 }
 
 /// `[server]`: the consumer-facing listener.

@@ -120,9 +120,12 @@ fn overrides_replace_settings_without_the_environment() {
         listen: Some("127.0.0.1:0".into()),
         store_url: Some("postgres://u:p@h/db".into()),
         node_id: Some("pod-7".into()),
+        redis_url: Some("redis://10.0.0.5:6379/2".into()),
     };
     let loaded = load(dir.path(), &overrides).unwrap();
     assert_eq!(loaded.settings.server.listen.port(), 0);
     assert_eq!(loaded.settings.server.node_id, "pod-7");
+    let redis = loaded.settings.limits.redis_url.as_deref();
+    assert_eq!(redis, Some("redis://10.0.0.5:6379/2"));
     assert_eq!(loaded.store_url, "postgres://u:p@h/db");
 }

@@ -39,6 +39,8 @@ pub enum StartError {
     Catalog(String),
     #[error("checkpoint signing key: {0}")]
     SigningKey(String),
+    #[error(transparent)]
+    Limits(#[from] crate::limits::LimitsError),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: SocketAddr,
@@ -143,6 +145,7 @@ pub async fn start(
         "dxgate serving"
     );
     let metrics = Arc::new(Metrics::default());
+    let limits = crate::limits::SharedLimits::new(&s.limits, metrics.limits.clone())?;
     if let Some(provider) = otel.and_then(OtelGuard::meter_provider) {
         register_otel_metrics(provider, metrics.clone(), audit.clone());
     }
@@ -193,6 +196,7 @@ pub async fn start(
         ranking,
         verifier_key: Some(verifier_key),
         witnesses,
+        limits,
         tasks,
         rejections,
         client_limit,

@@ -115,6 +115,17 @@ pub async fn catch_up_with(
     Ok(out)
 }
 
+/// The last seq of each chain the rollups have counted (what `dxgate audit archive` may move
+/// out of the live table).
+pub async fn watermarks(store: &Store) -> Result<BTreeMap<String, i64>, RankingError> {
+    let rows = sqlx::query("SELECT node_id, seq FROM ranking_watermarks")
+        .fetch_all(store.pool())
+        .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect()
+}
+
 /// Every node id with a chain, by index seeks (a DISTINCT would scan every record).
 async fn nodes(store: &Store) -> Result<Vec<String>, RankingError> {
     Ok(sqlx::query_scalar(

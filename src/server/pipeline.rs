@@ -164,7 +164,7 @@ async fn phases(
     let consumer = caller::data_consumer(gw, catalog, &req).await?;
     entry.consumer = Some(consumer.id.clone());
     protect::harvest_block_phase(gw, rt, &consumer)?;
-    protect::rate_limit_phase(gw, rt, &consumer)?;
+    protect::rate_limit_phase(gw, rt, &consumer).await?;
     let purpose = match decide::purpose_phase(req.headers()) {
         Ok(p) => p,
         Err(no) => {
@@ -184,14 +184,14 @@ async fn phases(
     let live = rt
         .dataset(&ds)
         .ok_or_else(|| Problem::new(ProblemKind::Internal, "the dataset has no runtime state"))?;
-    protect::dataset_rate_phase(gw, &ds, live, &consumer)?;
+    protect::dataset_rate_phase(gw, &ds, live, &consumer).await?;
     let decided = decide::decide_phase(&ds, &consumer, &purpose, entry)
         .and_then(|()| decide::fields_phase(&ds, &purpose));
     if let Err(no) = decided {
         return Err(attempt_on_subject(gw, &ds, req, entry, no).await);
     }
     let checked = check::check_request_phase(gw, &ds, req, entry).await?;
-    protect::subject_phase(gw, rt, &ds, &consumer, &checked.params, entry)?;
+    protect::subject_phase(gw, rt, &ds, &consumer, &checked.params, entry).await?;
     let reply = forward::forward_phase(gw, live, &consumer, &purpose, &checked, entry).await;
     response::check_response_phase(&gw.payload_key, &ds, reply, entry)
 }

@@ -33,6 +33,8 @@ pub struct Metrics {
     pub source_latency: Histogram,
     pub reloads_ok: AtomicU64,
     pub reloads_rejected: AtomicU64,
+    /// The shared limits' state (`crate::limits`).
+    pub limits: Arc<crate::limits::LimitsStats>,
     /// OTLP histogram, set only when OTLP metrics export is on.
     otel_latency: OnceLock<OtelHistogram<f64>>,
 }
@@ -46,6 +48,7 @@ impl Default for Metrics {
             source_latency: Histogram::new(&LATENCY_US),
             reloads_ok: AtomicU64::new(0),
             reloads_rejected: AtomicU64::new(0),
+            limits: Arc::default(),
             otel_latency: OnceLock::new(),
         }
     }

@@ -255,6 +255,22 @@ impl Collector for Scrape {
         let help = "Security events by kind (see docs/security.md).";
         let events = self.security.snapshot();
         counters(e, "dxgate_security_events", help, "kind", &events)?;
+        let l = &m.limits;
+        if l.configured.load(Ordering::Relaxed) {
+            let help = "1 while Redis ([limits] redis_url) is unreachable and this replica \
+                        decides rate limits and harvest blocks alone (docs/operations.md).";
+            let fallback = l.fallback.load(Ordering::Relaxed);
+            gauge(e, "dxgate_limits_redis_fallback", help, i64::from(fallback))?;
+            let help = "Redis round trips of the shared limits that failed or timed out.";
+            counter(e, "dxgate_limits_redis_errors", help, load(&l.redis_errors))?;
+            let help = "Limit decisions taken by this replica alone because Redis was unreachable.";
+            counter(
+                e,
+                "dxgate_limits_local_decisions",
+                help,
+                load(&l.local_decisions),
+            )?;
+        }
         let help = "Routable datasets in the serving catalogue.";
         gauge(e, "dxgate_catalog_datasets", help, self.datasets as i64)
     }

@@ -12,6 +12,7 @@ pub mod oidc;
 pub mod otlp;
 pub mod pki;
 pub mod ranking;
+pub mod redis_server;
 pub mod tokens;
 pub mod tools;
 pub mod upstream;

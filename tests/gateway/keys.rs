@@ -120,8 +120,9 @@ async fn a_key_others_can_read_stops_the_gateway() {
 /// old key kept in `[audit] trusted_keys`, and only through it.
 #[tokio::test]
 async fn archives_signed_by_the_old_key_verify_after_rotate_key() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
+    // `audit archive` reads the whole configuration (it catches the ranking rollups up).
+    let cat = crate::common::Catalogue::new("http://127.0.0.1:9");
+    let d = cat.path();
     let url = format!("sqlite://{}/data/audit.db", d.display());
     let env = [("DXGATE_STORE_URL", url.as_str())];
     let old = dxgate::audit::note::NoteSigner::generate("dxgate.local/audit").unwrap();

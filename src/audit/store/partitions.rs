@@ -57,6 +57,18 @@ impl Store {
         .await?)
     }
 
+    /// Where the record with `request_id` is or was in its chain (also once archived).
+    pub async fn locate(&self, request_id: &str) -> Result<Option<(String, i64)>, StoreError> {
+        let row = sqlx::query("SELECT node_id, seq FROM audit_request_ids WHERE request_id = $1")
+            .bind(request_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(match row {
+            Some(r) => Some((r.try_get("node_id")?, r.try_get("seq")?)),
+            None => None,
+        })
+    }
+
     /// Record archived segments (one transaction), then remove their records from the live
     /// table: whole monthly partitions ending before `cutoff_ms` are dropped when every row in
     /// them is archived, the remaining archived rows are deleted. Returns the partitions dropped.

@@ -19,6 +19,7 @@ pub(super) const COLUMNS: &str =
     prev_hash, hash, subject_hash, event_kind, event, payload_scheme, probe, data_as_of_ms, \
     duplicates, catalog_digest, data_case_hash, end_user_hash, projection";
 const NCOLS: usize = 35;
+const ID_COLUMNS: &str = "request_id, node_id, seq";
 /// Rows per INSERT statement: as many as SQLite's 32,766 bound parameters allow (PostgreSQL's
 /// limit is 65,535): 936 rows at 35 columns, so a default-sized group commit (`batch_max`
 /// 1024) takes two statements, in the same transaction.
@@ -63,10 +64,7 @@ impl Store {
     /// itself always uses `append_batch`.
     pub async fn append(&self, records: &[StoredRecord]) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        for chunk in records.chunks(ROWS_PER_INSERT) {
-            let sql = insert_sql(chunk.len(), self.backend);
-            insert_query(&sql, chunk).execute(&mut *tx).await?;
-        }
+        self.insert_records(&mut tx, records).await?;
         let mut heads: std::collections::BTreeMap<&str, &StoredRecord> = Default::default();
         for r in records {
             heads.insert(&r.node_id, r);
@@ -93,10 +91,7 @@ impl Store {
     /// optimistic check on one row per node: replicas never wait for each other).
     pub async fn append_batch(&self, batch: &Batch<'_>) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        for chunk in batch.records.chunks(ROWS_PER_INSERT) {
-            let sql = insert_sql(chunk.len(), self.backend);
-            insert_query(&sql, chunk).execute(&mut *tx).await?;
-        }
+        self.insert_records(&mut tx, batch.records).await?;
         for (t, h) in batch.tree_nodes {
             sqlx::query(
                 "INSERT INTO audit_tree (node_id, level, idx, hash) VALUES ($1, $2, $3, $4)",
@@ -127,6 +122,35 @@ impl Store {
             Self::insert_checkpoint_on(&mut tx, cp).await?;
         }
         tx.commit().await?;
+        Ok(())
+    }
+
+    /// The records and their request ids (`audit_request_ids`: unique across PostgreSQL's
+    /// partitions and kept when records are archived; a duplicate fails the transaction).
+    async fn insert_records(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        records: &[StoredRecord],
+    ) -> Result<(), StoreError> {
+        for chunk in records.chunks(ROWS_PER_INSERT) {
+            let sql = insert_sql("audit_records", COLUMNS, NCOLS, chunk.len(), self.backend);
+            insert_query(&sql, chunk).execute(&mut **tx).await?;
+            let sql = insert_sql(
+                "audit_request_ids",
+                ID_COLUMNS,
+                3,
+                chunk.len(),
+                self.backend,
+            );
+            let mut q = sqlx::query(&sql);
+            for r in chunk {
+                q = q
+                    .bind(r.entry.request_id.as_str())
+                    .bind(r.node_id.as_str())
+                    .bind(r.seq);
+            }
+            q.execute(&mut **tx).await?;
+        }
         Ok(())
     }
 
@@ -212,10 +236,12 @@ impl Store {
 
 /// A multi-row INSERT. SQLite gets plain `?` placeholders: it resolves `$n` names with a linear
 /// search per parameter, which makes binding 12,000 of them quadratic (measured 30x slower).
-fn insert_sql(rows: usize, backend: Backend) -> String {
-    let mut sql = String::with_capacity(64 + COLUMNS.len() + rows * NCOLS * 5);
-    sql.push_str("INSERT INTO audit_records (");
-    sql.push_str(COLUMNS);
+fn insert_sql(table: &str, columns: &str, ncols: usize, rows: usize, backend: Backend) -> String {
+    let mut sql = String::with_capacity(64 + columns.len() + rows * ncols * 5);
+    sql.push_str("INSERT INTO ");
+    sql.push_str(table);
+    sql.push_str(" (");
+    sql.push_str(columns);
     sql.push_str(") VALUES ");
     let mut n = 0;
     for r in 0..rows {
@@ -223,7 +249,7 @@ fn insert_sql(rows: usize, backend: Backend) -> String {
             sql.push(',');
         }
         sql.push('(');
-        for c in 0..NCOLS {
+        for c in 0..ncols {
             if c > 0 {
                 sql.push(',');
             }

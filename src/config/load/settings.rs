@@ -59,6 +59,8 @@ pub(super) fn load(
     if let Some(node) = &overrides.node_id {
         settings.server.node_id.clone_from(node);
     }
+    let redis_url = overrides.redis_url.clone();
+    settings.limits.redis_url = redis_url.or(settings.limits.redis_url.take());
     resolve_paths(&mut settings, dir);
     let spans = Spans {
         path: &path,
@@ -203,6 +205,9 @@ fn check(s: &Settings, overrides: &Overrides, at: &Spans<'_>, d: &mut Diagnostic
     if !(h.multiplier.is_finite() && h.multiplier >= 1.0) {
         let msg = "[harvest] multiplier must be a number of at least 1".into();
         err("harvest", Some("multiplier"), msg);
+    }
+    for (key, msg) in s.limits.problems() {
+        err("limits", Some(key), msg);
     }
     if let Err(e) = crate::calendar::parse_time_of_day(&s.probes.at) {
         err("probes", Some("at"), format!("[probes] at {e}"));

@@ -216,3 +216,19 @@ fn ranking_timezone() {
     let loaded = crate::config::load(dir.path(), &Overrides::default()).unwrap();
     assert_eq!(loaded.settings.ranking.timezone.name(), "Asia/Ho_Chi_Minh");
 }
+
+#[test]
+fn limits() {
+    let l = "[server]\nnode_id = \"n1\"\n[limits]\nkey_prefix = \"dx\"\nredis_url = \"http://10.0.0.5\"\n";
+    settings(
+        l,
+        Some(5),
+        "[limits] redis_url \"http://10.0.0.5\" must be a redis:// URL",
+    );
+    let t = "[limits]\ntimeout = \"0s\"\n";
+    settings(t, Some(2), "[limits] timeout must be longer than 0s");
+    let p = "[limits]\nkey_prefix = \"a b\"\n";
+    settings(p, Some(2), "[limits] key_prefix must be 1-64 letters");
+    let r = "[limits]\nretry = \"10ms\"\n";
+    settings(r, Some(2), "[limits] retry must be at least 100ms");
+}

@@ -8,6 +8,8 @@ use serde_json::json;
 use super::scope::{OutOfScope, Scope};
 use super::witness::{witness_read, Reader};
 use super::{query, Reply};
+use crate::audit::archived;
+use crate::audit::inclusion::Leaves;
 use crate::audit::StoredRecord;
 use crate::gateway::Gateway;
 use crate::server::caller;
@@ -42,8 +44,23 @@ pub(super) async fn visible_record<B>(
     id: &str,
     endpoint: &str,
 ) -> Result<StoredRecord, Problem> {
+    Ok(visible_or_archived(gw, req, id, endpoint).await?.0)
+}
+
+/// [`visible_record`], also looking in the archive files when the live table no longer holds
+/// it: then with the leaves of its block, for its inclusion proof.
+pub(super) async fn visible_or_archived<B>(
+    gw: &Gateway,
+    req: &Request<B>,
+    id: &str,
+    endpoint: &str,
+) -> Result<(StoredRecord, Option<Leaves>), Problem> {
     let (reader, scope) = caller_scope(gw, req).await?;
-    let found = gw.store.get(id).await?.filter(|r| visible(&scope, r));
+    let found = match gw.store.get(id).await? {
+        Some(r) => Some((r, None)),
+        None => (archived::find(&gw.store, id).await?).map(|a| (a.record, Some(a.leaves))),
+    };
+    let found = found.filter(|(r, _)| visible(&scope, r));
     let n = usize::from(found.is_some());
     witness_read(gw, Reader::Consumer(&reader), endpoint, Some(id), n).await?;
     found.ok_or_else(|| Problem::not_found("no audit record with that id is visible to you"))

@@ -1,14 +1,14 @@
 //! `GET /v1/audit/checkpoint[/{node_id}]` (public: the latest signed checkpoint of every chain)
 //! and `GET /v1/audit/inclusion/{request_id}` (a proof that a record is in its signed tree,
-//! scoped like `/v1/audit/records`).
+//! scoped like `/v1/audit/records`; an archived record's from its archive file).
 
 use http::{Request, StatusCode};
 use serde_json::json;
 
-use super::audit::visible_record;
+use super::audit::visible_or_archived;
 use super::Reply;
 use crate::audit::checkpoint::origin_for;
-use crate::audit::inclusion::{prove, ProveError};
+use crate::audit::inclusion::{prove_with, ProveError};
 use crate::gateway::Gateway;
 use crate::server::problem::{Problem, ProblemKind};
 
@@ -48,8 +48,9 @@ pub async fn note(gw: &Gateway, node_id: &str) -> Reply {
 /// A proof that `request_id`'s record is in its chain's latest signed tree.
 pub async fn inclusion<B>(gw: &Gateway, req: &Request<B>, request_id: &str) -> Reply {
     let endpoint = "/v1/audit/inclusion/{request_id}";
-    let record = visible_record(gw, req, request_id, endpoint).await?;
-    match prove(&gw.store, &record, gw.verifier_key.clone()).await {
+    let (record, archived) = visible_or_archived(gw, req, request_id, endpoint).await?;
+    let key = gw.verifier_key.clone();
+    match prove_with(&gw.store, &record, archived.as_ref(), key).await {
         Ok(mut p) => {
             // Witnesses' cosignatures of the proof's checkpoint, when there are any.
             let (node, size) = (record.node_id.as_str(), p.tree_size as i64);

@@ -125,7 +125,7 @@ async fn phases(
         .runtime
         .dataset(ds)
         .ok_or_else(|| Problem::new(ProblemKind::Internal, "the dataset has no runtime state"))?;
-    protect::dataset_rate_phase(gw, ds, live, &consumer)?;
+    protect::dataset_rate_phase(gw, ds, live, &consumer).await?;
     decide::decide_phase(ds, &consumer, PROBE_PURPOSE, entry)?;
     let checked = check::probe_request(gw, ds, params, entry)?;
     let reply = forward::forward_phase(gw, live, &consumer, PROBE_PURPOSE, &checked, entry).await;

@@ -1,5 +1,6 @@
 //! The protective phases of a data request: is its (authenticated) consumer throttled or
-//! blocked, and whose records it touches. Each returns `Err(Problem)` on "no", like every phase.
+//! blocked (by this replica, or by all of them through `crate::limits`), and whose records it
+//! touches. Each returns `Err(Problem)` on "no", like every phase.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,7 +11,8 @@ use crate::audit::rejections::{Admission, RejectionKey};
 use crate::audit::{Entry, Outcome};
 use crate::config::Dataset;
 use crate::gateway::Gateway;
-use crate::identity::{Consumer, Throttled};
+use crate::identity::{Consumer, Limiter, Rate, Throttled};
+use crate::limits::{Quota, Shared};
 use crate::runtime::{DatasetRuntime, Runtime};
 use crate::security::SecurityEvents;
 use crate::server::peer::{prefix_text, ClientAddr};
@@ -38,25 +40,31 @@ fn harvest_blocked(left: Duration) -> Problem {
     .with_retry_after(secs)
 }
 
-/// Spend one request of the consumer's quota. "No" is 429 `rate_limited` with Retry-After.
-pub fn rate_limit_phase(gw: &Gateway, rt: &Runtime, consumer: &Consumer) -> Result<(), Problem> {
-    let Some(limit) = rt.consumer_limiter(&consumer.id) else {
-        return Ok(());
+/// Spend one request of the consumer's quota — the one all replicas share through Redis when
+/// `[limits] redis_url` is set (which also tells of a block raised by another replica's harvest
+/// alarm), else, or while Redis is unreachable, this replica's own. "No" is 429 `rate_limited`
+/// with Retry-After, or 429 `harvest-blocked`.
+pub async fn rate_limit_phase(
+    gw: &Gateway,
+    rt: &Runtime,
+    consumer: &Consumer,
+) -> Result<(), Problem> {
+    let limit = rt.consumer_limiter(&consumer.id);
+    let quota = limit.map(|l| (Quota::Consumer(&consumer.id), l.rate));
+    let local = || limit.map_or(Ok(()), Limiter::check);
+    let what = || match limit {
+        Some(l) => format!(
+            "you may make {} requests per second (bursts of {})",
+            l.rate.per_second, l.rate.burst
+        ),
+        None => String::new(),
     };
-    limit.check().map_err(|t| {
-        throttled(
-            gw,
-            t,
-            format!(
-                "you may make {} requests per second (bursts of {})",
-                limit.rate.per_second, limit.rate.burst
-            ),
-        )
-    })
+    spend(gw, &consumer.id, quota, local, what).await
 }
 
-/// Spend one request of the consumer's quota on this dataset. "No" is 429 `rate_limited`.
-pub fn dataset_rate_phase(
+/// Spend one request of the consumer's quota on this dataset (shared like
+/// [`rate_limit_phase`]). "No" is 429 `rate_limited`.
+pub async fn dataset_rate_phase(
     gw: &Gateway,
     ds: &Dataset,
     live: &DatasetRuntime,
@@ -65,17 +73,40 @@ pub fn dataset_rate_phase(
     let Some(limit) = &live.limiter else {
         return Ok(());
     };
+    let quota = Quota::Dataset {
+        agency: ds.agency.as_str(),
+        dataset: ds.id.as_str(),
+        consumer: &consumer.id,
+    };
     let key: Arc<str> = Arc::from(consumer.id.as_str());
-    limit.check(&key).map_err(|t| {
-        throttled(
-            gw,
-            t,
-            format!(
-                "{}/{} accepts {} requests per second from each consumer (bursts of {})",
-                ds.agency, ds.id, limit.rate.per_second, limit.rate.burst
-            ),
+    let what = || {
+        format!(
+            "{}/{} accepts {} requests per second from each consumer (bursts of {})",
+            ds.agency, ds.id, limit.rate.per_second, limit.rate.burst
         )
-    })
+    };
+    let local = || limit.check(&key);
+    spend(gw, &consumer.id, Some((quota, limit.rate)), local, what).await
+}
+
+/// Redis decides when it answers; otherwise `local` does.
+async fn spend(
+    gw: &Gateway,
+    consumer: &str,
+    quota: Option<(Quota<'_>, Rate)>,
+    local: impl FnOnce() -> Result<(), Throttled>,
+    what: impl FnOnce() -> String,
+) -> Result<(), Problem> {
+    let verdict = match gw.limits.admit(consumer, quota).await {
+        Some(Shared::Admitted) => Ok(()),
+        Some(Shared::Throttled(t)) => Err(t),
+        Some(Shared::Blocked(left)) => {
+            SecurityEvents::bump(&gw.security.harvest_blocked_requests);
+            return Err(harvest_blocked(left));
+        }
+        None => local(),
+    };
+    verdict.map_err(|t| throttled(gw, t, what()))
 }
 
 /// Whether this rejection (unauthenticated or rate-limited) is past its client's allowance
@@ -142,8 +173,9 @@ pub fn subject_hash_only(gw: &Gateway, ds: &Dataset, params: &Value, entry: &mut
 
 /// Whose records this request is about: the dataset's `subject_field`, kept only as a keyed
 /// hash in the audit record and counted by the bulk-harvest alarm. "No" (only with
-/// `[harvest] block = true`, on the request that crosses the threshold) is 429 `harvest-blocked`.
-pub fn subject_phase(
+/// `[harvest] block = true`, on the request that crosses the threshold) is 429 `harvest-blocked`;
+/// the block is also written to the shared limits, so it holds on every replica.
+pub async fn subject_phase(
     gw: &Gateway,
     rt: &Runtime,
     ds: &Dataset,
@@ -176,7 +208,9 @@ pub fn subject_phase(
         "consumer touched far more distinct data subjects than its baseline"
     );
     if alarm.blocked {
-        return Err(harvest_blocked(gw.settings.harvest.block_for));
+        let block_for = gw.settings.harvest.block_for;
+        gw.limits.block(&consumer.id, block_for).await;
+        return Err(harvest_blocked(block_for));
     }
     Ok(())
 }
