@@ -224,7 +224,7 @@ async fn a_read_the_log_cannot_record_releases_nothing() {
     );
     gw.stop().await;
 
-    crate::anchored::rewind(&cat, 4).await;
+    crate::common::surgery::rewind(&cat, 4).await;
     let gw = Gateway::start(cat.path()).await;
     for (key, path) in [
         (OVERSIGHT_KEY, "/v1/audit/records".to_owned()),
