@@ -7,8 +7,7 @@
 use std::path::Path;
 use std::time::Instant;
 
-use dxgate::audit::chain::record_hash;
-use dxgate::audit::{now_ms, Entry, Outcome, SchemaResult, Store, StoredRecord};
+use dxgate::audit::{now_ms, Entry, Outcome, SchemaResult, Store};
 use dxgate::calendar::DAY_MS;
 use dxgate::ranking::rollup::{ConsumerAgencies, Delta, Facts};
 use dxgate::ranking::{engine, inputs, rollup_store};
@@ -158,17 +157,7 @@ async fn rollup_throughput(store: &Store, n: i64, now: i64) -> f64 {
             .outcome(o, 200)
             .schemas(SchemaResult::Valid, schema)
             .latency(i % 900_000, None);
-        let seq = head.seq + 1;
-        let hash = record_hash(&head.hash, "bench", seq, &e);
-        batch.push(StoredRecord {
-            node_id: "bench".into(),
-            seq,
-            prev_hash: head.hash,
-            hash,
-            entry: e,
-        });
-        head.seq = seq;
-        head.hash = hash;
+        batch.push(head.extend("bench", e));
         if batch.len() == 1000 {
             store.append(&batch).await.unwrap();
             batch.clear();

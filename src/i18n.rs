@@ -196,11 +196,23 @@ pub fn negotiate(query_lang: Option<Lang>, accept_language: Option<&str>, defaul
         return l;
     }
     let mut best: Option<(Lang, f32)> = None;
-    for range in accept_language.unwrap_or("").split(',') {
-        let mut parts = range.split(';');
-        let Some(lang) = parts.next().and_then(Lang::parse) else {
+    for (range, q) in accept_items(accept_language.unwrap_or("")) {
+        let Some(lang) = Lang::parse(range) else {
             continue;
         };
+        if q > 0.0 && best.is_none_or(|(_, bq)| q > bq) {
+            best = Some((lang, q));
+        }
+    }
+    best.map_or(default, |(l, _)| l)
+}
+
+/// The items of an `Accept-*` header (`Accept-Language`, `Accept-Encoding`) with their weights:
+/// each comma-separated item's value before any `;`, and its `q` (1.0 when absent or unreadable).
+pub fn accept_items(header: &str) -> impl Iterator<Item = (&str, f32)> {
+    header.split(',').map(|item| {
+        let mut parts = item.split(';');
+        let value = parts.next().unwrap_or("");
         let q = parts
             .find_map(|p| {
                 p.trim()
@@ -208,11 +220,8 @@ pub fn negotiate(query_lang: Option<Lang>, accept_language: Option<&str>, defaul
                     .and_then(|q| q.parse::<f32>().ok())
             })
             .unwrap_or(1.0);
-        if q > 0.0 && best.is_none_or(|(_, bq)| q > bq) {
-            best = Some((lang, q));
-        }
-    }
-    best.map_or(default, |(l, _)| l)
+        (value, q)
+    })
 }
 
 /// The `lang` parameter of a query string, if present.

@@ -10,7 +10,7 @@
 
 use sha2::{Digest as _, Sha256};
 
-use super::{Digest, Entry};
+use super::{Digest, Entry, StoredRecord};
 
 /// `prev_hash` of the first record of every chain: all zeros (64 hex zeros when written).
 pub const GENESIS: Digest = Digest::ZERO;
@@ -29,6 +29,20 @@ impl Head {
         Head {
             seq: 0,
             hash: GENESIS,
+        }
+    }
+
+    /// `entry` chained after this head on `node_id`'s chain; the head moves on to it.
+    pub fn extend(&mut self, node_id: &str, entry: Entry) -> StoredRecord {
+        let seq = self.seq + 1;
+        let hash = record_hash(&self.hash, node_id, seq, &entry);
+        let prev = std::mem::replace(self, Head { seq, hash });
+        StoredRecord {
+            node_id: node_id.to_owned(),
+            seq,
+            prev_hash: prev.hash,
+            hash,
+            entry,
         }
     }
 }

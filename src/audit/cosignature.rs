@@ -7,7 +7,6 @@
 //! signed-note keys with algorithm byte 0x04: verifier `<name>+<hex id>+<base64(0x04 ‖ key)>`,
 //! signer `PRIVATE+KEY+<name>+<hex id>+<base64(0x04 ‖ seed)>`.
 
-use std::io::Write;
 use std::path::Path;
 
 use base64::engine::general_purpose::STANDARD as B64;
@@ -15,7 +14,7 @@ use base64::Engine;
 use ed25519_dalek::{Signature, Signer as _, SigningKey, Verifier as _, VerifyingKey};
 use sha2::{Digest as _, Sha256};
 
-use super::note::{valid_name, NoteError};
+use super::note::{key_bytes, key_string, valid_name, NoteError};
 
 /// The algorithm byte of Ed25519 cosignature keys.
 const ALG_COSIGNATURE: u8 = 0x04;
@@ -54,20 +53,14 @@ fn split_key(s: &str) -> Result<(&str, u32, [u8; 32]), NoteError> {
         .ok()
         .filter(|_| id.len() == 8)
         .ok_or(NoteError::BadKey("key id is 8 hex digits"))?;
-    let bytes = B64
-        .decode(key)
-        .map_err(|_| NoteError::BadKey("key is not base64"))?;
-    match bytes.split_first() {
-        Some((&ALG_COSIGNATURE, k)) => Ok((
-            name,
-            id,
-            k.try_into()
-                .map_err(|_| NoteError::BadKey("an Ed25519 key is 32 bytes"))?,
-        )),
-        _ => Err(NoteError::BadKey(
-            "a witness key has algorithm 0x04 (Ed25519 cosignature/v1)",
-        )),
-    }
+    let wrong_alg = "a witness key has algorithm 0x04 (Ed25519 cosignature/v1)";
+    let k = key_bytes(
+        key,
+        ALG_COSIGNATURE,
+        wrong_alg,
+        "an Ed25519 key is 32 bytes",
+    )?;
+    Ok((name, id, k))
 }
 
 /// A witness's signing key.
@@ -111,45 +104,27 @@ impl WitnessSigner {
 
     /// Read the key at `path`, or create it (mode 0600) named `name`; whether it was created.
     pub fn load_or_create(path: &Path, name: &str) -> Result<(WitnessSigner, bool), NoteError> {
-        let file_err = |source| NoteError::File {
+        let fresh = || {
+            Ok(format!(
+                "{}\n",
+                WitnessSigner::generate(name)?.private_key()
+            ))
+        };
+        let (text, created) = super::keys::read_or_create(path, fresh, |source| NoteError::File {
             path: path.display().to_string(),
             source,
-        };
-        match std::fs::read_to_string(path) {
-            Ok(text) => return Ok((WitnessSigner::parse(&text)?, false)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(file_err(e)),
-        }
-        let s = WitnessSigner::generate(name)?;
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(file_err)?;
-        }
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-        let mut f = opts.open(path).map_err(file_err)?;
-        writeln!(f, "{}", s.private_key())
-            .and_then(|()| f.sync_all())
-            .map_err(file_err)?;
-        Ok((s, true))
+        })?;
+        Ok((WitnessSigner::parse(&text)?, created))
     }
 
     pub fn private_key(&self) -> String {
-        let mut b = vec![ALG_COSIGNATURE];
-        b.extend_from_slice(self.key.as_bytes());
-        format!(
-            "PRIVATE+KEY+{}+{:08x}+{}",
-            self.name,
-            self.id,
-            B64.encode(b)
-        )
+        let key = key_string(&self.name, self.id, ALG_COSIGNATURE, self.key.as_bytes());
+        format!("PRIVATE+KEY+{key}")
     }
 
     pub fn verifier_key(&self) -> String {
-        let mut b = vec![ALG_COSIGNATURE];
-        b.extend_from_slice(self.key.verifying_key().as_bytes());
-        format!("{}+{:08x}+{}", self.name, self.id, B64.encode(b))
+        let public = self.key.verifying_key();
+        key_string(&self.name, self.id, ALG_COSIGNATURE, public.as_bytes())
     }
 
     /// The cosignature line (with its newline) over the note text `text` at `timestamp`.

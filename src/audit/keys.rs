@@ -1,8 +1,10 @@
 //! Key files handled as keys: where they live (`keys/` under the config dir by default, never in
 //! the store and not in the data directory) and who may read them. At start the gateway refuses
 //! a key file that others can read or that anyone but its owner can write (`chmod 600`, or 0440
-//! when a group such as a Kubernetes `fsGroup` must read it).
+//! when a group such as a Kubernetes `fsGroup` must read it). Every key file is created the
+//! same way ([`read_or_create`]).
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// The permission bits a key file must not have: group write, and anything for others.
@@ -43,6 +45,58 @@ pub fn legacy_default(dir: &Path, configured: &mut PathBuf, new: &str, old: &str
     }
 }
 
+/// The text of the key file at `path`, and whether this call created it. When there is no
+/// file, `fresh()` is written to a private (0600) temporary file, synced, then linked into place
+/// (parent folders created): replicas starting together see no key or a complete one, and only
+/// the first link wins — the others read the winner's key. Errors of `fresh` pass through;
+/// I/O errors become `E` through `io`.
+pub fn read_or_create<E>(
+    path: &Path,
+    fresh: impl FnOnce() -> Result<String, E>,
+    io: impl Fn(std::io::Error) -> E,
+) -> Result<(String, bool), E> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => return Ok((text, false)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(io(e)),
+    }
+    let text = fresh()?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(&io)?;
+    }
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    let written = opts.open(&tmp).and_then(|mut f| {
+        f.write_all(text.as_bytes())?;
+        f.sync_all()
+    });
+    let linked = written.and_then(|()| std::fs::hard_link(&tmp, path));
+    let _ = std::fs::remove_file(&tmp);
+    match linked {
+        Ok(()) => Ok((text, true)),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            Ok((std::fs::read_to_string(path).map_err(&io)?, false))
+        }
+        Err(e) => Err(io(e)),
+    }
+}
+
+/// Test check: the file at `path` is readable and writable by its owner only (0600).
+#[cfg(test)]
+pub(crate) fn assert_private(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{}", path.display());
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,6 +121,27 @@ mod tests {
         }
         let err = check_private(&key).unwrap_err();
         assert!(err.contains("chmod 600"), "{err}");
+    }
+
+    #[test]
+    fn a_key_file_is_created_once_and_then_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keys/k");
+        let io = |e: std::io::Error| e.to_string();
+        let made = read_or_create(&path, || Ok("first\n".to_owned()), io).unwrap();
+        assert_eq!(made, ("first\n".to_owned(), true));
+        let again = read_or_create(&path, || Err("not called".to_owned()), io).unwrap();
+        assert_eq!(again, ("first\n".to_owned(), false));
+        assert_private(&path);
+        // Nothing left behind but the key; a failing `fresh` creates nothing.
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("keys")).unwrap().count(),
+            1
+        );
+        let other = dir.path().join("keys/other");
+        let failed = read_or_create(&other, || Err("no randomness".to_owned()), io);
+        assert_eq!(failed, Err("no randomness".to_owned()));
+        assert!(!other.exists());
     }
 
     #[test]

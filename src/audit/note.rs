@@ -5,7 +5,6 @@
 //! `golang.org/x/mod/sumdb/note`: verifier `<name>+<hex keyhash>+<base64(0x01 ‖ pubkey)>`,
 //! signer `PRIVATE+KEY+<name>+<hex keyhash>+<base64(0x01 ‖ seed)>` (the key file's content).
 
-use std::io::Write;
 use std::path::Path;
 
 use base64::engine::general_purpose::STANDARD as B64;
@@ -90,15 +89,12 @@ impl NoteSigner {
             .strip_prefix("PRIVATE+KEY+")
             .ok_or(NoteError::BadKey("a signing key starts with PRIVATE+KEY+"))?;
         let (name, hash, key) = split_key(rest)?;
-        let bytes = B64
-            .decode(key)
-            .map_err(|_| NoteError::BadKey("key is not base64"))?;
-        let seed: [u8; 32] = match bytes.split_first() {
-            Some((&ALG_ED25519, seed)) => seed
-                .try_into()
-                .map_err(|_| NoteError::BadKey("an Ed25519 seed is 32 bytes"))?,
-            _ => return Err(NoteError::BadKey("only Ed25519 (0x01) keys are supported")),
-        };
+        let seed = key_bytes(
+            key,
+            ALG_ED25519,
+            ONLY_ED25519,
+            "an Ed25519 seed is 32 bytes",
+        )?;
         let signer = Self::from_key(name, SigningKey::from_bytes(&seed));
         if signer.hash != hash {
             return Err(NoteError::BadKey("key hash does not match name and key"));
@@ -112,21 +108,14 @@ impl NoteSigner {
 
     /// The signing key file's content.
     pub fn private_key(&self) -> String {
-        let mut b = vec![ALG_ED25519];
-        b.extend_from_slice(self.key.as_bytes());
-        format!(
-            "PRIVATE+KEY+{}+{:08x}+{}",
-            self.name,
-            self.hash,
-            B64.encode(b)
-        )
+        let key = key_string(&self.name, self.hash, ALG_ED25519, self.key.as_bytes());
+        format!("PRIVATE+KEY+{key}")
     }
 
     /// The public verifier key string.
     pub fn verifier_key(&self) -> String {
-        let mut b = vec![ALG_ED25519];
-        b.extend_from_slice(self.key.verifying_key().as_bytes());
-        format!("{}+{:08x}+{}", self.name, self.hash, B64.encode(b))
+        let public = self.key.verifying_key();
+        key_string(&self.name, self.hash, ALG_ED25519, public.as_bytes())
     }
 
     pub fn verifier(&self) -> NoteVerifier {
@@ -154,6 +143,33 @@ pub struct NoteVerifier {
     key: VerifyingKey,
 }
 
+const ONLY_ED25519: &str = "only Ed25519 (0x01) keys are supported";
+
+/// `<name>+<8 hex digits>+<base64(alg ‖ key)>`: the form of every key string of a note
+/// (a signing key's adds `PRIVATE+KEY+` before it).
+pub(crate) fn key_string(name: &str, id: u32, alg: u8, key: &[u8; 32]) -> String {
+    let mut b = vec![alg];
+    b.extend_from_slice(key);
+    format!("{name}+{id:08x}+{}", B64.encode(b))
+}
+
+/// The 32 key bytes of `b64`, base64 of `alg` ‖ key; `wrong_alg` and `wrong_len` say what
+/// is wrong with another algorithm byte or length.
+pub(crate) fn key_bytes(
+    b64: &str,
+    alg: u8,
+    wrong_alg: &'static str,
+    wrong_len: &'static str,
+) -> Result<[u8; 32], NoteError> {
+    let bytes = B64
+        .decode(b64)
+        .map_err(|_| NoteError::BadKey("key is not base64"))?;
+    match bytes.split_first() {
+        Some((&a, k)) if a == alg => k.try_into().map_err(|_| NoteError::BadKey(wrong_len)),
+        _ => Err(NoteError::BadKey(wrong_alg)),
+    }
+}
+
 fn split_key(s: &str) -> Result<(&str, u32, &str), NoteError> {
     let mut it = s.splitn(3, '+');
     let (Some(name), Some(hash), Some(key)) = (it.next(), it.next(), it.next()) else {
@@ -173,15 +189,12 @@ impl NoteVerifier {
     /// Parse `<name>+<hex keyhash>+<base64(0x01 ‖ pubkey)>`.
     pub fn parse(text: &str) -> Result<NoteVerifier, NoteError> {
         let (name, hash, key) = split_key(text.trim())?;
-        let bytes = B64
-            .decode(key)
-            .map_err(|_| NoteError::BadKey("key is not base64"))?;
-        let public: [u8; 32] = match bytes.split_first() {
-            Some((&ALG_ED25519, k)) => k
-                .try_into()
-                .map_err(|_| NoteError::BadKey("an Ed25519 public key is 32 bytes"))?,
-            _ => return Err(NoteError::BadKey("only Ed25519 (0x01) keys are supported")),
-        };
+        let public = key_bytes(
+            key,
+            ALG_ED25519,
+            ONLY_ED25519,
+            "an Ed25519 public key is 32 bytes",
+        )?;
         if key_hash(name, &public) != hash {
             return Err(NoteError::BadKey("key hash does not match name and key"));
         }
@@ -238,41 +251,12 @@ impl NoteVerifier {
 /// Load the signing key at `path`, or create it (mode 0600, parent directories too) named
 /// `name`. Returns the signer and whether it was created now.
 pub fn load_or_create_key(path: &Path, name: &str) -> Result<(NoteSigner, bool), NoteError> {
-    let file_err = |source| NoteError::File {
+    let fresh = || Ok(format!("{}\n", NoteSigner::generate(name)?.private_key()));
+    let (text, created) = super::keys::read_or_create(path, fresh, |source| NoteError::File {
         path: path.display().to_string(),
         source,
-    };
-    match std::fs::read_to_string(path) {
-        Ok(text) => return Ok((NoteSigner::parse(&text)?, false)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(file_err(e)),
-    }
-    let signer = NoteSigner::generate(name)?;
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(file_err)?;
-    }
-    // Write a private temporary file, then link it into place: replicas starting together see
-    // either no key or a complete one, and only the first link wins.
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-    let written = opts.open(&tmp).and_then(|mut f| {
-        writeln!(f, "{}", signer.private_key())?;
-        f.sync_all()
-    });
-    let linked = written.and_then(|()| std::fs::hard_link(&tmp, path));
-    let _ = std::fs::remove_file(&tmp);
-    match linked {
-        Ok(()) => Ok((signer, true)),
-        // Another replica created it first: use theirs.
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            let text = std::fs::read_to_string(path).map_err(file_err)?;
-            Ok((NoteSigner::parse(&text)?, false))
-        }
-        Err(e) => Err(file_err(e)),
-    }
+    })?;
+    Ok((NoteSigner::parse(&text)?, created))
 }
 
 /// Load the signing key at `path` if it exists (for `audit verify`, which never creates one).
@@ -334,11 +318,6 @@ mod tests {
         let (b, created) = load_or_create_key(&path, "n").unwrap();
         assert!(!created);
         assert_eq!(a.verifier_key(), b.verifier_key());
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
-            assert_eq!(mode & 0o777, 0o600);
-        }
+        super::super::keys::assert_private(&path);
     }
 }

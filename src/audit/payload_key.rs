@@ -9,7 +9,6 @@
 //! recorded: `dxgate audit hash-payload`. Each record names its scheme (`payload_scheme`,
 //! `hmac-sha256/<key id>`); records from before have none and carry plain SHA-256.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use ring::hmac;
@@ -60,47 +59,25 @@ impl PayloadKey {
     /// Read the key at `path`, or generate one there (mode 0600) if the file does not exist.
     /// Returns the key and whether it was just created.
     pub fn load_or_create(path: &Path) -> Result<(PayloadKey, bool), PayloadKeyError> {
-        let io = |source| PayloadKeyError::Io {
-            path: path.to_path_buf(),
-            source,
+        let fresh = || {
+            let mut bytes = [0u8; 32];
+            SystemRandom::new()
+                .fill(&mut bytes)
+                .map_err(|_| PayloadKeyError::Random)?;
+            Ok(format!("{}\n", hex::encode(bytes)))
         };
-        match std::fs::read_to_string(path) {
-            Ok(text) => {
-                let bytes = hex::decode(text.trim())
-                    .ok()
-                    .filter(|b| b.len() >= 32)
-                    .ok_or_else(|| PayloadKeyError::Invalid {
-                        path: path.to_path_buf(),
-                    })?;
-                Ok((PayloadKey::from_bytes(&bytes), false))
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let mut bytes = [0u8; 32];
-                SystemRandom::new()
-                    .fill(&mut bytes)
-                    .map_err(|_| PayloadKeyError::Random)?;
-                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir).map_err(io)?;
-                }
-                let mut opts = std::fs::OpenOptions::new();
-                opts.write(true).create_new(true);
-                #[cfg(unix)]
-                std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-                let mut file = match opts.open(path) {
-                    Ok(f) => f,
-                    // Another replica sharing keys/ created it first: use theirs.
-                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                        return PayloadKey::load_or_create(path)
-                    }
-                    Err(e) => return Err(io(e)),
-                };
-                file.write_all(format!("{}\n", hex::encode(bytes)).as_bytes())
-                    .and_then(|()| file.sync_all())
-                    .map_err(io)?;
-                Ok((PayloadKey::from_bytes(&bytes), true))
-            }
-            Err(e) => Err(io(e)),
-        }
+        let (text, created) =
+            super::keys::read_or_create(path, fresh, |source| PayloadKeyError::Io {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        let bytes = hex::decode(text.trim())
+            .ok()
+            .filter(|b| b.len() >= 32)
+            .ok_or_else(|| PayloadKeyError::Invalid {
+                path: path.to_path_buf(),
+            })?;
+        Ok((PayloadKey::from_bytes(&bytes), created))
     }
 
     /// HMAC-SHA-256 of a payload (query string or body).
@@ -127,12 +104,7 @@ mod tests {
         let path = dir.path().join("keys/payload-hmac.key");
         let (k, created) = PayloadKey::load_or_create(&path).unwrap();
         assert!(created);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
-            assert_eq!(mode & 0o777, 0o600);
-        }
+        super::super::keys::assert_private(&path);
         let q = b"citizen_id=001090012345";
         assert_ne!(k.hash(q), Digest::sha256(q));
         let (again, created) = PayloadKey::load_or_create(&path).unwrap();

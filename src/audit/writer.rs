@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, oneshot};
 
-use super::chain::{record_hash, Head};
+use super::chain::Head;
 use super::checkpoint::SignedCheckpoint;
 use super::merkle::{leaf_hash, range_parts, Frontier, Subtree};
 use super::store::Batch;
@@ -303,17 +303,9 @@ impl Task {
         let records: Vec<StoredRecord> = entries
             .into_iter()
             .map(|entry| {
-                let seq = head.seq + 1;
-                let hash = record_hash(&head.hash, &self.node_id, seq, &entry);
-                tree.push(leaf_hash(hash.as_bytes()), |s, h| nodes.push((s, h)));
-                let prev = std::mem::replace(&mut head, Head { seq, hash });
-                StoredRecord {
-                    node_id: self.node_id.clone(),
-                    seq,
-                    prev_hash: prev.hash,
-                    hash,
-                    entry,
-                }
+                let r = head.extend(&self.node_id, entry);
+                tree.push(leaf_hash(r.hash.as_bytes()), |s, h| nodes.push((s, h)));
+                r
             })
             .collect();
         let checkpoint = self.due_checkpoint(&tree, &head, false);

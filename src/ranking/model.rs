@@ -20,6 +20,17 @@ pub struct Ranking {
     pub agencies: Vec<AgencyResult>,
 }
 
+impl Ranking {
+    /// Every overdue mandate, with its unit, in ranking order.
+    pub fn overdue(&self) -> Vec<(&AgencyResult, &MandateStatus)> {
+        self.agencies
+            .iter()
+            .flat_map(|a| a.mandated.iter().map(move |m| (a, m)))
+            .filter(|(_, m)| m.state == MandateState::Overdue)
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct Window {
     pub from_ms: i64,

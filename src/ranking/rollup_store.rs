@@ -82,23 +82,11 @@ pub async fn catch_up_with(
                 let head = store.head(&node).await?.seq;
                 progress.add_total(first.map_or(0, |f| crate::progress::span(f - 1, head)));
             }
-            let sql = format!(
-                "SELECT {RECORD_COLUMNS} FROM audit_records WHERE node_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
-            );
-            let rows = sqlx::query(&sql)
-                .bind(&node)
-                .bind(from)
-                .bind(PAGE)
-                .fetch_all(store.pool())
-                .await?;
+            let rows = page(store, &node, from).await?;
             let Some(last) = rows.last() else { break };
             let to: i64 = last.try_get("seq")?;
             let mut delta = Delta::default();
-            for r in &rows {
-                if let Some(f) = facts(r)? {
-                    delta.add(&f, agencies);
-                }
-            }
+            add_all(&mut delta, &rows, agencies)?;
             pages += 1;
             out.pages += 1;
             if merge(store, &node, from, to, &delta).await? {
@@ -124,6 +112,33 @@ pub async fn watermarks(store: &Store) -> Result<BTreeMap<String, i64>, RankingE
     rows.iter()
         .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
         .collect()
+}
+
+/// Up to [`PAGE`] of `node`'s records after `from`, in chain order.
+async fn page(store: &Store, node: &str, from: i64) -> Result<Vec<AnyRow>, RankingError> {
+    let sql = format!(
+        "SELECT {RECORD_COLUMNS} FROM audit_records WHERE node_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
+    );
+    Ok(sqlx::query(&sql)
+        .bind(node)
+        .bind(from)
+        .bind(PAGE)
+        .fetch_all(store.pool())
+        .await?)
+}
+
+/// Add the facts of every record in `rows` (those naming an agency and dataset) to `delta`.
+fn add_all(
+    delta: &mut Delta,
+    rows: &[AnyRow],
+    agencies: &ConsumerAgencies,
+) -> Result<(), RankingError> {
+    for r in rows {
+        if let Some(f) = facts(r)? {
+            delta.add(&f, agencies);
+        }
+    }
+    Ok(())
 }
 
 /// Every node id with a chain, by index seeks (a DISTINCT would scan every record).
@@ -174,22 +189,10 @@ pub async fn recompute_from_raw(
     for node in nodes(store).await? {
         let mut from = 0i64;
         loop {
-            let sql = format!(
-                "SELECT {RECORD_COLUMNS} FROM audit_records WHERE node_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
-            );
-            let rows = sqlx::query(&sql)
-                .bind(&node)
-                .bind(from)
-                .bind(PAGE)
-                .fetch_all(store.pool())
-                .await?;
+            let rows = page(store, &node, from).await?;
             let Some(last) = rows.last() else { break };
             from = last.try_get("seq")?;
-            for r in &rows {
-                if let Some(f) = facts(r)? {
-                    delta.add(&f, agencies);
-                }
-            }
+            add_all(&mut delta, &rows, agencies)?;
         }
     }
     Ok(delta)

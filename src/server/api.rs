@@ -43,11 +43,12 @@ pub mod witness;
 
 use bytes::Bytes;
 use http::header::HeaderName;
-use http::{header, HeaderValue, Response, StatusCode};
-use http_body_util::Full;
+use http::{header, HeaderValue, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
 use serde::Serialize;
 
-use super::problem::Problem;
+use super::problem::{Problem, ProblemKind};
 
 /// The body of every response the gateway gives.
 pub type Body = Full<Bytes>;
@@ -85,4 +86,26 @@ pub fn with_headers(
             .insert(name.clone(), HeaderValue::from_static(value));
     }
     r
+}
+
+/// The largest body the JSON APIs read (a review, a justification, an appeal, a cosigned note).
+pub const MAX_BODY: usize = 16 * 1024;
+
+/// The body of `req`, at most [`MAX_BODY`] bytes: a longer (or broken) one is 413, the detail
+/// naming `what` ("a review body").
+pub async fn read_body(req: Request<Incoming>, what: &str) -> Result<Bytes, Problem> {
+    match Limited::new(req.into_body(), MAX_BODY).collect().await {
+        Ok(b) => Ok(b.to_bytes()),
+        Err(_) => Err(Problem::new(
+            ProblemKind::PayloadTooLarge,
+            format!("{what} is at most {MAX_BODY} bytes"),
+        )),
+    }
+}
+
+/// The `next_before` cursor of a page: its last item's id when the page is full (`limit`
+/// items), else none (there is nothing after it).
+pub fn next_before<T>(page: &[T], limit: u32, id: impl Fn(&T) -> &str) -> Option<String> {
+    let full = page.len() == limit as usize;
+    page.last().filter(|_| full).map(|last| id(last).to_owned())
 }

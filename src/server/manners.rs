@@ -244,16 +244,8 @@ fn matches(if_none_match: &str, tag: &str) -> bool {
 /// The coding to use for `accept_encoding`: the highest `q`, `br` before `gzip` on a tie.
 fn negotiate(accept_encoding: &str) -> Option<&'static str> {
     let mut best: Option<(&'static str, f32)> = None;
-    for item in accept_encoding.split(',') {
-        let mut parts = item.split(';');
-        let name = parts.next().unwrap_or("").trim().to_ascii_lowercase();
-        let q = parts
-            .find_map(|p| {
-                p.trim()
-                    .strip_prefix("q=")
-                    .and_then(|q| q.parse::<f32>().ok())
-            })
-            .unwrap_or(1.0);
+    for (name, q) in crate::i18n::accept_items(accept_encoding) {
+        let name = name.trim().to_ascii_lowercase();
         let coding = match name.as_str() {
             "br" => "br",
             "gzip" | "x-gzip" => "gzip",

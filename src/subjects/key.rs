@@ -4,7 +4,6 @@
 //! (national ids are few enough to enumerate, so a plain hash would not protect them). Losing
 //! the key breaks the link between old records and citizens; it is never rotated automatically.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use ring::hmac;
@@ -51,40 +50,25 @@ impl SubjectKey {
     /// Read the key at `path`, or generate one there (mode 0600) if the file does not exist.
     /// Returns the key and whether it was just created.
     pub fn load_or_create(path: &Path) -> Result<(SubjectKey, bool), SubjectKeyError> {
-        let io = |source| SubjectKeyError::Io {
-            path: path.to_path_buf(),
-            source,
+        let fresh = || {
+            let mut bytes = [0u8; 32];
+            SystemRandom::new()
+                .fill(&mut bytes)
+                .map_err(|_| SubjectKeyError::Random)?;
+            Ok(format!("{}\n", hex::encode(bytes)))
         };
-        match std::fs::read_to_string(path) {
-            Ok(text) => {
-                let bytes = hex::decode(text.trim())
-                    .ok()
-                    .filter(|b| b.len() >= 32)
-                    .ok_or_else(|| SubjectKeyError::Invalid {
-                        path: path.to_path_buf(),
-                    })?;
-                Ok((SubjectKey::from_bytes(&bytes), false))
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let mut bytes = [0u8; 32];
-                SystemRandom::new()
-                    .fill(&mut bytes)
-                    .map_err(|_| SubjectKeyError::Random)?;
-                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir).map_err(io)?;
-                }
-                let mut opts = std::fs::OpenOptions::new();
-                opts.write(true).create_new(true);
-                #[cfg(unix)]
-                std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-                let mut file = opts.open(path).map_err(io)?;
-                file.write_all(format!("{}\n", hex::encode(bytes)).as_bytes())
-                    .and_then(|()| file.sync_all())
-                    .map_err(io)?;
-                Ok((SubjectKey::from_bytes(&bytes), true))
-            }
-            Err(e) => Err(io(e)),
-        }
+        let (text, created) =
+            crate::audit::keys::read_or_create(path, fresh, |source| SubjectKeyError::Io {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        let bytes = hex::decode(text.trim())
+            .ok()
+            .filter(|b| b.len() >= 32)
+            .ok_or_else(|| SubjectKeyError::Invalid {
+                path: path.to_path_buf(),
+            })?;
+        Ok((SubjectKey::from_bytes(&bytes), created))
     }
 
     /// HMAC-SHA256 of a subject identifier.
@@ -128,12 +112,7 @@ mod tests {
         let path = dir.path().join("data/k");
         let (k1, created) = SubjectKey::load_or_create(&path).unwrap();
         assert!(created);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
-            assert_eq!(mode & 0o777, 0o600);
-        }
+        crate::audit::keys::assert_private(&path);
         let (k2, created) = SubjectKey::load_or_create(&path).unwrap();
         assert!(!created);
         assert_eq!(k1.hash("001"), k2.hash("001"));

@@ -158,6 +158,15 @@ pub fn strs<'a>(list: &'a Value, field: &str) -> Vec<&'a str> {
         .collect()
 }
 
+/// The item of the JSON array `list` whose `field` is `value` (panics naming it when none is).
+pub fn item<'a>(list: &'a Value, field: &str, value: &str) -> &'a Value {
+    list.as_array()
+        .unwrap_or_else(|| panic!("not an array: {list}"))
+        .iter()
+        .find(|item| item[field] == value)
+        .unwrap_or_else(|| panic!("no item with {field} = {value:?} in {list}"))
+}
+
 /// How many audit records the SQLite store `db` holds for `request_id`.
 pub async fn records_for(db: &mut sqlx::SqliteConnection, request_id: &str) -> i64 {
     sqlx::query_scalar("SELECT COUNT(*) FROM audit_records WHERE request_id = ?")

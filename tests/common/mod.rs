@@ -13,6 +13,8 @@ pub mod otlp;
 pub mod pki;
 pub mod ranking;
 pub mod redis_server;
+pub mod requests;
+pub mod surgery;
 pub mod tokens;
 pub mod tools;
 pub mod upstream;
@@ -33,9 +35,10 @@ pub use catalogue::Catalogue;
 #[allow(unused_imports)]
 pub use checks::{
     all_have, cli_fails, eventually, exec_for, expect_harvest_blocked, expect_problem, get_problem,
-    is_problem, on_postgres_store, on_sqlite_store, post_json, problem_kind, raw, records_for,
+    is_problem, item, on_postgres_store, on_sqlite_store, post_json, problem_kind, raw, records_for,
     served_concurrently, setup, statuses, strs,
 };
+pub use requests::serve_people;
 pub use upstream::Upstream;
 
 /// The `dxgate` binary under test.
@@ -178,51 +181,6 @@ impl Gateway {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
-    }
-
-    /// GET a data path as `key` with a purpose.
-    pub async fn get(&self, key: &str, path: &str) -> reqwest::Response {
-        self.get_for(key, path, "social-benefit").await
-    }
-
-    /// GET a data path as `key` for `purpose`.
-    pub async fn get_for(&self, key: &str, path: &str, purpose: &str) -> reqwest::Response {
-        get_over(&client(), &self.url(path), key, purpose).await
-    }
-
-    /// GET `path` as `key`, with no purpose (the audit, oversight and catalogue APIs).
-    pub async fn get_as(&self, key: &str, path: &str) -> reqwest::Response {
-        client()
-            .get(self.url(path))
-            .bearer_auth(key)
-            .send()
-            .await
-            .expect("request")
-    }
-
-    /// GET a data path as `key` with a purpose: the status code.
-    pub async fn status(&self, key: &str, path: &str) -> u16 {
-        self.get(key, path).await.status().as_u16()
-    }
-
-    /// GET `path` without credentials.
-    pub async fn anon(&self, path: &str) -> reqwest::Response {
-        client().get(self.url(path)).send().await.expect("request")
-    }
-
-    /// GET `path` without credentials: the body as text.
-    pub async fn anon_text(&self, path: &str) -> String {
-        self.anon(path).await.text().await.expect("body")
-    }
-
-    /// GET `path` without credentials: the body as JSON.
-    pub async fn anon_json(&self, path: &str) -> Value {
-        self.anon(path).await.json().await.expect("JSON body")
-    }
-
-    /// GET `path` without credentials: the status code.
-    pub async fn anon_status(&self, path: &str) -> u16 {
-        self.anon(path).await.status().as_u16()
     }
 
     /// Stop as SIGTERM does (in-process: the same shutdown path) and wait until it has.

@@ -190,20 +190,10 @@ pub async fn ranking_json(gw: &Gateway) -> Value {
 
 /// One agency's entry of a ranking.
 pub fn agency<'a>(ranking: &'a Value, id: &str) -> &'a Value {
-    ranking["agencies"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["id"] == id)
-        .unwrap_or_else(|| panic!("{id} is not in the ranking"))
+    super::item(&ranking["agencies"], "id", id)
 }
 
 /// One indicator of an agency's entry.
 pub fn indicator<'a>(agency: &'a Value, id: &str) -> &'a Value {
-    agency["indicators"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["id"] == id)
-        .unwrap()
+    super::item(&agency["indicators"], "id", id)
 }

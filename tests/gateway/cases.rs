@@ -5,7 +5,7 @@
 
 use serde_json::{json, Value};
 
-use super::eid::jwt_settings;
+use super::eid::trust_eid;
 use crate::common::catalogue::*;
 use crate::common::tokens::SigningKey;
 use crate::common::*;
@@ -24,11 +24,7 @@ async fn start() -> (Upstream, Catalogue, Gateway, SigningKey) {
         "name = \"Police\"\ntrusted_on_behalf = true\n",
     );
     let key = SigningKey::ed25519("k-ed");
-    cat.write("eid/jwks.json", &crate::common::tokens::jwks(&[&key]));
-    cat.append(
-        "dxgate.toml",
-        &jwt_settings("jwks_file = \"eid/jwks.json\""),
-    );
+    trust_eid(&cat, &[&key]);
     let gw = Gateway::start(cat.path()).await;
     (up, cat, gw, key)
 }

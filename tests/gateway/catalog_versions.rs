@@ -17,7 +17,7 @@ async fn versions(gw: &Gateway, key: &str) -> (u16, Value) {
 #[tokio::test]
 async fn a_reload_adding_a_refusal_rule_is_witnessed_and_later_refusals_carry_its_digest() {
     let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
+    let cat = Catalogue::on(&up);
     let gw = Gateway::start(cat.path()).await;
     let path = "/v1/data/alpha/slow?code=1234";
 
@@ -137,7 +137,7 @@ async fn a_reload_adding_a_refusal_rule_is_witnessed_and_later_refusals_carry_it
 async fn an_unwitnessed_reload_is_rejected_and_a_new_state_secret_is_flagged() {
     use sqlx::Executor;
     let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
+    let cat = Catalogue::on(&up);
     let gw = Gateway::start(cat.path()).await;
     let path = HTTP_OK;
     let first = versions(&gw, OVERSIGHT_KEY).await.1["current"]

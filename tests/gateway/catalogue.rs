@@ -24,12 +24,7 @@ async fn catalogue_lists_routable_datasets_only() {
         !ids.contains(&"secret"),
         "state-secret datasets are never listed"
     );
-    let people = alpha["datasets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["id"] == "people")
-        .unwrap();
+    let people = item(&alpha["datasets"], "id", "people");
     assert_eq!(people["href"], "/v1/data/alpha/people");
     let schema_link = people["request_schema"].as_str().unwrap();
 

@@ -25,7 +25,7 @@ const GAMMA: &str = "id = \"gamma\"\nname = \"Gamma Sector\"\nkind = \"sector\"\
 #[tokio::test]
 async fn request_timeout_bounds_the_whole_request() {
     let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
+    let cat = Catalogue::on(&up);
     cat.write(
         "dxgate.toml",
         "[server]\nnode_id = \"test-node\"\nrequest_timeout = \"1s\"\n",
@@ -199,7 +199,7 @@ async fn postgres_store_connections_carry_statement_and_idle_transaction_timeout
 #[tokio::test]
 async fn http_sources_receive_the_canonical_validated_parameters() {
     let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
+    let cat = Catalogue::on(&up);
     let gw = Gateway::start(cat.path()).await;
     // The consumer percent-encodes a digit; the agency sees the validated value, re-encoded.
     let r = gw

@@ -18,6 +18,27 @@ pub(crate) fn jwt_settings(jwks: &str) -> String {
     )
 }
 
+/// Trust eID tokens signed by `keys`: their JWKS in `eid/jwks.json` and the `[jwt]` settings.
+pub(crate) fn trust_eid(cat: &Catalogue, keys: &[&SigningKey]) {
+    cat.write("eid/jwks.json", &tokens::jwks(keys));
+    cat.append(
+        "dxgate.toml",
+        &jwt_settings("jwks_file = \"eid/jwks.json\""),
+    );
+}
+
+/// The standard catalogue with the token-portal consumer, and the gateway on it; citizens'
+/// eID tokens are signed by the returned key.
+pub(crate) async fn with_citizens() -> (Upstream, Catalogue, SigningKey, Gateway) {
+    let up = Upstream::start().await;
+    let cat = Catalogue::on(&up);
+    let ed = SigningKey::ed25519("k-ed");
+    trust_eid(&cat, &[&ed]);
+    cat.append("policies/consumers.toml", TOKEN_CONSUMER);
+    let gw = Gateway::start(cat.path()).await;
+    (up, cat, ed, gw)
+}
+
 pub(crate) const TOKEN_CONSUMER: &str =
     "[[consumers]]\nid = \"token-portal\"\nname = \"Portal (eID service account)\"\njwt_subject = \"svc-portal\"\n";
 
@@ -34,11 +55,7 @@ async fn eid_tokens_authenticate_consumers_and_are_checked_strictly() {
         SigningKey::es256("k-ec"),
         SigningKey::ed25519("k-unpublished"),
     );
-    cat.write("eid/jwks.json", &tokens::jwks(&[&ed, &ec]));
-    cat.append(
-        "dxgate.toml",
-        &jwt_settings("jwks_file = \"eid/jwks.json\""),
-    );
+    trust_eid(&cat, &[&ed, &ec]);
     cat.append("policies/consumers.toml", TOKEN_CONSUMER);
     let gw = Gateway::start(cat.path()).await;
     let path = format!("{PEOPLE}?citizen_id=001");
@@ -132,16 +149,7 @@ async fn access_log(gw: &Gateway, auth: Option<&str>, query: &str) -> (u16, Valu
 
 #[tokio::test]
 async fn citizens_see_who_accessed_their_records_and_nothing_else() {
-    let up = Upstream::start().await;
-    let cat = Catalogue::on(&up);
-    let ed = SigningKey::ed25519("k-ed");
-    cat.write("eid/jwks.json", &tokens::jwks(&[&ed]));
-    cat.append(
-        "dxgate.toml",
-        &jwt_settings("jwks_file = \"eid/jwks.json\""),
-    );
-    cat.append("policies/consumers.toml", TOKEN_CONSUMER);
-    let gw = Gateway::start(cat.path()).await;
+    let (_up, cat, ed, gw) = with_citizens().await;
 
     let served = gw
         .get(PORTAL_KEY, &format!("{PEOPLE}?citizen_id=001"))

@@ -78,21 +78,10 @@ fn withheld(v: &Value) {
     assert!(all.iter().all(|s| !plain.contains(s)), "{v}");
 }
 
-async fn oversight_get(gw: &Gateway, path: &str) -> Value {
-    let r = client()
-        .get(gw.url(path))
-        .bearer_auth(OVERSIGHT_KEY)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200, "{path}");
-    r.json().await.unwrap()
-}
-
 #[tokio::test]
 async fn legacy_plain_payload_hashes_are_withheld_on_every_read_path() {
     let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
+    let cat = Catalogue::on(&up);
     // The first start creates the store and the keys.
     Gateway::start(cat.path()).await.stop().await;
     legacy_chain(&cat).await;
@@ -103,24 +92,32 @@ async fn legacy_plain_payload_hashes_are_withheld_on_every_read_path() {
     assert_eq!(fresh.status(), 200);
     let fresh = request_id(&fresh);
 
-    let one = oversight_get(&gw, "/v1/audit/records/legacy-1").await;
+    let one = gw
+        .json_as(OVERSIGHT_KEY, "/v1/audit/records/legacy-1")
+        .await;
     assert_eq!(one["payload_hashes_withheld"], "legacy-plain-sha256");
     assert!(one["request_sha256"].is_null() && one["response_sha256"].is_null());
     assert!(one.get("payload_scheme").is_none());
     withheld(&one);
-    let list = oversight_get(&gw, "/v1/audit/records?limit=100").await;
+    let list = gw
+        .json_as(OVERSIGHT_KEY, "/v1/audit/records?limit=100")
+        .await;
     withheld(&list);
-    let proof = oversight_get(&gw, "/v1/audit/inclusion/legacy-1").await;
+    let proof = gw
+        .json_as(OVERSIGHT_KEY, "/v1/audit/inclusion/legacy-1")
+        .await;
     assert_eq!(
         proof["record"]["payload_hashes_withheld"],
         "legacy-plain-sha256"
     );
     withheld(&proof);
     // A keyed record keeps its hashes: they reveal nothing.
-    let keyed = oversight_get(&gw, &format!("/v1/audit/records/{fresh}")).await;
+    let keyed = gw
+        .json_as(OVERSIGHT_KEY, &format!("/v1/audit/records/{fresh}"))
+        .await;
     assert!(keyed["request_sha256"].is_string(), "{keyed}");
     assert!(keyed.get("payload_hashes_withheld").is_none());
-    let key = oversight_get(&gw, "/v1/audit/checkpoint").await["verifier_key"]
+    let key = gw.json_as(OVERSIGHT_KEY, "/v1/audit/checkpoint").await["verifier_key"]
         .as_str()
         .unwrap()
         .to_owned();

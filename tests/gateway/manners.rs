@@ -15,7 +15,7 @@ const STRANGER: &str = "https://evil.example.com";
 /// The standard catalogue; the portal consumer lists [`WEB_APP`] as its web origin.
 async fn setup() -> (Upstream, Catalogue, Gateway) {
     let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
+    let cat = Catalogue::on(&up);
     let consumers = cat.read("policies/consumers.toml").replacen(
         "name = \"Service portal\"\n",
         &format!("name = \"Service portal\"\ncors_origins = [\"{WEB_APP}\"]\n"),

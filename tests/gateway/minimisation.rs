@@ -71,22 +71,12 @@ async fn two_purposes_receive_different_fields_and_the_record_names_the_projecti
 
     // The catalogue shows the rules: /v1/catalog, /public/catalog.json and the page.
     let (_, _, _, cat_json) = parts(gw.get_as(PORTAL_KEY, "/v1/catalog").await).await;
-    let gamma = cat_json["agencies"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["id"] == "gamma")
-        .unwrap();
+    let gamma = item(&cat_json["agencies"], "id", "gamma");
     let shown = &gamma["datasets"][0]["field_rules"];
     assert_eq!(shown[1]["purposes"], json!(["statistics", "Planning"]));
     assert_eq!(shown[1]["allow"], json!(["/name"]));
     let public = gw.anon_json("/public/catalog.json").await;
-    let entry = public["datasets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["agency"] == "gamma")
-        .unwrap();
+    let entry = item(&public["datasets"], "agency", "gamma");
     assert_eq!(entry["field_rules"][0]["allow"], json!(["/code", "/name"]));
     let page = gw.anon_text("/catalog?lang=en").await;
     assert!(page.contains("Fields released per purpose"), "{page}");

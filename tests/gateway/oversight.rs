@@ -96,26 +96,16 @@ async fn refusals_are_reviewed_by_oversight_only_and_history_is_kept() {
         .unwrap();
     assert_eq!(anon.status(), 401);
     // Bad input is a clear 400.
-    let (s, p) = review(
-        &gw,
-        OVERSIGHT_KEY,
-        &id,
-        json!({"verdict": "maybe", "note": "x"}),
-    )
-    .await;
-    assert_eq!(s, 400);
-    assert_eq!(p["errors"][0]["pointer"], "/verdict");
-    let (s, p) = review(
-        &gw,
-        OVERSIGHT_KEY,
-        &id,
-        json!({"verdict": "upheld", "note": "  "}),
-    )
-    .await;
-    assert_eq!(
-        (s, p["errors"][0]["pointer"].as_str()),
-        (400, Some("/note"))
-    );
+    for (bad, pointer) in [
+        (json!({"verdict": "maybe", "note": "x"}), "/verdict"),
+        (json!({"verdict": "upheld", "note": "  "}), "/note"),
+    ] {
+        let (s, p) = review(&gw, OVERSIGHT_KEY, &id, bad).await;
+        assert_eq!(
+            (s, p["errors"][0]["pointer"].as_str()),
+            (400, Some(pointer))
+        );
+    }
     assert_eq!(
         review(&gw, OVERSIGHT_KEY, "nope", body.clone()).await.0,
         404

@@ -14,7 +14,7 @@ use crate::common::*;
 /// The standard catalogue, with a mandate and refresh period on `alpha/purposeful`.
 async fn setup() -> (Upstream, Catalogue, Gateway) {
     let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
+    let cat = Catalogue::on(&up);
     let alpha = cat.read("policies/agencies/alpha.toml").replacen(
         "id = \"purposeful\"\n",
         "id = \"purposeful\"\ndescription = \"Benefit eligibility of one person.\"\nrefresh_period = \"1day\"\n",
@@ -37,13 +37,7 @@ async fn setup() -> (Upstream, Catalogue, Gateway) {
 #[tokio::test]
 async fn the_public_catalogue_lists_datasets_without_a_key_and_never_secret_ones() {
     let (_up, _cat, gw) = setup().await;
-    let r = client()
-        .get(gw.url("/public/catalog.json"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let body: Value = r.json().await.unwrap();
+    let body = gw.anon_ok_json("/public/catalog.json").await;
     let list = body["datasets"].as_array().unwrap();
     let ids: Vec<String> = list
         .iter()
@@ -79,12 +73,9 @@ async fn the_public_catalogue_lists_datasets_without_a_key_and_never_secret_ones
     assert!(path.starts_with("/v1/data/alpha/purposeful?citizen_id="));
 
     // Search: every word must match.
-    let r = client()
-        .get(gw.url("/public/catalog.json?q=benefit%20eligibility"))
-        .send()
-        .await
-        .unwrap();
-    let body: Value = r.json().await.unwrap();
+    let body = gw
+        .anon_ok_json("/public/catalog.json?q=benefit%20eligibility")
+        .await;
     let found: Vec<&str> = body["datasets"]
         .as_array()
         .unwrap()
@@ -94,11 +85,7 @@ async fn the_public_catalogue_lists_datasets_without_a_key_and_never_secret_ones
     assert_eq!(found, ["purposeful"]);
 
     // DCAT JSON-LD.
-    let r = client()
-        .get(gw.url("/public/catalog.jsonld"))
-        .send()
-        .await
-        .unwrap();
+    let r = gw.anon("/public/catalog.jsonld").await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "application/ld+json");
     let doc: Value = r.json().await.unwrap();
@@ -121,29 +108,23 @@ async fn the_public_catalogue_lists_datasets_without_a_key_and_never_secret_ones
 #[tokio::test]
 async fn the_catalog_page_speaks_vietnamese_and_english() {
     let (_up, _cat, gw) = setup().await;
-    let c = client();
-    let vi = c.get(gw.url("/catalog")).send().await.unwrap();
-    assert_eq!(vi.status(), 200);
-    assert_eq!(vi.headers()["content-language"], "vi");
-    let en = c
-        .get(gw.url("/catalog"))
-        .header("Accept-Language", "en-GB,en;q=0.9,vi;q=0.5")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(en.headers()["content-language"], "en");
-    let forced = c
-        .get(gw.url("/catalog?lang=vi"))
-        .header("Accept-Language", "en")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(forced.headers()["content-language"], "vi");
-    assert!(forced
-        .text()
-        .await
-        .unwrap()
-        .contains("Danh mục dữ liệu chia sẻ"));
+    // The default, Accept-Language, and ?lang= over Accept-Language.
+    let (vi, en) = ("Danh mục dữ liệu chia sẻ", "Shared data catalogue");
+    for (path, accept, lang, title) in [
+        ("/catalog", "", "vi", vi),
+        ("/catalog", "en-GB,en;q=0.9,vi;q=0.5", "en", en),
+        ("/catalog?lang=vi", "en", "vi", vi),
+    ] {
+        let r = client()
+            .get(gw.url(path))
+            .header("Accept-Language", accept)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()["content-language"], lang, "{path} {accept}");
+        assert!(r.text().await.unwrap().contains(title), "{path} {accept}");
+    }
 
     let Some(bin) = browser::chromium() else {
         return;
@@ -272,14 +253,7 @@ async fn every_dataset_has_an_openapi_document_a_real_validator_accepts() {
 
     let Some(bin) = validator() else { return };
     let dir = tempfile::tempdir().unwrap();
-    let catalogue: Value = c
-        .get(gw.url("/public/catalog.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let catalogue = gw.anon_ok_json("/public/catalog.json").await;
     let mut files = Vec::new();
     for d in catalogue["datasets"].as_array().unwrap() {
         let link = d["links"]["openapi"].as_str().unwrap();

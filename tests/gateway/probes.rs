@@ -37,7 +37,7 @@ fn zeta(up: &Upstream) -> String {
 }
 
 fn catalogue(up: &Upstream, probes: &str) -> Catalogue {
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
+    let cat = Catalogue::on(up);
     cat.write("dxgate.toml", &format!("{SETTINGS}[probes]\n{probes}\n"));
     cat.write("schemas/zeta.request.json", REQ);
     cat.write("schemas/zeta.response.json", RESP);
@@ -64,12 +64,7 @@ fn probe_of<'a>(body: &'a Value, dataset: &str) -> &'a Value {
 }
 
 fn dataset<'a>(agency: &'a Value, id: &str) -> &'a Value {
-    agency["datasets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["dataset"] == id)
-        .unwrap()
+    item(&agency["datasets"], "dataset", id)
 }
 
 #[tokio::test]
@@ -219,13 +214,9 @@ async fn probes_run_daily_at_the_configured_local_time() {
     }
     // ... and until their records are committed.
     let probes = loop {
-        let r = client()
-            .get(gw.url("/v1/audit/records?consumer=dxgate-probe"))
-            .bearer_auth(OVERSIGHT_KEY)
-            .send()
-            .await
-            .unwrap();
-        let v: Value = r.json().await.unwrap();
+        let v = gw
+            .json_as(OVERSIGHT_KEY, "/v1/audit/records?consumer=dxgate-probe")
+            .await;
         let recs = v["records"].as_array().cloned().unwrap_or_default();
         if recs.len() >= 3 {
             break recs;

@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
-use dxgate::audit::chain::{record_hash, GENESIS};
-use dxgate::audit::{Entry, Outcome, SchemaResult, Store, StoredRecord};
+use dxgate::audit::chain::GENESIS;
+use dxgate::audit::{Entry, Outcome, SchemaResult, Store};
 use dxgate::calendar::{Zone, DAY_MS};
 use dxgate::oversight::refusals::{self, RefusalFilter, ReviewState};
 use dxgate::oversight::reviews::{self, NewReview, Verdict};
@@ -74,17 +74,7 @@ async fn append(store: &Store, node: &str, from: i64, to: i64) {
     for i in from..to {
         let mut e = entry(i);
         e.request_id = format!("{node}-{}", e.request_id);
-        let seq = head.seq + 1;
-        let hash = record_hash(&head.hash, node, seq, &e);
-        batch.push(StoredRecord {
-            node_id: node.into(),
-            seq,
-            prev_hash: head.hash,
-            hash,
-            entry: e,
-        });
-        head.seq = seq;
-        head.hash = hash;
+        batch.push(head.extend(node, e));
     }
     store.append(&batch).await.unwrap();
 }

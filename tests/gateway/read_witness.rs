@@ -5,20 +5,14 @@
 use serde_json::Value;
 
 use crate::common::catalogue::*;
-use crate::common::tokens::{self, SigningKey};
 use crate::common::*;
-use crate::eid::{jwt_settings, TOKEN_CONSUMER};
+use crate::eid::with_citizens;
 
 /// The newest `audit_read` events, as oversight lists them (newest first).
 async fn read_events(gw: &Gateway) -> Vec<Value> {
-    let r = client()
-        .get(gw.url("/v1/audit/records?outcome=event&limit=100"))
-        .bearer_auth(OVERSIGHT_KEY)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let v: Value = r.json().await.unwrap();
+    let v = gw
+        .json_as(OVERSIGHT_KEY, "/v1/audit/records?outcome=event&limit=100")
+        .await;
     v["records"]
         .as_array()
         .unwrap()
@@ -31,7 +25,7 @@ async fn read_events(gw: &Gateway) -> Vec<Value> {
 #[tokio::test]
 async fn every_read_of_audit_data_is_itself_recorded() {
     let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
+    let cat = Catalogue::on(&up);
     let gw = Gateway::start(cat.path()).await;
     let mut ids = Vec::new();
     for _ in 0..3 {
@@ -42,33 +36,18 @@ async fn every_read_of_audit_data_is_itself_recorded() {
     }
     // An officer lists its agency's records, then asks for one of them and for one that is
     // not there.
-    let r = client()
-        .get(gw.url("/v1/audit/records?dataset=people&limit=2"))
-        .bearer_auth(OFFICER_ALPHA_KEY)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let get = |id: String| {
-        let url = gw.url(&format!("/v1/audit/records/{id}"));
-        async move {
-            let r = client()
-                .get(url)
-                .bearer_auth(OFFICER_ALPHA_KEY)
-                .send()
-                .await;
-            r.unwrap().status().as_u16()
-        }
-    };
-    assert_eq!(get(ids[0].clone()).await, 200);
-    assert_eq!(get("nope".into()).await, 404);
-    let r = client()
-        .get(gw.url("/v1/oversight/refusals"))
-        .bearer_auth(OVERSIGHT_KEY)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    gw.json_as(
+        OFFICER_ALPHA_KEY,
+        "/v1/audit/records?dataset=people&limit=2",
+    )
+    .await;
+    for (id, status) in [(ids[0].as_str(), 200), ("nope", 404)] {
+        let r = gw
+            .get_as(OFFICER_ALPHA_KEY, &format!("/v1/audit/records/{id}"))
+            .await;
+        assert_eq!(r.status(), status, "{id}");
+    }
+    gw.json_as(OVERSIGHT_KEY, "/v1/oversight/refusals").await;
 
     let events = read_events(&gw).await;
     // Newest first: the refusal list, the miss, the hit, the list (oversight's own listing of
@@ -122,16 +101,7 @@ async fn every_read_of_audit_data_is_itself_recorded() {
 
 #[tokio::test]
 async fn a_citizen_sees_refused_and_rejected_attempts_and_their_read_is_recorded() {
-    let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
-    let ed = SigningKey::ed25519("k-ed");
-    cat.write("eid/jwks.json", &tokens::jwks(&[&ed]));
-    cat.append(
-        "dxgate.toml",
-        &jwt_settings("jwks_file = \"eid/jwks.json\""),
-    );
-    cat.append("policies/consumers.toml", TOKEN_CONSUMER);
-    let gw = Gateway::start(cat.path()).await;
+    let (_up, _cat, ed, gw) = with_citizens().await;
 
     let refused = gw
         .get(PORTAL_KEY, "/v1/data/alpha/restricted?citizen_id=001")
@@ -166,14 +136,7 @@ async fn a_citizen_sees_refused_and_rejected_attempts_and_their_read_is_recorded
         .await;
     assert_eq!(other.status(), 403);
 
-    let r = client()
-        .get(gw.url("/v1/me/access-log"))
-        .bearer_auth(ed.token("001"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let v: Value = r.json().await.unwrap();
+    let v = gw.json_as(&ed.token("001"), "/v1/me/access-log").await;
     let seen: Vec<(&str, &str)> = v["accesses"]
         .as_array()
         .unwrap()
@@ -261,7 +224,7 @@ async fn a_read_the_log_cannot_record_releases_nothing() {
     );
     gw.stop().await;
 
-    crate::anchored::rewind(&cat, 4).await;
+    crate::common::surgery::rewind(&cat, 4).await;
     let gw = Gateway::start(cat.path()).await;
     for (key, path) in [
         (OVERSIGHT_KEY, "/v1/audit/records".to_owned()),

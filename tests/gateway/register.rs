@@ -120,12 +120,7 @@ async fn the_daily_report_names_the_never_connected_unit() {
     assert_eq!(code, 0, "{err}");
     let r: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(r["date"], "2020-04-01");
-    let omega = r["units"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["id"] == "omega")
-        .unwrap();
+    let omega = item(&r["units"], "id", "omega");
     assert_eq!(
         omega["mandates_overdue"][0]["product"],
         "omega/land-parcels"

@@ -15,7 +15,7 @@ async fn ready(gw: &Gateway) -> (u16, serde_json::Value) {
 #[tokio::test]
 async fn readiness_heals_within_ten_seconds_of_the_store_returning_without_traffic() {
     let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
+    let cat = Catalogue::on(&up);
     let gw = Gateway::start(cat.path()).await;
     assert_eq!(ready(&gw).await.0, 200);
     let url = format!("sqlite://{}", cat.audit_db().display());

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use sqlx::{Connection, SqliteConnection};
+use crate::common::surgery::{reanchor, rewind};
 
 use crate::common::catalogue::*;
 use crate::common::*;
@@ -96,19 +96,10 @@ const WITNESS: &str = "dxgate audit witness --once";
 const CONSISTENCY: &str = "dxgate audit check-consistency";
 const INCLUSION: &str = "dxgate audit check-inclusion";
 
-async fn requests(gw: &Gateway, n: usize) {
-    for _ in 0..n {
-        let r = gw
-            .get(PORTAL_KEY, "/v1/data/alpha/people?citizen_id=001")
-            .await;
-        assert_eq!(r.status(), 200);
-    }
-}
-
 #[tokio::test]
 async fn the_documented_third_party_walkthrough_checks_the_log_and_refuses_a_rewrite() {
     let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
+    let cat = Catalogue::on(&up);
     let mut p = Party {
         dir: tempfile::tempdir().unwrap(),
         env: BTreeMap::new(),
@@ -137,7 +128,7 @@ async fn the_documented_third_party_walkthrough_checks_the_log_and_refuses_a_rew
     let gw = Gateway::start_binary(cat.path()).await;
     p.env.insert("GATEWAY", gw.url(""));
     // The start's catalog_change record and three requests: a checkpoint at 4.
-    requests(&gw, 3).await;
+    serve_people(&gw, 3, "001").await;
 
     let (code, out, err) = p.run(CONSISTENCY).await;
     assert_eq!(code, 0, "{out}{err}");
@@ -187,7 +178,7 @@ async fn the_documented_third_party_walkthrough_checks_the_log_and_refuses_a_rew
     );
 
     // A checkpoint signed by another key than the one published is refused, nothing kept.
-    let other = Catalogue::new(&format!("http://{}", up.addr));
+    let other = Catalogue::on(&up);
     let (_, other_key, _) = run_cli(&["audit", "key"], other.path());
     let published = p
         .env
@@ -201,31 +192,14 @@ async fn the_documented_third_party_walkthrough_checks_the_log_and_refuses_a_rew
     gw.stop().await;
 
     // The operator rewrites history: cut to 3, re-anchor, and carry on with other records.
-    let url = format!("sqlite://{}", cat.audit_db().display());
-    let mut db = SqliteConnection::connect(&url).await.unwrap();
-    for sql in [
-        "DELETE FROM audit_records WHERE seq > 3",
-        "DELETE FROM audit_checkpoints WHERE tree_size > 3",
-        "UPDATE audit_chains SET seq = 3, hash = (SELECT hash FROM audit_records WHERE seq = 3)",
-    ] {
-        sqlx::query(sql).execute(&mut db).await.unwrap();
-    }
-    db.close().await.unwrap();
-    let reanchor = [
-        "audit",
-        "reanchor",
-        "--node",
-        "test-node",
-        "--reason",
-        "rewrite",
-    ];
-    let (code, _, err) = run_cli(&reanchor, cat.path());
+    rewind(&cat, 3).await;
+    let (code, _, err) = reanchor(&cat, "rewrite");
     assert_eq!(code, 0, "{err}");
     let gw = Gateway::start_binary(cat.path()).await;
     p.env.insert("GATEWAY", gw.url(""));
     // Re-anchored at 3 (checkpoint at 3), the start's record and six requests: 9 on a
     // checkpoint the forged history signs.
-    requests(&gw, 6).await;
+    serve_people(&gw, 6, "001").await;
 
     let (code, out, err) = p.run(CONSISTENCY).await;
     assert_eq!(code, 1, "{out}");

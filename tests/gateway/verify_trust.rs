@@ -1,8 +1,6 @@
 //! Issue 12: `audit verify` trusts only what comes from outside the store — verifier keys given
 //! out of band, the chains the configuration and the anchors name.
 
-use sqlx::{Connection, SqliteConnection};
-
 use crate::common::catalogue::*;
 use crate::common::*;
 
@@ -14,12 +12,7 @@ async fn two_chains(cat: &Catalogue) {
     );
     for node in ["node-a", "node-b"] {
         let gw = Gateway::start_with_env(cat.path(), &[("DXGATE_NODE_ID", node)]).await;
-        for _ in 0..2 {
-            let r = gw
-                .get(PORTAL_KEY, "/v1/data/alpha/people?citizen_id=001")
-                .await;
-            assert_eq!(r.status(), 200);
-        }
+        serve_people(&gw, 2, "001").await;
         gw.stop().await;
     }
 }
@@ -27,7 +20,7 @@ async fn two_chains(cat: &Catalogue) {
 #[tokio::test]
 async fn verify_says_loudly_when_it_only_has_the_key_next_to_the_store() {
     let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
+    let cat = Catalogue::on(&up);
     two_chains(&cat).await;
     let (code, out, err) = run_cli(&["audit", "verify"], cat.path());
     assert_eq!(code, 0, "{out}{err}");
@@ -57,14 +50,13 @@ async fn verify_says_loudly_when_it_only_has_the_key_next_to_the_store() {
 #[tokio::test]
 async fn a_deleted_chain_fails_verification() {
     let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
+    let cat = Catalogue::on(&up);
     two_chains(&cat).await;
     let (_, vkey, _) = run_cli(&["audit", "key"], cat.path());
     let vkey = vkey.trim();
 
     // Delete node-b's chain whole: records, head row, checkpoints.
-    let url = format!("sqlite://{}", cat.audit_db().display());
-    let mut db = SqliteConnection::connect(&url).await.unwrap();
+    let mut db = cat.audit_sqlite().await;
     for table in [
         "audit_records",
         "audit_chains",

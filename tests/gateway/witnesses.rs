@@ -3,8 +3,7 @@
 //! serves the cosigned checkpoint and inclusion proofs carry the cosignatures. When the operator
 //! rewrites history (cut, re-anchored, extended), both witnesses refuse it.
 
-use serde_json::Value;
-use sqlx::{Connection, SqliteConnection};
+use crate::common::surgery::{reanchor, rewind};
 
 use crate::common::catalogue::*;
 use crate::common::*;
@@ -79,22 +78,10 @@ async fn get_text(gw: &Gateway, path: &str) -> (u16, String) {
     (r.status().as_u16(), r.text().await.unwrap())
 }
 
-async fn requests(gw: &Gateway, n: usize, who: &str) {
-    for _ in 0..n {
-        let r = gw
-            .get(
-                PORTAL_KEY,
-                &format!("/v1/data/alpha/people?citizen_id={who}"),
-            )
-            .await;
-        assert_eq!(r.status(), 200);
-    }
-}
-
 #[tokio::test]
 async fn two_witnesses_cosign_a_growing_log_and_refuse_a_rewritten_one() {
     let up = Upstream::start().await;
-    let cat = Catalogue::new(&format!("http://{}", up.addr));
+    let cat = Catalogue::on(&up);
     let (w1, w2) = (
         Witness::new(&cat, "w1").await,
         Witness::new(&cat, "w2").await,
@@ -118,7 +105,7 @@ async fn two_witnesses_cosign_a_growing_log_and_refuse_a_rewritten_one() {
         404
     );
 
-    requests(&gw, 4, "001").await;
+    serve_people(&gw, 4, "001").await;
     for w in [&w1, &w2] {
         let (code, err) = w.once(&gw, &log_key).await;
         assert_eq!(code, 0, "{err}");
@@ -138,14 +125,10 @@ async fn two_witnesses_cosign_a_growing_log_and_refuse_a_rewritten_one() {
     }
 
     // The log grows: a consistency proof from 4 to 6 checks out, and both cosign again.
-    requests(&gw, 2, "002").await;
-    let r = client()
-        .get(gw.url("/v1/audit/consistency/test-node?from=4&to=6"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let v: Value = r.json().await.unwrap();
+    serve_people(&gw, 2, "002").await;
+    let v = gw
+        .anon_ok_json("/v1/audit/consistency/test-node?from=4&to=6")
+        .await;
     let proof: Vec<Digest> = v["proof"]
         .as_array()
         .unwrap()
@@ -177,20 +160,14 @@ async fn two_witnesses_cosign_a_growing_log_and_refuse_a_rewritten_one() {
     // An inclusion proof carries both cosignatures; check-inclusion can require them. After
     // the start's catalog_change record and seven requests, one more makes the next request
     // record 9.
-    requests(&gw, 1, "003").await;
+    serve_people(&gw, 1, "003").await;
     let r = gw
         .get(PORTAL_KEY, "/v1/data/alpha/people?citizen_id=003")
         .await;
     let id = request_id(&r);
     // Record 9; the proof's read is record 10, whose commit signs the checkpoint at 10.
-    let r = client()
-        .get(gw.url(&format!("/v1/audit/inclusion/{id}")))
-        .bearer_auth(PORTAL_KEY)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let proof: Value = r.json().await.unwrap();
+    let inclusion = format!("/v1/audit/inclusion/{id}");
+    let proof = gw.json_as(PORTAL_KEY, &inclusion).await;
     let file = cat.file("proof.json");
     std::fs::write(&file, proof.to_string()).unwrap();
     let path = file.display().to_string();
@@ -214,13 +191,7 @@ async fn two_witnesses_cosign_a_growing_log_and_refuse_a_rewritten_one() {
     for w in [&w1, &w2] {
         assert_eq!(w.once(&gw, &log_key).await.0, 0);
     }
-    let r = client()
-        .get(gw.url(&format!("/v1/audit/inclusion/{id}")))
-        .bearer_auth(PORTAL_KEY)
-        .send()
-        .await
-        .unwrap();
-    let proof: Value = r.json().await.unwrap();
+    let proof = gw.json_as(PORTAL_KEY, &inclusion).await;
     assert_eq!(
         proof["tree_size"], 10,
         "this read is record 11: no new checkpoint"
@@ -247,30 +218,11 @@ async fn two_witnesses_cosign_a_growing_log_and_refuse_a_rewritten_one() {
     assert_eq!(code, 0, "{out}{err}");
 
     // The operator rewrites history: cut to 3, re-anchor, and carry on with other records.
-    let url = format!("sqlite://{}", cat.audit_db().display());
-    let mut db = SqliteConnection::connect(&url).await.unwrap();
-    for sql in [
-        "DELETE FROM audit_records WHERE seq > 3",
-        "DELETE FROM audit_checkpoints WHERE tree_size > 3",
-        "UPDATE audit_chains SET seq = 3, hash = (SELECT hash FROM audit_records WHERE seq = 3)",
-    ] {
-        sqlx::query(sql).execute(&mut db).await.unwrap();
-    }
-    db.close().await.unwrap();
-    let (code, _, err) = run_cli(
-        &[
-            "audit",
-            "reanchor",
-            "--node",
-            "test-node",
-            "--reason",
-            "rewrite",
-        ],
-        cat.path(),
-    );
+    rewind(&cat, 3).await;
+    let (code, _, err) = reanchor(&cat, "rewrite");
     assert_eq!(code, 0, "{err}");
     let gw = Gateway::start(cat.path()).await;
-    requests(&gw, 8, "004").await;
+    serve_people(&gw, 8, "004").await;
     let (_, forged) = get_text(&gw, "/v1/audit/checkpoint/test-node").await;
     let forged = Checkpoint::open(&forged, &log).unwrap();
     assert!(forged.size > 9, "{}", forged.size);

@@ -3,7 +3,6 @@
 use sqlx::Row;
 
 use super::super::checkpoint::SignedCheckpoint;
-use super::tree::decode_checkpoint;
 use super::{now_ms, Store, StoreError};
 
 impl Store {
@@ -55,15 +54,8 @@ impl Store {
         node_id: &str,
         tree_size: i64,
     ) -> Result<Option<SignedCheckpoint>, StoreError> {
-        let row = sqlx::query(
-            "SELECT node_id, tree_size, root_hash, head_hash, ts_ms, note FROM audit_checkpoints \
-             WHERE node_id = $1 AND tree_size = $2",
-        )
-        .bind(node_id)
-        .bind(tree_size)
-        .fetch_optional(self.pool())
-        .await?;
-        row.as_ref().map(decode_checkpoint).transpose()
+        self.checkpoint_where(node_id, "AND tree_size = $2", Some(tree_size))
+            .await
     }
 
     /// The newest checkpoint of `node_id` that witnesses have cosigned.

@@ -2,9 +2,9 @@
 //! malformed record, named, never a zero hash that would quietly change a root or a proof.
 
 use super::*;
-use crate::audit::chain::{record_hash, Head};
+use crate::audit::chain::Head;
 use crate::audit::verify::{verify_all, VerifyOptions};
-use crate::audit::{Entry, Outcome, SchemaResult, StoredRecord};
+use crate::audit::{Entry, Outcome, SchemaResult};
 
 async fn store_with_chain(dir: &tempfile::TempDir) -> Store {
     let url = format!("sqlite://{}", dir.path().join("audit.db").display());
@@ -16,16 +16,7 @@ async fn store_with_chain(dir: &tempfile::TempDir) -> Store {
             .outcome(Outcome::Served, 200)
             .schemas(SchemaResult::Valid, SchemaResult::Valid)
             .payloads(Some(Digest::sha256(id)), None);
-        let seq = head.seq + 1;
-        let hash = record_hash(&head.hash, "n1", seq, &entry);
-        records.push(StoredRecord {
-            node_id: "n1".into(),
-            seq,
-            prev_hash: head.hash,
-            hash,
-            entry,
-        });
-        head = Head { seq, hash };
+        records.push(head.extend("n1", entry));
     }
     store.append(&records).await.unwrap();
     store

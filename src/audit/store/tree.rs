@@ -276,10 +276,9 @@ impl Store {
         from: i64,
         to: i64,
     ) -> Result<Vec<SignedCheckpoint>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT node_id, tree_size, root_hash, head_hash, ts_ms, note FROM audit_checkpoints \
-             WHERE node_id = $1 AND tree_size >= $2 AND tree_size <= $3 ORDER BY tree_size",
-        )
+        let rows = sqlx::query(&format!(
+            "{CHECKPOINTS_OF} AND tree_size >= $2 AND tree_size <= $3 ORDER BY tree_size"
+        ))
         .bind(node_id)
         .bind(from)
         .bind(to)
@@ -307,14 +306,8 @@ impl Store {
         &self,
         node_id: &str,
     ) -> Result<Option<SignedCheckpoint>, StoreError> {
-        let row = sqlx::query(
-            "SELECT node_id, tree_size, root_hash, head_hash, ts_ms, note FROM audit_checkpoints \
-             WHERE node_id = $1 ORDER BY tree_size DESC LIMIT 1",
-        )
-        .bind(node_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(decode_checkpoint).transpose()
+        self.checkpoint_where(node_id, "ORDER BY tree_size DESC LIMIT 1", None)
+            .await
     }
 
     /// The newest checkpoint of `node_id` signed before `before_ms`.
@@ -323,14 +316,24 @@ impl Store {
         node_id: &str,
         before_ms: i64,
     ) -> Result<Option<SignedCheckpoint>, StoreError> {
-        let row = sqlx::query(
-            "SELECT node_id, tree_size, root_hash, head_hash, ts_ms, note FROM audit_checkpoints \
-             WHERE node_id = $1 AND ts_ms < $2 ORDER BY tree_size DESC LIMIT 1",
-        )
-        .bind(node_id)
-        .bind(before_ms)
-        .fetch_optional(&self.pool)
-        .await?;
+        let rest = "AND ts_ms < $2 ORDER BY tree_size DESC LIMIT 1";
+        self.checkpoint_where(node_id, rest, Some(before_ms)).await
+    }
+
+    /// The first checkpoint of `node_id` in the order `rest` gives (SQL after the node's
+    /// condition; `$2` is `arg` when there is one).
+    pub(super) async fn checkpoint_where(
+        &self,
+        node_id: &str,
+        rest: &str,
+        arg: Option<i64>,
+    ) -> Result<Option<SignedCheckpoint>, StoreError> {
+        let sql = format!("{CHECKPOINTS_OF} {rest}");
+        let mut q = sqlx::query(&sql).bind(node_id);
+        if let Some(arg) = arg {
+            q = q.bind(arg);
+        }
+        let row = q.fetch_optional(&self.pool).await?;
         row.as_ref().map(decode_checkpoint).transpose()
     }
 
@@ -364,6 +367,10 @@ impl Store {
             .collect()
     }
 }
+
+/// A checkpoint row of `node_id` (`$1`) as [`decode_checkpoint`] reads it; conditions follow.
+const CHECKPOINTS_OF: &str = "SELECT node_id, tree_size, root_hash, head_hash, ts_ms, note \
+     FROM audit_checkpoints WHERE node_id = $1";
 
 pub(super) fn decode_checkpoint(r: &sqlx::any::AnyRow) -> Result<SignedCheckpoint, StoreError> {
     Ok(SignedCheckpoint {

@@ -44,6 +44,27 @@ async fn writer(store: &Store, queue_capacity: usize) -> AuditWriter {
     start(store, queue_capacity).await.0
 }
 
+/// Rename `audit_records` away, so that no commit can succeed, or back.
+async fn store_broken(store: &Store, broken: bool) {
+    let sql = if broken {
+        "ALTER TABLE audit_records RENAME TO audit_records_away"
+    } else {
+        "ALTER TABLE audit_records_away RENAME TO audit_records"
+    };
+    store.execute_raw(sql).await.unwrap();
+}
+
+/// A writer that committed `before`, then failed `during` with a store error once the store
+/// broke ([`store_broken`]).
+async fn failed_on_a_broken_store(store: &Store) -> AuditWriter {
+    let w = writer(store, 64).await;
+    w.record(entry("before")).await.unwrap();
+    store_broken(store, true).await;
+    let r = w.record(entry("during")).await;
+    assert!(matches!(r, Err(AuditError::Store(_))), "{r:?}");
+    w
+}
+
 /// The chain verifies end to end and holds exactly `records` records.
 async fn chain_holds(store: &Store, records: i64) {
     let reports = verify_all(store, &VerifyOptions::default())
@@ -114,19 +135,9 @@ async fn the_head_is_reread_before_the_next_batch() {
 #[tokio::test]
 async fn a_store_that_cannot_write_fails_closed_until_it_can() {
     let (_dir, store) = fresh_store().await;
-    let w = writer(&store, 64).await;
-    w.record(entry("before")).await.unwrap();
-    store
-        .execute_raw("ALTER TABLE audit_records RENAME TO audit_records_away")
-        .await
-        .unwrap();
-    let r = w.record(entry("during")).await;
-    assert!(matches!(r, Err(AuditError::Store(_))), "{r:?}");
+    let w = failed_on_a_broken_store(&store).await;
     assert!(w.stats().failing.load(Ordering::Relaxed));
-    store
-        .execute_raw("ALTER TABLE audit_records_away RENAME TO audit_records")
-        .await
-        .unwrap();
+    store_broken(&store, false).await;
     w.record(entry("after")).await.unwrap();
     assert_eq!(store.get("during").await.unwrap(), None);
     assert_eq!(store.get("after").await.unwrap().unwrap().seq, 2);
@@ -173,24 +184,14 @@ async fn failing_becomes(w: &AuditWriter, want: bool, within: std::time::Duratio
 #[tokio::test]
 async fn a_failing_writer_probes_the_store_and_heals_without_traffic() {
     let (_dir, store) = fresh_store().await;
-    let w = writer(&store, 64).await;
-    w.record(entry("before")).await.unwrap();
-    store
-        .execute_raw("ALTER TABLE audit_records RENAME TO audit_records_away")
-        .await
-        .unwrap();
-    let r = w.record(entry("during")).await;
-    assert!(matches!(r, Err(AuditError::Store(_))), "{r:?}");
+    let w = failed_on_a_broken_store(&store).await;
     // `SELECT 1` answers all along, but the probe reads the chain's tables: still failing.
     store.ping().await.unwrap();
     assert!(
         !failing_becomes(&w, false, PROBE_EVERY * 3).await,
         "healed too early"
     );
-    store
-        .execute_raw("ALTER TABLE audit_records_away RENAME TO audit_records")
-        .await
-        .unwrap();
+    store_broken(&store, false).await;
     // No record is sent: the probe alone clears the flag.
     assert!(
         failing_becomes(&w, false, PROBE_EVERY * 3).await,

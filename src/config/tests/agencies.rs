@@ -11,6 +11,15 @@ fn alpha(text: &str, line: usize, says: &str) {
     expect_one(dir.path(), FILE, Some(line), says);
 }
 
+/// For each (from, to, line, says): ALPHA with `from` replaced by `to` gives one problem at
+/// `line` saying `says`.
+#[track_caller]
+fn replaced(rows: &[(&str, &str, usize, &str)]) {
+    for (from, to, line, says) in rows {
+        alpha(&ALPHA.replace(from, to), *line, says);
+    }
+}
+
 /// ALPHA with `with` inserted after line 8 (`response_schema`), before `[datasets.source]`.
 fn insert(with: &str) -> String {
     ALPHA.replacen(
@@ -27,16 +36,10 @@ fn source(body: &str) -> String {
 
 #[test]
 fn agency_shape() {
-    alpha(
-        &ALPHA.replace("\"ministry\"", "\"galaxy\""),
-        3,
-        "unknown variant `galaxy`",
-    );
-    alpha(
-        &ALPHA.replace("title = \"D\"\n", ""),
-        4,
-        "missing field `title`",
-    );
+    replaced(&[
+        ("\"ministry\"", "\"galaxy\"", 3, "unknown variant `galaxy`"),
+        ("title = \"D\"\n", "", 4, "missing field `title`"),
+    ]);
     let dir = dir_with(&[("policies/agencies/beta.toml", ALPHA)]);
     let says = "agency \"alpha\" is declared in another file too";
     expect_one(dir.path(), "policies/agencies/beta.toml", Some(1), says);
@@ -46,16 +49,20 @@ fn agency_shape() {
 
 #[test]
 fn schemas_and_subject_field() {
-    alpha(
-        &ALPHA.replace("\"req.json\"", "\"nope.json\""),
-        7,
-        "dataset alpha/d: request_schema \"nope.json\" not found under schemas/",
-    );
-    alpha(
-        &ALPHA.replace("\"resp.json\"", "\"nope.json\""),
-        8,
-        "dataset alpha/d: response_schema \"nope.json\" not found",
-    );
+    replaced(&[
+        (
+            "\"req.json\"",
+            "\"nope.json\"",
+            7,
+            "dataset alpha/d: request_schema \"nope.json\" not found under schemas/",
+        ),
+        (
+            "\"resp.json\"",
+            "\"nope.json\"",
+            8,
+            "dataset alpha/d: response_schema \"nope.json\" not found",
+        ),
+    ]);
     alpha(
         &insert("subject_field = \"who\"\n"),
         9,

@@ -6,6 +6,7 @@ use maud::{html, Markup};
 
 use super::words::{self, W};
 use crate::i18n::Lang;
+use crate::ranking::indicators::tier;
 
 /// One bar of a score chart.
 pub struct Bar<'a> {
@@ -15,15 +16,13 @@ pub struct Bar<'a> {
     pub high: Option<f64>,
 }
 
+/// The colour of a score's tier ([`tier`]: A, B, C, D).
 fn colour(score: f64) -> &'static str {
-    if score >= 85.0 {
-        "#1b6e20"
-    } else if score >= 70.0 {
-        "#4f8a10"
-    } else if score >= 50.0 {
-        "#b7791f"
-    } else {
-        "#b00020"
+    match tier(score) {
+        "A" => "#1b6e20",
+        "B" => "#4f8a10",
+        "C" => "#b7791f",
+        _ => "#b00020",
     }
 }
 

@@ -4,6 +4,25 @@
 use crate::ranking::indicators::{Pillar, DEFS};
 use crate::ranking::model::*;
 
+/// A connected mandate on the usual terms; the tests set what tells two apart.
+fn mandate() -> MandateStatus {
+    MandateStatus {
+        dataset: String::new(),
+        title: String::new(),
+        deadline: String::new(),
+        official: String::new(),
+        task: "Connect and serve the dataset".into(),
+        product: "x/y".into(),
+        assigned_by: "Prime Minister".into(),
+        instrument: "Directive 1/CT-TTg".into(),
+        original_deadline: "2024-01-01".into(),
+        extensions: 0,
+        connected: true,
+        state: MandateState::Met,
+        first_served_ms: None,
+    }
+}
+
 fn agency(id: &str, name: &str, score: Option<f64>, rank: Option<u32>) -> AgencyResult {
     let ranked = rank.is_some();
     AgencyResult {
@@ -100,30 +119,18 @@ fn agency(id: &str, name: &str, score: Option<f64>, rank: Option<u32>) -> Agency
                 title: "Ledger <of> \"everything\"".into(),
                 deadline: "2024-01-31".into(),
                 official: "Ms. O'Brien & co".into(),
-                task: "Connect and serve the dataset".into(),
-                product: "x/y".into(),
-                assigned_by: "Prime Minister".into(),
-                instrument: "Directive 1/CT-TTg".into(),
-                original_deadline: "2024-01-01".into(),
-                extensions: 0,
-                connected: true,
                 state: MandateState::Overdue,
                 first_served_ms: None,
+                ..mandate()
             },
             MandateStatus {
                 dataset: "registry".into(),
                 title: "Registry".into(),
                 deadline: "2024-03-01".into(),
                 official: "Mr. Tran".into(),
-                task: "Connect and serve the dataset".into(),
-                product: "x/y".into(),
-                assigned_by: "Prime Minister".into(),
-                instrument: "Directive 1/CT-TTg".into(),
-                original_deadline: "2024-01-01".into(),
-                extensions: 0,
-                connected: true,
                 state: MandateState::Met,
                 first_served_ms: Some(1_709_000_000_000),
+                ..mandate()
             },
         ],
         trend: if ranked {

@@ -205,12 +205,7 @@ fn rank_table(
 }
 
 fn overdue(r: &Ranking, l: Locale<'_>) -> Markup {
-    let rows: Vec<_> = r
-        .agencies
-        .iter()
-        .flat_map(|a| a.mandated.iter().map(move |m| (a, m)))
-        .filter(|(_, m)| m.state == MandateState::Overdue)
-        .collect();
+    let rows = r.overdue();
     html! {
         section aria-labelledby="overdue" {
             h2 id="overdue" { (l.t(W::Overdue)) }

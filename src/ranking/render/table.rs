@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use super::{date, num};
-use crate::ranking::model::{MandateState, RankInfo, Ranking};
+use crate::ranking::model::{RankInfo, Ranking};
 
 fn range(r: Option<RankInfo>) -> String {
     match r {
@@ -59,12 +59,7 @@ pub fn table(r: &Ranking) -> String {
             a.status.label()
         );
     }
-    let overdue: Vec<_> = r
-        .agencies
-        .iter()
-        .flat_map(|a| a.mandated.iter().map(move |m| (a, m)))
-        .filter(|(_, m)| m.state == MandateState::Overdue)
-        .collect();
+    let overdue = r.overdue();
     if !overdue.is_empty() {
         let _ = writeln!(out, "\nOverdue mandated datasets:");
         for (a, m) in overdue {

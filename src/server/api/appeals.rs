@@ -7,7 +7,6 @@
 use std::sync::Arc;
 
 use http::{Request, StatusCode};
-use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -24,9 +23,6 @@ use crate::oversight::Verdict;
 use crate::policy::Text;
 use crate::server::caller;
 use crate::server::problem::{Problem, ProblemKind};
-
-/// Largest body accepted, in bytes.
-const MAX_BODY: usize = 16 * 1024;
 
 async fn who<B>(gw: &Gateway, req: &Request<B>) -> Result<Arc<Consumer>, Problem> {
     caller::consumer(
@@ -62,6 +58,19 @@ pub(super) async fn body_within<T: DeserializeOwned>(
             format!("the body is not the expected JSON object: {e}"),
         )
     })
+}
+
+/// Each step of a story is taken once: 409 Conflict (`taken` the detail) when `id`'s story
+/// already has a `kind` step.
+async fn once(gw: &Gateway, id: &str, kind: EventKind, taken: String) -> Result<(), Problem> {
+    let story = appeals::story(&gw.store, id).await?;
+    if story
+        .iter()
+        .any(|s| s.entry.event.as_ref().is_some_and(|e| e.kind == kind))
+    {
+        return Err(Problem::new(ProblemKind::Conflict, taken));
+    }
+    Ok(())
 }
 
 fn empty(field: &str) -> Problem {
@@ -148,18 +157,8 @@ pub async fn justify(gw: &Gateway, req: Request<Incoming>, id: &str) -> Reply {
             "the justification of {id} was due by {due_ms} (Unix ms, [oversight] justification_within after the refusal); the refusal stays unjustified"
         )));
     }
-    let done = appeals::story(&gw.store, id).await?;
-    if done.iter().any(|s| {
-        s.entry
-            .event
-            .as_ref()
-            .is_some_and(|e| e.kind == EventKind::RefusalJustification)
-    }) {
-        return Err(Problem::new(
-            ProblemKind::Conflict,
-            format!("{id} is already justified; see GET /v1/refusals/{id}/story"),
-        ));
-    }
+    let taken = format!("{id} is already justified; see GET /v1/refusals/{id}/story");
+    once(gw, id, EventKind::RefusalJustification, taken).await?;
     let facts = appeals::justification_facts(&rec, &j, due_ms);
     commit(gw, EventKind::RefusalJustification, facts, &c.id, &rec).await
 }
@@ -181,18 +180,8 @@ pub async fn file(gw: &Gateway, req: Request<Incoming>) -> Reply {
     })
     .await?;
     let id = &rec.entry.request_id;
-    let done = appeals::story(&gw.store, id).await?;
-    if done.iter().any(|s| {
-        s.entry
-            .event
-            .as_ref()
-            .is_some_and(|e| e.kind == EventKind::Appeal)
-    }) {
-        return Err(Problem::new(
-            ProblemKind::Conflict,
-            format!("{id} is already appealed; see GET /v1/appeals"),
-        ));
-    }
+    let taken = format!("{id} is already appealed; see GET /v1/appeals");
+    once(gw, id, EventKind::Appeal, taken).await?;
     let due_ms = now_ms().saturating_add(ms(gw.settings.oversight.decide_within));
     let appeal_id = uuid::Uuid::now_v7().to_string();
     let facts = appeals::appeal_facts(&rec, &appeal_id, &grounds, due_ms);

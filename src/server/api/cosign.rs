@@ -6,7 +6,6 @@
 //! themselves recorded (a witness polling them must not grow the log it watches).
 
 use http::{Request, StatusCode};
-use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use serde_json::json;
 
@@ -17,9 +16,6 @@ use crate::audit::cosignature::split_note;
 use crate::audit::StoreError;
 use crate::gateway::Gateway;
 use crate::server::problem::{Problem, ProblemKind};
-
-/// Largest cosigned note accepted.
-const MAX_NOTE: usize = 16 * 1024;
 
 /// The consistency proof between sizes `from` and `to` of `node`'s chain.
 pub async fn proof<B>(gw: &Gateway, req: &Request<B>, node: &str) -> Reply {
@@ -48,16 +44,7 @@ pub async fn proof<B>(gw: &Gateway, req: &Request<B>, node: &str) -> Reply {
 /// Store the cosignatures of a configured witness found in the posted note (the stored
 /// checkpoint note with the witness's signature line appended).
 pub async fn submit(gw: &Gateway, req: Request<Incoming>, node: &str) -> Reply {
-    let bytes = Limited::new(req.into_body(), MAX_NOTE)
-        .collect()
-        .await
-        .map_err(|_| {
-            Problem::new(
-                ProblemKind::PayloadTooLarge,
-                format!("a cosigned note is at most {MAX_NOTE} bytes"),
-            )
-        })?
-        .to_bytes();
+    let bytes = super::read_body(req, "a cosigned note").await?;
     let note = std::str::from_utf8(&bytes)
         .map_err(|_| Problem::new(ProblemKind::InvalidRequest, "the note is not UTF-8"))?;
     let bad = |why: &str| Problem::new(ProblemKind::InvalidRequest, why.to_owned());

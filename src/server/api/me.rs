@@ -32,9 +32,7 @@ pub async fn access_log<B>(gw: &Gateway, req: &Request<B>) -> Reply {
         rows.len(),
     )
     .await?;
-    let next = (rows.len() as u32 == page.limit)
-        .then(|| rows.last().map(|r| r.request_id.clone()))
-        .flatten();
+    let next = super::next_before(&rows, page.limit, |r| &r.request_id);
     let accesses: Vec<Value> = rows.iter().map(|r| describe(gw, r)).collect();
     Ok(super::json(
         StatusCode::OK,

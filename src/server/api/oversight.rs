@@ -6,7 +6,6 @@
 use std::sync::Arc;
 
 use http::{header, HeaderValue, Request, Response, StatusCode};
-use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use serde::Serialize;
 use serde_json::json;
@@ -21,10 +20,7 @@ use crate::oversight::refusals;
 use crate::oversight::reviews::{self, NewReview};
 use crate::oversight::REVIEW_WITHIN_DAYS;
 use crate::server::caller;
-use crate::server::problem::{Problem, ProblemKind};
-
-/// Largest review body accepted, in bytes.
-const MAX_BODY: usize = 16 * 1024;
+use crate::server::problem::Problem;
 
 /// Who is calling: any consumer credential (API key, eID token, client certificate); citizens
 /// have no business here.
@@ -48,9 +44,7 @@ pub async fn list<B>(gw: &Gateway, req: &Request<B>) -> Reply {
         listed.len(),
     )
     .await?;
-    let next = (listed.len() as u32 == f.limit)
-        .then(|| listed.last().map(|r| r.request_id.clone()))
-        .flatten();
+    let next = super::next_before(&listed, f.limit, |r| &r.request_id);
     Ok(json(
         StatusCode::OK,
         &json!({
@@ -110,15 +104,7 @@ pub async fn review(gw: &Gateway, req: Request<Incoming>, id: &str) -> Reply {
             "only the oversight authority can review refusals",
         ));
     }
-    let bytes = match Limited::new(req.into_body(), MAX_BODY).collect().await {
-        Ok(b) => b.to_bytes(),
-        Err(_) => {
-            return Err(Problem::new(
-                ProblemKind::PayloadTooLarge,
-                format!("a review body is at most {MAX_BODY} bytes"),
-            ))
-        }
-    };
+    let bytes = super::read_body(req, "a review body").await?;
     let new = NewReview::parse(id, &caller.id, &bytes)?;
     let review = reviews::record(&gw.store, &new, now_ms()).await?;
     Ok(json(StatusCode::CREATED, &review))
