@@ -31,6 +31,8 @@ mod deadlines;
 mod deploy;
 #[path = "gateway/deploy_keys.rs"]
 mod deploy_keys;
+#[path = "gateway/editions.rs"]
+mod editions;
 #[path = "gateway/eid.rs"]
 mod eid;
 #[path = "gateway/filters.rs"]

@@ -62,6 +62,7 @@ pub enum StoreError {
 /// 400-409 the audit log's trust (keyed payload hashes, witnesses).
 /// 700-709 catalogue versions, cases and appeals.
 /// 1000-1049 case and end-user identity, field projections, appeals.
+/// 1400-1499 dated official editions of the ranking.
 const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("migrations/sqlite_0001_init.sql")),
     (
@@ -123,6 +124,11 @@ const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = &[
         1000,
         "cases",
         include_str!("migrations/sqlite_1000_cases.sql"),
+    ),
+    (
+        1400,
+        "ranking_editions",
+        include_str!("migrations/sqlite_1400_ranking_editions.sql"),
     ),
 ];
 const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
@@ -186,6 +192,11 @@ const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
         1000,
         "cases",
         include_str!("migrations/postgres_1000_cases.sql"),
+    ),
+    (
+        1400,
+        "ranking_editions",
+        include_str!("migrations/postgres_1400_ranking_editions.sql"),
     ),
 ];
 
