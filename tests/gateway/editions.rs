@@ -59,8 +59,8 @@ const GAMMA: (&str, &str) = ("gamma", "registry");
 const ALPHA: (&str, &str) = ("alpha", "people");
 
 /// Traffic three and two days ago (gamma: 2, then 3 answers, one failing), live traffic today,
-/// then both days frozen with the CLI. Returns the two dates.
-async fn two_editions(gw: &Gateway, cat: &crate::common::catalogue::Catalogue) -> (Date, Date) {
+/// then both days frozen. Returns the two dates.
+async fn two_editions(gw: &Gateway) -> (Date, Date) {
     let (d1, d2) = (days_ago(3), days_ago(2));
     for (i, c) in ["portal", "police"].iter().enumerate() {
         record_on(gw, d1, i as u32, c, GAMMA, true).await;
@@ -70,16 +70,15 @@ async fn two_editions(gw: &Gateway, cat: &crate::common::catalogue::Catalogue) -
     }
     record_on(gw, d2, 20, "portal", GAMMA, false).await;
     traffic(gw).await;
+    // Frozen by the gateway's own ranking service (the CLI path is the same function; it is
+    // run in the first test), so the test does not contend with the writer for SQLite's lock.
     for d in [d1, d2] {
-        let (code, out, err) = run_cli(
-            &["ranking", "freeze-edition", "--date", &d.to_string()],
-            cat.path(),
-        );
-        assert_eq!(code, 0, "{out}{err}");
-        assert_eq!(
-            out.trim(),
-            format!("edition {d} frozen and signed: /public/ranking/editions/{d}")
-        );
+        let frozen = gw
+            .inproc()
+            .ranking
+            .freeze_edition(d, dxgate::audit::now_ms())
+            .await;
+        assert!(frozen.expect("frozen"), "{d} had no edition yet");
     }
     (d1, d2)
 }
@@ -111,9 +110,20 @@ async fn editions_are_frozen_listed_served_and_verified() {
         frozen,
         "yesterday's edition is frozen by the background task"
     );
-    let (d1, d2) = two_editions(&gw, &cat).await;
+    let (d1, d2) = two_editions(&gw).await;
 
-    // Frozen once: again is a no-op, and a day not over is refused.
+    // The CLI freezes a finished day (here one without traffic)...
+    let d0 = days_ago(4);
+    let (code, out, err) = run_cli(
+        &["ranking", "freeze-edition", "--date", &d0.to_string()],
+        cat.path(),
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(
+        out.trim(),
+        format!("edition {d0} frozen and signed: /public/ranking/editions/{d0}")
+    );
+    // ...once: again is a no-op; and a day not over is refused.
     let (code, out, _) = run_cli(
         &["ranking", "freeze-edition", "--date", &d1.to_string()],
         cat.path(),
@@ -140,7 +150,12 @@ async fn editions_are_frozen_listed_served_and_verified() {
         .collect();
     assert_eq!(
         dates,
-        [yesterday.as_str(), &d2.to_string(), &d1.to_string()]
+        [
+            yesterday.as_str(),
+            &d2.to_string(),
+            &d1.to_string(),
+            &d0.to_string()
+        ]
     );
     let first = &list["editions"][2];
     assert_eq!(first["timezone"], "Asia/Ho_Chi_Minh");
@@ -306,8 +321,8 @@ async fn editions_are_frozen_listed_served_and_verified() {
 
 #[tokio::test]
 async fn chromium_shows_each_units_trend_across_editions_in_both_languages() {
-    let (_up, cat, gw) = setup().await;
-    let (d1, d2) = two_editions(&gw, &cat).await;
+    let (_up, _cat, gw) = setup().await;
+    let (d1, d2) = two_editions(&gw).await;
     // Gamma has a score in both editions: two points on its chart in the second one.
     let (_, e1) = edition_json(&gw, d1).await;
     let (_, e2) = edition_json(&gw, d2).await;
