@@ -1,6 +1,7 @@
-//! Ranking benchmark: synthesise the rollups of 10 million audit records (93 agencies — 30
-//! ministries/sectors and 63 provinces — with 4 datasets each, over 90 days, 40 consumers per
-//! agency), then time the ranking computation (window sums read from the store + engine).
+//! Ranking benchmark: a mandate register of 700 units (100 ministries/sectors and 600
+//! provincial units, one in ten never connected), 4 datasets per connected unit and one mandate
+//! each; synthesise the rollups of 10 million audit records over 90 days (40 consumers per
+//! unit), then time the ranking of every unit (window sums read from the store + engine).
 //! Run with `cargo bench --bench ranking`; `DXGATE_BENCH_RECORDS` changes the record count and
 //! `DXGATE_BENCH_ROLLUP` the number of raw records used to time the incremental rollup itself.
 
@@ -12,8 +13,11 @@ use dxgate::calendar::DAY_MS;
 use dxgate::ranking::rollup::{ConsumerAgencies, Delta, Facts};
 use dxgate::ranking::{engine, inputs, rollup_store};
 
-const AGENCIES: usize = 93;
-const CENTRAL: usize = 30;
+/// Units in the register.
+const UNITS: usize = 700;
+const CENTRAL: usize = 100;
+/// Every tenth unit has no agency file: ranked `not_connected`, with no traffic.
+const UNCONNECTED_EVERY: usize = 10;
 const DATASETS: usize = 4;
 const DAYS: i64 = 90;
 
@@ -30,13 +34,26 @@ impl Rng {
 
 fn agency_id(a: usize) -> String {
     if a < CENTRAL {
-        format!("ministry-{a:02}")
+        format!("ministry-{a:03}")
     } else {
-        format!("province-{:02}", a - CENTRAL)
+        format!("province-{:03}", a - CENTRAL)
     }
 }
 
-/// A catalogue on disk with the synthetic agencies (sources are never contacted).
+fn connected(a: usize) -> bool {
+    a % UNCONNECTED_EVERY != UNCONNECTED_EVERY - 1
+}
+
+/// The connected units (the only ones with traffic).
+fn connected_ids() -> Vec<String> {
+    (0..UNITS)
+        .filter(|a| connected(*a))
+        .map(agency_id)
+        .collect()
+}
+
+/// A catalogue on disk: the register of every unit and the connected units' agency files
+/// (sources are never contacted).
 fn write_catalogue(dir: &Path) {
     let w = |rel: &str, text: &str| {
         let p = dir.join(rel);
@@ -53,29 +70,34 @@ fn write_catalogue(dir: &Path) {
     );
     w("policies/consumers.toml", "");
     w("dxgate.toml", "[ranking]\nmin_consumer_days = 20\n");
-    for a in 0..AGENCIES {
+    let mut register = String::new();
+    let mut mandates = String::new();
+    for a in 0..UNITS {
         let id = agency_id(a);
-        let kind = if a < CENTRAL {
-            if a % 3 == 0 {
-                "sector"
-            } else {
-                "ministry"
-            }
-        } else {
-            "province"
+        let (kind, group) = match a {
+            a if a < CENTRAL && a % 3 == 0 => ("sector", "central"),
+            a if a < CENTRAL => ("ministry", "central"),
+            _ => ("province", "provinces"),
         };
+        register += &format!(
+            "[[units]]\nid = \"{id}\"\ncode = \"U{a:04}\"\nname_vi = \"Đơn vị {a}\"\nname_en = \"Unit {a}\"\nkind = \"{kind}\"\ngroup = \"{group}\"\n\n"
+        );
+        mandates += &format!(
+            "[[mandates]]\nunit = \"{id}\"\nproduct = \"{id}/ds-0\"\ntask = \"Serve dataset 0\"\nofficial = \"Director\"\ndeadline = \"2025-01-01\"\nassigned_by = \"Prime Minister\"\ninstrument = \"Directive (benchmark)\"\n\n"
+        );
+        if !connected(a) {
+            continue;
+        }
         let mut t = format!("id = \"{id}\"\nname = \"Agency {id}\"\nkind = \"{kind}\"\n");
         for d in 0..DATASETS {
             t += &format!(
                 "[[datasets]]\nid = \"ds-{d}\"\ntitle = \"Dataset {d}\"\nrequest_schema = \"req.json\"\nresponse_schema = \"resp.json\"\nrefresh_period = \"1d\"\n"
             );
-            if d == 0 {
-                t += "[datasets.mandate]\ndeadline = \"2025-01-01\"\nofficial = \"Director\"\n";
-            }
             t += "[datasets.source]\nkind = \"http\"\nurl = \"http://127.0.0.1:9/x\"\n";
         }
         w(&format!("policies/agencies/{id}.toml"), &t);
     }
+    w("policies/mandates.toml", &(register + &mandates));
 }
 
 fn outcome(r: u64) -> (Outcome, SchemaResult) {
@@ -101,7 +123,7 @@ fn outcome(r: u64) -> (Outcome, SchemaResult) {
 async fn synthesise(store: &Store, n: u64, now: i64) {
     let agencies = ConsumerAgencies::default();
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-    let ids: Vec<String> = (0..AGENCIES).map(agency_id).collect();
+    let ids = connected_ids();
     let datasets: Vec<String> = (0..DATASETS).map(|d| format!("ds-{d}")).collect();
     let per_day = n / DAYS as u64;
     let start = now - DAYS * DAY_MS;
@@ -111,7 +133,7 @@ async fn synthesise(store: &Store, n: u64, now: i64) {
         let mut delta = Delta::default();
         for _ in 0..count {
             let r = rng.next();
-            let a = (r % AGENCIES as u64) as usize;
+            let a = (r % ids.len() as u64) as usize;
             let (o, schema) = outcome(r >> 20);
             delta.add(
                 &Facts {
@@ -143,6 +165,7 @@ async fn synthesise(store: &Store, n: u64, now: i64) {
 
 /// Raw records appended to the audit log, then rolled up by the real incremental path.
 async fn rollup_throughput(store: &Store, n: i64, now: i64) -> f64 {
+    let ids = connected_ids();
     let mut head = store.head("bench").await.unwrap();
     let mut batch = Vec::with_capacity(1000);
     for i in 0..n {
@@ -150,7 +173,7 @@ async fn rollup_throughput(store: &Store, n: i64, now: i64) -> f64 {
         let e = Entry::new(format!("bench-{i:012}"), now - (n - i), "GET")
             .consumer(format!("consumer-{}", i % 400))
             .dataset(
-                agency_id((i % AGENCIES as i64) as usize),
+                ids[(i as usize) % ids.len()].clone(),
                 format!("ds-{}", i % DATASETS as i64),
             )
             .purpose("bench")
@@ -229,14 +252,18 @@ async fn main() {
             now_ms(),
         );
         let all = t.elapsed().as_secs_f64();
-        assert_eq!(r.agencies.len(), AGENCIES);
+        assert_eq!(r.agencies.len(), UNITS);
+        let not_connected = (r.agencies.iter())
+            .filter(|u| u.status == dxgate::ranking::model::Status::NotConnected)
+            .count();
+        assert_eq!(not_connected, UNITS / UNCONNECTED_EVERY);
         times.push(all);
         split = (loaded_at, all - loaded_at);
     }
     let first = times[0];
     times.sort_by(f64::total_cmp);
     println!(
-        "ranking over 90 days ({records} records, {AGENCIES} agencies): first {:.0} ms, median {:.0} ms, min {:.0} ms, max {:.0} ms (last run: read {:.0} ms + engine {:.1} ms)",
+        "ranking over 90 days ({records} records, {UNITS} units): first {:.0} ms, median {:.0} ms, min {:.0} ms, max {:.0} ms (last run: read {:.0} ms + engine {:.1} ms)",
         first * 1e3, times[3] * 1e3, times[0] * 1e3, times[6] * 1e3, split.0 * 1e3, split.1 * 1e3
     );
     if raw > 0 {

@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use dxgate::commands::{
-    ConsistencyArgs, ConsumerAddArgs, DemoTrafficArgs, InitArgs, RankingArgs, ReportArgs,
-    VerifyArgs, WitnessArgs,
+    ConsistencyArgs, ConsumerAddArgs, DemoTrafficArgs, FreezeArgs, InitArgs, RankingArgs,
+    ReportArgs, VerifyArgs, VerifyEditionArgs, WitnessArgs,
 };
 use dxgate::telemetry::LogFormat;
 
@@ -62,8 +62,12 @@ enum Command {
     /// Drive realistic traffic from many demo consumers through a running gateway (every
     /// record a real request's), so a fresh demo's ranking and pages have figures.
     DemoTraffic(DemoTrafficArgs),
-    /// Compute the readiness ranking from the store and print it.
+    /// Compute the readiness ranking from the store and print it; freeze and verify its
+    /// dated official editions.
+    #[command(args_conflicts_with_subcommands = true)]
     Ranking {
+        #[command(subcommand)]
+        command: Option<RankingCommand>,
         #[command(flatten)]
         config: Config,
         #[command(flatten)]
@@ -94,6 +98,25 @@ enum Command {
         /// bash, zsh, fish, elvish or powershell.
         #[arg(value_enum)]
         shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Subcommand)]
+enum RankingCommand {
+    /// Freeze and sign the official edition of a finished day (the gateway does this for
+    /// yesterday by itself).
+    FreezeEdition {
+        #[command(flatten)]
+        config: Config,
+        #[command(flatten)]
+        args: FreezeArgs,
+    },
+    /// Check an edition file offline: exit 0, or 1 saying why it does not verify.
+    VerifyEdition {
+        #[command(flatten)]
+        config: Config,
+        #[command(flatten)]
+        args: VerifyEditionArgs,
     },
 }
 
@@ -214,7 +237,19 @@ fn main() -> ExitCode {
             Command::Check { config } => commands::check(&config.dir).await,
             Command::DemoAgencies { config } => commands::demo_agencies(&config.dir).await,
             Command::DemoTraffic(args) => commands::demo_traffic(&args).await,
-            Command::Ranking { config, args } => commands::ranking(&config.dir, &args).await,
+            Command::Ranking {
+                command: None,
+                config,
+                args,
+            } => commands::ranking(&config.dir, &args).await,
+            Command::Ranking {
+                command: Some(RankingCommand::FreezeEdition { config, args }),
+                ..
+            } => commands::freeze_edition(&config.dir, &args).await,
+            Command::Ranking {
+                command: Some(RankingCommand::VerifyEdition { config, args }),
+                ..
+            } => commands::verify_edition(&config.dir, &args).await,
             Command::Report {
                 command: ReportCommand::Daily { config, args },
             } => commands::report_daily(&config.dir, &args).await,

@@ -8,6 +8,8 @@
 //!   [`mandates`]: mandated datasets met, late, overdue or pending; [`liveness`]: data age
 //!   (freshness), readiness probes and documents spared per dataset.
 //! - [`model`]: the published [`Ranking`]; [`snapshot`]: daily history and trends.
+//! - [`edition`]: dated official editions — each finished day's ranking frozen, stored and
+//!   signed with the checkpoint key; [`edition::verify`] checks one offline.
 //! - [`service`]: background rollups and the cache behind the public pages.
 //! - [`render`]: table, CSV, JSON and the HTML page (served at `/public/*` by the server).
 //! - [`daily`]: the daily monitoring report (per unit: mandates due and overdue, refusals,
@@ -17,6 +19,7 @@
 //! a full recompute gives the same numbers.
 
 pub mod daily;
+pub mod edition;
 pub mod engine;
 pub mod indicators;
 pub mod inputs;
@@ -47,6 +50,8 @@ pub enum RankingError {
     Database(#[from] sqlx::Error),
     #[error("the audit store holds a malformed record: {0}")]
     Corrupt(String),
+    #[error(transparent)]
+    Edition(#[from] edition::EditionError),
 }
 
 /// A window written like `30d` (whole days, 1 to 400).

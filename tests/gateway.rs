@@ -39,6 +39,8 @@ mod demo_traffic;
 mod deploy;
 #[path = "gateway/deploy_keys.rs"]
 mod deploy_keys;
+#[path = "gateway/editions.rs"]
+mod editions;
 #[path = "gateway/eid.rs"]
 mod eid;
 #[path = "gateway/filters.rs"]

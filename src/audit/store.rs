@@ -64,6 +64,7 @@ pub enum StoreError {
 /// 700-709 catalogue versions, cases and appeals.
 /// 1000-1049 case and end-user identity, field projections, appeals.
 /// 1150-1199 request ids unique across partitions and archives.
+/// 1400-1499 dated official editions of the ranking.
 const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("migrations/sqlite_0001_init.sql")),
     (
@@ -130,6 +131,11 @@ const MIGRATIONS_SQLITE: &[(i64, &str, &str)] = &[
         1150,
         "request_ids",
         include_str!("migrations/sqlite_1150_request_ids.sql"),
+    ),
+    (
+        1400,
+        "ranking_editions",
+        include_str!("migrations/sqlite_1400_ranking_editions.sql"),
     ),
 ];
 const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
@@ -198,6 +204,11 @@ const MIGRATIONS_POSTGRES: &[(i64, &str, &str)] = &[
         1150,
         "request_ids",
         include_str!("migrations/postgres_1150_request_ids.sql"),
+    ),
+    (
+        1400,
+        "ranking_editions",
+        include_str!("migrations/postgres_1400_ranking_editions.sql"),
     ),
 ];
 

@@ -76,6 +76,7 @@ pub async fn start(
     let (signer, created) = load_or_create_key(&s.audit.signing_key, &s.audit.origin)
         .map_err(|e| StartError::SigningKey(e.to_string()))?;
     let verifier_key = signer.verifier_key();
+    let edition_signer = signer.clone();
     if created {
         tracing::warn!(
             path = %s.audit.signing_key.display(),
@@ -167,11 +168,14 @@ pub async fn start(
             tracing::info!("catalogue version witnessed after re-anchoring");
         });
     }
-    let ranking = Arc::new(crate::ranking::Service::new(
-        store.clone(),
-        catalog.clone(),
-        loaded.settings.ranking.clone(),
-    ));
+    let ranking = Arc::new(
+        crate::ranking::Service::new(
+            store.clone(),
+            catalog.clone(),
+            loaded.settings.ranking.clone(),
+        )
+        .with_edition_signer(edition_signer, loaded.settings.audit.origin.clone()),
+    );
     let rejections = Arc::new(crate::audit::rejections::Rejections::new(
         loaded.settings.audit.rejection_allowance,
         loaded.settings.audit.rejection_window,

@@ -54,25 +54,26 @@ pub async fn load(
     zone: &Zone,
 ) -> Result<Inputs, RankingError> {
     let w = window(days, now_ms);
+    // Whole UTC days from the daily rollup; the partial first and last days hour by hour, so
+    // a ranking as of a past instant (an edition) counts nothing after it.
     let first_hour = w.from_ms.div_euclid(HOUR_MS);
     let first_full_day = (first_hour + 23).div_euclid(24);
+    let last_day = now_ms.div_euclid(DAY_MS);
     let sums: Vec<String> = COLUMNS
         .iter()
         .map(|c| format!("CAST(SUM({c}) AS BIGINT)"))
         .collect();
     let sums = sums.join(", ");
     let mut cells: BTreeMap<(String, String), Counters> = BTreeMap::new();
+    let hourly = format!("SELECT agency, dataset, {sums}, MIN(first_served_ms), MAX(last_served_ms) FROM ranking_rollup_hourly WHERE hour >= $1 AND hour < $2 GROUP BY agency, dataset");
     let queries = [
         (
             format!("SELECT agency, dataset, {sums}, MIN(first_served_ms), MAX(last_served_ms) FROM ranking_rollup_daily WHERE day >= $1 AND day <= $2 GROUP BY agency, dataset"),
             first_full_day,
-            now_ms.div_euclid(DAY_MS),
+            last_day - 1,
         ),
-        (
-            format!("SELECT agency, dataset, {sums}, MIN(first_served_ms), MAX(last_served_ms) FROM ranking_rollup_hourly WHERE hour >= $1 AND hour < $2 GROUP BY agency, dataset"),
-            first_hour,
-            first_full_day * 24,
-        ),
+        (hourly.clone(), first_hour, first_full_day * 24),
+        (hourly, last_day * 24, now_ms.div_euclid(HOUR_MS) + 1),
     ];
     for (sql, lo, hi) in queries {
         let rows = sqlx::query(&sql)
@@ -87,9 +88,10 @@ pub async fn load(
     }
     let mut consumer_days = HashMap::new();
     let rows = sqlx::query(
-        "SELECT agency, COUNT(*) FROM ranking_consumer_days WHERE day >= $1 GROUP BY agency",
+        "SELECT agency, COUNT(*) FROM ranking_consumer_days WHERE day >= $1 AND day <= $2 GROUP BY agency",
     )
     .bind(zone.day_of(w.from_ms))
+    .bind(zone.day_of(now_ms))
     .fetch_all(store.pool())
     .await?;
     for r in rows {
@@ -108,7 +110,10 @@ pub async fn load(
             data_as_of_ms: r.try_get(5)?,
         };
         liveness.insert(key.clone(), live);
-        served.insert(key, (r.try_get(2)?, r.try_get(3)?));
+        // As of `now_ms`: a dataset first served later was not served yet.
+        let (first, last): (Option<i64>, Option<i64>) = (r.try_get(2)?, r.try_get(3)?);
+        let first = first.filter(|f| *f <= now_ms);
+        served.insert(key, (first, first.and(last.map(|l| l.min(now_ms)))));
     }
     let verdicts = oversight::current_verdicts(store, w.from_ms, w.to_ms).await?;
     let trend = snapshot::trend(store, days, zone.day_of(now_ms) - TREND_DAYS).await?;

@@ -1,7 +1,9 @@
-//! Renderers of a [`Ranking`]: a terminal table, CSV, JSON and the public HTML page.
+//! Renderers of a [`Ranking`]: a terminal table, CSV, JSON and the public HTML page; and the
+//! page of one official edition.
 
 mod charts;
 mod csv;
+mod edition_page;
 #[cfg(test)]
 pub(crate) mod fixture;
 mod html;
@@ -12,6 +14,7 @@ mod words;
 
 pub use self::csv::csv;
 pub(crate) use self::csv::field as csv_field;
+pub use edition_page::{edition_html, EditionPage};
 pub use html::{html, methodology_page, Locale};
 pub use table::table;
 

@@ -30,6 +30,7 @@ pub async fn take_if_due(store: &Store, ranking: &Ranking) -> Result<bool, Ranki
         == 1;
     if stored {
         for a in &ranking.agencies {
+            let (status, score, rank) = score_row(a);
             sqlx::query(
                 "INSERT INTO ranking_snapshot_scores (day, window_days, agency, status, score_tenths, rank) \
                  VALUES ($1, $2, $3, $4, $5, $6)",
@@ -37,9 +38,9 @@ pub async fn take_if_due(store: &Store, ranking: &Ranking) -> Result<bool, Ranki
             .bind(day)
             .bind(days)
             .bind(a.id.clone())
-            .bind(a.status.as_str())
-            .bind(a.score.map(|s| (s * 10.0).round() as i64))
-            .bind(a.rank.map(|r| i64::from(r.rank)))
+            .bind(status)
+            .bind(score)
+            .bind(rank)
             .execute(&mut *tx)
             .await?;
         }
@@ -62,6 +63,14 @@ pub async fn trend(
     .bind(since_day)
     .fetch_all(store.pool())
     .await?;
+    trend_points(rows)
+}
+
+/// Rows of `(unit, day, score_tenths, rank)`, ordered by unit and day, as trend points per unit
+/// (the daily snapshots' and the editions' trends).
+pub(crate) fn trend_points(
+    rows: Vec<sqlx::any::AnyRow>,
+) -> Result<HashMap<String, Vec<TrendPoint>>, RankingError> {
     let mut out: HashMap<String, Vec<TrendPoint>> = HashMap::new();
     for r in rows {
         let score: Option<i64> = r.try_get(2)?;
@@ -73,6 +82,17 @@ pub async fn trend(
         });
     }
     Ok(out)
+}
+
+/// What a unit's score row stores: status, score in tenths, overall rank.
+pub(crate) fn score_row(
+    a: &super::model::AgencyResult,
+) -> (&'static str, Option<i64>, Option<i64>) {
+    (
+        a.status.as_str(),
+        a.score.map(|s| (s * 10.0).round() as i64),
+        a.rank.map(|r| i64::from(r.rank)),
+    )
 }
 
 /// The stored snapshot of `day` (JSON text), if any.

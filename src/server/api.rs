@@ -27,6 +27,7 @@ pub mod audit;
 pub mod catalog;
 pub mod checkpoint;
 pub mod cosign;
+pub mod editions;
 pub mod health;
 pub mod lang;
 pub mod me;

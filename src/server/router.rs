@@ -11,7 +11,7 @@ use http::{header, Method, Request, Response};
 use hyper::body::Incoming;
 
 use super::api::{
-    admin, appeals, audit, catalog, checkpoint, cosign, health, me, openapi, oversight,
+    admin, appeals, audit, catalog, checkpoint, cosign, editions, health, me, openapi, oversight,
     oversight_page, portal, public, sign_in, versions, Body, Reply,
 };
 use super::manners::{self, Asked, Cors, Manners};
@@ -78,6 +78,8 @@ enum Endpoint {
     Probes,
     Ranking(public::Format),
     MonitoringDaily(public::Format),
+    Editions,
+    Edition(public::Format),
     Methodology,
     Healthz,
     Readyz,
@@ -118,6 +120,7 @@ impl Endpoint {
             Proposals | ProposalDecision => (Cors::PerConsumer, false),
             Catalog | CatalogVersions | CatalogVersion => (Cors::PerConsumer, true),
             Schema | Ranking(_) | MonitoringDaily(_) | Methodology | OpenApi => (Cors::Any, true),
+            Editions | Edition(_) => (Cors::Any, true),
             PortalPage | PortalJson | PortalJsonLd | DatasetOpenApi => (Cors::Any, true),
             Checkpoints | CheckpointNote | Consistency | Cosigned => (Cors::Any, false),
             Cosignatures => (Cors::None, false),
@@ -158,6 +161,7 @@ const fn alias(pattern: &'static str, methods: Methods, endpoint: Endpoint) -> R
 
 /// Every route the gateway serves; the first match wins.
 const ROUTES: &[Route] = {
+    use public::Format;
     use Endpoint::*;
     use Methods::{Read, Write};
     &[
@@ -197,6 +201,23 @@ const ROUTES: &[Route] = {
         documented("/public/ranking.json", Read, Ranking(public::Format::Json)),
         documented("/public/ranking.csv", Read, Ranking(public::Format::Csv)),
         documented("/public/methodology", Read, Methodology),
+        // Issue 11 item 6: dated official editions (`.json`, `.csv` before the page).
+        documented("/public/ranking/editions", Read, Editions),
+        documented(
+            "/public/ranking/editions/{date}.json",
+            Read,
+            Edition(Format::Json),
+        ),
+        documented(
+            "/public/ranking/editions/{date}.csv",
+            Read,
+            Edition(Format::Csv),
+        ),
+        documented(
+            "/public/ranking/editions/{date}",
+            Read,
+            Edition(Format::Html),
+        ),
         // Issue 11: the daily monitoring report.
         documented(
             "/public/monitoring/daily.json",
@@ -296,6 +317,8 @@ async fn dispatch(gw: Arc<Gateway>, req: Request<Incoming>) -> Reply {
         Ranking(format) => public::ranking(gw, &req, format).await,
         MonitoringDaily(format) => public::monitoring_daily(gw, &req, format).await,
         Methodology => public::methodology(gw, &req),
+        Editions => editions::list(gw).await,
+        Edition(format) => editions::get(gw, &req, cap(0), format).await,
         Healthz => Ok(health::healthz()),
         Readyz => Ok(health::readyz(gw).await),
         Metrics => Ok(health::metrics(gw)),
@@ -383,7 +406,7 @@ fn not_found(path: &str) -> Problem {
     } else if path.starts_with("/oversight/") {
         "the oversight page is at /oversight".to_owned()
     } else if path.starts_with("/public/") {
-        "public pages: /public/ranking, /public/ranking.json, /public/ranking.csv, /public/methodology, /public/catalog.json, /public/catalog.jsonld".to_owned()
+        "public pages: /public/ranking, /public/ranking.json, /public/ranking.csv, /public/ranking/editions, /public/methodology, /public/catalog.json, /public/catalog.jsonld".to_owned()
     } else {
         format!("nothing is served at {}", truncate(path))
     };

@@ -56,6 +56,11 @@ const ROUTES: &[(&str, &str)] = &[
     // Issue 11: the daily monitoring report.
     ("/public/monitoring/daily.json", "get"),
     ("/public/monitoring/daily.csv", "get"),
+    // Issue 11 item 6: dated official editions.
+    ("/public/ranking/editions", "get"),
+    ("/public/ranking/editions/{date}.json", "get"),
+    ("/public/ranking/editions/{date}.csv", "get"),
+    ("/public/ranking/editions/{date}", "get"),
 ];
 
 #[tokio::test]

@@ -87,3 +87,48 @@ pub fn sparkline(lang: Lang, label: &str, points: &[(i64, f64)]) -> Markup {
         }
     }
 }
+
+/// A unit's score in each edition (oldest left, on the fixed 0-100 scale): a line through a
+/// dot per edition, the first and last edition's dates under it; a note when no edition has
+/// a score yet.
+pub fn edition_trend(lang: Lang, id: &str, title: &str, points: &[(i64, f64)]) -> Markup {
+    let Some((first, last)) = points.first().zip(points.last()) else {
+        return html! { span.muted { (lang.t(W::NoEditionScore)) } };
+    };
+    let (w, h, pad) = (220.0, 56.0, 6.0);
+    let span = ((last.0 - first.0) as f64).max(1.0);
+    let xy = |(d, s): (i64, f64)| {
+        let x = if points.len() == 1 {
+            w / 2.0
+        } else {
+            pad + (w - 2.0 * pad) * (d - first.0) as f64 / span
+        };
+        (
+            x,
+            pad + (h - 16.0 - 2.0 * pad) * (100.0 - s.clamp(0.0, 100.0)) / 100.0,
+        )
+    };
+    let coords: Vec<String> = (points.iter())
+        .map(|p| {
+            let (x, y) = xy(*p);
+            format!("{x:.1},{y:.1}")
+        })
+        .collect();
+    html! {
+        svg.trend id=(id) role="img" viewBox={ "0 0 " (w) " " (h) } width=(w) height=(h) {
+            title { (title) }
+            rect width=(w) height=(h - 14.0) fill="#f4f6f8" {}
+            polyline points=(coords.join(" ")) fill="none" stroke="#1d3557" stroke-width="2" {}
+            @for p in points {
+                @let (x, y) = xy(*p);
+                circle cx=(format!("{x:.1}")) cy=(format!("{y:.1}")) r="3" fill="#1d3557" {
+                    title { (super::day_date(p.0)) ": " (words::num(lang, Some(p.1))) }
+                }
+            }
+            text x=(pad) y=(h - 2.0) font-size="10" fill="#555" { (super::day_date(first.0)) }
+            @if points.len() > 1 {
+                text x=(w - pad) y=(h - 2.0) font-size="10" fill="#555" text-anchor="end" { (super::day_date(last.0)) }
+            }
+        }
+    }
+}

@@ -34,12 +34,12 @@ pub struct Locale<'a> {
 }
 
 impl Locale<'_> {
-    fn t(&self, w: W) -> &'static str {
+    pub(super) fn t(&self, w: W) -> &'static str {
         self.lang.t(w)
     }
 
     /// `path` in this page's language.
-    fn link(&self, path: &str) -> String {
+    pub(super) fn link(&self, path: &str) -> String {
         format!("{path}?lang={}", self.lang.tag())
     }
 
@@ -53,7 +53,7 @@ impl Locale<'_> {
 }
 
 /// A whole page: the shared head and style, the language switch, then `body`.
-fn page(l: Locale<'_>, title: &str, body: Markup) -> String {
+pub(super) fn page(l: Locale<'_>, title: &str, body: Markup) -> String {
     let other = l.lang.other();
     html! {
         (DOCTYPE)
@@ -77,7 +77,7 @@ fn page(l: Locale<'_>, title: &str, body: Markup) -> String {
     .into_string()
 }
 
-fn tier(t: Option<&str>) -> Markup {
+pub(super) fn tier(t: Option<&str>) -> Markup {
     html! {
         @match t {
             Some(t) => span class={ "tier t" (t) } { (t) },

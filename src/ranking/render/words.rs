@@ -53,6 +53,17 @@ pub enum W {
     NoHistory,
     MethodologyTitle,
     BackToRanking,
+    EditionSigned,
+    EditionUnits,
+    EditionTrend,
+    EditionFile,
+    EditionCsv,
+    EditionVerify,
+    EditionOthers,
+    Status,
+    Group,
+    NoEditionScore,
+    LiveRanking,
 }
 
 impl Text for W {
@@ -103,6 +114,17 @@ impl Text for W {
             NoHistory => ("chưa đủ lịch sử", "not enough history yet"),
             MethodologyTitle => ("Phương pháp xếp hạng", "Ranking methodology"),
             BackToRanking => ("Quay lại bảng xếp hạng", "Back to the ranking"),
+            EditionSigned => ("Chữ ký", "Signature"),
+            EditionUnits => ("Các đơn vị và xu hướng qua các bản công bố", "Units and their trend across editions"),
+            EditionTrend => ("Xu hướng qua các bản công bố", "Trend across editions"),
+            EditionFile => ("Tệp đã ký (JSON)", "Signed file (JSON)"),
+            EditionCsv => ("Bảng tính (CSV)", "Spreadsheet (CSV)"),
+            EditionVerify => ("Kiểm tra ngoại tuyến bằng khóa xác minh đã công bố:", "Check it offline with the published verifier key:"),
+            EditionOthers => ("Các bản công bố khác", "Other editions"),
+            Status => ("Trạng thái", "Status"),
+            Group => ("Nhóm", "Group"),
+            NoEditionScore => ("chưa có điểm trong bản công bố nào", "no score in any edition yet"),
+            LiveRanking => ("Bảng xếp hạng hiện tại", "The current ranking"),
         };
         pick(lang, vi, en)
     }
@@ -285,5 +307,33 @@ pub fn snapshots(lang: Lang, from: &str, to: &str) -> String {
         lang,
         format!("Ảnh chụp hằng ngày từ {from} đến {to}."),
         format!("Daily snapshots from {from} to {to}."),
+    )
+}
+
+/// "Official edition of the ranking, 2026-12-03".
+pub fn edition_heading(lang: Lang, date: &str) -> String {
+    pick(
+        lang,
+        format!("Bản công bố chính thức của bảng xếp hạng ngày {date}"),
+        format!("Official edition of the ranking, {date}"),
+    )
+}
+
+/// What an edition is, in one sentence.
+pub fn edition_intro(lang: Lang, date: &str, zone: &str, methodology: &str) -> String {
+    pick(
+        lang,
+        format!("Bảng xếp hạng như vào cuối ngày {date} (giờ {zone}), theo phương pháp phiên bản {methodology}: đã được chốt, lưu trữ và ký bằng khóa ký điểm kiểm tra của nhật ký; bản này không bao giờ thay đổi."),
+        format!("The ranking as it stood at the end of {date} ({zone} time), methodology v{methodology}: frozen, stored and signed with the audit log's checkpoint key; it never changes."),
+    )
+}
+
+/// A unit's edition trend chart's text alternative.
+pub fn edition_trend(lang: Lang, name: &str, n: usize, last: Option<f64>) -> String {
+    let last = num(lang, last);
+    pick(
+        lang,
+        format!("{name}: điểm qua {n} bản công bố, bản gần nhất {last}"),
+        format!("{name}: score across {n} editions, latest {last}"),
     )
 }

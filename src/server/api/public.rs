@@ -121,7 +121,8 @@ pub async fn monitoring_daily<B>(gw: &Gateway, req: &Request<B>, format: Format)
     })
 }
 
-fn respond(body: Bytes, content_type: &'static str) -> Response<Body> {
+/// A public answer: cacheable for a minute, no scripts, readable from any origin.
+pub(super) fn respond(body: Bytes, content_type: &'static str) -> Response<Body> {
     super::with_headers(
         body,
         content_type,

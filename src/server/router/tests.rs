@@ -123,7 +123,7 @@ async fn unknown_paths_are_404_problems_with_a_hint() {
         ("/oversight/app.css", "the oversight page is at /oversight".to_owned()),
         (
             "/public/nothing",
-            "public pages: /public/ranking, /public/ranking.json, /public/ranking.csv, /public/methodology, /public/catalog.json, /public/catalog.jsonld".to_owned(),
+            "public pages: /public/ranking, /public/ranking.json, /public/ranking.csv, /public/ranking/editions, /public/methodology, /public/catalog.json, /public/catalog.jsonld".to_owned(),
         ),
         (&long, format!("nothing is served at /{}", "a".repeat(199))),
     ];
