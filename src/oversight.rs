@@ -6,11 +6,14 @@
 //! - [`reviews`]: the append-only, hash-chained review log (never an UPDATE of a verdict).
 //! - [`refusals`]: refusals from the audit log with their current review, filtered and scoped.
 //! - [`appeals`]: a refusal's case story in the audit chain — justification, appeal, verdict.
+//! - [`export`]: a period's refusals, justifications, appeals and verdicts for formal reports
+//!   (JSON, CSV, a printable HTML report).
 //!
 //! The HTTP side (`/v1/oversight/…` and the `/oversight` page) is the server's
 //! (`server/api/oversight.rs`); this module knows nothing of requests and responses.
 
 pub mod appeals;
+pub mod export;
 pub mod refusals;
 pub mod reviews;
 

@@ -31,6 +31,8 @@ mod deadlines;
 mod deploy;
 #[path = "gateway/eid.rs"]
 mod eid;
+#[path = "gateway/export.rs"]
+mod export;
 #[path = "gateway/filters.rs"]
 mod filters;
 #[path = "gateway/keys.rs"]

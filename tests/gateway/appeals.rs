@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use crate::common::catalogue::*;
 use crate::common::*;
 
-async fn post(gw: &Gateway, key: &str, path: &str, body: Value) -> (u16, Value) {
+pub(crate) async fn post(gw: &Gateway, key: &str, path: &str, body: Value) -> (u16, Value) {
     let r = client()
         .post(gw.url(path))
         .bearer_auth(key)
