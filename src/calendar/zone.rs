@@ -158,8 +158,8 @@ mod tests {
         assert_eq!(
             Zone::named("Asia/Ho_Chi_Minh")
                 .unwrap()
-                .format_instant(DAY_MS - 1),
-            "1970-01-02T06:59:59+07:00"
+                .format_instant(1_767_225_600_999),
+            "2026-01-01T07:00:00+07:00"
         );
     }
 }
