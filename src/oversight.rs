@@ -8,12 +8,15 @@
 //! - [`appeals`]: a refusal's case story in the audit chain — justification, appeal, verdict.
 //! - [`changes`]: catalogue changes proposed by agency officers, four eyes on what narrows
 //!   sharing — proposal, approval, rejection in the audit chain.
+//! - [`export`]: a period's refusals, justifications, appeals and verdicts for formal reports
+//!   (JSON, CSV, a printable HTML report).
 //!
 //! The HTTP side (`/v1/oversight/…` and the `/oversight` page) is the server's
 //! (`server/api/oversight.rs`); this module knows nothing of requests and responses.
 
 pub mod appeals;
 pub mod changes;
+pub mod export;
 pub mod refusals;
 pub mod reviews;
 

@@ -43,6 +43,8 @@ mod deploy_keys;
 mod editions;
 #[path = "gateway/eid.rs"]
 mod eid;
+#[path = "gateway/export.rs"]
+mod export;
 #[path = "gateway/filters.rs"]
 mod filters;
 #[path = "gateway/keys.rs"]

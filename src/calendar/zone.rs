@@ -71,6 +71,14 @@ impl Zone {
         self.date_of(ms).to_string()
     }
 
+    /// `YYYY-MM-DDTHH:MM:SS+hh:mm` (local, whole seconds) of Unix milliseconds `ms`.
+    pub fn format_instant(&self, ms: i64) -> String {
+        super::timestamp(ms.div_euclid(1000) * 1000)
+            .to_zoned_datetime(self.tz.clone())
+            .strftime("%Y-%m-%dT%H:%M:%S%:z")
+            .to_string()
+    }
+
     /// The local day number of `ms`: days from 1970-01-01 to its local date (the key of
     /// consumer-days and snapshots; [`super::format_day`] writes it back as that date).
     pub fn day_of(&self, ms: i64) -> i64 {
@@ -147,5 +155,11 @@ mod tests {
         );
         assert_eq!(Zone::default().name(), "Asia/Ho_Chi_Minh");
         assert_eq!(Zone::named("UTC").unwrap().day_of(DAY_MS - 1), 0);
+        assert_eq!(
+            Zone::named("Asia/Ho_Chi_Minh")
+                .unwrap()
+                .format_instant(1_767_225_600_999),
+            "2026-01-01T07:00:00+07:00"
+        );
     }
 }

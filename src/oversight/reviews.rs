@@ -312,6 +312,27 @@ pub async fn current_verdicts(
     Ok(out)
 }
 
+/// Every verdict given in `[from_ms, to_ms)` on a refusal of `agency` (if given), oldest
+/// first, at most `limit` (revisions included: each is a row of the log).
+pub async fn between(
+    store: &Store,
+    from_ms: i64,
+    to_ms: i64,
+    agency: Option<&str>,
+    limit: usize,
+) -> Result<Vec<Review>, ReviewError> {
+    let mut q = store.filter(&format!(
+        "SELECT {COLUMNS} FROM oversight_reviews WHERE 1=1"
+    ));
+    q.and("reviewed_ms >=", from_ms)
+        .and("reviewed_ms <", to_ms)
+        .and_some("agency =", agency)
+        .push(" ORDER BY seq LIMIT ")
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX));
+    let rows = q.fetch_all(store.pool()).await?;
+    rows.iter().map(decode).collect()
+}
+
 pub(crate) fn decode(r: &AnyRow) -> Result<Review, ReviewError> {
     let verdict: String = r.try_get("verdict")?;
     Ok(Review {

@@ -10,7 +10,7 @@
 //! - [`cosign`]: `GET /v1/audit/consistency/{node}`, witness cosignatures of checkpoints.
 //! - [`me`]: `GET /v1/me/access-log` (citizens).
 //! - [`oversight`]: `GET /v1/oversight/refusals[/{request_id}]`, `POST …/review`;
-//!   [`oversight_page`]: the `/oversight` page.
+//!   [`oversight_page`]: the `/oversight` page; [`export`]: `GET /v1/oversight/export`.
 //! - [`public`]: `/public/*`, the ranking and its methodology.
 //! - [`health`]: `/healthz`, `/readyz`, `/metrics`; [`openapi`]: `/openapi.json`.
 //! - [`portal`]: the public data portal — `/catalog`, `/public/catalog.json|.jsonld`,
@@ -28,6 +28,7 @@ pub mod catalog;
 pub mod checkpoint;
 pub mod cosign;
 pub mod editions;
+pub mod export;
 pub mod health;
 pub mod lang;
 pub mod me;

@@ -11,7 +11,8 @@ use http::{header, Method, Request, Response};
 use hyper::body::Incoming;
 
 use super::api::{
-    admin, appeals, audit, catalog, checkpoint, cosign, editions, health, me, openapi, oversight,
+    admin, appeals, audit, catalog, checkpoint, cosign, editions, export, health, me, openapi,
+    oversight,
     oversight_page, portal, public, sign_in, versions, Body, Reply,
 };
 use super::manners::{self, Asked, Cors, Manners};
@@ -99,6 +100,7 @@ enum Endpoint {
     Appeals,
     AppealDecision,
     Story,
+    Export,
     // Issue 15 item 5: staff sign-in.
     SignIn,
     SignInCallback,
@@ -116,7 +118,7 @@ impl Endpoint {
         let (cors, cacheable) = match self {
             Data | DataMalformed | AuditRecords | AuditRecord | Inclusion | AccessLog
             | Refusals | Refusal | Review | Probes => (Cors::PerConsumer, false),
-            Justification | Appeals | AppealDecision | Story => (Cors::PerConsumer, false),
+            Justification | Appeals | AppealDecision | Story | Export => (Cors::PerConsumer, false),
             Proposals | ProposalDecision => (Cors::PerConsumer, false),
             Catalog | CatalogVersions | CatalogVersion => (Cors::PerConsumer, true),
             Schema | Ranking(_) | MonitoringDaily(_) | Methodology | OpenApi => (Cors::Any, true),
@@ -247,6 +249,7 @@ const ROUTES: &[Route] = {
         documented("/v1/refusals/{request_id}/story", Read, Story),
         documented("/v1/appeals", Methods::ReadWrite, Appeals),
         documented("/v1/appeals/{appeal_id}/decision", Write, AppealDecision),
+        documented("/v1/oversight/export", Read, Export),
         // Issue 15 item 5: staff sign-in with OpenID Connect.
         documented("/auth/login", Read, SignIn),
         documented("/auth/callback", Read, SignInCallback),
@@ -335,6 +338,7 @@ async fn dispatch(gw: Arc<Gateway>, req: Request<Incoming>) -> Reply {
         Appeals if req.method() == Method::POST => appeals::file(gw, req).await,
         Appeals => appeals::list(gw, &req).await,
         AppealDecision => appeals::decide(gw, req, cap(0)).await,
+        Export => export::handle(gw, &req).await,
         SignIn => sign_in::login(gw, &req).await,
         SignInCallback => sign_in::callback(gw, &req).await,
         SignOut => sign_in::logout(gw, &req).await,

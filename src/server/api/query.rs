@@ -6,6 +6,7 @@ use std::borrow::Cow;
 
 use crate::audit::{Outcome, RecordFilter};
 use crate::i18n::Lang;
+use crate::oversight::export::{ExportFilter, Format as ExportFormat};
 use crate::oversight::refusals::{RefusalFilter, ReviewState};
 use crate::policy::JustificationStatus;
 
@@ -109,6 +110,44 @@ pub fn refusals(query: Option<&str>, request_id: Option<&str>) -> Result<Refusal
         Ok(true)
     })?;
     Ok(f)
+}
+
+/// `GET /v1/oversight/export?from=YYYY-MM-DD&to=YYYY-MM-DD&agency&format=json|csv|html`: both
+/// days required (inclusive, `to` not before `from`), in `zone`; `format` defaults to JSON.
+pub fn export(
+    query: Option<&str>,
+    zone: &crate::calendar::Zone,
+) -> Result<(ExportFilter, ExportFormat, [String; 2]), BadParam> {
+    let (mut from, mut to, mut agency, mut format) = (None, None, None, ExportFormat::Json);
+    let known = "not a known parameter (from, to, agency, format)";
+    each(query, known, |key, v| {
+        let day = |v: &str| {
+            crate::calendar::parse_date(v)
+                .map_err(|_| BadParam::new(key, "a date that exists, written YYYY-MM-DD"))
+        };
+        match key {
+            "from" => from = Some(day(&v)?),
+            "to" => to = Some(day(&v)?),
+            "agency" => agency = Some(v),
+            "format" => {
+                format = ExportFormat::parse(&v)
+                    .ok_or_else(|| BadParam::new(key, "one of json, csv, html"))?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    })?;
+    let from = from.ok_or_else(|| BadParam::new("from", "required: the first day, YYYY-MM-DD"))?;
+    let to = to.ok_or_else(|| BadParam::new("to", "required: the last day, YYYY-MM-DD"))?;
+    if to < from {
+        return Err(BadParam::new("to", "must not be before `from`"));
+    }
+    let f = ExportFilter {
+        from_ms: zone.start_ms(from),
+        to_ms: zone.end_ms(to),
+        agency,
+    };
+    Ok((f, format, [from.to_string(), to.to_string()]))
 }
 
 /// The page of `GET /v1/me/access-log`: there is no parameter that could name a person.

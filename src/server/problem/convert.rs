@@ -1,9 +1,10 @@
 //! The domain errors a handler meets, each turned into its problem once: a store that cannot
-//! be read, a review that cannot be recorded, a ranking that cannot be computed, a query
+//! be read, a review that cannot be recorded, an export too large, a ranking that cannot be computed, a query
 //! parameter or review body that cannot be used.
 
 use super::{Problem, ProblemKind};
 use crate::audit::StoreError;
+use crate::oversight::export::ExportError;
 use crate::oversight::{InvalidReview, ReviewError};
 use crate::ranking::RankingError;
 use crate::server::api::query::BadParam;
@@ -28,6 +29,17 @@ impl From<ReviewError> for Problem {
             ReviewError::Contended | ReviewError::Store(_) | ReviewError::Database(_) => {
                 Problem::unreadable("the audit store", &e)
             }
+        }
+    }
+}
+
+/// 400 `invalid-request` for a period too large to export whole; 503 when the store failed.
+impl From<ExportError> for Problem {
+    fn from(e: ExportError) -> Problem {
+        match e {
+            ExportError::TooLarge => Problem::new(ProblemKind::InvalidRequest, e.to_string()),
+            ExportError::Store(e) => e.into(),
+            ExportError::Review(e) => e.into(),
         }
     }
 }
