@@ -96,11 +96,20 @@ pub const MAX_BODY: usize = 16 * 1024;
 /// The body of `req`, at most [`MAX_BODY`] bytes: a longer (or broken) one is 413, the detail
 /// naming `what` ("a review body").
 pub async fn read_body(req: Request<Incoming>, what: &str) -> Result<Bytes, Problem> {
-    match Limited::new(req.into_body(), MAX_BODY).collect().await {
+    read_body_within(req, what, MAX_BODY).await
+}
+
+/// As [`read_body`], at most `max` bytes.
+pub async fn read_body_within(
+    req: Request<Incoming>,
+    what: &str,
+    max: usize,
+) -> Result<Bytes, Problem> {
+    match Limited::new(req.into_body(), max).collect().await {
         Ok(b) => Ok(b.to_bytes()),
         Err(_) => Err(Problem::new(
             ProblemKind::PayloadTooLarge,
-            format!("{what} is at most {MAX_BODY} bytes"),
+            format!("{what} is at most {max} bytes"),
         )),
     }
 }

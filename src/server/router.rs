@@ -12,8 +12,7 @@ use hyper::body::Incoming;
 
 use super::api::{
     admin, appeals, audit, catalog, checkpoint, cosign, editions, export, health, me, openapi,
-    oversight,
-    oversight_page, portal, public, sign_in, versions, Body, Reply,
+    oversight, oversight_page, portal, public, sign_in, versions, Body, Reply,
 };
 use super::manners::{self, Asked, Cors, Manners};
 use super::pipeline;

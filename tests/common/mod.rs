@@ -35,8 +35,8 @@ pub use catalogue::Catalogue;
 #[allow(unused_imports)]
 pub use checks::{
     all_have, cli_fails, eventually, exec_for, expect_harvest_blocked, expect_problem, get_problem,
-    is_problem, item, on_postgres_store, on_sqlite_store, post_json, problem_kind, raw, records_for,
-    served_concurrently, setup, statuses, strs,
+    is_problem, item, on_postgres_store, on_sqlite_store, post_json, problem_kind, raw,
+    records_for, served_concurrently, setup, statuses, strs,
 };
 pub use requests::serve_people;
 pub use upstream::Upstream;

@@ -75,9 +75,11 @@ async fn a_data_request_is_served_while_every_shared_store_connection_is_taken()
         held.push(pool.acquire().await.unwrap());
     }
     // The shared pool is empty: another reader waits out its acquire timeout.
-    assert!(tokio::time::timeout(Duration::from_millis(200), pool.acquire())
-        .await
-        .is_err());
+    assert!(
+        tokio::time::timeout(Duration::from_millis(200), pool.acquire())
+            .await
+            .is_err()
+    );
     let r = gw.get(PORTAL_KEY, "/v1/data/alpha/http-ok?code=1234").await;
     assert_eq!(r.status(), 200);
     let id = crate::common::request_id(&r);

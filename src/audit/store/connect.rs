@@ -9,7 +9,11 @@ use sqlx::{AnyPool, Executor};
 use super::{Backend, StoreError, PG_IDLE_IN_TRANSACTION, PG_STATEMENT_TIMEOUT};
 
 /// A pool of `connections` to `url`, each session set up for the audit store.
-pub(super) async fn connect(url: &str, backend: Backend, connections: u32) -> Result<AnyPool, StoreError> {
+pub(super) async fn connect(
+    url: &str,
+    backend: Backend,
+    connections: u32,
+) -> Result<AnyPool, StoreError> {
     Ok(AnyPoolOptions::new()
         .max_connections(connections)
         // Short: while the store is down every commit attempt waits this long before the
@@ -39,4 +43,3 @@ pub(super) async fn connect(url: &str, backend: Backend, connections: u32) -> Re
         .connect(url)
         .await?)
 }
-

@@ -34,7 +34,7 @@ async fn who<B>(gw: &Gateway, req: &Request<B>) -> Result<Arc<Consumer>, Problem
 }
 
 async fn body<T: DeserializeOwned>(req: Request<Incoming>) -> Result<T, Problem> {
-    body_within(req, MAX_BODY).await
+    body_within(req, super::MAX_BODY).await
 }
 
 /// The JSON body of `req`, at most `max` bytes (413 beyond, 400 if it is not a `T`).
@@ -42,16 +42,7 @@ pub(super) async fn body_within<T: DeserializeOwned>(
     req: Request<Incoming>,
     max: usize,
 ) -> Result<T, Problem> {
-    let bytes = Limited::new(req.into_body(), max)
-        .collect()
-        .await
-        .map_err(|_| {
-            Problem::new(
-                ProblemKind::PayloadTooLarge,
-                format!("the body is at most {max} bytes"),
-            )
-        })?
-        .to_bytes();
+    let bytes = super::read_body_within(req, "the body", max).await?;
     serde_json::from_slice(&bytes).map_err(|e| {
         Problem::new(
             ProblemKind::InvalidRequest,
