@@ -47,6 +47,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("/v1/appeals", "get"),
     ("/v1/appeals", "post"),
     ("/v1/appeals/{appeal_id}/decision", "post"),
+    ("/v1/oversight/export", "get"),
     ("/public/catalog.jsonld", "get"),
     ("/v1/openapi/{agency}/{dataset}.json", "get"),
     // Issue 11: the daily monitoring report.
