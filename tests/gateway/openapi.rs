@@ -51,6 +51,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("/v1/admin/proposals", "get"),
     ("/v1/admin/proposals", "post"),
     ("/v1/admin/proposals/{proposal_id}/decision", "post"),
+    ("/v1/oversight/export", "get"),
     ("/public/catalog.jsonld", "get"),
     ("/v1/openapi/{agency}/{dataset}.json", "get"),
     // Issue 11: the daily monitoring report.
