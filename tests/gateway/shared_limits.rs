@@ -12,7 +12,9 @@ use crate::common::*;
 /// Both replicas' catalogue: `limited` at 20/s (bursts of 10), and beta/licences accepting
 /// 20/s (bursts of 10) from each consumer.
 fn replica(up: &Upstream, limits: &str) -> Catalogue {
-    let cat = Catalogue::with_more_settings(up, limits);
+    // Every 429 keeps its own record here (not a rejection summary), so one can be fetched.
+    let settings = format!("{limits}\n[audit]\nrejection_allowance = 1000000\n");
+    let cat = Catalogue::with_more_settings(up, &settings);
     cat.edit(
         "policies/consumers.toml",
         "rate_per_second = 1\nburst = 2",
